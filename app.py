@@ -1,0 +1,29 @@
+"""Clarion's Streamlit entry point: navigation, interface language, and what is active."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import resources
+from ui.text import t
+
+st.set_page_config(page_title="Clarion", page_icon="📣", layout="wide")
+
+with st.sidebar:
+    st.segmented_control(
+        "🌐", options=["de", "en"], key="ui_language", default="de",
+        format_func=lambda code: {"de": "Deutsch", "en": "English"}[code],
+        label_visibility="collapsed",
+    )
+    if not st.session_state.get("ui_language"):
+        st.session_state["ui_language"] = "de"
+
+pages = [st.Page("pages/write.py", title=t("page_write"), icon="✍️", default=True)]
+navigation = st.navigation(pages)
+
+with st.sidebar:
+    settings = resources.settings()
+    st.caption(f"**{t('model')}:** {settings.model_label()}")
+    st.caption(f"**{t('store')}:** {settings.store_label()}")
+
+navigation.run()

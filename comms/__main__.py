@@ -1,0 +1,76 @@
+"""`python -m comms {generate,list}`: write messages from a shell or a script."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from comms.catalog import KINDS, load_catalog
+from comms.errors import ClarionError
+from comms.settings import load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m comms", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    gen = sub.add_parser("generate", help="write one cited message")
+    gen.add_argument("--topic", required=True)
+    gen.add_argument("--audience", required=True)
+    gen.add_argument("--channel", required=True)
+    gen.add_argument("--language", required=True)
+    gen.add_argument("--concern", default="")
+    gen.add_argument("--seed", type=int)
+    gen.add_argument("--json", action="store_true", help="print the message object as JSON")
+    listing = sub.add_parser("list", help="list the ids and labels of a catalog")
+    listing.add_argument("kind", choices=KINDS)
+    listing.add_argument("--ui-language", default="en", choices=("de", "en"))
+    listing.add_argument("--json", action="store_true")
+    return parser
+
+
+def generate(args: argparse.Namespace) -> int:
+    """Write one message and print it."""
+    from comms.draft import Request, draft_message, resolve
+    from comms.llm import build_chat_model
+    from knowledge import open_store
+
+    request = Request(args.topic, args.audience, args.channel, args.language, args.concern)
+    resolve(request)  # check the ids before loading any model
+    settings = load_settings()
+    store = open_store(settings)
+    chat = build_chat_model(settings)
+    message = draft_message(request, settings=settings, chat=chat, store=store, seed=args.seed)
+    if args.json:
+        print(message.model_dump_json(indent=2))
+    else:
+        print(message.text)
+        for citation in message.citations:
+            print(f"[{citation.number}] {citation.title} {citation.url}")
+    return 0
+
+
+def list_kind(args: argparse.Namespace) -> int:
+    """Print one catalog's ids and labels."""
+    entries = getattr(load_catalog(), args.kind)
+    rows = [{"id": e.id, "label": e.label_in(args.ui_language)} for e in entries]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for row in rows:
+            print(f"{row['id']}\t{row['label']}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: user mistakes are one line on stderr and exit code 2."""
+    args = _parser().parse_args(argv)
+    try:
+        return generate(args) if args.command == "generate" else list_kind(args)
+    except ClarionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

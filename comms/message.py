@@ -1,0 +1,108 @@
+"""The message object: what the model must return, and what Clarion stores and shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from comms.errors import GenerationError
+
+
+class Citation(BaseModel):
+    """A retrieved passage the message rests on."""
+
+    number: int
+    chunk_id: str
+    source_id: str
+    title: str
+    url: str
+    date: str
+
+
+class ModelRef(BaseModel):
+    backend: str
+    model_id: str
+    sha256: str | None = None
+
+
+class Message(BaseModel):
+    """One generated message with its full provenance."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    topic: str
+    audience: str
+    channel: str
+    language: str
+    concern: str = ""
+    citations: list[Citation]
+    rejected_citations: list[int] = Field(default_factory=list)
+    evidence: list[dict[str, Any]]
+    model: ModelRef
+    template_id: str
+    template_version: str
+    seed: int
+    created_at: str = Field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+
+
+def output_schema(passages: int, max_chars: int) -> dict[str, Any]:
+    """JSON schema the model's answer must follow; citations can only name retrieved passages."""
+    return {
+        "type": "object",
+        "properties": {
+            "text": {"type": "string", "minLength": 20, "maxLength": max_chars},
+            "citations": {
+                "type": "array",
+                "items": {"type": "integer", "enum": list(range(1, passages + 1))},
+                "minItems": 1,
+                "maxItems": min(3, passages),
+            },
+        },
+        "required": ["text", "citations"],
+        "additionalProperties": False,
+    }
+
+
+def parse_answer(raw: str) -> tuple[str, list[int]]:
+    """The model's (text, cited passage numbers), or a GenerationError saying what was wrong."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise GenerationError(f"The model's answer is not valid JSON ({exc.msg}).") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        raise GenerationError("The model's answer has no message text.")
+    text = data["text"].strip()
+    if not text:
+        raise GenerationError("The model returned an empty message.")
+    cited = data.get("citations") or []
+    numbers = [n for n in cited if isinstance(n, int) and not isinstance(n, bool)]
+    return text, list(dict.fromkeys(numbers))
+
+
+def partial_text(raw: str) -> str:
+    """The message text so far, read out of a JSON answer that is still streaming."""
+    marker = raw.find('"text"')
+    if marker < 0:
+        return ""
+    start = raw.find('"', raw.find(":", marker) + 1)
+    if start < 0:
+        return ""
+    body, escaped = [], False
+    for char in raw[start + 1 :]:
+        if escaped:
+            body.append("\\" + char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            break
+        else:
+            body.append(char)
+    try:
+        return str(json.loads('"' + "".join(body) + '"'))
+    except json.JSONDecodeError:
+        return "".join(body)

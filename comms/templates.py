@@ -1,0 +1,99 @@
+"""Prompt templates: data files in prompts/templates, rendered in Jinja2's sandbox."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import StrictUndefined, TemplateError as JinjaTemplateError, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from comms.errors import TemplateError
+from comms.settings import PROJECT_ROOT, Settings
+
+SHIPPED_DIR = PROJECT_ROOT / "prompts" / "templates"
+MAX_RENDERED_CHARS = 60_000
+
+
+class PromptTemplate(BaseModel):
+    """One task's prompt: a system part, a user part and the variables they use."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    title: str
+    description: str
+    version: int
+    variables: dict[str, str]
+    system: str
+    user: str
+
+    @property
+    def content_hash(self) -> str:
+        """Short hash of the wording: identifies exactly which text produced a message."""
+        text = "\0".join([self.id, self.system, self.user])
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _environment() -> SandboxedEnvironment:
+    # No loader: {% include %} and {% import %} cannot reach any file.
+    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+def parse_template(text: str, origin: str = "template") -> PromptTemplate:
+    """Validate a template file's text into a PromptTemplate."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise TemplateError(f"{origin} is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise TemplateError(f"{origin} must be a mapping with id, system, user and variables.")
+    try:
+        template = PromptTemplate.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise TemplateError(f"{origin} is invalid: {problems}") from exc
+    for part in ("system", "user"):
+        try:
+            _environment().parse(getattr(template, part))
+        except TemplateSyntaxError as exc:
+            raise TemplateError(f"{origin} {part} part, line {exc.lineno}: {exc.message}") from exc
+    return template
+
+
+def template_path(template_id: str, settings: Settings | None = None) -> Path:
+    """The office's override in the data directory if present, else the shipped default."""
+    if settings is not None:
+        override = settings.data_dir / "templates" / f"{template_id}.yaml"
+        if override.is_file():
+            return override
+    return SHIPPED_DIR / f"{template_id}.yaml"
+
+
+def load_template(template_id: str, settings: Settings | None = None) -> PromptTemplate:
+    """Load a template by id."""
+    path = template_path(template_id, settings)
+    if not path.is_file():
+        raise TemplateError(f"No prompt template '{template_id}' in {SHIPPED_DIR.name}/.")
+    return parse_template(path.read_text(encoding="utf-8"), origin=path.name)
+
+
+def render(template: PromptTemplate, variables: dict[str, Any]) -> list[dict[str, str]]:
+    """Render both parts into chat messages; a missing variable or sandbox escape is an error."""
+    env = _environment()
+    messages = []
+    for role, source in (("system", template.system), ("user", template.user)):
+        try:
+            text = env.from_string(source).render(**variables)
+        except JinjaTemplateError as exc:
+            raise TemplateError(f"Template '{template.id}' {role} part: {exc}") from exc
+        if len(text) > MAX_RENDERED_CHARS:
+            raise TemplateError(
+                f"Template '{template.id}' {role} part renders to {len(text)} characters; "
+                f"the limit is {MAX_RENDERED_CHARS}."
+            )
+        messages.append({"role": role, "content": text.strip()})
+    return messages

@@ -1,0 +1,17 @@
+"""Clarion's knowledge: the evidence store, ingestion and retrieval. Import-light."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from comms.settings import Settings
+    from knowledge.store import Store
+
+
+def open_store(settings: Settings) -> Store:
+    """The Chroma store with the configured embedder."""
+    from knowledge.embedder import Embedder
+    from knowledge.store import Store
+
+    return Store(settings, Embedder(settings.resolved_embedder_path()))

@@ -1,0 +1,89 @@
+"""`python -m knowledge {index,ingest,list,search,delete}`: the knowledge store from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from comms.errors import ClarionError
+from comms.settings import load_settings
+from knowledge import open_store
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m knowledge", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("index", help="build or update the index of the shipped corpus")
+    ingest = sub.add_parser("ingest", help="add files (PDF, DOCX, HTML, Markdown, text)")
+    ingest.add_argument("paths", nargs="+", type=Path)
+    ingest.add_argument("--json", action="store_true")
+    listing = sub.add_parser("list", help="list sources with chunk counts")
+    listing.add_argument("--json", action="store_true")
+    find = sub.add_parser("search", help="search the evidence")
+    find.add_argument("query")
+    find.add_argument("--k", type=int, default=5)
+    find.add_argument("--vaccine")
+    find.add_argument("--audience")
+    find.add_argument("--language")
+    find.add_argument("--kind")
+    find.add_argument("--json", action="store_true")
+    delete = sub.add_parser("delete", help="remove a source and all its chunks")
+    delete.add_argument("source_id")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Carry out one command; returns the exit code."""
+    from knowledge.ingest import ingest_paths, sync_corpus
+    from knowledge.search import Filters, search
+
+    store = open_store(load_settings())
+    match args.command:
+        case "index":
+            results = sync_corpus(store)
+            changed = sum(r.status != "unchanged" for r in results)
+            print(f"{len(results)} corpus documents, {changed} (re)indexed, {store.count()} chunks.")
+        case "ingest":
+            results = ingest_paths(store, args.paths)
+            _emit(args.json, [asdict(r) for r in results],
+                  (f"{r.status}: {r.title} ({r.chunks} chunks)" for r in results))
+        case "list":
+            sources = store.sources()
+            _emit(args.json, [asdict(s) for s in sources],
+                  (f"{s.source_id}\t{s.chunks}\t{s.date}\t{s.title}" for s in sources))
+        case "search":
+            filters = Filters(args.vaccine, args.audience, args.language, args.kind)
+            passages = search(store, args.query, k=args.k, filters=filters)
+            _emit(args.json, [p.to_dict() for p in passages],
+                  (f"{p.score:.3f}  {p.title} [{p.source_id}]  {p.url}" for p in passages))
+        case "delete":
+            removed = store.delete_source(args.source_id)
+            if not removed:
+                raise ClarionError(f"No source '{args.source_id}'; `python -m knowledge list` shows them.")
+            print(f"Removed {args.source_id} ({removed} chunks).")
+    return 0
+
+
+def _emit(as_json: bool, data: list[dict[str, object]], lines: object) -> None:
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        for line in lines:  # type: ignore[attr-defined]
+            print(line)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: user mistakes are one line on stderr and exit code 2."""
+    args = _parser().parse_args(argv)
+    try:
+        return run(args)
+    except ClarionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

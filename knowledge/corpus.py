@@ -1,0 +1,73 @@
+"""The curated evidence corpus shipped in knowledge/corpus: Markdown with YAML front matter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from comms.errors import ConfigError
+
+CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
+
+
+class SourceMeta(BaseModel):
+    """Front matter of one corpus document."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    title: str
+    language: Literal["de", "en"]
+    source_org: str
+    source_url: str
+    date: dt.date
+    topics: list[str]
+    vaccines: list[str]
+    audiences: list[str]
+    kind: Literal["principle", "audience", "vaccine-fact", "recommendation"]
+
+    @field_validator("source_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("source_url must be an http(s) address")
+        return value
+
+
+class SourceDoc(BaseModel):
+    """A corpus document: its metadata and Markdown body."""
+
+    meta: SourceMeta
+    body: str
+
+
+def split_front_matter(text: str) -> tuple[dict[str, object], str]:
+    """Return (front matter, body) of a Markdown text; empty front matter if there is none."""
+    if not text.startswith("---"):
+        return {}, text
+    _, header, body = text.split("---", 2)
+    loaded = yaml.safe_load(header) or {}
+    if not isinstance(loaded, dict):
+        raise ValueError("front matter is not a mapping")
+    return loaded, body.lstrip("\n")
+
+
+def read_document(path: Path) -> SourceDoc:
+    """Parse one corpus file, naming the file and field on error."""
+    try:
+        header, body = split_front_matter(path.read_text(encoding="utf-8"))
+        meta = SourceMeta.model_validate(header)
+    except (ValueError, yaml.YAMLError, ValidationError) as exc:
+        raise ConfigError(f"Corpus document {path.name} is invalid: {exc}") from exc
+    if meta.id != path.stem:
+        raise ConfigError(f"Corpus document {path.name} has id '{meta.id}'; it must be '{path.stem}'.")
+    return SourceDoc(meta=meta, body=body)
+
+
+def read_corpus(folder: Path = CORPUS_DIR) -> list[SourceDoc]:
+    """Every document in the shipped corpus, sorted by id."""
+    return [read_document(path) for path in sorted(folder.glob("*.md"))]

@@ -1,0 +1,62 @@
+"""The sentence-transformers embedder, wrapped as a Chroma embedding function."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from comms.errors import ConfigError
+
+
+class Embedder:
+    """Embeds text with a local sentence-transformers folder; never touches a model hub."""
+
+    def __init__(self, folder: Path, batch_size: int = 32) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder must never trigger a download
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"Could not load the embedding model from {folder}: {exc}") from exc
+        self.folder = folder
+        self.batch_size = batch_size
+        self.model_id = folder.name
+        self._lock = threading.Lock()
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        """Normalised embeddings, one per text."""
+        with self._lock:
+            vectors = self._model.encode(
+                texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+            )
+        return [vector.tolist() for vector in vectors]
+
+
+class ChromaEmbeddingFunction:
+    """Adapter so Chroma uses our embedder, never its own downloading default."""
+
+    def __init__(self, embedder: Any) -> None:
+        self._embedder = embedder
+
+    def __call__(self, input: list[str]) -> list[list[float]]:  # noqa: A002 - Chroma's name
+        return self._embedder.embed(list(input))
+
+    def embed_query(self, input: list[str]) -> list[list[float]]:  # noqa: A002
+        return self._embedder.embed(list(input))
+
+    @staticmethod
+    def name() -> str:
+        return "clarion-sentence-transformers"
+
+    def is_legacy(self) -> bool:
+        return False
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> ChromaEmbeddingFunction:
+        raise ConfigError("Clarion passes its embedding function explicitly.")

@@ -1,0 +1,161 @@
+"""The Chroma store: embedded under the data directory, or a Chroma server by URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import urlparse
+
+from comms.errors import BackendError, ConfigError
+from comms.settings import Settings
+from knowledge.chunks import Chunk
+from knowledge.embedder import ChromaEmbeddingFunction
+
+BATCH = 256
+TAG_FIELDS = ("topics", "vaccines", "audiences")
+
+
+class TextEmbedder(Protocol):
+    model_id: str
+
+    def embed(self, texts: list[str]) -> list[list[float]]: ...
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    """One source in the store: what the Knowledge page and `knowledge list` show."""
+
+    source_id: str
+    title: str
+    url: str
+    date: str
+    language: str
+    kind: str
+    origin: str
+    chunks: int
+
+
+def tag_metadata(meta: dict[str, Any]) -> dict[str, Any]:
+    """Flatten list fields into boolean keys ("topic:flu": True) that Chroma can filter on."""
+    flat = {k: v for k, v in meta.items() if k not in TAG_FIELDS}
+    for field in TAG_FIELDS:
+        values = meta.get(field) or []
+        flat[field] = ",".join(values)
+        for value in values:
+            flat[f"{field[:-1]}:{value}"] = True
+    return flat
+
+
+def _client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ConfigError(f"CLARION_CHROMA_URL={settings.chroma_url} is not an http(s) URL.")
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as exc:  # chromadb raises bare Exception/ValueError when down
+            raise BackendError(f"Chroma server at {settings.chroma_url} is unreachable: {exc}") from exc
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+class Store:
+    """Chunks with their embeddings and metadata, in one Chroma collection."""
+
+    def __init__(self, settings: Settings, embedder: TextEmbedder) -> None:
+        self.embedder = embedder
+        self.location = settings.chroma_url or str(settings.chroma_dir)
+        self._client = _client(settings)
+        try:
+            self.collection = self._client.get_or_create_collection(
+                name=settings.collection,
+                embedding_function=ChromaEmbeddingFunction(embedder),
+                metadata={"hnsw:space": "cosine"},
+            )
+        except Exception as exc:
+            raise BackendError(f"Chroma store at {self.location} failed: {exc}") from exc
+
+    def count(self) -> int:
+        """Number of chunks stored."""
+        return int(self.collection.count())
+
+    def add(self, chunks: list[Chunk], embeddings: list[list[float]] | None = None) -> None:
+        """Store chunks with their embeddings (computed here if not given)."""
+        if embeddings is None:
+            embeddings = self.embedder.embed([c.text for c in chunks])
+        for start in range(0, len(chunks), BATCH):
+            batch = chunks[start : start + BATCH]
+            self.collection.upsert(
+                ids=[c.id for c in batch],
+                documents=[c.text for c in batch],
+                metadatas=[tag_metadata(c.metadata) for c in batch],
+                embeddings=embeddings[start : start + BATCH],  # type: ignore[arg-type]
+            )
+
+    def delete_source(self, source_id: str) -> int:
+        """Remove every chunk of a source; returns how many were removed."""
+        found = self.collection.get(where={"source_id": source_id}, include=[])
+        if found["ids"]:
+            self.collection.delete(ids=found["ids"])
+        return len(found["ids"])
+
+    def source_hashes(self) -> dict[str, str]:
+        """Map of source id to the hash of the document its chunks came from."""
+        got = self.collection.get(include=["metadatas"])
+        return {str(m["source_id"]): str(m.get("doc_hash", "")) for m in got["metadatas"] or []}
+
+    def sources(self) -> list[SourceSummary]:
+        """Every source with its chunk count, sorted by title."""
+        got = self.collection.get(include=["metadatas"])
+        counts: dict[str, int] = {}
+        first: dict[str, dict[str, Any]] = {}
+        for meta in got["metadatas"] or []:
+            sid = str(meta["source_id"])
+            counts[sid] = counts.get(sid, 0) + 1
+            first.setdefault(sid, dict(meta))
+        return sorted(
+            (_summary(sid, first[sid], counts[sid]) for sid in counts), key=lambda s: s.title.lower()
+        )
+
+    def query(
+        self, embedding: list[float], k: int, where: dict[str, Any] | None = None
+    ) -> Iterable[tuple[str, str, dict[str, Any], float]]:
+        """Nearest chunks as (id, text, metadata, cosine similarity)."""
+        if self.count() == 0:
+            return []
+        result = self.collection.query(
+            query_embeddings=[embedding],  # type: ignore[arg-type]
+            n_results=min(k, self.count()),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        return zip(
+            result["ids"][0],
+            (result["documents"] or [[]])[0],
+            (result["metadatas"] or [[]])[0],
+            (1.0 - d for d in (result["distances"] or [[]])[0]),
+            strict=True,
+        )
+
+
+def _summary(source_id: str, meta: dict[str, Any], chunks: int) -> SourceSummary:
+    return SourceSummary(
+        source_id=source_id,
+        title=str(meta.get("title", source_id)),
+        url=str(meta.get("url", "")),
+        date=str(meta.get("date", "")),
+        language=str(meta.get("language", "")),
+        kind=str(meta.get("kind", "")),
+        origin=str(meta.get("origin", "")),
+        chunks=chunks,
+    )

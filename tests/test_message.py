@@ -1,0 +1,51 @@
+"""The model's answer: schema, parsing, and the text read while it streams."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from comms.errors import GenerationError
+from comms.message import output_schema, parse_answer, partial_text
+
+
+def test_schema_limits_citations_to_retrieved_passages() -> None:
+    schema = output_schema(passages=4, max_chars=160)
+    assert schema["properties"]["citations"]["items"]["enum"] == [1, 2, 3, 4]
+    assert schema["properties"]["text"]["maxLength"] == 160
+    assert schema["required"] == ["text", "citations"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('{"text": " Hello ", "citations": [2, 1, 2]}', ("Hello", [2, 1])),
+        ('{"text": "Hi", "citations": [true, "3", 4]}', ("Hi", [4])),
+        ('{"text": "Hi"}', ("Hi", [])),
+    ],
+)
+def test_parse_answer(raw: str, expected: tuple[str, list[int]]) -> None:
+    assert parse_answer(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ('{"text": "Hi", "citations": [1', "not valid JSON"),
+        ('{"citations": [1]}', "no message text"),
+        ('{"text": "   ", "citations": [1]}', "empty message"),
+        ("[1, 2]", "no message text"),
+    ],
+)
+def test_parse_answer_errors(raw: str, message: str) -> None:
+    with pytest.raises(GenerationError, match=message):
+        parse_answer(raw)
+
+
+def test_partial_text_follows_a_stream() -> None:
+    full = json.dumps({"text": 'Say "yes" — ja\nnow', "citations": [1]}, ensure_ascii=False)
+    seen = [partial_text(full[:end]) for end in range(len(full) + 1)]
+    assert seen[-1] == 'Say "yes" — ja\nnow'
+    assert all(seen[-1].startswith(s) for s in seen if s)
+    assert partial_text('{"tex') == ""

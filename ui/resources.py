@@ -1,0 +1,29 @@
+"""Heavy objects, built once per server process and shared by every session."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from comms.llm import ChatModel, build_chat_model
+from comms.settings import Settings, load_settings
+from knowledge import open_store
+from knowledge.store import Store
+
+
+@st.cache_resource(show_spinner=False)
+def settings() -> Settings:
+    """The settings, read from the environment once."""
+    return load_settings()
+
+
+@st.cache_resource(show_spinner="Loading the knowledge store …")
+def store() -> Store:
+    """The Chroma store with its embedder, loaded on first use."""
+    return open_store(settings())
+
+
+@st.cache_resource(show_spinner="Loading the language model …")
+def chat_model() -> ChatModel:
+    """The chat model; the llama.cpp backend locks itself around each call."""
+    return build_chat_model(settings())
+
