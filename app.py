@@ -11,7 +11,10 @@ st.set_page_config(page_title="Clarion", page_icon="📣", layout="wide")
 
 with st.sidebar:
     st.segmented_control(
-        "🌐", options=["de", "en"], key="ui_language", default="de",
+        "🌐",
+        options=["de", "en"],
+        key="ui_language",
+        default="de",
         format_func=lambda code: {"de": "Deutsch", "en": "English"}[code],
         label_visibility="collapsed",
     )

@@ -38,8 +38,10 @@ def generate(args: argparse.Namespace) -> int:
     request = Request(args.topic, args.audience, args.channel, args.language, args.concern)
     resolve(request)  # check the ids before loading any model
     settings = load_settings()
+    chat = build_chat_model(
+        settings
+    )  # a bad model path or URL fails fast, before the embedder loads
     store = open_store(settings)
-    chat = build_chat_model(settings)
     message = draft_message(request, settings=settings, chat=chat, store=store, seed=args.seed)
     if args.json:
         print(message.model_dump_json(indent=2))

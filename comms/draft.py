@@ -64,7 +64,9 @@ def retrieval_query(resolved: Resolved) -> str:
 
 def retrieve(store: Store, resolved: Resolved, k: int) -> list[Passage]:
     """Evidence for the request: topic-specific and general guidance."""
-    passages = search(store, retrieval_query(resolved), k=k, filters=Filters(vaccine=resolved.topic.id))
+    passages = search(
+        store, retrieval_query(resolved), k=k, filters=Filters(vaccine=resolved.topic.id)
+    )
     if not passages:
         passages = search(store, retrieval_query(resolved), k=k)
     if not passages:
@@ -134,20 +136,13 @@ def _ask(
     max_tokens = min(max_chars // 2 + 64, settings.llm_context // 2)
     error: GenerationError | None = None
     for attempt in range(2):
-        buffer: list[str] = []
-
-        def stream(token: str) -> None:
-            buffer.append(token)
-            if on_text is not None:
-                on_text(partial_text("".join(buffer)))
-
         completion = chat.complete(
             messages,
             schema,
             seed=seed + attempt,
             max_tokens=max_tokens,
             temperature=settings.llm_temperature,
-            on_token=stream,
+            on_token=_text_streamer(on_text),
         )
         try:
             return parse_answer(completion.text)
@@ -155,6 +150,19 @@ def _ask(
             error = exc
     assert error is not None
     raise error
+
+
+def _text_streamer(on_text: OnText | None) -> Callable[[str], None] | None:
+    """Turn streamed JSON tokens into the message text so far, for a live view."""
+    if on_text is None:
+        return None
+    buffer: list[str] = []
+
+    def stream(token: str) -> None:
+        buffer.append(token)
+        on_text(partial_text("".join(buffer)))
+
+    return stream
 
 
 def _citation(number: int, passage: Passage) -> Citation:

@@ -153,10 +153,14 @@ class OpenAIChat:
         import httpx
 
         if not settings.llm_url:
-            raise ConfigError("CLARION_LLM_MODE=openai needs CLARION_LLM_URL (e.g. http://gpu:8080).")
+            raise ConfigError(
+                "CLARION_LLM_MODE=openai needs CLARION_LLM_URL (e.g. http://gpu:8080)."
+            )
         base = settings.llm_url.rstrip("/")
         self.base_url = base if base.endswith("/v1") else base + "/v1"
-        headers = {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else {}
+        headers = (
+            {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else {}
+        )
         self._client = httpx.Client(headers=headers, timeout=settings.llm_timeout)
         self._model = settings.llm_model
         self.info = ModelInfo("openai", settings.llm_model or self.base_url)
@@ -208,7 +212,9 @@ class OpenAIChat:
             "stream": True,
         }
         try:
-            with self._client.stream("POST", self.base_url + "/chat/completions", json=body) as resp:
+            with self._client.stream(
+                "POST", self.base_url + "/chat/completions", json=body
+            ) as resp:
                 if resp.status_code >= 400:
                     resp.read()
                     raise BackendError(

@@ -46,7 +46,9 @@ class Message(BaseModel):
     template_id: str
     template_version: str
     seed: int
-    created_at: str = Field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    created_at: str = Field(
+        default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    )
 
 
 def output_schema(passages: int, max_chars: int) -> dict[str, Any]:
@@ -88,7 +90,8 @@ def partial_text(raw: str) -> str:
     marker = raw.find('"text"')
     if marker < 0:
         return ""
-    start = raw.find('"', raw.find(":", marker) + 1)
+    colon = raw.find(":", marker)
+    start = raw.find('"', colon + 1) if colon >= 0 else -1
     if start < 0:
         return ""
     body, escaped = [], False

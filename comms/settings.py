@@ -63,7 +63,9 @@ class Settings(BaseSettings):
     model_path: Path | None = Field(default=None, description="GGUF file (first shard if split).")
     llm_url: str | None = Field(default=None, description="OpenAI-compatible server base URL.")
     llm_api_key: str | None = None
-    llm_model: str = Field(default="", description="Model name sent to an OpenAI-compatible server.")
+    llm_model: str = Field(
+        default="", description="Model name sent to an OpenAI-compatible server."
+    )
     llm_timeout: float = 120.0
     llm_threads: int = Field(default_factory=available_cores, ge=1)
     llm_context: int = Field(default=4096, ge=512)
@@ -114,7 +116,11 @@ class Settings(BaseSettings):
 
     def store_label(self) -> str:
         """Which knowledge store is configured."""
-        return f"Chroma server {self.chroma_url}" if self.chroma_url else f"Chroma in {self.chroma_dir}"
+        return (
+            f"Chroma server {self.chroma_url}"
+            if self.chroma_url
+            else f"Chroma in {self.chroma_dir}"
+        )
 
     @property
     def chroma_dir(self) -> Path:

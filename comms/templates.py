@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import StrictUndefined, TemplateError as JinjaTemplateError, TemplateSyntaxError
+from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
+from jinja2 import TemplateError as JinjaTemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -40,7 +41,9 @@ class PromptTemplate(BaseModel):
 
 def _environment() -> SandboxedEnvironment:
     # No loader: {% include %} and {% import %} cannot reach any file.
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    return SandboxedEnvironment(
+        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+    )
 
 
 def parse_template(text: str, origin: str = "template") -> PromptTemplate:
@@ -57,11 +60,20 @@ def parse_template(text: str, origin: str = "template") -> PromptTemplate:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise TemplateError(f"{origin} is invalid: {problems}") from exc
     for part in ("system", "user"):
-        try:
-            _environment().parse(getattr(template, part))
-        except TemplateSyntaxError as exc:
-            raise TemplateError(f"{origin} {part} part, line {exc.lineno}: {exc.message}") from exc
+        check_source(getattr(template, part), f"{origin} {part} part")
     return template
+
+
+def check_source(source: str, where: str) -> None:
+    """Syntax errors with line numbers; file includes, imports and inheritance are refused."""
+    try:
+        tree = _environment().parse(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"{where}, line {exc.lineno}: {exc.message}") from exc
+    for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        raise TemplateError(
+            f"{where}, line {node.lineno}: a template may not include, import or extend files."
+        )
 
 
 def template_path(template_id: str, settings: Settings | None = None) -> Path:
@@ -88,7 +100,7 @@ def render(template: PromptTemplate, variables: dict[str, Any]) -> list[dict[str
     for role, source in (("system", template.system), ("user", template.user)):
         try:
             text = env.from_string(source).render(**variables)
-        except JinjaTemplateError as exc:
+        except (JinjaTemplateError, TypeError) as exc:  # TypeError: include without a loader
             raise TemplateError(f"Template '{template.id}' {role} part: {exc}") from exc
         if len(text) > MAX_RENDERED_CHARS:
             raise TemplateError(

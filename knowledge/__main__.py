@@ -45,24 +45,37 @@ def run(args: argparse.Namespace) -> int:
         case "index":
             results = sync_corpus(store)
             changed = sum(r.status != "unchanged" for r in results)
-            print(f"{len(results)} corpus documents, {changed} (re)indexed, {store.count()} chunks.")
+            print(
+                f"{len(results)} corpus documents, {changed} (re)indexed, {store.count()} chunks."
+            )
         case "ingest":
             results = ingest_paths(store, args.paths)
-            _emit(args.json, [asdict(r) for r in results],
-                  (f"{r.status}: {r.title} ({r.chunks} chunks)" for r in results))
+            _emit(
+                args.json,
+                [asdict(r) for r in results],
+                (f"{r.status}: {r.title} ({r.chunks} chunks)" for r in results),
+            )
         case "list":
             sources = store.sources()
-            _emit(args.json, [asdict(s) for s in sources],
-                  (f"{s.source_id}\t{s.chunks}\t{s.date}\t{s.title}" for s in sources))
+            _emit(
+                args.json,
+                [asdict(s) for s in sources],
+                (f"{s.source_id}\t{s.chunks}\t{s.date}\t{s.title}" for s in sources),
+            )
         case "search":
             filters = Filters(args.vaccine, args.audience, args.language, args.kind)
             passages = search(store, args.query, k=args.k, filters=filters)
-            _emit(args.json, [p.to_dict() for p in passages],
-                  (f"{p.score:.3f}  {p.title} [{p.source_id}]  {p.url}" for p in passages))
+            _emit(
+                args.json,
+                [p.to_dict() for p in passages],
+                (f"{p.score:.3f}  {p.title} [{p.source_id}]  {p.url}" for p in passages),
+            )
         case "delete":
             removed = store.delete_source(args.source_id)
             if not removed:
-                raise ClarionError(f"No source '{args.source_id}'; `python -m knowledge list` shows them.")
+                raise ClarionError(
+                    f"No source '{args.source_id}'; `python -m knowledge list` shows them."
+                )
             print(f"Removed {args.source_id} ({removed} chunks).")
     return 0
 

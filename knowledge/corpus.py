@@ -64,7 +64,9 @@ def read_document(path: Path) -> SourceDoc:
     except (ValueError, yaml.YAMLError, ValidationError) as exc:
         raise ConfigError(f"Corpus document {path.name} is invalid: {exc}") from exc
     if meta.id != path.stem:
-        raise ConfigError(f"Corpus document {path.name} has id '{meta.id}'; it must be '{path.stem}'.")
+        raise ConfigError(
+            f"Corpus document {path.name} has id '{meta.id}'; it must be '{path.stem}'."
+        )
     return SourceDoc(meta=meta, body=body)
 
 

@@ -11,8 +11,15 @@ from knowledge.language import detect_language
 
 MAX_FILE_BYTES = 20_000_000
 MAX_TEXT_CHARS = 2_000_000
-SUPPORTED = {".md": "Markdown", ".markdown": "Markdown", ".txt": "text", ".html": "HTML",
-             ".htm": "HTML", ".pdf": "PDF", ".docx": "Word (DOCX)"}
+SUPPORTED = {
+    ".md": "Markdown",
+    ".markdown": "Markdown",
+    ".txt": "text",
+    ".html": "HTML",
+    ".htm": "HTML",
+    ".pdf": "PDF",
+    ".docx": "Word (DOCX)",
+}
 
 
 @dataclass(frozen=True)
@@ -55,14 +62,34 @@ def read_file(path: Path) -> Document:
     return Document(title or path.stem, text, url, date, detect_language(text))
 
 
+# Encodings offices meet for Clarion's languages; limiting detection to them avoids
+# short German text being mistaken for an East Asian code page.
+COMMON_ENCODINGS = [
+    "cp1252",
+    "iso8859_15",
+    "cp1250",
+    "cp1251",
+    "koi8_r",
+    "cp1254",
+    "cp1256",
+    "iso8859_6",
+    "iso8859_9",
+    "mac_roman",
+    "cp850",
+]
+
+
 def decode_text(name: str, data: bytes) -> str:
-    """Decode text in any common encoding (UTF-8 first, then detected)."""
+    """Decode text in any common encoding (BOM, UTF-8, then the likeliest code page)."""
+    for bom, codec in ((b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         from charset_normalizer import from_bytes
 
-        best = from_bytes(data).best()
+        best = from_bytes(data, cp_isolation=COMMON_ENCODINGS).best()
         if best is None:
             raise InputError(f"{name}: not readable as text in any common encoding.") from None
         return str(best)
@@ -89,7 +116,9 @@ def _read_pdf(path: Path, data: bytes) -> tuple[str, str, str | None]:
         raise InputError(f"{path.name}: not a readable PDF ({exc}).") from exc
     title = str(info.title) if info and info.title else path.stem
     date = info.creation_date.date().isoformat() if info and info.creation_date else None
-    text = "\n\n".join(f"## Page {n}\n{page.strip()}" for n, page in enumerate(pages, 1) if page.strip())
+    text = "\n\n".join(
+        f"## Page {n}\n{page.strip()}" for n, page in enumerate(pages, 1) if page.strip()
+    )
     return title, text, date
 
 
@@ -114,7 +143,7 @@ def _read_docx(path: Path, data: bytes) -> tuple[str, str, str | None]:
         if para.text.strip():
             lines.append(prefix + para.text.strip())
     props = doc.core_properties
-    date = (props.modified or props.created)
+    date = props.modified or props.created
     return props.title or path.stem, "\n\n".join(lines), date.date().isoformat() if date else None
 
 

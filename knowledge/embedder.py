@@ -16,6 +16,9 @@ class Embedder:
     def __init__(self, folder: Path, batch_size: int = 32) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder must never trigger a download
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # keeps the CLI's stderr to one line
 
         try:
             self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
@@ -41,10 +44,10 @@ class ChromaEmbeddingFunction:
     def __init__(self, embedder: Any) -> None:
         self._embedder = embedder
 
-    def __call__(self, input: list[str]) -> list[list[float]]:  # noqa: A002 - Chroma's name
+    def __call__(self, input: list[str]) -> list[list[float]]:
         return self._embedder.embed(list(input))
 
-    def embed_query(self, input: list[str]) -> list[list[float]]:  # noqa: A002
+    def embed_query(self, input: list[str]) -> list[list[float]]:
         return self._embedder.embed(list(input))
 
     @staticmethod

@@ -64,7 +64,9 @@ def _client(settings: Settings) -> Any:
                 settings=chroma_settings,
             )
         except Exception as exc:  # chromadb raises bare Exception/ValueError when down
-            raise BackendError(f"Chroma server at {settings.chroma_url} is unreachable: {exc}") from exc
+            raise BackendError(
+                f"Chroma server at {settings.chroma_url} is unreachable: {exc}"
+            ) from exc
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
@@ -124,7 +126,8 @@ class Store:
             counts[sid] = counts.get(sid, 0) + 1
             first.setdefault(sid, dict(meta))
         return sorted(
-            (_summary(sid, first[sid], counts[sid]) for sid in counts), key=lambda s: s.title.lower()
+            (_summary(sid, first[sid], counts[sid]) for sid in counts),
+            key=lambda s: s.title.lower(),
         )
 
     def query(

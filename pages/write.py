@@ -69,7 +69,10 @@ if submitted:
         live = st.empty()
         with st.spinner(t("writing")):
             message = draft_message(
-                request, settings=settings, chat=chat, store=store,
+                request,
+                settings=settings,
+                chat=chat,
+                store=store,
                 on_text=lambda text: live.text(text),
             )
         live.empty()

@@ -50,9 +50,17 @@ def test_leichte_sprache_is_flagged_for_a_test_reader(app: AppTest) -> None:
     from comms.message import Message, ModelRef
 
     message = Message(
-        text="Impfen schützt.", topic="flu", audience="hesitant", channel="sms", language="de-leicht",
-        citations=[], evidence=[], model=ModelRef(backend="fake", model_id="x"),
-        template_id="draft_message", template_version="abc", seed=1,
+        text="Impfen schützt.",
+        topic="flu",
+        audience="hesitant",
+        channel="sms",
+        language="de-leicht",
+        citations=[],
+        evidence=[],
+        model=ModelRef(backend="fake", model_id="x"),
+        template_id="draft_message",
+        template_version="abc",
+        seed=1,
     )
     app.session_state["last_message"] = message
     app.run()

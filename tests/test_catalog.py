@@ -13,8 +13,25 @@ def test_catalog_offers_what_the_brief_promises() -> None:
     catalog = load_catalog()
     assert {"measles", "hpv", "flu", "rsv", "covid19"} <= {t.id for t in catalog.topics}
     assert len(catalog.audiences) >= 8
-    assert {c.id for c in catalog.channels} >= {"sms", "social", "letter", "poster", "faq", "phone", "email"}
-    assert {lg.id for lg in catalog.languages} == {"de", "en", "tr", "ar", "uk", "ru", "de-einfach", "de-leicht"}
+    assert {c.id for c in catalog.channels} >= {
+        "sms",
+        "social",
+        "letter",
+        "poster",
+        "faq",
+        "phone",
+        "email",
+    }
+    assert {lg.id for lg in catalog.languages} == {
+        "de",
+        "en",
+        "tr",
+        "ar",
+        "uk",
+        "ru",
+        "de-einfach",
+        "de-leicht",
+    }
     assert all(set(e.label) == {"de", "en"} for e in (*catalog.topics, *catalog.audiences))
 
 
@@ -28,7 +45,10 @@ def test_arabic_is_right_to_left_and_leichte_sprache_needs_a_test_reader() -> No
 @pytest.mark.parametrize(
     ("request_", "message"),
     [
-        (Request("measles", "martians", "sms", "de"), "Unknown audience 'martians'; choose one of: parents-infants"),
+        (
+            Request("measles", "martians", "sms", "de"),
+            "Unknown audience 'martians'; choose one of: parents-infants",
+        ),
         (Request("", "hesitant", "sms", "de"), "The topic is empty; choose one of: measles"),
         (Request("flu", "hesitant", "fax", "de"), "Unknown channel 'fax'"),
         (Request("flu", "hesitant", "sms", "fr"), "Unknown language 'fr'"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from comms.draft import Request, draft_message, retrieval_query, resolve
+from comms.draft import Request, draft_message, resolve, retrieval_query
 from comms.errors import GenerationError, InputError
 from tests.conftest import ScriptedChat
 
@@ -14,17 +14,26 @@ REQUEST = Request("measles", "parents-infants", "sms", "de", "Ist das sicher?")
 def test_message_cites_retrieved_passages_with_provenance(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
     chat = ScriptedChat([{"text": "Die MMR-Impfung schützt Ihr Kind.", "citations": [2, 1]}])
     streamed: list[str] = []
-    message = draft_message(REQUEST, settings=settings, chat=chat, store=fake_store, on_text=streamed.append)
+    message = draft_message(
+        REQUEST, settings=settings, chat=chat, store=fake_store, on_text=streamed.append
+    )
     assert message.text == "Die MMR-Impfung schützt Ihr Kind."
     assert [c.number for c in message.citations] == [2, 1]
     evidence_ids = [p["chunk_id"] for p in message.evidence]
     assert [c.chunk_id for c in message.citations] == [evidence_ids[1], evidence_ids[0]]
     assert all(c.url.startswith("https://") and c.title for c in message.citations)
-    assert (message.topic, message.audience, message.channel, message.language) == ("measles", "parents-infants", "sms", "de")
+    assert (message.topic, message.audience, message.channel, message.language) == (
+        "measles",
+        "parents-infants",
+        "sms",
+        "de",
+    )
     assert message.model.model_id == "scripted"
     assert message.template_id == "draft_message" and len(message.template_version) == 12
     assert streamed[-1] == message.text
-    assert chat.calls[0]["schema"]["properties"]["citations"]["items"]["enum"] == list(range(1, len(evidence_ids) + 1))
+    assert chat.calls[0]["schema"]["properties"]["citations"]["items"]["enum"] == list(
+        range(1, len(evidence_ids) + 1)
+    )
 
 
 def test_evidence_is_about_the_topic(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
@@ -64,7 +73,12 @@ def test_two_malformed_answers_give_a_clear_error(settings, fake_store) -> None:
 def test_unknown_audience_is_refused_before_the_model_is_asked(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
     chat = ScriptedChat([])
     with pytest.raises(InputError, match="Unknown audience"):
-        draft_message(Request("measles", "nobody", "sms", "de"), settings=settings, chat=chat, store=fake_store)
+        draft_message(
+            Request("measles", "nobody", "sms", "de"),
+            settings=settings,
+            chat=chat,
+            store=fake_store,
+        )
     assert chat.calls == []
 
 
@@ -73,7 +87,9 @@ def test_empty_store_says_how_to_fill_it(settings) -> None:  # type: ignore[no-u
     from tests.conftest import FakeEmbedder
 
     with pytest.raises(InputError, match="python -m knowledge index"):
-        draft_message(REQUEST, settings=settings, chat=ScriptedChat([]), store=Store(settings, FakeEmbedder()))
+        draft_message(
+            REQUEST, settings=settings, chat=ScriptedChat([]), store=Store(settings, FakeEmbedder())
+        )
 
 
 def test_retrieval_query_uses_topic_audience_and_concern() -> None:

@@ -40,23 +40,48 @@ def test_real_model_writes_a_cited_message(real_store_dir: Path, real_embedder, 
     assert again.text == message.text, "the same seed must give the same text"
 
 
-def _cli(*args: str, data_dir: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _cli(
+    *args: str, data_dir: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CLARION_DATA_DIR": str(data_dir), **(extra_env or {})}
-    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_cli_generate_json(real_store_dir: Path) -> None:
-    done = _cli("comms", "generate", "--topic", "measles", "--audience", "parents-infants",
-                "--channel", "sms", "--language", "de", "--json", data_dir=real_store_dir)
+    done = _cli(
+        "comms",
+        "generate",
+        "--topic",
+        "measles",
+        "--audience",
+        "parents-infants",
+        "--channel",
+        "sms",
+        "--language",
+        "de",
+        "--json",
+        data_dir=real_store_dir,
+    )
     assert done.returncode == 0, done.stderr
     message = json.loads(done.stdout)
     assert message["citations"] and message["citations"][0]["url"].startswith("https://")
-    assert {c["chunk_id"] for c in message["citations"]} <= {p["chunk_id"] for p in message["evidence"]}
+    assert {c["chunk_id"] for c in message["citations"]} <= {
+        p["chunk_id"] for p in message["evidence"]
+    }
     assert message["template_id"] == "draft_message"
 
 
 def test_cli_knowledge_search_json(real_store_dir: Path) -> None:
-    done = _cli("knowledge", "search", "HPV vaccine age", "--k", "3", "--json", data_dir=real_store_dir)
+    done = _cli(
+        "knowledge", "search", "HPV vaccine age", "--k", "3", "--json", data_dir=real_store_dir
+    )
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     assert len(rows) == 3 and {"source_id", "title", "url", "score", "text"} <= set(rows[0])
@@ -68,10 +93,16 @@ def test_cli_knowledge_search_json(real_store_dir: Path) -> None:
         (["--audience", "aliens"], {}, "Unknown audience 'aliens'"),
         (["--topic", ""], {}, "The topic is empty"),
         ([], {"CLARION_MODEL_PATH": "/nonexistent/model.gguf"}, "Model file not found"),
-        ([], {"CLARION_LLM_MODE": "openai", "CLARION_LLM_URL": "http://127.0.0.1:9"}, "unreachable"),
+        (
+            [],
+            {"CLARION_LLM_MODE": "openai", "CLARION_LLM_URL": "http://127.0.0.1:9"},
+            "unreachable",
+        ),
     ],
 )
-def test_cli_errors_are_one_clear_line(real_store_dir: Path, args: list[str], env: dict[str, str], message: str) -> None:
+def test_cli_errors_are_one_clear_line(
+    real_store_dir: Path, args: list[str], env: dict[str, str], message: str
+) -> None:
     base = {"--topic": "flu", "--audience": "older-adults", "--channel": "sms", "--language": "de"}
     for flag, value in zip(args[::2], args[1::2], strict=True):
         base[flag] = value
@@ -83,8 +114,13 @@ def test_cli_errors_are_one_clear_line(real_store_dir: Path, args: list[str], en
 
 
 def test_cli_list_json() -> None:
-    done = subprocess.run([sys.executable, "-m", "comms", "list", "audiences", "--json"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "comms", "list", "audiences", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     rows = json.loads(done.stdout)
     assert {"id": "hesitant", "label": "Hesitant people"} in rows
 
@@ -106,9 +142,23 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-u
     log = tmp_path_factory.mktemp("server") / "llama.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_model_path()),
-             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--model_alias", "smollm2"],
-            stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(bundled_model_path()),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                "4096",
+                "--model_alias",
+                "smollm2",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         wait_for_http(f"http://127.0.0.1:{port}/v1/models", timeout=120)
@@ -118,15 +168,22 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-u
         proc.wait(timeout=30)
 
 
-def test_openai_backend_against_a_real_server(llama_server: str, real_store_dir: Path, real_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_openai_backend_against_a_real_server(
+    llama_server: str, real_store_dir: Path, real_embedder
+) -> None:  # type: ignore[no-untyped-def]
     from comms.llm import build_chat_model
 
     settings = load_settings(data_dir=real_store_dir, llm_mode="openai", llm_url=llama_server)
     chat = build_chat_model(settings)
     assert chat.info.model_id == "smollm2"
     streamed: list[str] = []
-    message = draft_message(Request("hpv", "parents-teens", "faq", "en"), settings=settings, chat=chat,
-                            store=Store(settings, real_embedder), on_text=streamed.append)
+    message = draft_message(
+        Request("hpv", "parents-teens", "faq", "en"),
+        settings=settings,
+        chat=chat,
+        store=Store(settings, real_embedder),
+        on_text=streamed.append,
+    )
     assert message.citations and message.model.backend == "openai"
     assert len(streamed) > 3 and streamed[-1] == message.text
 
@@ -153,8 +210,20 @@ def test_chroma_server_mode(tmp_path: Path, real_embedder) -> None:  # type: ign
 
     port = free_port()
     chroma = Path(sys.executable).parent / "chroma"
-    proc = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            str(chroma),
+            "run",
+            "--path",
+            str(tmp_path / "server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=60)
         settings = load_settings(data_dir=tmp_path / "data", chroma_url=f"http://127.0.0.1:{port}")
@@ -162,7 +231,9 @@ def test_chroma_server_mode(tmp_path: Path, real_embedder) -> None:  # type: ign
         sync_corpus(store)
         assert store.count() > 20
         assert search(store, "measles vaccination", k=3)
-        assert not (tmp_path / "data" / "chroma").exists(), "server mode must not write a local store"
+        assert not (tmp_path / "data" / "chroma").exists(), (
+            "server mode must not write a local store"
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=30)

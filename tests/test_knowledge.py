@@ -34,7 +34,11 @@ def test_sync_corpus_is_idempotent(fake_store: Store) -> None:
 def test_every_chunk_keeps_its_heading_and_metadata(fake_store: Store) -> None:
     got = fake_store.collection.get(include=["documents", "metadatas"])
     for text, meta in zip(got["documents"], got["metadatas"], strict=True):
-        assert meta["source_id"] and meta["url"].startswith("https://") and meta["language"] in ("de", "en")
+        assert (
+            meta["source_id"]
+            and meta["url"].startswith("https://")
+            and meta["language"] in ("de", "en")
+        )
         if meta["section"]:
             assert text.startswith(meta["section"])
 
@@ -68,7 +72,9 @@ def test_ingest_replace_and_delete_a_file(settings, tmp_path: Path) -> None:  # 
     [first] = ingest_paths(store, [note])
     assert (first.status, first.title) == ("added", "Masern im Landkreis")
     assert ingest_paths(store, [note])[0].status == "unchanged"
-    note.write_text("# Masern im Landkreis\n\n## Lage\nEs gibt inzwischen fünf Fälle.\n\n## Impfung\nDas Amt impft.\n")
+    note.write_text(
+        "# Masern im Landkreis\n\n## Lage\nEs gibt inzwischen fünf Fälle.\n\n## Impfung\nDas Amt impft.\n"
+    )
     assert ingest_paths(store, [note])[0].status == "replaced"
     texts = store.collection.get(where={"source_id": "file-local-outbreak.md"})["documents"]
     assert any("fünf" in t for t in texts) and not any("drei" in t for t in texts)
@@ -86,7 +92,9 @@ def test_ingest_replace_and_delete_a_file(settings, tmp_path: Path) -> None:  # 
         ("scripts.html", b"<html><script>alert(1)</script></html>", "no text could be read"),
     ],
 )
-def test_bad_files_are_refused_and_the_store_is_unchanged(settings, tmp_path: Path, name: str, content: bytes, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_files_are_refused_and_the_store_is_unchanged(
+    settings, tmp_path: Path, name: str, content: bytes, message: str
+) -> None:  # type: ignore[no-untyped-def]
     store = Store(settings, FakeEmbedder())
     good = tmp_path / "good.txt"
     good.write_text("Impfungen schützen. Das Gesundheitsamt berät kostenlos.")

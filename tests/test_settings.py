@@ -11,7 +11,9 @@ from comms.llm import check_gguf
 from comms.settings import bundled_embedder_path, bundled_model_path, load_settings
 
 
-def test_environment_variables_override_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_environment_variables_override_defaults(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("CLARION_DATA_DIR", str(tmp_path / "elsewhere"))
     monkeypatch.setenv("CLARION_LLM_MODE", "openai")
     monkeypatch.setenv("CLARION_LLM_URL", "http://127.0.0.1:9999")

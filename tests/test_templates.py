@@ -12,7 +12,9 @@ from comms.errors import TemplateError
 from comms.templates import SHIPPED_DIR, load_template, parse_template, render
 from knowledge.search import Passage
 
-PASSAGE = Passage("s#0", "s", "Title", "https://example.org", "2024-01-01", "en", "principle", "", "Body.", 0.9)
+PASSAGE = Passage(
+    "s#0", "s", "Title", "https://example.org", "2024-01-01", "en", "principle", "", "Body.", 0.9
+)
 VALID = """
 id: t
 title: T
@@ -25,7 +27,9 @@ user: "{{ name | upper }}"
 
 
 def variables(language: str = "de", concern: str = "") -> dict[str, object]:
-    return template_variables(resolve(Request("measles", "hesitant", "sms", language, concern)), [PASSAGE])
+    return template_variables(
+        resolve(Request("measles", "hesitant", "sms", language, concern)), [PASSAGE]
+    )
 
 
 @pytest.mark.parametrize("path", sorted(SHIPPED_DIR.glob("*.yaml")), ids=lambda p: p.stem)
@@ -63,9 +67,15 @@ def test_version_is_a_content_hash() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (VALID.replace("version: 1", "version: 1\ncolour: red"), "colour: Extra inputs are not permitted"),
+        (
+            VALID.replace("version: 1", "version: 1\ncolour: red"),
+            "colour: Extra inputs are not permitted",
+        ),
         (VALID.replace('user: "{{ name | upper }}"', ""), "user: Field required"),
-        (VALID.replace("{{ name | upper }}", "{% if name %}open"), "user part, line 1: Unexpected end of template"),
+        (
+            VALID.replace("{{ name | upper }}", "{% if name %}open"),
+            "user part, line 1: Unexpected end of template",
+        ),
         ("- just\n- a list", "must be a mapping"),
         ("id: [unclosed", "not valid YAML"),
     ],
@@ -86,8 +96,6 @@ def test_missing_variable_is_an_error_not_a_blank() -> None:
         "{{ ''.__class__.__mro__[1].__subclasses__() }}",
         "{{ name.__class__.__init__.__globals__ }}",
         "{{ cycler.__init__.__globals__.os.environ }}",
-        "{% include '/etc/passwd' %}",
-        "{% import 'os' as os %}",
         "{{ '{0.__class__.__mro__}'.format(name) }}",
         "{{ lipsum.__globals__ }}",
     ],
@@ -109,5 +117,24 @@ def test_office_override_in_data_dir_wins(settings) -> None:  # type: ignore[no-
     folder.mkdir(parents=True)
     shipped = (SHIPPED_DIR / "draft_message.yaml").read_text()
     (folder / "draft_message.yaml").write_text(shipped.replace("You are a", "You are our office's"))
-    assert load_template("draft_message", settings).content_hash != load_template("draft_message").content_hash
+    assert (
+        load_template("draft_message", settings).content_hash
+        != load_template("draft_message").content_hash
+    )
     assert load_catalog().topics  # unaffected
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "{% include '/etc/passwd' %}",
+        "{% import 'os' as os %}",
+        "{% from 'x' import y %}",
+        "{% extends 'base' %}",
+    ],
+)
+def test_file_includes_and_imports_are_refused_at_validation(statement: str) -> None:
+    with pytest.raises(
+        TemplateError, match="user part, line 1: a template may not include, import or extend"
+    ):
+        parse_template(VALID.replace('"{{ name | upper }}"', repr(statement)))

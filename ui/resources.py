@@ -26,4 +26,3 @@ def store() -> Store:
 def chat_model() -> ChatModel:
     """The chat model; the llama.cpp backend locks itself around each call."""
     return build_chat_model(settings())
-

@@ -43,7 +43,10 @@ TEXT: dict[str, dict[str, str]] = {
         "de": "Leichte Sprache: vor dem Versand von einer Prüfgruppe lesen lassen.",
         "en": "Leichte Sprache: have a test reader check it before sending.",
     },
-    "characters": {"de": "{count} Zeichen (Grenze {limit})", "en": "{count} characters (limit {limit})"},
+    "characters": {
+        "de": "{count} Zeichen (Grenze {limit})",
+        "en": "{count} characters (limit {limit})",
+    },
 }
 
 
