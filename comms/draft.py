@@ -11,7 +11,7 @@ from comms.errors import GenerationError, InputError
 from comms.llm import ChatModel
 from comms.message import Citation, Message, ModelRef, output_schema, parse_answer, partial_text
 from comms.settings import Settings
-from comms.templates import load_template, render
+from comms.templates import PromptTemplate, load_template, render
 from knowledge.search import Filters, Passage, search
 from knowledge.store import Store
 
@@ -94,11 +94,12 @@ def draft_message(
     store: Store,
     seed: int | None = None,
     on_text: OnText | None = None,
+    template: PromptTemplate | None = None,
 ) -> Message:
-    """Write one cited message for the request."""
+    """Write one cited message for the request (with `template` instead of the saved one)."""
     resolved = resolve(request)
     passages = retrieve(store, resolved, settings.retrieval_k)
-    template = load_template("draft_message", settings)
+    template = template or load_template("draft_message", settings)
     messages = render(template, template_variables(resolved, passages))
     schema = output_schema(len(passages), resolved.channel.max_chars)
     seed = settings.seed if seed is None else seed
