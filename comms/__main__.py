@@ -1,4 +1,4 @@
-"""`python -m comms {generate,list}`: write messages from a shell or a script."""
+"""`python -m comms {generate,list,templates}`: write messages from a shell or a script."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import sys
 from comms.catalog import KINDS, load_catalog
 from comms.errors import ClarionError
 from comms.settings import load_settings
+from comms.template_commands import add_parser as add_templates_parser
+from comms.template_commands import run as run_templates
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("kind", choices=KINDS)
     listing.add_argument("--ui-language", default="en", choices=("de", "en"))
     listing.add_argument("--json", action="store_true")
+    add_templates_parser(sub)
     return parser
 
 
@@ -68,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: user mistakes are one line on stderr and exit code 2."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "templates":
+            return run_templates(args)
         return generate(args) if args.command == "generate" else list_kind(args)
     except ClarionError as exc:
         print(f"error: {exc}", file=sys.stderr)

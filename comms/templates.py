@@ -39,7 +39,8 @@ class PromptTemplate(BaseModel):
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-def _environment() -> SandboxedEnvironment:
+def sandbox() -> SandboxedEnvironment:
+    """The one Jinja2 environment templates are parsed and rendered in."""
     # No loader: {% include %} and {% import %} cannot reach any file.
     return SandboxedEnvironment(
         undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
@@ -67,13 +68,26 @@ def parse_template(text: str, origin: str = "template") -> PromptTemplate:
 def check_source(source: str, where: str) -> None:
     """Syntax errors with line numbers; file includes, imports and inheritance are refused."""
     try:
-        tree = _environment().parse(source)
+        tree = sandbox().parse(source)
     except TemplateSyntaxError as exc:
         raise TemplateError(f"{where}, line {exc.lineno}: {exc.message}") from exc
     for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
         raise TemplateError(
             f"{where}, line {node.lineno}: a template may not include, import or extend files."
         )
+
+
+def shipped_ids() -> list[str]:
+    """Ids of the shipped templates: the only ones Clarion's code renders."""
+    return sorted(path.stem for path in SHIPPED_DIR.glob("*.yaml"))
+
+
+def shipped_text(template_id: str) -> str:
+    """The read-only shipped default's file text."""
+    if template_id not in shipped_ids():
+        known = ", ".join(shipped_ids())
+        raise TemplateError(f"No shipped template '{template_id}'; choose one of: {known}.")
+    return (SHIPPED_DIR / f"{template_id}.yaml").read_text(encoding="utf-8")
 
 
 def template_path(template_id: str, settings: Settings | None = None) -> Path:
@@ -95,7 +109,7 @@ def load_template(template_id: str, settings: Settings | None = None) -> PromptT
 
 def render(template: PromptTemplate, variables: dict[str, Any]) -> list[dict[str, str]]:
     """Render both parts into chat messages; a missing variable or sandbox escape is an error."""
-    env = _environment()
+    env = sandbox()
     messages = []
     for role, source in (("system", template.system), ("user", template.user)):
         try:

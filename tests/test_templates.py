@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from comms.catalog import load_catalog
-from comms.draft import Request, resolve, template_variables
+from comms.draft import Request, draft_message, resolve, template_variables
 from comms.errors import TemplateError
-from comms.templates import SHIPPED_DIR, load_template, parse_template, render
+from comms.template_samples import (
+    SAMPLE_DRAFT,
+    SAMPLE_SOURCE_TEXT,
+    Scenario,
+    drafts_with,
+    preview,
+    sample_variables,
+)
+from comms.templates import SHIPPED_DIR, load_template, parse_template, render, shipped_ids
 from knowledge.search import Passage
+from tests.conftest import ScriptedChat
 
 PASSAGE = Passage(
     "s#0", "s", "Title", "https://example.org", "2024-01-01", "en", "principle", "", "Body.", 0.9
 )
+SAMPLED_ONLY = {"repair_message", "adapt_message"}
 VALID = """
 id: t
 title: T
@@ -32,7 +43,11 @@ def variables(language: str = "de", concern: str = "") -> dict[str, object]:
     )
 
 
-@pytest.mark.parametrize("path", sorted(SHIPPED_DIR.glob("*.yaml")), ids=lambda p: p.stem)
+# repair_message and adapt_message take other variables: tested with their samples below.
+DRAFTING = [p for p in sorted(SHIPPED_DIR.glob("*.yaml")) if p.stem not in SAMPLED_ONLY]
+
+
+@pytest.mark.parametrize("path", DRAFTING, ids=lambda p: p.stem)
 def test_every_shipped_template_renders_with_the_variables_the_code_passes(path: Path) -> None:
     template = load_template(path.stem)
     assert set(template.variables) == set(variables())
@@ -138,3 +153,90 @@ def test_file_includes_and_imports_are_refused_at_validation(statement: str) -> 
         TemplateError, match="user part, line 1: a template may not include, import or extend"
     ):
         parse_template(VALID.replace('"{{ name | upper }}"', repr(statement)))
+
+
+# --- The task templates, the sample scenario and trying an unsaved template ---------------
+
+
+@pytest.mark.parametrize("template_id", shipped_ids())
+def test_every_shipped_template_is_documented_and_renders_its_sample(template_id: str) -> None:
+    template = load_template(template_id)
+    assert template.title and template.description.strip() and template.version >= 1
+    assert all(description.strip() for description in template.variables.values())
+    sample = sample_variables(template_id)
+    assert set(sample) == set(template.variables)  # the sample documents what the code passes
+    system, user = render(template, sample)
+    assert system["role"] == "system" and "German" in system["content"]
+    assert "{{" not in user["content"] and "{%" not in user["content"]
+
+
+def test_repair_prompt_snapshot() -> None:
+    _, user = preview(load_template("repair_message"), Scenario(language="en", concern=""))
+    content = user["content"]
+    assert f"Previous text:\n{SAMPLE_DRAFT}\n" in content
+    assert (
+        "It failed these checks:\n"
+        "- tone: 'it is your duty' sounds like pressure.\n"
+        "- call to action: It does not say where to get vaccinated.\n"
+    ) in content
+    assert "[2] Sample passage: where to get vaccinated:" in content
+    assert content.endswith("fixing every\nfailure above.")
+
+
+def test_adapt_prompt_snapshot() -> None:
+    _, user = preview(
+        load_template("adapt_message"),
+        Scenario(audience="limited-german", channel="letter", language="tr"),
+    )
+    assert user["content"].splitlines()[:4] == [
+        "Source language: English",
+        "Target language: Turkish",
+        f"Audience: People with limited German. Tone: {_audience('limited-german').tone}. "
+        f"Reading level: grade {_audience('limited-german').grade}.",
+        "Channel: Letter, at most 2500 characters.",
+    ]
+    assert SAMPLE_SOURCE_TEXT in user["content"]
+
+
+def test_faq_entry_picks_a_question_when_none_is_given() -> None:
+    _, asked = preview(load_template("faq_entry"), Scenario(concern="Is it free?"))
+    _, open_ = preview(load_template("faq_entry"), Scenario(concern=""))
+    assert "Question: Is it free?" in asked["content"]
+    assert "choose the most common of their worries" in open_["content"]
+
+
+def test_the_scenario_changes_the_preview() -> None:
+    sms = preview(load_template("phone_script"), Scenario(channel="sms", language="de"))
+    phone = preview(load_template("phone_script"), Scenario(channel="phone", language="uk"))
+    assert "At most 306 characters" in sms[1]["content"]
+    assert "At most 1500 characters" in phone[1]["content"]
+    assert "Ukrainian" in phone[0]["content"]
+
+
+def test_only_templates_with_the_drafting_variables_can_be_tried() -> None:
+    assert {i for i in shipped_ids() if drafts_with(load_template(i))} == {
+        "draft_message",
+        "faq_entry",
+        "phone_script",
+    }
+
+
+def test_draft_message_uses_a_given_template_without_saving_it(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
+    shipped = (SHIPPED_DIR / "draft_message.yaml").read_text()
+    edited = parse_template(shipped.replace("You are a", "TRIAL: you are a"))
+    chat = ScriptedChat([{"text": "Die MMR-Impfung schützt Ihr Kind.", "citations": [1]}])
+    message = draft_message(
+        Request("measles", "hesitant", "sms", "de"),
+        settings=settings,
+        chat=chat,
+        store=fake_store,
+        template=edited,
+    )
+    assert chat.calls[0]["messages"][0]["content"].startswith("TRIAL: you are a")
+    assert message.template_version == edited.content_hash
+    assert not (settings.data_dir / "templates").exists()
+    assert load_template("draft_message", settings).content_hash != edited.content_hash
+
+
+def _audience(audience_id: str) -> Any:
+    return next(a for a in load_catalog().audiences if a.id == audience_id)

@@ -33,6 +33,81 @@ TEXT: dict[str, dict[str, str]] = {
     "store": {"de": "Wissensspeicher", "en": "Knowledge store"},
     "chunks": {"de": "Abschnitte", "en": "passages"},
     "template": {"de": "Vorlage", "en": "Template"},
+    # Templates page
+    "page_templates": {"de": "Vorlagen", "en": "Templates"},
+    "tpl_intro": {
+        "de": "Die Prompt-Vorlagen Ihres Amts: bearbeiten, prüfen, ausprobieren, speichern. "
+        "Jede Änderung wird eine neue Version; die mitgelieferten Vorlagen bleiben unverändert.",
+        "en": "Your office's prompt templates: edit, check, try and save them. Every change "
+        "becomes a new version; the shipped defaults stay untouched.",
+    },
+    "tpl_col_template": {"de": "Vorlage", "en": "Template"},
+    "tpl_col_title": {"de": "Titel", "en": "Title"},
+    "tpl_col_version": {"de": "Version", "en": "Version"},
+    "tpl_col_action": {"de": "Art", "en": "Kind"},
+    "tpl_col_author": {"de": "Autor/in", "en": "Author"},
+    "tpl_col_saved": {"de": "Gespeichert (UTC)", "en": "Saved (UTC)"},
+    "tpl_col_comment": {"de": "Kommentar", "en": "Comment"},
+    "tpl_col_hash": {"de": "Kennung", "en": "Hash"},
+    "tpl_yaml": {"de": "Vorlage (YAML)", "en": "Template (YAML)"},
+    "tpl_variables": {"de": "Variablen", "en": "Variables"},
+    "tpl_editing_from": {
+        "de": "Bearbeitet ab Version {number}",
+        "en": "Editing from version {number}",
+    },
+    "tpl_valid": {"de": "Die Vorlage ist gültig.", "en": "The template is valid."},
+    "tpl_problems": {
+        "de": "{count} Problem(e): so kann die Vorlage nicht gespeichert werden.",
+        "en": "{count} problem(s): the template cannot be saved like this.",
+    },
+    "tpl_preview": {"de": "Vorschau mit Beispieldaten", "en": "Preview with sample data"},
+    "tpl_preview_caption": {
+        "de": "Die Evidenz in der Vorschau ist erfunden; sie zeigt nur, wo Abschnitte stehen.",
+        "en": "The evidence in the preview is made up; it only shows where passages go.",
+    },
+    "tpl_try_it": {"de": "Ausprobieren (ohne Speichern)", "en": "Try it (without saving)"},
+    "tpl_try_unavailable": {
+        "de": "Ausprobieren geht mit Vorlagen, die die Variablen des Nachrichtenentwurfs nutzen.",
+        "en": "Trying works for templates that use the message-drafting variables.",
+    },
+    "tpl_trial_result": {"de": "Ergebnis des Versuchs", "en": "Trial result"},
+    "tpl_author": {"de": "Ihr Name", "en": "Your name"},
+    "tpl_comment": {"de": "Was wurde geändert?", "en": "What changed?"},
+    "tpl_save": {"de": "Als neue Version speichern", "en": "Save as a new version"},
+    "tpl_saved": {
+        "de": "Version {number} ist jetzt aktiv.",
+        "en": "Version {number} is now current.",
+    },
+    "tpl_conflict": {
+        "de": "Jemand hat die Vorlage inzwischen geändert: Version {number} von {author} "
+        "({when}). Nichts wurde gespeichert. Unterschied zu Ihrem Text:",
+        "en": "Someone changed the template meanwhile: version {number} by {author} ({when}). "
+        "Nothing was saved. How your text differs:",
+    },
+    "tpl_load_theirs": {"de": "Deren Version laden", "en": "Load their version"},
+    "tpl_keep_mine": {"de": "Meinen Text behalten", "en": "Keep my text"},
+    "tpl_rebased": {
+        "de": "Ihr Text basiert jetzt auf Version {number}; speichern Sie erneut, um sie zu "
+        "ersetzen.",
+        "en": "Your text is now based on version {number}; save again to replace it.",
+    },
+    "tpl_history": {"de": "Versionen", "en": "Versions"},
+    "tpl_diff_old": {"de": "Von Version", "en": "From version"},
+    "tpl_diff_new": {"de": "Zu Version", "en": "To version"},
+    "tpl_no_difference": {"de": "(kein Unterschied)", "en": "(no difference)"},
+    "tpl_revert_to": {"de": "Version wiederherstellen", "en": "Version to restore"},
+    "tpl_revert": {"de": "Wiederherstellen", "en": "Restore"},
+    "tpl_reset": {"de": "Auf Auslieferung zurücksetzen", "en": "Reset to the shipped default"},
+    "tpl_export": {"de": "Text herunterladen", "en": "Download this text"},
+    "tpl_import": {"de": "Vorlagendatei laden", "en": "Load a template file"},
+    "tpl_imported": {
+        "de": "Datei in den Editor geladen. Prüfen und speichern Sie sie.",
+        "en": "File loaded into the editor. Review it, then save.",
+    },
+    "tpl_import_invalid": {
+        "de": "Die Datei wurde nicht geladen:",
+        "en": "The file was not loaded:",
+    },
     "rejected": {
         "de": "Verweise auf nicht gefundene Abschnitte wurden verworfen: {numbers}",
         "en": "Citations to passages that were not retrieved were rejected: {numbers}",
