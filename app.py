@@ -22,6 +22,7 @@ with st.sidebar:
         st.session_state["ui_language"] = "de"
 
 pages = [st.Page("pages/write.py", title=t("page_write"), icon="✍️", default=True)]
+pages.append(st.Page("pages/knowledge.py", title=t("page_knowledge"), icon="📚"))
 pages.append(st.Page("pages/templates.py", title=t("page_templates"), icon="🧩"))
 navigation = st.navigation(pages)
 

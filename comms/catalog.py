@@ -30,6 +30,7 @@ class Labelled(BaseModel):
 
 class Topic(Labelled):
     search: dict[str, str]
+    keywords: list[str]  # lower-case stems that mark a document as being about this topic
 
 
 class Audience(Labelled):

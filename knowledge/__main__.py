@@ -32,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     find.add_argument("--json", action="store_true")
     delete = sub.add_parser("delete", help="remove a source and all its chunks")
     delete.add_argument("source_id")
+    evaluate = sub.add_parser("eval", help="recall@k and MRR per language on the labelled queries")
+    evaluate.add_argument("--k", type=int, default=5)
+    evaluate.add_argument("--extra", type=Path, help="folder of extra HTML pages to ingest")
+    evaluate.add_argument("--json", action="store_true")
     return parser
 
 
@@ -40,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     from knowledge.ingest import ingest_paths, sync_corpus
     from knowledge.search import Filters, search
 
+    if args.command == "eval":
+        return run_eval_command(args)
     store = open_store(load_settings())
     match args.command:
         case "index":
@@ -77,6 +83,38 @@ def run(args: argparse.Namespace) -> int:
                     f"No source '{args.source_id}'; `python -m knowledge list` shows them."
                 )
             print(f"Removed {args.source_id} ({removed} chunks).")
+    return 0
+
+
+def run_eval_command(args: argparse.Namespace) -> int:
+    """Build a temporary store, run the labelled queries, print a table per language."""
+    from knowledge.embedder import Embedder
+    from knowledge.evaluation import NHS_PAGES, run_eval
+
+    extra = args.extra or NHS_PAGES
+    if not extra.is_dir():
+        print(f"note: {extra} not found; queries answered only there are skipped", file=sys.stderr)
+    embedder = Embedder(load_settings().resolved_embedder_path())
+    scores, seconds = run_eval(embedder, extra, args.k)
+    rows = [
+        {
+            "language": lang,
+            "queries": s.queries,
+            f"recall@{args.k}": round(s.recall, 3),
+            "mrr": round(s.mrr, 3),
+            "misses": s.misses,
+        }
+        for lang, s in sorted(scores.items())
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    print(f"| language | queries | recall@{args.k} | MRR |\n|---|---|---|---|")
+    for row in rows:
+        recall = row[f"recall@{args.k}"]
+        print(f"| {row['language']} | {row['queries']} | {recall:.3f} | {row['mrr']:.3f} |")
+    total = sum(s.queries for s in scores.values())
+    print(f"\n{total} queries in {seconds:.1f} s")
     return 0
 
 

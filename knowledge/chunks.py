@@ -32,10 +32,15 @@ def split_markdown(text: str, source_id: str, metadata: dict[str, Any]) -> list[
     sections = MarkdownHeaderTextSplitter(HEADERS, strip_headers=True).split_text(text)
     sizer = RecursiveCharacterTextSplitter(chunk_size=CHUNK_CHARS, chunk_overlap=CHUNK_OVERLAP)
     chunks: list[Chunk] = []
+    seen: set[str] = set()
     for section in sections:
         heading = " / ".join(section.metadata[key] for _, key in HEADERS if key in section.metadata)
         for piece in sizer.split_text(section.page_content):
             body = f"{heading}\n{piece}" if heading else piece
-            meta = {**metadata, "section": heading, "hash": content_hash(body)}
+            digest = content_hash(body)
+            if digest in seen:  # repeated boilerplate (footers, disclaimers) is stored once
+                continue
+            seen.add(digest)
+            meta = {**metadata, "section": heading, "hash": digest}
             chunks.append(Chunk(f"{source_id}#{len(chunks)}", body, meta))
     return chunks

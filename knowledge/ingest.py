@@ -10,7 +10,7 @@ from comms.errors import InputError
 from knowledge.chunks import Chunk, content_hash, split_markdown
 from knowledge.corpus import SourceDoc, read_corpus
 from knowledge.documents import MAX_FILE_BYTES, read_file
-from knowledge.store import Store
+from knowledge.store import Store, embed_chunks
 
 
 @dataclass(frozen=True)
@@ -43,26 +43,34 @@ def corpus_chunks(doc: SourceDoc) -> list[Chunk]:
     return split_markdown(doc.body, meta.id, base)
 
 
-def _replace(store: Store, source_id: str, title: str, chunks: list[Chunk]) -> IngestResult:
+def _replace(
+    store: Store, source_id: str, title: str, chunks: list[Chunk], hashes: dict[str, str]
+) -> IngestResult:
     """Swap a source's chunks for new ones; an unchanged document is left alone."""
     if not chunks:
         raise InputError(f"{title}: no text found to index.")
-    existing = store.source_hashes().get(source_id)
     new_hash = str(chunks[0].metadata["doc_hash"])
+    existing = hashes.get(source_id)
     if existing == new_hash:
         return IngestResult(source_id, title, len(chunks), "unchanged")
-    # Embed first: if embedding fails, the old chunks are still in place.
-    embeddings = store.embedder.embed([c.text for c in chunks])
-    if existing is not None:
-        store.delete_source(source_id)
-    store.add(chunks, embeddings)
+    twin = next((sid for sid, h in hashes.items() if h == new_hash and sid != source_id), None)
+    if twin is not None:
+        return IngestResult(source_id, title, 0, f"duplicate of {twin}")
+    # Embed first: if the embedder fails, the old chunks are still in place.
+    embeddings = embed_chunks(store.embedder, chunks)
+    if existing is None:
+        store.add(chunks, embeddings)
+    else:
+        store.replace_source(source_id, chunks, embeddings)
+    hashes[source_id] = new_hash
     return IngestResult(source_id, title, len(chunks), "replaced" if existing else "added")
 
 
 def sync_corpus(store: Store) -> list[IngestResult]:
     """Bring the shipped corpus in the store up to date (added, changed and removed documents)."""
     docs = read_corpus()
-    results = [_replace(store, d.meta.id, d.meta.title, corpus_chunks(d)) for d in docs]
+    hashes = store.source_hashes()
+    results = [_replace(store, d.meta.id, d.meta.title, corpus_chunks(d), hashes) for d in docs]
     shipped = {d.meta.id for d in docs}
     for summary in store.sources():
         if summary.origin == "corpus" and summary.source_id not in shipped:
@@ -70,10 +78,23 @@ def sync_corpus(store: Store) -> list[IngestResult]:
     return results
 
 
+def detect_topics(text: str) -> list[str]:
+    """Catalog topics a document mentions at least twice (so a passing mention does not count)."""
+    from comms.catalog import load_catalog
+
+    lowered = text.lower()
+    return [
+        topic.id
+        for topic in load_catalog().topics
+        if sum(lowered.count(word) for word in topic.keywords) >= 2
+    ]
+
+
 def file_chunks(path: Path, language: str | None = None) -> tuple[str, str, list[Chunk]]:
     """Read and chunk one user file: (source id, title, chunks)."""
     document = read_file(path)
     source_id = "file-" + path.name
+    topics = detect_topics(document.markdown)
     base = {
         "source_id": source_id,
         "title": document.title,
@@ -82,9 +103,9 @@ def file_chunks(path: Path, language: str | None = None) -> tuple[str, str, list
         "date": document.date or dt.date.fromtimestamp(path.stat().st_mtime).isoformat(),
         "language": language or document.language,
         "kind": "document",
-        "topics": [],
-        "vaccines": [],
-        "audiences": [],
+        "topics": topics or ["all"],
+        "vaccines": topics,
+        "audiences": ["all"],
         "origin": "upload",
         "doc_hash": content_hash(document.markdown),
     }
@@ -100,5 +121,18 @@ def ingest_paths(store: Store, paths: list[Path]) -> list[IngestResult]:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise InputError(f"{path.name}: larger than {MAX_FILE_BYTES // 1_000_000} MB.")
         source_id, title, chunks = file_chunks(path)
-        results.append(_replace(store, source_id, title, chunks))
+        results.append(_replace(store, source_id, title, chunks, store.source_hashes()))
     return results
+
+
+def ingest_upload(store: Store, name: str, data: bytes) -> IngestResult:
+    """Ingest an uploaded file's bytes under its own (sanitised) file name."""
+    import tempfile
+
+    safe = Path(name).name.strip() or "upload.txt"
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"{safe}: larger than {MAX_FILE_BYTES // 1_000_000} MB.")
+    with tempfile.TemporaryDirectory(prefix="clarion-upload-") as folder:
+        path = Path(folder) / safe
+        path.write_bytes(data)
+        return ingest_paths(store, [path])[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -11,6 +12,8 @@ from comms.errors import BackendError, ConfigError
 from comms.settings import Settings
 from knowledge.chunks import Chunk
 from knowledge.embedder import ChromaEmbeddingFunction
+from knowledge.glossary import embedding_text
+from knowledge.lexical import LexicalIndex
 
 BATCH = 256
 TAG_FIELDS = ("topics", "vaccines", "audiences")
@@ -71,6 +74,16 @@ def _client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
+@dataclass
+class Snapshot:
+    """Every chunk's id, text and metadata with a BM25 index over the texts."""
+
+    ids: list[str]
+    texts: list[str]
+    metadatas: list[dict[str, Any]]
+    lexical: LexicalIndex
+
+
 class Store:
     """Chunks with their embeddings and metadata, in one Chroma collection."""
 
@@ -86,6 +99,25 @@ class Store:
             )
         except Exception as exc:
             raise BackendError(f"Chroma store at {self.location} failed: {exc}") from exc
+        self._snapshot: Snapshot | None = None
+        self._snapshot_lock = threading.Lock()
+
+    def snapshot(self) -> Snapshot:
+        """The lexical view of the store, rebuilt when the chunk count changed."""
+        with self._snapshot_lock:
+            if self._snapshot is None or len(self._snapshot.ids) != self.count():
+                got = self.collection.get(include=["documents", "metadatas"])
+                texts = [str(t) for t in got["documents"] or []]
+                metas = [dict(m) for m in got["metadatas"] or []]
+                languages = [str(m.get("language", "en")) for m in metas]
+                self._snapshot = Snapshot(
+                    list(got["ids"]), texts, metas, LexicalIndex(texts, languages)
+                )
+            return self._snapshot
+
+    def _changed(self) -> None:
+        with self._snapshot_lock:
+            self._snapshot = None
 
     def count(self) -> int:
         """Number of chunks stored."""
@@ -94,7 +126,7 @@ class Store:
     def add(self, chunks: list[Chunk], embeddings: list[list[float]] | None = None) -> None:
         """Store chunks with their embeddings (computed here if not given)."""
         if embeddings is None:
-            embeddings = self.embedder.embed([c.text for c in chunks])
+            embeddings = embed_chunks(self.embedder, chunks)
         for start in range(0, len(chunks), BATCH):
             batch = chunks[start : start + BATCH]
             self.collection.upsert(
@@ -103,13 +135,46 @@ class Store:
                 metadatas=[tag_metadata(c.metadata) for c in batch],
                 embeddings=embeddings[start : start + BATCH],  # type: ignore[arg-type]
             )
+        self._changed()
 
     def delete_source(self, source_id: str) -> int:
         """Remove every chunk of a source; returns how many were removed."""
         found = self.collection.get(where={"source_id": source_id}, include=[])
         if found["ids"]:
             self.collection.delete(ids=found["ids"])
+            self._changed()
         return len(found["ids"])
+
+    def replace_source(
+        self, source_id: str, chunks: list[Chunk], embeddings: list[list[float]]
+    ) -> None:
+        """Swap a source's chunks; if writing the new ones fails, the old ones are put back."""
+        old = self.collection.get(
+            where={"source_id": source_id}, include=["documents", "metadatas", "embeddings"]
+        )
+        self.delete_source(source_id)
+        try:
+            self.add(chunks, embeddings)
+        except Exception:
+            self.delete_source(source_id)
+            if old["ids"]:
+                self.collection.add(
+                    ids=old["ids"],
+                    documents=old["documents"],
+                    metadatas=old["metadatas"],
+                    embeddings=old["embeddings"],
+                )
+            self._changed()
+            raise
+
+    def chunks_of(self, source_id: str) -> list[tuple[str, str, str]]:
+        """A source's chunks as (chunk id, section, text), in document order."""
+        got = self.collection.get(
+            where={"source_id": source_id}, include=["documents", "metadatas"]
+        )
+        rows = zip(got["ids"], got["metadatas"] or [], got["documents"] or [], strict=True)
+        chunks = [(cid, str(meta.get("section", "")), str(text)) for cid, meta, text in rows]
+        return sorted(chunks, key=lambda row: int(row[0].rsplit("#", 1)[-1]))
 
     def source_hashes(self) -> dict[str, str]:
         """Map of source id to the hash of the document its chunks came from."""
@@ -149,6 +214,11 @@ class Store:
             (1.0 - d for d in (result["distances"] or [[]])[0]),
             strict=True,
         )
+
+
+def embed_chunks(embedder: TextEmbedder, chunks: list[Chunk]) -> list[list[float]]:
+    """Embeddings of chunks (German ones bridged with English key terms)."""
+    return embedder.embed([embedding_text(c.text, str(c.metadata.get("language"))) for c in chunks])
 
 
 def _summary(source_id: str, meta: dict[str, Any], chunks: int) -> SourceSummary:

@@ -34,6 +34,48 @@ TEXT: dict[str, dict[str, str]] = {
     "chunks": {"de": "Abschnitte", "en": "passages"},
     "template": {"de": "Vorlage", "en": "Template"},
     # Templates page
+    "page_knowledge": {"de": "Wissen", "en": "Knowledge"},
+    "kn_intro": {
+        "de": "Die Evidenz, auf die sich Nachrichten stützen: der mitgelieferte Korpus und Ihre "
+        "eigenen Dokumente.",
+        "en": "The evidence messages rest on: the shipped corpus and your own documents.",
+    },
+    "kn_upload": {"de": "Hochladen", "en": "Upload"},
+    "kn_sources": {"de": "Quellen", "en": "Sources"},
+    "kn_search": {"de": "Suchen", "en": "Search"},
+    "kn_upload_files": {
+        "de": "PDF, DOCX, HTML, Markdown oder Text (höchstens 20 MB je Datei)",
+        "en": "PDF, DOCX, HTML, Markdown or text (at most 20 MB per file)",
+    },
+    "kn_add": {"de": "Zum Wissen hinzufügen", "en": "Add to knowledge"},
+    "kn_progress": {"de": "{done} von {total} Dateien", "en": "{done} of {total} files"},
+    "kn_added": {
+        "de": "{name}: {status} ({chunks} Abschnitte)",
+        "en": "{name}: {status} ({chunks} passages)",
+    },
+    "kn_failed": {"de": "{name}: {error}", "en": "{name}: {error}"},
+    "kn_count": {
+        "de": "{sources} Quellen, {chunks} Abschnitte",
+        "en": "{sources} sources, {chunks} passages",
+    },
+    "kn_col_title": {"de": "Titel", "en": "Title"},
+    "kn_col_kind": {"de": "Art", "en": "Kind"},
+    "kn_col_language": {"de": "Sprache", "en": "Language"},
+    "kn_col_date": {"de": "Datum", "en": "Date"},
+    "kn_col_chunks": {"de": "Abschnitte", "en": "Passages"},
+    "kn_col_origin": {"de": "Herkunft", "en": "Origin"},
+    "kn_open": {"de": "Quelle öffnen", "en": "Open a source"},
+    "kn_corpus_note": {
+        "de": "Teil des mitgelieferten Korpus: nach dem Löschen stellt `make run` sie wieder her.",
+        "en": "Part of the shipped corpus: after deleting, `make run` restores it.",
+    },
+    "kn_delete": {"de": "Quelle löschen", "en": "Delete source"},
+    "kn_deleted": {
+        "de": "{name} gelöscht ({chunks} Abschnitte).",
+        "en": "Deleted {name} ({chunks} passages).",
+    },
+    "kn_query": {"de": "Suchbegriff oder Frage", "en": "Search words or a question"},
+    "kn_nothing": {"de": "Nichts gefunden.", "en": "Nothing found."},
     "page_templates": {"de": "Vorlagen", "en": "Templates"},
     "tpl_intro": {
         "de": "Die Prompt-Vorlagen Ihres Amts: bearbeiten, prüfen, ausprobieren, speichern. "

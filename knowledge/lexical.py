@@ -1,0 +1,143 @@
+"""BM25 over the stored chunks: an inverted index, so a query touches only matching postings."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+K1 = 1.5
+B = 0.75
+_STOPWORDS = """
+    a an and are as at be by can do does for from has have how i in is it its of on or our
+    should that the their they this to was what when where which who why will with you your
+    der die das den dem des ein eine einer eines einem einen und oder ist sind wird werden
+    wie was wer wo wann warum für mit von zu zum zur im in an am auf aus bei nach vor über
+    unter nicht auch es sie ich wir ihr man kann können soll sollte muss ab bis dass ob sich
+    gegen lassen darf dürfen unser unsere unserem viele welche welcher welches paar immer
+    danach sollen habe hat gibt noch schon sehr
+"""
+STOPWORDS = frozenset(_STOPWORDS.split())
+_WORD = re.compile(r"\w+", re.UNICODE)
+STEMMERS = {
+    "de": "german",
+    "en": "english",
+    "tr": "turkish",
+    "ru": "russian",
+    "uk": "russian",
+    "ar": "arabic",
+}
+
+
+@lru_cache(maxsize=8)
+def _stemmer(language: str) -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer(STEMMERS.get(language, "english"))
+
+
+def normalise(word: str, language: str = "en") -> str:
+    """The Snowball stem of a lower-case word in the given language."""
+    return str(_stemmer(language).stemWord(word))
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of a text without stopwords."""
+    found = (m.lower() for m in _WORD.findall(text))
+    return [w for w in found if w not in STOPWORDS and len(w) > 1]
+
+
+def terms(text: str, language: str, vocabulary: frozenset[str] = frozenset()) -> list[str]:
+    """Index terms of a text: stems, plus the parts of compounds found in the vocabulary."""
+    out = []
+    for word in words(text):
+        out.append(normalise(word, language))
+        out.extend(split_compound(word, language, vocabulary))
+    return out
+
+
+def split_compound(word: str, language: str, vocabulary: frozenset[str]) -> list[str]:
+    """Parts of a German compound ("gürtelroseimpfung" → "gurtelros", "impfung") if both known."""
+    if language != "de" or len(word) < 9 or not vocabulary:
+        return []
+    for cut in range(len(word) - 4, 3, -1):  # the longest known first part wins
+        left, right = word[:cut], normalise(word[cut:], language)
+        if right not in vocabulary:
+            continue
+        for head in (left, left[:-1] if left.endswith("s") else ""):  # Fugen-s: "Impfungsort"
+            if head and normalise(head, language) in vocabulary:
+                return [normalise(head, language), right]
+    return []
+
+
+class LexicalIndex:
+    """BM25 (Okapi) scores for a fixed list of documents."""
+
+    def __init__(self, texts: Sequence[str], languages: Sequence[str]) -> None:
+        self.size = len(texts)
+        lengths = np.zeros(self.size, dtype=np.float32)
+        postings: dict[str, tuple[list[int], list[int]]] = {}
+        doc_words = [words(text) for text in texts]
+        stems: dict[tuple[str, str], str] = {}
+        for found, language in zip(doc_words, languages, strict=True):
+            for word in found:
+                if (word, language) not in stems:
+                    stems[word, language] = normalise(word, language)
+        self.vocabulary = frozenset(stems.values())
+        self.languages = frozenset(languages)
+        parts: dict[str, list[str]] = {}
+        for doc, (found, language) in enumerate(zip(doc_words, languages, strict=True)):
+            doc_terms = [stems[w, language] for w in found]
+            if language == "de":
+                for word in found:
+                    if word not in parts:
+                        parts[word] = split_compound(word, language, self.vocabulary)
+                    doc_terms.extend(parts[word])
+            counts = Counter(doc_terms)
+            lengths[doc] = sum(counts.values())
+            for term, tf in counts.items():
+                docs, tfs = postings.setdefault(term, ([], []))
+                docs.append(doc)
+                tfs.append(tf)
+        average = float(lengths.mean()) if self.size else 1.0
+        self._norm = K1 * (1 - B + B * lengths / max(average, 1.0))
+        self._postings = {
+            term: (np.array(docs, dtype=np.int32), np.array(tfs, dtype=np.float32))
+            for term, (docs, tfs) in postings.items()
+        }
+
+    def query_terms(self, query: str) -> set[str]:
+        """The query's stems in every language the index holds (a word may be either)."""
+        found: set[str] = set()
+        for language in self.languages or {"en"}:
+            found.update(terms(query, language, self.vocabulary))
+        return found
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every document for the query."""
+        total = np.zeros(self.size, dtype=np.float32)
+        for term in self.query_terms(query):
+            found = self._postings.get(term)
+            if found is None:
+                continue
+            docs, tfs = found
+            idf = math.log(1 + (self.size - len(docs) + 0.5) / (len(docs) + 0.5))
+            total[docs] += idf * tfs * (K1 + 1) / (tfs + self._norm[docs])
+        return total
+
+    def top(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The k best (document index, score) pairs with a positive score."""
+        scores = self.scores(query)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
+        k = min(k, int((scores > 0).sum()))
+        if k == 0:
+            return []
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.argsort(-scores[best])]
+        return [(int(i), float(scores[i])) for i in best]

@@ -1,0 +1,124 @@
+"""The "Knowledge" page: upload documents, browse sources and their passages, search, delete."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from comms.catalog import load_catalog
+from comms.errors import ClarionError
+from knowledge.documents import SUPPORTED
+from knowledge.ingest import ingest_upload
+from knowledge.search import Filters, search
+from ui import resources
+from ui.text import link, plain, t, ui_language
+
+catalog = load_catalog()
+lang = ui_language()
+st.title(t("page_knowledge"))
+st.caption(t("kn_intro"))
+
+try:
+    store = resources.store()
+except ClarionError as exc:
+    st.error(t("error", error=exc))
+    st.stop()
+
+upload_tab, sources_tab, search_tab = st.tabs([t("kn_upload"), t("kn_sources"), t("kn_search")])
+
+with upload_tab:
+    files = st.file_uploader(
+        t("kn_upload_files"),
+        type=sorted(s.lstrip(".") for s in SUPPORTED),
+        accept_multiple_files=True,
+        key="uploads",
+    )
+    if files and st.button(t("kn_add"), type="primary", key="add_files"):
+        progress = st.progress(0.0, text=t("kn_progress", done=0, total=len(files)))
+        for done, upload in enumerate(files, 1):
+            try:
+                result = ingest_upload(store, upload.name, upload.getvalue())
+                st.success(
+                    t(
+                        "kn_added",
+                        name=plain(upload.name),
+                        status=result.status,
+                        chunks=result.chunks,
+                    )
+                )
+            except ClarionError as exc:
+                st.error(t("kn_failed", name=plain(upload.name), error=exc))
+            progress.progress(done / len(files), text=t("kn_progress", done=done, total=len(files)))
+
+with sources_tab:
+    sources = store.sources()
+    st.caption(t("kn_count", sources=len(sources), chunks=store.count()))
+    st.dataframe(
+        [
+            {
+                t("kn_col_title"): s.title,
+                "ID": s.source_id,
+                t("kn_col_kind"): s.kind,
+                t("kn_col_language"): s.language,
+                t("kn_col_date"): s.date,
+                t("kn_col_chunks"): s.chunks,
+                t("kn_col_origin"): s.origin,
+            }
+            for s in sources
+        ],
+        hide_index=True,
+        use_container_width=True,
+    )
+    ids = [s.source_id for s in sources]
+    chosen = st.selectbox(t("kn_open"), ids, index=None, key="open_source")
+    if chosen:
+        summary = next(s for s in sources if s.source_id == chosen)
+        st.markdown(f"**{link(summary.title, summary.url)}** · {plain(summary.date)}")
+        for chunk_id, section, text in store.chunks_of(chosen):
+            with st.expander(f"{chunk_id} · {section}" if section else chunk_id):
+                st.text(text)
+        if summary.origin == "corpus":
+            st.info(t("kn_corpus_note"))
+        if st.button(t("kn_delete"), key="delete_source"):
+            removed = store.delete_source(chosen)
+            st.session_state.pop("open_source", None)
+            st.success(t("kn_deleted", name=plain(summary.title), chunks=removed))
+            st.rerun()
+
+with search_tab:
+    query = st.text_input(t("kn_query"), key="kn_query", max_chars=2000)
+    cols = st.columns(4)
+    vaccine = cols[0].selectbox(
+        t("topic"),
+        [None, *(tp.id for tp in catalog.topics)],
+        format_func=lambda v: "–" if v is None else v,
+        key="f_vaccine",
+    )
+    audience = cols[1].selectbox(
+        t("audience"),
+        [None, *(a.id for a in catalog.audiences)],
+        format_func=lambda v: "–" if v is None else v,
+        key="f_audience",
+    )
+    language = cols[2].selectbox(
+        t("kn_col_language"),
+        [None, "de", "en"],
+        format_func=lambda v: "–" if v is None else v,
+        key="f_language",
+    )
+    kind = cols[3].selectbox(
+        t("kn_col_kind"),
+        [None, "principle", "audience", "vaccine-fact", "recommendation", "document"],
+        format_func=lambda v: "–" if v is None else v,
+        key="f_kind",
+    )
+    if query.strip():
+        try:
+            passages = search(store, query, k=8, filters=Filters(vaccine, audience, language, kind))
+        except ClarionError as exc:
+            st.error(t("error", error=exc))
+            passages = []
+        if not passages:
+            st.info(t("kn_nothing"))
+        for n, p in enumerate(passages, 1):
+            st.markdown(f"**{n}. {link(p.title, p.url)}** · {plain(p.section)} · {p.score:.3f}")
+            st.text(p.text)
