@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from comms.catalog import KINDS, load_catalog
 from comms.errors import ClarionError
 from comms.settings import load_settings
 from comms.template_commands import add_parser as add_templates_parser
 from comms.template_commands import run as run_templates
+from comms.user_commands import add_parser as add_users_parser
+from comms.user_commands import run as run_users
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,35 +26,54 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--language", required=True)
     gen.add_argument("--concern", default="")
     gen.add_argument("--seed", type=int)
+    gen.add_argument("--facts", type=Path, help="campaign fact sheet (YAML: when, where, …)")
+    gen.add_argument("--variants", type=int, default=1, help="1–5 versions with distinct seeds")
     gen.add_argument("--json", action="store_true", help="print the message object as JSON")
     listing = sub.add_parser("list", help="list the ids and labels of a catalog")
     listing.add_argument("kind", choices=KINDS)
     listing.add_argument("--ui-language", default="en", choices=("de", "en"))
     listing.add_argument("--json", action="store_true")
     add_templates_parser(sub)
+    add_users_parser(sub)
     return parser
 
 
 def generate(args: argparse.Namespace) -> int:
     """Write one message and print it."""
-    from comms.draft import Request, draft_message, resolve
+    from comms.draft import Request, draft_variants, resolve
+    from comms.facts import load_facts
     from comms.llm import build_chat_model
     from knowledge import open_store
 
     request = Request(args.topic, args.audience, args.channel, args.language, args.concern)
     resolve(request)  # check the ids before loading any model
+    facts = load_facts(args.facts) if args.facts else None
     settings = load_settings()
-    chat = build_chat_model(
-        settings
-    )  # a bad model path or URL fails fast, before the embedder loads
+    chat = build_chat_model(settings)  # a bad model path or URL fails before the embedder loads
     store = open_store(settings)
-    message = draft_message(request, settings=settings, chat=chat, store=store, seed=args.seed)
+    messages = draft_variants(
+        request,
+        args.variants,
+        settings=settings,
+        chat=chat,
+        store=store,
+        facts=facts,
+        seed=args.seed,
+    )
     if args.json:
-        print(message.model_dump_json(indent=2))
-    else:
+        payload = [m.model_dump(mode="json") for m in messages]
+        print(
+            json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2)
+        )
+        return 0
+    for message in messages:
         print(message.text)
         for citation in message.citations:
             print(f"[{citation.number}] {citation.title} {citation.url}")
+        failed = [i for i in message.checks.get("items", []) if not i["passed"]]
+        print(f"checks: score {message.checks.get('score')}, {len(failed)} to review")
+        for item in failed:
+            print(f"  - {item['id']}: {item['reason']}")
     return 0
 
 
@@ -73,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "templates":
             return run_templates(args)
+        if args.command == "users":
+            return run_users(args)
         return generate(args) if args.command == "generate" else list_kind(args)
     except ClarionError as exc:
         print(f"error: {exc}", file=sys.stderr)

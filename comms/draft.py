@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from comms.catalog import Audience, Catalog, Channel, Language, Topic, load_catalog, pick
+from comms.checks import LintContext, LintReport, lint
 from comms.errors import GenerationError, InputError
+from comms.evidence import screen
+from comms.facts import FactSheet, fact_line, fill_slots, grounded_numbers, needs_fact_line
 from comms.llm import ChatModel
 from comms.message import Citation, Message, ModelRef, output_schema, parse_answer, partial_text
 from comms.settings import Settings
@@ -16,6 +20,8 @@ from knowledge.search import Filters, Passage, search
 from knowledge.store import Store
 
 MAX_CONCERN_CHARS = 500
+VARIANT_STRIDE = 1000  # variant seeds: seed, seed + 1000, … (distinct, fixed, reproducible)
+ADVISORY_ITEMS = frozenset({"needs_test_reader"})  # shown to staff, never "repaired" by the model
 OnText = Callable[[str], None]
 
 
@@ -74,16 +80,48 @@ def retrieve(store: Store, resolved: Resolved, k: int) -> list[Passage]:
     return passages
 
 
-def template_variables(resolved: Resolved, passages: list[Passage]) -> dict[str, Any]:
+def template_variables(
+    resolved: Resolved, passages: list[Passage], facts: FactSheet | None = None
+) -> dict[str, Any]:
     """Plain data for the template: no objects with methods reach the sandbox."""
+    screened = [screen(p.text) for p in passages]
     return {
         "topic": resolved.topic.model_dump(),
         "audience": resolved.audience.model_dump(),
         "channel": resolved.channel.model_dump(),
         "language": resolved.language.model_dump(),
         "concern": resolved.concern,
-        "passages": [{"title": p.title, "source": p.url, "text": p.text} for p in passages],
+        "facts": (facts or FactSheet()).filled(),
+        "passages": [
+            {"title": p.title, "source": p.url, "text": s.text, "flagged": s.flagged}
+            for p, s in zip(passages, screened, strict=True)
+        ],
     }
+
+
+@dataclass
+class Candidate:
+    """One attempt: the model's raw text, the finished text and its checks."""
+
+    raw: str
+    cited: list[int]
+    text: str
+    slots: list[str]
+    appended: str
+    report: LintReport
+
+    @property
+    def failures(self) -> list[dict[str, str]]:
+        return [
+            {"item": item.id, "reason": item.reason}
+            for item in self.report.items
+            if not item.passed and item.id not in ADVISORY_ITEMS
+        ]
+
+    def rank(self) -> tuple[int, int]:
+        """Lower is better: fewer failed errors, then a higher score."""
+        errors = sum(1 for i in self.report.items if not i.passed and i.severity == "error")
+        return errors, -self.report.score
 
 
 def draft_message(
@@ -92,43 +130,138 @@ def draft_message(
     settings: Settings,
     chat: ChatModel,
     store: Store,
+    facts: FactSheet | None = None,
     seed: int | None = None,
     on_text: OnText | None = None,
     template: PromptTemplate | None = None,
 ) -> Message:
-    """Write one cited message for the request (with `template` instead of the saved one)."""
+    """Write one cited, checked message; failed checks are fed back for repair."""
     resolved = resolve(request)
+    facts = facts or FactSheet()
     passages = retrieve(store, resolved, settings.retrieval_k)
     template = template or load_template("draft_message", settings)
-    messages = render(template, template_variables(resolved, passages))
-    schema = output_schema(len(passages), resolved.channel.max_chars)
+    variables = template_variables(resolved, passages, facts)
+    closing = fact_line(facts, resolved.language.id, resolved.channel.id)
+    budget = max(80, resolved.channel.max_chars - (len(closing) + 1 if closing else 0))
+    schema = output_schema(len(passages), budget)
     seed = settings.seed if seed is None else seed
-    text, cited = _ask(chat, messages, schema, seed, resolved.channel.max_chars, settings, on_text)
-    citations = [_citation(n, passages[n - 1]) for n in cited if 1 <= n <= len(passages)]
+    ask = partial(_ask, chat, schema=schema, max_chars=budget, settings=settings, on_text=on_text)
+    finish = partial(_finish, resolved=resolved, facts=facts, passages=passages, closing=closing)
+    best = finish(*ask(render(template, variables), seed))
+    attempts = 1
+    repair = load_template("repair_message", settings) if best.failures else None
+    while repair is not None and best.failures and attempts <= settings.repair_tries:
+        prompt = render(repair, {**variables, "draft": best.raw, "failures": best.failures})
+        candidate = finish(*ask(prompt, seed + attempts))
+        attempts += 1
+        best = min(best, candidate, key=Candidate.rank)
+    return _message(resolved, best, passages, chat, template, seed, attempts, facts)
+
+
+def draft_variants(request: Request, count: int, **kwargs: Any) -> list[Message]:
+    """N versions of one message with distinct fixed seeds, for an A/B choice."""
+    if not 1 <= count <= 5:
+        raise InputError("Choose between 1 and 5 variants.")
+    base = kwargs.pop("seed", None)
+    settings: Settings = kwargs["settings"]
+    first = settings.seed if base is None else base
+    return [draft_message(request, seed=first + VARIANT_STRIDE * n, **kwargs) for n in range(count)]
+
+
+def check_message(
+    message: Message, facts: FactSheet | None = None, text: str | None = None
+) -> LintReport:
+    """Re-run the checks on a message, e.g. after staff edited its text."""
+    resolved = resolve(Request(message.topic, message.audience, message.channel, message.language))
+    cited_texts = [
+        str(message.evidence[c.number - 1]["text"])
+        for c in message.citations
+        if 0 < c.number <= len(message.evidence)
+    ]
+    return lint(
+        message.text if text is None else text,
+        lint_context(resolved, facts or FactSheet(), cited_texts, len(message.citations), True),
+    )
+
+
+def lint_context(
+    resolved: Resolved, facts: FactSheet, cited_texts: list[str], citations: int, valid: bool
+) -> LintContext:
+    """What the linter needs to know about a message's request and evidence."""
+    return LintContext(
+        language=resolved.language.id,  # type: ignore[arg-type]
+        channel=resolved.channel.id,
+        max_chars=resolved.channel.max_chars,
+        grade=resolved.audience.grade,
+        citations=citations,
+        citations_valid=valid,
+        allowed_numbers=grounded_numbers(facts, cited_texts),
+        topic_keywords=tuple(resolved.topic.keywords),
+    )
+
+
+def _finish(
+    raw: str,
+    cited: list[int],
+    *,
+    resolved: Resolved,
+    facts: FactSheet,
+    passages: list[Passage],
+    closing: str,
+) -> Candidate:
+    """Fill the fact slots, add the fact line if needed, and run the checks."""
+    text, slots, _unknown = fill_slots(raw, facts)
+    appended = closing if closing and needs_fact_line(text, facts) else ""
+    if appended:
+        text = f"{text}\n{appended}"
+    valid = [n for n in cited if 1 <= n <= len(passages)]
+    context = lint_context(
+        resolved, facts, [passages[n - 1].text for n in valid], len(valid), len(valid) == len(cited)
+    )
+    return Candidate(raw, cited, text, slots, appended, lint(text, context))
+
+
+def _message(
+    resolved: Resolved,
+    best: Candidate,
+    passages: list[Passage],
+    chat: ChatModel,
+    template: PromptTemplate,
+    seed: int,
+    attempts: int,
+    facts: FactSheet,
+) -> Message:
+    citations = [_citation(n, passages[n - 1]) for n in best.cited if 1 <= n <= len(passages)]
     if not citations:
         raise GenerationError("The model cited none of the retrieved passages; try again.")
     return Message(
-        text=text,
+        text=best.text,
         topic=resolved.topic.id,
         audience=resolved.audience.id,
         channel=resolved.channel.id,
         language=resolved.language.id,
         concern=resolved.concern,
         citations=citations,
-        rejected_citations=[n for n in cited if not 1 <= n <= len(passages)],
+        rejected_citations=[n for n in best.cited if not 1 <= n <= len(passages)],
         evidence=[p.to_dict() for p in passages],
         model=ModelRef(**vars(chat.info)),
         template_id=template.id,
         template_version=template.content_hash,
         seed=seed,
+        slots={slot: facts.filled()[slot] for slot in dict.fromkeys(best.slots)},
+        fact_line=best.appended,
+        checks=best.report.model_dump(),
+        attempts=attempts,
+        flagged_passages=[n for n, p in enumerate(passages, 1) if screen(p.text).flagged],
     )
 
 
 def _ask(
     chat: ChatModel,
     messages: list[dict[str, str]],
-    schema: dict[str, Any],
     seed: int,
+    *,
+    schema: dict[str, Any],
     max_chars: int,
     settings: Settings,
     on_text: OnText | None,

@@ -46,6 +46,11 @@ class Message(BaseModel):
     template_id: str
     template_version: str
     seed: int
+    slots: dict[str, str] = Field(default_factory=dict)  # fact values Clarion put in the text
+    fact_line: str = ""  # the closing fact line Clarion appended, if any
+    checks: dict[str, Any] = Field(default_factory=dict)  # the lint report: items and score
+    attempts: int = 1  # 1 + the number of repair rounds
+    flagged_passages: list[int] = Field(default_factory=list)  # evidence that tried to instruct
     created_at: str = Field(
         default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     )

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from comms.errors import ConfigError
@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLARION_", extra="ignore")
 
     data_dir: Path = Field(default=Path("data"), description="Store, database, overrides, exports.")
+    auth_mode: Literal["off", "local", "oidc"] = Field(
+        default="off",
+        validation_alias=AliasChoices("CLARION_AUTH", "auth_mode"),
+        description="Login: off (one user on localhost), local (users file), oidc (st.login).",
+    )
+    users_file: Path | None = Field(default=None, description="Users, roles; data_dir/users.yaml")
     llm_mode: Literal["llamacpp", "openai"] = "llamacpp"
     model_path: Path | None = Field(default=None, description="GGUF file (first shard if split).")
     llm_url: str | None = Field(default=None, description="OpenAI-compatible server base URL.")
@@ -76,6 +82,7 @@ class Settings(BaseSettings):
     chroma_url: str | None = None
     collection: str = "clarion"
     retrieval_k: int = Field(default=5, ge=1, le=20)
+    repair_tries: int = Field(default=2, ge=0, le=5, description="Repair rounds after checks fail.")
 
     @field_validator("llm_url", "chroma_url", "llm_api_key", mode="before")
     @classmethod

@@ -23,6 +23,11 @@ SAMPLE_PASSAGES: tuple[dict[str, str], ...] = (
         "free of charge.",
     },
 )
+SAMPLE_FACTS = {
+    "when": "from 2 November, Mondays 9 to 12",
+    "where": "Health office, 5 Sample Street",
+    "booking": "call 0123 456789",
+}
 SAMPLE_DRAFT = "Vaccines are safe. Get vaccinated now, it is your duty!"
 SAMPLE_FAILURES: tuple[dict[str, str], ...] = (
     {"item": "tone", "reason": "'it is your duty' sounds like pressure."},
@@ -68,7 +73,8 @@ def sample_variables(template_id: str, scenario: Scenario | None = None) -> dict
         "channel": channel,
         "language": language,
         "concern": scenario.concern.strip(),
-        "passages": [dict(p) for p in SAMPLE_PASSAGES],
+        "passages": [{**p, "flagged": False} for p in SAMPLE_PASSAGES],
+        "facts": dict(SAMPLE_FACTS),
     }
     if template_id == "repair_message":
         drafting |= {"draft": SAMPLE_DRAFT, "failures": [dict(f) for f in SAMPLE_FAILURES]}

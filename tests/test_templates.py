@@ -53,7 +53,7 @@ def test_every_shipped_template_renders_with_the_variables_the_code_passes(path:
     assert set(template.variables) == set(variables())
     system, user = render(template, variables())
     assert "German" in system["content"]
-    assert "[1] Title: Body." in user["content"]
+    assert "<evidence n=\"1\" title=\"Title\">Body.</evidence>" in user["content"]
     assert "{{" not in user["content"] and "{%" not in user["content"]
 
 
