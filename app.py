@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import resources
+from ui import auth, resources
 from ui.text import t
 
 st.set_page_config(page_title="Clarion", page_icon="📣", layout="wide")
@@ -24,11 +24,13 @@ with st.sidebar:
 pages = [st.Page("pages/write.py", title=t("page_write"), icon="✍️", default=True)]
 pages.append(st.Page("pages/knowledge.py", title=t("page_knowledge"), icon="📚"))
 pages.append(st.Page("pages/templates.py", title=t("page_templates"), icon="🧩"))
-navigation = st.navigation(pages)
+navigation = st.navigation(auth.pages_for(pages))  # only the login page until signed in
 
 with st.sidebar:
     settings = resources.settings()
-    st.caption(f"**{t('model')}:** {settings.model_label()}")
-    st.caption(f"**{t('store')}:** {settings.store_label()}")
+    if auth.identity() is not None:
+        st.caption(f"**{t('model')}:** {settings.model_label()}")
+        st.caption(f"**{t('store')}:** {settings.store_label()}")
+    auth.sidebar()
 
 navigation.run()

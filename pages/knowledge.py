@@ -9,9 +9,10 @@ from comms.errors import ClarionError
 from knowledge.documents import SUPPORTED
 from knowledge.ingest import ingest_upload
 from knowledge.search import Filters, search
-from ui import resources
+from ui import auth, resources
 from ui.text import link, plain, t, ui_language
 
+auth.require()
 catalog = load_catalog()
 lang = ui_language()
 st.title(t("page_knowledge"))
@@ -26,13 +27,17 @@ except ClarionError as exc:
 upload_tab, sources_tab, search_tab = st.tabs([t("kn_upload"), t("kn_sources"), t("kn_search")])
 
 with upload_tab:
+    may_change = auth.allowed("knowledge")  # admins only; everyone may browse and search
+    if not may_change:
+        st.info(t("kn_upload_admin_only"))
     files = st.file_uploader(
         t("kn_upload_files"),
         type=sorted(s.lstrip(".") for s in SUPPORTED),
         accept_multiple_files=True,
         key="uploads",
+        disabled=not may_change,
     )
-    if files and st.button(t("kn_add"), type="primary", key="add_files"):
+    if may_change and files and st.button(t("kn_add"), type="primary", key="add_files"):
         progress = st.progress(0.0, text=t("kn_progress", done=0, total=len(files)))
         for done, upload in enumerate(files, 1):
             try:
@@ -78,7 +83,7 @@ with sources_tab:
                 st.text(text)
         if summary.origin == "corpus":
             st.info(t("kn_corpus_note"))
-        if st.button(t("kn_delete"), key="delete_source"):
+        if may_change and st.button(t("kn_delete"), key="delete_source"):
             removed = store.delete_source(chosen)
             st.session_state.pop("open_source", None)
             st.success(t("kn_deleted", name=plain(summary.title), chunks=removed))

@@ -17,12 +17,13 @@ from comms.template_samples import Scenario, drafts_with, preview
 from comms.template_store import TemplateConflict, TemplateStore, Version
 from comms.template_validation import Problem, required_variables, validate
 from comms.templates import PromptTemplate, parse_template
-from ui import resources
+from ui import auth, resources
 from ui.text import plain, t, ui_language
 
 MAX_UPLOAD_BYTES = 200_000
 NOTICE = "tpl_notice"
 
+auth.require("templates")
 catalog = load_catalog()
 lang = ui_language()
 store = TemplateStore(resources.settings())

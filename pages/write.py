@@ -8,9 +8,10 @@ from comms.catalog import load_catalog
 from comms.draft import Request, draft_message, resolve
 from comms.errors import ClarionError
 from comms.message import Message
-from ui import resources
+from ui import auth, resources
 from ui.text import link, plain, t, ui_language
 
+auth.require("write")
 catalog = load_catalog()
 lang = ui_language()
 

@@ -150,6 +150,51 @@ TEXT: dict[str, dict[str, str]] = {
         "de": "Die Datei wurde nicht geladen:",
         "en": "The file was not loaded:",
     },
+    # Sign-in and roles
+    "login_title": {"de": "Anmelden", "en": "Sign in"},
+    "login_name": {"de": "Benutzername", "en": "User name"},
+    "login_password": {"de": "Passwort", "en": "Password"},
+    "login_button": {"de": "Anmelden", "en": "Sign in"},
+    "login_failed": {
+        "de": "Benutzername oder Passwort ist falsch.",
+        "en": "The user name or password is wrong.",
+    },
+    "login_throttled": {
+        "de": "Zu viele Fehlversuche für diesen Namen. Versuchen Sie es in {seconds} Sekunden "
+        "erneut.",
+        "en": "Too many failed attempts for this name. Try again in {seconds} seconds.",
+    },
+    "login_no_users": {
+        "de": "Es gibt noch keine Benutzer in {path}. Legen Sie einen an: "
+        "`python -m comms users add NAME --role admin`",
+        "en": "There are no users in {path} yet. Add one: "
+        "`python -m comms users add NAME --role admin`",
+    },
+    "login_oidc_intro": {
+        "de": "Melden Sie sich mit dem Konto Ihrer Behörde an.",
+        "en": "Sign in with your office account.",
+    },
+    "login_oidc": {"de": "Mit Behördenkonto anmelden", "en": "Sign in with office account"},
+    "login_no_role": {
+        "de": "{email} ist angemeldet, hat aber keine Rolle in Clarion. Bitten Sie eine "
+        "Administratorin oder einen Administrator, Sie einzutragen.",
+        "en": "{email} is signed in but has no role in Clarion. Ask an administrator to add you.",
+    },
+    "logout": {"de": "Abmelden", "en": "Sign out"},
+    "auth_signed_in": {
+        "de": "Angemeldet: **{name}** ({role})",
+        "en": "Signed in: **{name}** ({role})",
+    },
+    "auth_forbidden": {
+        "de": "Ihre Rolle ({role}) darf das nicht; nötig ist die Berechtigung „{needed}“. "
+        "Wenden Sie sich an eine Administratorin oder einen Administrator.",
+        "en": "Your role ({role}) may not do this; it needs the permission “{needed}”. "
+        "Ask an administrator.",
+    },
+    "kn_upload_admin_only": {
+        "de": "Dokumente hinzufügen und löschen dürfen nur Administratorinnen und Administratoren.",
+        "en": "Only administrators may add or delete documents.",
+    },
     "rejected": {
         "de": "Verweise auf nicht gefundene Abschnitte wurden verworfen: {numbers}",
         "en": "Citations to passages that were not retrieved were rejected: {numbers}",

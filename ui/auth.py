@@ -1,0 +1,172 @@
+"""Sign-in for the app: the login page, who is signed in, and role checks for the pages.
+
+With CLARION_AUTH=off (the default) everyone is the single local user with every permission.
+With `local` or `oidc`, app.py shows only the login page until someone signs in, and every
+page checks the role it needs. The users file is read on each run, so a removed user is
+signed out and a changed role applies at the next click.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
+from comms.auth import (
+    LOCAL,
+    Identity,
+    LoginThrottle,
+    Permission,
+    authenticate,
+    identity_for_email,
+    load_users,
+    users_path,
+)
+from comms.errors import ClarionError
+from ui import resources
+from ui.text import plain, t
+
+SESSION_KEY = "auth_identity"
+
+
+@st.cache_resource(show_spinner=False)
+def _throttle() -> LoginThrottle:
+    """Failed logins per name, shared by every session of this server process."""
+    return LoginThrottle()
+
+
+def enabled() -> bool:
+    """Whether people must sign in."""
+    return resources.settings().auth_mode != "off"
+
+
+def identity() -> Identity | None:
+    """Who is signed in now (the local user when auth is off), or None."""
+    settings = resources.settings()
+    match settings.auth_mode:
+        case "off":
+            return LOCAL
+        case "local":
+            signed = st.session_state.get(SESSION_KEY)
+            if not isinstance(signed, Identity):
+                return None
+            user = load_users(users_path(settings)).get(signed.name)
+            if user is None or user.password_hash is None:  # removed meanwhile: signed out
+                st.session_state.pop(SESSION_KEY, None)
+                return None
+            return Identity(signed.name, user.role)
+        case "oidc":
+            if not st.user.is_logged_in:
+                return None
+            email = st.user.get("email")
+            return identity_for_email(load_users(users_path(settings)), str(email or ""))
+
+
+def current_user() -> str:
+    """The signed-in person's name for audit entries: "local" when auth is off, "" if nobody."""
+    who = identity()
+    return who.name if who else ""
+
+
+def allowed(permission: Permission) -> bool:
+    """Whether the signed-in person's role allows permission."""
+    who = identity()
+    return who is not None and who.can(permission)
+
+
+def require(permission: Permission | None = None) -> Identity:
+    """Stop the page unless someone is signed in (else the login form) and may do permission.
+
+    Every page calls this first. app.py already shows only the login page to anyone not
+    signed in, but Streamlit runs a file in pages/ directly when it is asked for by URL
+    before any session has called st.navigation (right after a restart): the page must
+    guard itself.
+    """
+    try:
+        who = identity()
+    except ClarionError as exc:
+        st.error(t("error", error=plain(str(exc))))
+        st.stop()
+    if who is None:
+        login_page()
+        st.stop()
+    if permission is not None and not who.can(permission):
+        st.error(t("auth_forbidden", role=who.role, needed=permission))
+        st.stop()
+    return who
+
+
+def pages_for(pages: Sequence[StreamlitPage]) -> list[StreamlitPage]:
+    """The app's pages for a signed-in person; only the login page for anyone else."""
+    try:
+        signed_in = identity() is not None
+    except ClarionError as exc:  # e.g. a broken users file: nobody gets in, and it says why
+        st.error(t("error", error=plain(str(exc))))
+        st.stop()
+    if signed_in:
+        return list(pages)
+    return [st.Page(login_page, title=t("login_title"), icon="🔐", url_path="login")]
+
+
+def sidebar() -> None:
+    """Who is signed in, with a sign-out button (nothing when auth is off)."""
+    who = identity()
+    if who is None or not enabled():
+        return
+    st.caption(t("auth_signed_in", name=plain(who.name), role=who.role))
+    if not st.button(t("logout"), key="logout"):
+        return
+    if resources.settings().auth_mode == "oidc":
+        st.logout()  # forgets the identity cookie and starts a new session
+        return
+    st.session_state.pop(SESSION_KEY, None)
+    st.rerun()
+
+
+def login_page() -> None:
+    """The only page anyone sees before signing in."""
+    st.title(t("login_title"))
+    try:
+        if resources.settings().auth_mode == "oidc":
+            _oidc_login()
+        else:
+            _local_login()
+    except ClarionError as exc:  # e.g. a broken users file: nobody gets in, and it says why
+        st.error(t("error", error=plain(str(exc))))
+
+
+def _local_login() -> None:
+    path = users_path(resources.settings())
+    users = load_users(path)
+    if not users:
+        st.warning(t("login_no_users", path=plain(str(path))))
+    with st.form("login"):
+        name = st.text_input(t("login_name"), max_chars=100, key="login_name")
+        password = st.text_input(
+            t("login_password"), type="password", max_chars=200, key="login_password"
+        )
+        submitted = st.form_submit_button(t("login_button"), type="primary")
+    if not submitted:
+        return
+    wait = _throttle().wait(name)
+    if wait > 0:
+        st.error(t("login_throttled", seconds=int(wait) + 1))
+        return
+    found = authenticate(users, name, password)
+    if found is None:
+        _throttle().failed(name)
+        st.error(t("login_failed"))
+        return
+    _throttle().succeeded(name)
+    st.session_state[SESSION_KEY] = found
+    st.rerun()
+
+
+def _oidc_login() -> None:
+    if st.user.is_logged_in:  # signed in with the provider, but the users file has no role
+        st.error(t("login_no_role", email=plain(str(st.user.get("email") or "?"))))
+        st.button(t("logout"), key="logout_oidc", on_click=st.logout)
+        return
+    st.caption(t("login_oidc_intro"))
+    st.button(t("login_oidc"), key="login_oidc", type="primary", on_click=st.login)
