@@ -1,12 +1,16 @@
-"""The "Write a message" page: choose, generate, and see the message with its evidence."""
+"""The "Write a message" page: choose, generate, and review the message with its checks."""
 
 from __future__ import annotations
+
+import html
+import re
 
 import streamlit as st
 
 from comms.catalog import load_catalog
-from comms.draft import Request, draft_message, resolve
+from comms.draft import Request, check_message, draft_variants, resolve
 from comms.errors import ClarionError
+from comms.facts import SLOTS, FactSheet
 from comms.message import Message
 from ui import auth, resources
 from ui.text import link, plain, t, ui_language
@@ -14,6 +18,8 @@ from ui.text import link, plain, t, ui_language
 auth.require("write")
 catalog = load_catalog()
 lang = ui_language()
+languages = {lg.id: lg for lg in catalog.languages}
+channels = {c.id: c for c in catalog.channels}
 
 
 def _select(label: str, entries: tuple, key: str) -> str:  # type: ignore[type-arg]
@@ -33,18 +39,73 @@ with st.form("write"):
         channel = _select(t("channel"), catalog.channels, "channel")
         language = _select(t("language"), catalog.languages, "language")
     concern = st.text_area(t("concern"), help=t("concern_help"), max_chars=500, key="concern")
+    with st.expander(t("facts")):
+        st.caption(t("facts_help"))
+        fact_cols = st.columns(2)
+        fact_values = {
+            slot: fact_cols[n % 2].text_input(t(f"fact_{slot}"), key=f"fact_{slot}", max_chars=300)
+            for n, slot in enumerate(SLOTS)
+        }
+    variants = st.number_input(t("variants"), min_value=1, max_value=3, value=1, key="variants")
     submitted = st.form_submit_button(t("generate"), type="primary")
 
 
-def show_message(message: Message) -> None:
-    """The message as plain text (never as markup), its sources and its evidence."""
-    spec = next(lg for lg in catalog.languages if lg.id == message.language)
-    channel_spec = next(c for c in catalog.channels if c.id == message.channel)
-    st.subheader(t("message"))
-    st.code(message.text, language=None, wrap_lines=True)
-    st.caption(t("characters", count=len(message.text), limit=channel_spec.max_chars))
-    if spec.needs_test_reader:
-        st.warning(t("leichte_review"))
+def show_text(message: Message, text: str) -> None:
+    """The message as text, never as markup; fact values highlighted; Arabic right to left."""
+    if languages[message.language].rtl:
+        st.html(
+            f'<div dir="rtl" style="font-size:1.1rem;line-height:1.6">{html.escape(text)}</div>'
+        )
+    else:
+        st.markdown(highlight(text, [*message.slots.values(), message.fact_line]))
+    st.code(text, language=None, wrap_lines=True)
+
+
+def highlight(text: str, values: list[str]) -> str:
+    """Escaped Markdown of the text with each fact value on a coloured background."""
+    wanted = sorted({v for v in values if v and v in text}, key=len, reverse=True)
+    if not wanted:
+        return plain(text).replace("\n", "  \n")
+    pattern = re.compile("|".join(re.escape(v) for v in wanted))
+    parts, last = [], 0
+    for match in pattern.finditer(text):
+        parts += [plain(text[last : match.start()]), f":blue-background[{plain(match.group())}]"]
+        last = match.end()
+    parts.append(plain(text[last:]))
+    return "".join(parts).replace("\n", "  \n")
+
+
+def show_checks(report: dict) -> None:  # type: ignore[type-arg]
+    """Each check with what passed, what failed and why."""
+    st.metric(t("score"), f"{report.get('score', 0)}/100")
+    for item in report.get("items", []):
+        icon = "✅" if item["passed"] else ("❌" if item["severity"] == "error" else "⚠️")
+        st.markdown(f"{icon} **{plain(item['id'])}** · {plain(item['reason'])}")
+
+
+def show_message(message: Message, index: int, facts: FactSheet) -> None:
+    """A message, its checks beside it, an editor that re-runs the checks, and its sources."""
+    text_col, checks_col = st.columns([3, 2])
+    edited_key = f"edited-{index}"
+    with text_col:
+        show_text(message, st.session_state.get(edited_key, message.text))
+        spec = channels[message.channel]
+        current = st.session_state.get(edited_key, message.text)
+        st.caption(t("characters", count=len(current), limit=spec.max_chars))
+        if languages[message.language].needs_test_reader:
+            st.warning(t("leichte_review"))
+        if message.attempts > 1:
+            st.caption(t("repaired", rounds=message.attempts - 1))
+        new_text = st.text_area(t("edit"), current, key=f"editor-{index}", max_chars=5000)
+        if st.button(t("recheck"), key=f"recheck-{index}"):
+            st.session_state[edited_key] = new_text
+            st.session_state[f"report-{index}"] = check_message(
+                message, facts, new_text
+            ).model_dump()
+            st.rerun()
+    with checks_col:
+        st.subheader(t("checks"))
+        show_checks(st.session_state.get(f"report-{index}", message.checks))
     st.subheader(t("citations"))
     for c in message.citations:
         st.markdown(f"**[{c.number}]** {link(c.title, c.url)} · {plain(c.date)}")
@@ -52,7 +113,8 @@ def show_message(message: Message) -> None:
         st.warning(t("rejected", numbers=", ".join(map(str, message.rejected_citations))))
     with st.expander(t("evidence")):
         for n, passage in enumerate(message.evidence, 1):
-            st.markdown(f"**[{n}] {plain(passage['title'])}** · score {passage['score']:.3f}")
+            flag = f" · ⚠️ {t('flagged')}" if n in message.flagged_passages else ""
+            st.markdown(f"**[{n}] {plain(passage['title'])}** · {passage['score']:.3f}{flag}")
             st.text(passage["text"])
     st.caption(
         f"{t('model')}: {message.model.model_id} · {t('template')}: "
@@ -64,22 +126,37 @@ if submitted:
     request = Request(topic, audience, channel, language, concern)
     try:
         resolve(request)
-        settings = resources.settings()
-        store = resources.store()
-        chat = resources.chat_model()
+        facts = FactSheet(**fact_values)
         live = st.empty()
         with st.spinner(t("writing")):
-            message = draft_message(
+            messages = draft_variants(
                 request,
-                settings=settings,
-                chat=chat,
-                store=store,
+                int(variants),
+                settings=resources.settings(),
+                chat=resources.chat_model(),
+                store=resources.store(),
+                facts=facts,
                 on_text=lambda text: live.text(text),
             )
         live.empty()
-        st.session_state["last_message"] = message
+        for key in [k for k in st.session_state if str(k).startswith(("edited-", "report-"))]:
+            del st.session_state[key]
+        st.session_state["last_messages"] = messages
+        st.session_state["last_facts"] = facts
+    except ValueError as exc:  # a fact that fails validation
+        st.error(t("error", error=exc))
     except ClarionError as exc:
         st.error(t("error", error=exc))
 
+shown = st.session_state.get("last_messages") or []
 if isinstance(st.session_state.get("last_message"), Message):
-    show_message(st.session_state["last_message"])
+    shown = [st.session_state["last_message"]]
+facts_shown = st.session_state.get("last_facts") or FactSheet()
+if len(shown) == 1:
+    st.subheader(t("message"))
+    show_message(shown[0], 0, facts_shown)
+elif shown:
+    tabs = st.tabs([t("variant", n=n + 1) for n in range(len(shown))])
+    for n, (tab, message) in enumerate(zip(tabs, shown, strict=True)):
+        with tab:
+            show_message(message, n, facts_shown)

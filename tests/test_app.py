@@ -38,23 +38,27 @@ def test_generate_a_message_with_the_real_model(app: AppTest) -> None:
     app.selectbox(key="channel").set_value("sms")
     app.selectbox(key="language").set_value("de")
     app.text_area(key="concern").input("Ist die Impfung für mich kostenlos?")
+    app.text_input(key="fact_booking").input("Telefon 0123 456789")
     app.button[0].click().run()
     assert not app.exception
     assert not app.error, [e.value for e in app.error]
     assert app.code and len(app.code[0].value) >= 20
+    assert "0123 456789" in app.code[0].value, "the booking fact is always in the message"
+    assert any(":blue-background[" in m.value and "0123 456789" in m.value for m in app.markdown)
+    assert app.metric[0].label == "Prüfwert"
     cited = [m.value for m in app.markdown if m.value.startswith("**[")]
     assert cited and "https://" in cited[0]
 
 
-def test_leichte_sprache_is_flagged_for_a_test_reader(app: AppTest) -> None:
+def _message(language: str, text: str) -> object:
     from comms.message import Message, ModelRef
 
-    message = Message(
-        text="Impfen schützt.",
+    return Message(
+        text=text,
         topic="flu",
         audience="hesitant",
         channel="sms",
-        language="de-leicht",
+        language=language,
         citations=[],
         evidence=[],
         model=ModelRef(backend="fake", model_id="x"),
@@ -62,6 +66,38 @@ def test_leichte_sprache_is_flagged_for_a_test_reader(app: AppTest) -> None:
         template_version="abc",
         seed=1,
     )
-    app.session_state["last_message"] = message
+
+
+def test_leichte_sprache_is_flagged_for_a_test_reader(app: AppTest) -> None:
+    app.session_state["last_message"] = _message("de-leicht", "Impfen schützt.")
     app.run()
     assert any("Prüfgruppe" in w.value for w in app.warning)
+
+
+def test_edited_text_is_checked_again(app: AppTest) -> None:
+    app.session_state["last_message"] = _message(
+        "de", "Die Grippeimpfung schützt Sie. Rufen Sie uns an."
+    )
+    app.run()
+    app.text_area(key="editor-0").input("Achtung, tödliche Gefahr! " * 20)
+    app.button(key="recheck-0").click().run()
+    assert not app.exception
+    failed = [m.value for m in app.markdown if m.value.startswith(("❌", "⚠️"))]
+    assert any("length" in f for f in failed) and any("tone" in f for f in failed)
+    assert app.code[0].value.startswith("Achtung")
+
+
+def test_model_text_is_never_rendered_as_markup(app: AppTest) -> None:
+    app.session_state["last_message"] = _message(
+        "de", "<b>fett</b> [Link](javascript:alert(1)) **x**"
+    )
+    app.run()
+    shown = [m.value for m in app.markdown if "fett" in m.value]
+    assert shown and "\\<b\\>" in shown[0] and "\\[Link\\]" in shown[0]
+
+
+def test_arabic_is_shown_right_to_left(app: AppTest) -> None:
+    app.session_state["last_message"] = _message("ar", "اللقاح يحمي طفلك <script>")
+    app.run()
+    html_blocks = [h.proto.body for h in app.get("html")]
+    assert any('dir="rtl"' in body and "&lt;script&gt;" in body for body in html_blocks)

@@ -34,6 +34,35 @@ TEXT: dict[str, dict[str, str]] = {
     "chunks": {"de": "Abschnitte", "en": "passages"},
     "template": {"de": "Vorlage", "en": "Template"},
     # Templates page
+    "facts": {"de": "Kampagnen-Fakten", "en": "Campaign facts"},
+    "facts_help": {
+        "de": "Termine, Orte, Kosten und Kontakte setzt Clarion selbst ein – "
+        "das Modell erfindet sie nie.",
+        "en": "Clarion puts in dates, places, costs and contacts itself – "
+        "the model never invents them.",
+    },
+    "fact_what": {"de": "Was (Impfung, Aktion)", "en": "What (vaccine, campaign)"},
+    "fact_who": {"de": "Für wen", "en": "Who it is for"},
+    "fact_when": {"de": "Wann", "en": "When"},
+    "fact_where": {"de": "Wo (Adresse)", "en": "Where (address)"},
+    "fact_cost": {"de": "Kosten", "en": "Cost"},
+    "fact_booking": {"de": "Termin buchen (Telefon, Link)", "en": "How to book (phone, link)"},
+    "fact_contact": {"de": "Kontakt", "en": "Contact"},
+    "fact_source": {"de": "Empfehlung (Quelle)", "en": "Recommendation (source)"},
+    "variants": {"de": "Varianten (A/B)", "en": "Variants (A/B)"},
+    "variant": {"de": "Variante {n}", "en": "Variant {n}"},
+    "score": {"de": "Prüfwert", "en": "Check score"},
+    "checks": {"de": "Prüfungen", "en": "Checks"},
+    "edit": {"de": "Text bearbeiten", "en": "Edit the text"},
+    "recheck": {"de": "Erneut prüfen", "en": "Check again"},
+    "repaired": {
+        "de": "Nach {rounds} Überarbeitungsrunde(n) anhand der Prüfungen.",
+        "en": "After {rounds} repair round(s) driven by the checks.",
+    },
+    "flagged": {
+        "de": "enthielt Anweisungen an das Modell (entfernt)",
+        "en": "contained instructions to the model (removed)",
+    },
     "page_knowledge": {"de": "Wissen", "en": "Knowledge"},
     "kn_intro": {
         "de": "Die Evidenz, auf die sich Nachrichten stützen: der mitgelieferte Korpus und Ihre "
