@@ -173,11 +173,7 @@ def check_message(
 ) -> LintReport:
     """Re-run the checks on a message, e.g. after staff edited its text."""
     resolved = resolve(Request(message.topic, message.audience, message.channel, message.language))
-    cited_texts = [
-        str(message.evidence[c.number - 1]["text"])
-        for c in message.citations
-        if 0 < c.number <= len(message.evidence)
-    ]
+    cited_texts = [str(p["text"]) for p in message.cited_passages()]
     return lint(
         message.text if text is None else text,
         lint_context(resolved, facts or FactSheet(), cited_texts, len(message.citations), True),

@@ -56,6 +56,12 @@ class Message(BaseModel):
     )
 
 
+    def cited_passages(self) -> list[dict[str, Any]]:
+        """The evidence passages the message cites."""
+        count = len(self.evidence)
+        return [self.evidence[c.number - 1] for c in self.citations if 0 < c.number <= count]
+
+
 def output_schema(passages: int, max_chars: int) -> dict[str, Any]:
     """JSON schema the model's answer must follow; citations can only name retrieved passages."""
     return {
