@@ -147,7 +147,7 @@ def draft_message(
     seed = settings.seed if seed is None else seed
     ask = partial(_ask, chat, schema=schema, max_chars=budget, settings=settings, on_text=on_text)
     finish = partial(_finish, resolved=resolved, facts=facts, passages=passages, closing=closing)
-    best = finish(*ask(render(template, variables), seed))
+    first = best = finish(*ask(render(template, variables), seed))
     attempts = 1
     repair = load_template("repair_message", settings) if best.failures else None
     while repair is not None and best.failures and attempts <= settings.repair_tries:
@@ -155,7 +155,9 @@ def draft_message(
         candidate = finish(*ask(prompt, seed + attempts))
         attempts += 1
         best = min(best, candidate, key=Candidate.rank)
-    return _message(resolved, best, passages, chat, template, seed, attempts, facts)
+    message = _message(resolved, best, passages, chat, template, seed, attempts, facts)
+    message.first_checks = first.report.model_dump() if attempts > 1 else message.checks
+    return message
 
 
 def draft_variants(request: Request, count: int, **kwargs: Any) -> list[Message]:

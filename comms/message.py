@@ -50,11 +50,11 @@ class Message(BaseModel):
     fact_line: str = ""  # the closing fact line Clarion appended, if any
     checks: dict[str, Any] = Field(default_factory=dict)  # the lint report: items and score
     attempts: int = 1  # 1 + the number of repair rounds
+    first_checks: dict[str, Any] = Field(default_factory=dict)  # the checks before any repair
     flagged_passages: list[int] = Field(default_factory=list)  # evidence that tried to instruct
     created_at: str = Field(
         default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     )
-
 
     def cited_passages(self) -> list[dict[str, Any]]:
         """The evidence passages the message cites."""
