@@ -53,19 +53,20 @@ def test_shipped_templates_are_valid(template_id: str) -> None:
     [
         (
             edit("{{ concern }}", "{{ concen }}"),
-            "user part, line 5, file line 25: variable 'concen' is used but not declared",
+            "user part, line 12, file line 34: variable 'concen' is used but not declared",
         ),
         (
             edit("Topic: {{ topic.label.en }}", "Topic: {{ topic.label.en }"),
-            "user part, line 1, file line 21: unexpected '}'",
+            "user part, line 8, file line 30: unexpected '}'",
         ),
         (
             edit("{% endfor %}", ""),
-            "user part, line 10, file line 30: Encountered unknown tag 'endif'.",
+            "user part, line 14, file line 36: Unexpected end of template. Jinja was looking "
+            "for the following tags: 'endfor' or 'else'.",
         ),
         (
             edit("{{ channel.structure }}", "{{ channel.structure | shout }}"),
-            "user part, line 4, file line 24: No filter named 'shout'.",
+            "user part, line 11, file line 33: No filter named 'shout'.",
         ),
         (
             edit("  passages: The retrieved", "  pasages: The retrieved"),
@@ -79,7 +80,7 @@ def test_shipped_templates_are_valid(template_id: str) -> None:
         ),
         (
             edit("  passages: The retrieved", "  pasages: The retrieved"),
-            "user part, line 12, file line 32: variable 'passages' is used but not declared",
+            "user part, line 2, file line 24: variable 'passages' is used but not declared",
         ),
         (edit("version: 1", "version: 1\ncolour: red"), "file line 7: colour: Extra inputs"),
         (edit("version: 1\n", ""), "version: Field required"),
@@ -137,7 +138,7 @@ def test_sandbox_forbidden_statements_are_problems(
 ) -> None:
     text = edit("Answer this concern: {{ concern }}", f"Answer this concern: {statement}")
     problems = [str(p) for p in validate(text, expected_id="draft_message")]
-    assert f"user part, line 5, file line 25: {message}" in problems
+    assert f"user part, line 12, file line 34: {message}" in problems
     with pytest.raises(InvalidTemplate, match="was not saved"):
         store.save("draft_message", text, author="Eve", base_version=0)
     assert store.history("draft_message")[0].number == 0
@@ -371,7 +372,7 @@ def test_cli_check_exit_codes(tmp_path: Path) -> None:
     assert (ok.returncode, ok.stdout.strip()) == (0, f"{good}: ok")
     failed = cli("check", str(bad))
     assert failed.returncode == 2
-    assert f"{bad}: user part, line 5, file line 25: variable 'concen' is used" in failed.stderr
+    assert f"{bad}: user part, line 12, file line 34: variable 'concen' is used" in failed.stderr
     assert f"{bad}: file line 6: version: Input should be a valid integer" in failed.stderr
     missing = cli("check", str(tmp_path / "nope.yaml"))
     assert missing.returncode == 2 and "error: Cannot read" in missing.stderr

@@ -52,18 +52,21 @@ def test_every_shipped_template_renders_with_the_variables_the_code_passes(path:
     template = load_template(path.stem)
     assert set(template.variables) == set(variables())
     system, user = render(template, variables())
-    assert "German" in system["content"]
-    assert "<evidence n=\"1\" title=\"Title\">Body.</evidence>" in user["content"]
+    assert "German" in system["content"] + user["content"]
+    assert '<evidence n="1" title="Title">Body.</evidence>' in user["content"]
     assert "{{" not in user["content"] and "{%" not in user["content"]
 
 
 def test_draft_prompt_snapshot() -> None:
     _, user = render(load_template("draft_message"), variables("en", "Is it safe?"))
-    assert user["content"].splitlines()[:2] == [
-        "Topic: Measles (MMR)",
+    lines = user["content"].splitlines()
+    assert lines[0].startswith("Evidence, quoted between <evidence> tags"), "shared part first"
+    topic = lines.index("Topic: Measles (MMR)")
+    assert lines[topic + 1] == (
         "Audience: Hesitant people. They worry about: doubts about safety, things they have heard "
-        "online, distrust of authorities.",
-    ]
+        "online, distrust of authorities."
+    )
+    assert lines[-2].startswith("Write the sms in English"), "what changes per message comes last"
     assert "Answer this concern: Is it safe?" in user["content"]
     assert "at most 306 characters" in user["content"]
 
@@ -166,7 +169,7 @@ def test_every_shipped_template_is_documented_and_renders_its_sample(template_id
     sample = sample_variables(template_id)
     assert set(sample) == set(template.variables)  # the sample documents what the code passes
     system, user = render(template, sample)
-    assert system["role"] == "system" and "German" in system["content"]
+    assert system["role"] == "system" and "German" in system["content"] + user["content"]
     assert "{{" not in user["content"] and "{%" not in user["content"]
 
 
@@ -179,7 +182,7 @@ def test_repair_prompt_snapshot() -> None:
         "- tone: 'it is your duty' sounds like pressure.\n"
         "- call to action: It does not say where to get vaccinated.\n"
     ) in content
-    assert "[2] Sample passage: where to get vaccinated:" in content
+    assert '<evidence n="2" title="Sample passage: where to get vaccinated">' in content
     assert content.endswith("fixing every\nfailure above.")
 
 
@@ -227,7 +230,7 @@ def test_draft_message_uses_a_given_template_without_saving_it(settings, fake_st
     chat = ScriptedChat([{"text": "Die MMR-Impfung schützt Ihr Kind.", "citations": [1]}])
     message = draft_message(
         Request("measles", "hesitant", "sms", "de"),
-        settings=settings,
+        settings=settings.model_copy(update={"repair_tries": 0}),
         chat=chat,
         store=fake_store,
         template=edited,
