@@ -134,11 +134,16 @@ def draft_message(
     seed: int | None = None,
     on_text: OnText | None = None,
     template: PromptTemplate | None = None,
+    passages: list[Passage] | None = None,
 ) -> Message:
-    """Write one cited, checked message; failed checks are fed back for repair."""
+    """Write one cited, checked message; failed checks are fed back for repair.
+
+    `passages` lets a pack share one evidence set across its cells, so consecutive prompts
+    share a long prefix that llama.cpp does not evaluate again.
+    """
     resolved = resolve(request)
     facts = facts or FactSheet()
-    passages = retrieve(store, resolved, settings.retrieval_k)
+    passages = passages or retrieve(store, resolved, settings.retrieval_k)
     template = template or load_template("draft_message", settings)
     variables = template_variables(resolved, passages, facts)
     closing = fact_line(facts, resolved.language.id, resolved.channel.id)

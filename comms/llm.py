@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -83,6 +84,9 @@ class LlamaCppChat:
     """The in-process llama.cpp backend. One Llama, guarded by a lock (it is not thread-safe)."""
 
     def __init__(self, settings: Settings) -> None:
+        # OpenMP threads that spin while waiting take a shared core away from the one doing
+        # the work; passive waiting keeps decode speed when another process is busy.
+        os.environ.setdefault("OMP_WAIT_POLICY", settings.llm_omp_wait_policy)
         from llama_cpp import Llama  # heavy: imported only when this backend is chosen
 
         path = settings.resolved_model_path()

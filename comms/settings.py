@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     llm_timeout: float = 120.0
     llm_threads: int = Field(default_factory=available_cores, ge=1)
     llm_context: int = Field(default=4096, ge=512)
+    llm_omp_wait_policy: Literal["PASSIVE", "ACTIVE"] = "PASSIVE"
     llm_max_tokens: int = Field(default=320, ge=16)
     llm_temperature: float = Field(default=0.3, ge=0.0, le=2.0)
     seed: int = 42
