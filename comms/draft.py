@@ -15,12 +15,14 @@ from comms.facts import FactSheet, fact_line, fill_slots, grounded_numbers, need
 from comms.llm import ChatModel
 from comms.message import Citation, Message, ModelRef, output_schema, parse_answer, partial_text
 from comms.settings import Settings
+from comms.sms import is_gsm7, sms_char_budget, to_gsm
 from comms.templates import PromptTemplate, load_template, render
 from knowledge.search import Filters, Passage, search
 from knowledge.store import Store
 
 MAX_CONCERN_CHARS = 500
 VARIANT_STRIDE = 1000  # variant seeds: seed, seed + 1000, … (distinct, fixed, reproducible)
+GSM_LANGUAGES = frozenset({"de", "en"})  # written in GSM-7 characters once typography is plain
 ADVISORY_ITEMS = frozenset({"needs_test_reader"})  # shown to staff, never "repaired" by the model
 OnText = Callable[[str], None]
 
@@ -146,8 +148,8 @@ def draft_message(
     passages = passages or retrieve(store, resolved, settings.retrieval_k)
     template = template or load_template("draft_message", settings)
     variables = template_variables(resolved, passages, facts)
-    closing = fact_line(facts, resolved.language.id, resolved.channel.id)
-    budget = max(80, resolved.channel.max_chars - (len(closing) + 1 if closing else 0))
+    closing = _channel_text(fact_line(facts, resolved.language.id, resolved.channel.id), resolved)
+    budget = max(60, _char_limit(resolved, closing) - (len(closing) + 1 if closing else 0))
     schema = output_schema(len(passages), budget)
     seed = settings.seed if seed is None else seed
     ask = partial(_ask, chat, schema=schema, max_chars=budget, settings=settings, on_text=on_text)
@@ -214,6 +216,7 @@ def _finish(
 ) -> Candidate:
     """Fill the fact slots, add the fact line if needed, and run the checks."""
     text, slots, _unknown = fill_slots(raw, facts)
+    text = _channel_text(text, resolved)
     appended = closing if closing and needs_fact_line(text, facts) else ""
     if appended:
         text = f"{text}\n{appended}"
@@ -222,6 +225,21 @@ def _finish(
         resolved, facts, [passages[n - 1].text for n in valid], len(valid), len(valid) == len(cited)
     )
     return Candidate(raw, cited, text, slots, appended, lint(text, context))
+
+
+def _channel_text(text: str, resolved: Resolved) -> str:
+    """SMS in Latin-script languages keep to GSM-7, so a dash does not halve a segment."""
+    if resolved.channel.id == "sms" and resolved.language.base_language in GSM_LANGUAGES:
+        return to_gsm(text)
+    return text
+
+
+def _char_limit(resolved: Resolved, closing: str) -> int:
+    """The channel's limit in characters; for SMS, two segments of the likely encoding."""
+    if resolved.channel.id != "sms":
+        return resolved.channel.max_chars
+    gsm = resolved.language.base_language in GSM_LANGUAGES and is_gsm7(closing)
+    return min(resolved.channel.max_chars, sms_char_budget(gsm))
 
 
 def _message(

@@ -62,3 +62,26 @@ def sms_info(text: str) -> SmsInfo:
     if units <= single:
         return SmsInfo(encoding, units, 1, single)
     return SmsInfo(encoding, units, _pack(costs, part), part)
+
+
+# Typographic characters outside GSM-7 that have a plain GSM equivalent. One of them in an SMS
+# switches the whole text to UCS-2 and cuts a segment from 160 to 70 characters.
+_GSM_EQUIVALENTS = str.maketrans(
+    {
+        "–": "-", "—": "-", "‑": "-", "−": "-",
+        "„": '"', "“": '"', "”": '"', "‟": '"', "«": '"', "»": '"',
+        "‚": "'", "‘": "'", "’": "'", "‛": "'", "‹": "'", "›": "'",
+        "…": "...", "•": "-", "·": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " ",
+    }
+)  # fmt: skip
+
+
+def to_gsm(text: str) -> str:
+    """Replace typographic characters with their GSM-7 equivalents (dashes, quotes, ellipsis)."""
+    return text.translate(_GSM_EQUIVALENTS)
+
+
+def sms_char_budget(gsm: bool, segments: int = 2) -> int:
+    """Characters that fit in `segments` concatenated SMS of the given encoding."""
+    per_segment = (153 if gsm else 67) if segments > 1 else (160 if gsm else 70)
+    return per_segment * segments

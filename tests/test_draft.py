@@ -135,7 +135,8 @@ def test_fact_slots_are_filled_by_clarion(settings, fake_store) -> None:  # type
 def test_fact_line_is_added_when_the_booking_facts_are_missing(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
     chat = ScriptedChat([{"text": "Die MMR-Impfung schützt Ihr Kind gut.", "citations": [1]}])
     message = draft_message(REQUEST, settings=settings, chat=chat, store=fake_store, facts=FACTS)
-    assert message.fact_line == "Wann: ab 2. November, montags 9 bis 12 Uhr · Termin: 0123 456789"
+    # In an SMS the separator "·" becomes "-", which GSM-7 has.
+    assert message.fact_line == "Wann: ab 2. November, montags 9 bis 12 Uhr - Termin: 0123 456789"
     assert message.text.endswith(message.fact_line)
     budget = chat.calls[0]["schema"]["properties"]["text"]["maxLength"]
     assert budget == 306 - len(message.fact_line) - 1
@@ -227,3 +228,35 @@ def test_edited_text_is_checked_again(settings, fake_store) -> None:  # type: ig
     long_text = "Die Impfung schützt. " * 30
     report = check_message(message, text=long_text)
     assert not report.item("length").passed
+
+
+def test_sms_keeps_to_gsm_characters_and_two_segments(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
+    from comms.sms import sms_info
+
+    facts = FactSheet(when="2.–27. November", booking="„Impftelefon“ 0123 456789")
+    chat = ScriptedChat(
+        [{"text": "Die Grippeimpfung schützt – auch Sie… Kommen Sie vorbei.", "citations": [1]}]
+    )
+    message = draft_message(
+        Request("flu", "older-adults", "sms", "de"),
+        settings=settings,
+        chat=chat,
+        store=fake_store,
+        facts=facts,
+    )
+    info = sms_info(message.text)
+    assert info.encoding == "GSM-7" and info.segments <= 2
+    assert "2.-27. November" in message.text and '"Impftelefon" 0123 456789' in message.text
+
+
+def test_sms_in_turkish_is_budgeted_for_ucs2(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
+    chat = ScriptedChat([{"text": "Grip aşısı sizi korur. Randevu alın.", "citations": [1]}])
+    message = draft_message(
+        Request("flu", "older-adults", "sms", "tr"),
+        settings=settings,
+        chat=chat,
+        store=fake_store,
+        facts=FACTS,
+    )
+    budget = chat.calls[0]["schema"]["properties"]["text"]["maxLength"]
+    assert budget == 2 * 67 - len(message.fact_line) - 1

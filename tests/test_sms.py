@@ -65,3 +65,27 @@ def test_tables_have_the_standard_sizes() -> None:
     assert len(GSM_BASIC) == 127
     assert len(GSM_EXTENSION) == 10
     assert not GSM_BASIC & GSM_EXTENSION
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2.–27. Nov", "2.-27. Nov"),
+        ("„Ja“ – ‚nein‘…", "\"Ja\" - 'nein'..."),
+        ("ohne Änderung", "ohne Änderung"),
+    ],
+)
+def test_to_gsm_replaces_typography(text: str, expected: str) -> None:
+    from comms.sms import is_gsm7, to_gsm
+
+    assert to_gsm(text) == expected and is_gsm7(to_gsm(text))
+
+
+def test_sms_char_budget() -> None:
+    from comms.sms import sms_char_budget
+
+    assert (sms_char_budget(True), sms_char_budget(False), sms_char_budget(True, 1)) == (
+        306,
+        134,
+        160,
+    )
