@@ -9,6 +9,8 @@ from pathlib import Path
 
 from comms.catalog import KINDS, load_catalog
 from comms.errors import ClarionError
+from comms.pack_commands import add_parsers as add_pack_parsers
+from comms.pack_commands import run as run_pack
 from comms.settings import load_settings
 from comms.template_commands import add_parser as add_templates_parser
 from comms.template_commands import run as run_templates
@@ -35,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true")
     add_templates_parser(sub)
     add_users_parser(sub)
+    add_pack_parsers(sub)
     return parser
 
 
@@ -97,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_templates(args)
         if args.command == "users":
             return run_users(args)
+        if args.command in ("pack", "audit"):
+            return run_pack(args)
         return generate(args) if args.command == "generate" else list_kind(args)
     except ClarionError as exc:
         print(f"error: {exc}", file=sys.stderr)

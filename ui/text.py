@@ -238,6 +238,88 @@ TEXT: dict[str, dict[str, str]] = {
         "de": "{count} Zeichen (Grenze {limit})",
         "en": "{count} characters (limit {limit})",
     },
+    # Packs page
+    "page_packs": {"de": "Nachrichtenpakete", "en": "Message packs"},
+    "pk_intro": {
+        "de": "Eine Kampagne für mehrere Zielgruppen, Kanäle und Sprachen auf einmal: planen, "
+        "erstellen, prüfen, freigeben und als ZIP exportieren.",
+        "en": "One campaign for several audiences, channels and languages at once: plan, "
+        "generate, review, approve and export as a ZIP.",
+    },
+    "pk_campaign": {"de": "Kampagne", "en": "Campaign"},
+    "pk_none": {"de": "Noch keine Kampagne.", "en": "No campaign yet."},
+    "pk_new": {"de": "Neue Kampagne planen", "en": "Plan a new campaign"},
+    "pk_id": {"de": "Kennung (a–z, 0–9, -)", "en": "Id (a–z, 0–9, -)"},
+    "pk_name": {"de": "Name", "en": "Name"},
+    "pk_audiences": {"de": "Zielgruppen", "en": "Audiences"},
+    "pk_channels": {"de": "Kanäle", "en": "Channels"},
+    "pk_languages": {"de": "Sprachen", "en": "Languages"},
+    "pk_variants": {"de": "Varianten je Zelle", "en": "Variants per cell"},
+    "pk_approvals": {"de": "Freigaben je Nachricht", "en": "Approvals per message"},
+    "pk_approvals_help": {
+        "de": "2: zwei verschiedene Personen müssen freigeben.",
+        "en": "2: two different people must approve.",
+    },
+    "pk_sender": {"de": "Absender (Briefe, Plakate)", "en": "Sender (letters, posters)"},
+    "pk_create": {"de": "Kampagne anlegen", "en": "Create campaign"},
+    "pk_created": {"de": "Kampagne {id} angelegt.", "en": "Campaign {id} created."},
+    "pk_import": {"de": "Paket-ZIP importieren", "en": "Import a pack ZIP"},
+    "pk_import_button": {"de": "Importieren", "en": "Import"},
+    "pk_imported": {"de": "Kampagne {id} importiert.", "en": "Campaign {id} imported."},
+    "pk_summary": {
+        "de": "{topic} · {stored} von {size} Nachrichten · Vorlage v{template} · {model}",
+        "en": "{topic} · {stored} of {size} messages · template v{template} · {model}",
+    },
+    "pk_generate": {"de": "Fehlende Nachrichten erstellen", "en": "Generate missing messages"},
+    "pk_stop": {"de": "Anhalten", "en": "Stop"},
+    "pk_stopped": {
+        "de": "Angehalten. Fertige Nachrichten sind gespeichert; „Erstellen“ setzt fort.",
+        "en": "Stopped. Finished messages are stored; “Generate” continues.",
+    },
+    "pk_progress": {
+        "de": "{done} von {total} · noch etwa {left}",
+        "en": "{done} of {total} · about {left} left",
+    },
+    "pk_generated": {
+        "de": "{generated} erstellt, {failed} fehlgeschlagen.",
+        "en": "{generated} generated, {failed} failed.",
+    },
+    "pk_review": {"de": "Prüfen", "en": "Review"},
+    "pk_missing": {"de": "– fehlt", "en": "– missing"},
+    "pk_status_draft": {"de": "Entwurf", "en": "Draft"},
+    "pk_status_needs_changes": {"de": "Änderung nötig", "en": "Needs changes"},
+    "pk_status_approved": {"de": "Freigegeben", "en": "Approved"},
+    "pk_status_rejected": {"de": "Abgelehnt", "en": "Rejected"},
+    "pk_approved_by": {
+        "de": "Freigaben: {count} von {needed} ({names})",
+        "en": "Approvals: {count} of {needed} ({names})",
+    },
+    "pk_sms": {
+        "de": "{chars} Zeichen · {segments} SMS ({encoding})",
+        "en": "{chars} characters · {segments} SMS ({encoding})",
+    },
+    "pk_save": {"de": "Speichern und neu prüfen", "en": "Save and re-check"},
+    "pk_comment": {"de": "Kommentar", "en": "Comment"},
+    "pk_add_comment": {"de": "Kommentieren", "en": "Add comment"},
+    "pk_approve": {"de": "Freigeben", "en": "Approve"},
+    "pk_changes": {"de": "Änderung anfordern", "en": "Request changes"},
+    "pk_reject": {"de": "Ablehnen", "en": "Reject"},
+    "pk_regenerate": {"de": "Neu erstellen", "en": "Regenerate"},
+    "pk_remarks": {"de": "Verlauf", "en": "History"},
+    "pk_no_approve": {
+        "de": "Freigeben dürfen Personen mit der Rolle reviewer oder admin.",
+        "en": "Approving needs the reviewer or admin role.",
+    },
+    "pk_audit": {"de": "Prüfprotokoll", "en": "Audit trail"},
+    "pk_audit_download": {"de": "Protokoll als CSV", "en": "Audit trail as CSV"},
+    "pk_export": {"de": "Export", "en": "Export"},
+    "pk_export_draft": {
+        "de": "Entwurf exportieren (alle Nachrichten, jede Datei als ENTWURF markiert)",
+        "en": "Draft export (every message, each file marked DRAFT)",
+    },
+    "pk_export_button": {"de": "ZIP erstellen", "en": "Build ZIP"},
+    "pk_download": {"de": "ZIP herunterladen", "en": "Download ZIP"},
+    "pk_exported": {"de": "{count} Nachrichten exportiert.", "en": "{count} messages exported."},
 }
 
 

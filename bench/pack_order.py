@@ -1,0 +1,109 @@
+"""Pack wall time with the prefix-sharing order against the reverse nesting.
+
+    CLARION_DATA_DIR=data .venv/bin/python -m bench.pack_order \
+        --campaign examples/flu-campaign.yaml [--audiences older-adults,health-workers] \
+        [--channels sms] [--languages de,en]
+
+Both runs draft the same cells with the same seeds, the pack's one evidence set and one model
+call per message (no repair rounds), through one in-process llama.cpp model whose KV cache is
+cleared before each run. "prefix-sharing" is packs.plan_order; "reversed" nests the dimensions the
+other way round, so consecutive prompts differ as early as they can. It prints a table: messages,
+wall time, seconds per message, and the prompt tokens llama.cpp evaluated against those it reused
+from the previous prompt. Needs the knowledge index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from comms.campaign import Campaign, Cell, cells, load_campaign
+from comms.draft import Request, draft_message
+from comms.errors import GenerationError
+from comms.llm import LlamaCppChat
+from comms.packs import cell_seed, dimension_order, pack_evidence, plan_order
+from comms.settings import Settings, load_settings
+from comms.templates import load_template
+from knowledge import open_store
+from knowledge.search import Passage
+from knowledge.store import Store
+
+
+@dataclass
+class Tally:
+    """Prompt tokens evaluated and reused, counted at llama.cpp's eval calls."""
+
+    evaluated: int = 0
+    reused: int = 0
+    calls: int = 0
+
+    def watch(self, chat: LlamaCppChat) -> None:
+        llama: Any = chat._llama
+        original = llama.eval
+
+        def counting_eval(tokens: Any) -> None:
+            if len(tokens) > 1:  # a prompt (generated tokens are evaluated one at a time)
+                self.calls += 1
+                self.evaluated += len(tokens)
+                self.reused += llama.n_tokens
+            original(tokens)
+
+        llama.eval = counting_eval
+
+
+def narrowed(campaign: Campaign, args: argparse.Namespace) -> Campaign:
+    changes = {dim: getattr(args, dim).split(",") for dim in ("audiences", "channels", "languages")}
+    return campaign.model_copy(update={k: v for k, v in changes.items() if v != [""]})
+
+
+def run(order: list[Cell], campaign: Campaign, settings: Settings, chat: LlamaCppChat,
+        store: Store, evidence: list[Passage]) -> tuple[float, int, Tally]:  # fmt: skip
+    chat._llama.reset()  # start cold: no prefix from the previous run
+    tally = Tally()
+    tally.watch(chat)
+    failed, started = 0, time.monotonic()
+    for cell in order:
+        request = Request(campaign.topic, cell.audience, cell.channel, cell.language)
+        try:
+            draft_message(
+                request, settings=settings, chat=chat, store=store,
+                seed=cell_seed(campaign, settings, cell), facts=campaign.fact_sheet,
+                passages=evidence,
+            )  # fmt: skip
+        except GenerationError:
+            failed += 1
+    return time.monotonic() - started, failed, tally
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--campaign", type=Path, default=Path("examples/flu-campaign.yaml"))
+    for dim in ("audiences", "channels", "languages"):
+        parser.add_argument(f"--{dim}", default="", help="comma-separated subset")
+    args = parser.parse_args()
+    campaign = narrowed(load_campaign(args.campaign), args)
+    settings = load_settings(repair_tries=0)
+    chat, store = LlamaCppChat(settings), open_store(settings)
+    template = load_template("draft_message", settings)
+    reverse = dimension_order(campaign, template)[::-1]
+    orders = {
+        "prefix-sharing": plan_order(campaign, template),
+        "reversed": sorted(cells(campaign), key=lambda c: [getattr(c, d) for d in reverse]),
+    }
+    evidence = pack_evidence(store, campaign, settings)
+    print("| order | messages | failed | wall s | s/message | prompt tokens evaluated | reused |")
+    print("|---|---|---|---|---|---|---|")
+    for name, order in orders.items():
+        seconds, failed, tally = run(order, campaign, settings, chat, store, evidence)
+        print(
+            f"| {name} | {len(order)} | {failed} | {seconds:.0f} | {seconds / len(order):.1f} "
+            f"| {tally.evaluated} | {tally.reused} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

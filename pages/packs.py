@@ -1,0 +1,330 @@
+"""The "Packs" page: plan a campaign, generate its grid, review each cell, audit and export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+from pydantic import ValidationError
+
+from comms.audit import audit_csv, audit_rows
+from comms.campaign import Campaign, Cell, Sender, cells
+from comms.catalog import load_catalog
+from comms.errors import ClarionError
+from comms.facts import SLOTS
+from comms.pack_export import export_pack, export_path, import_pack
+from comms.pack_store import CampaignRecord, PackMessage, PackStore
+from comms.packs import Progress, create_campaign, generate_pack, regenerate_cell
+from comms.review import add_comment, approvals_needed, approve, edit_text, reject, request_changes
+from comms.sms import sms_info
+from ui import auth, resources
+from ui.text import link, plain, t, ui_language
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+NOTICE = "pk_notice"
+ICONS = {"draft": "📝", "needs_changes": "✏️", "approved": "✅", "rejected": "⛔"}
+
+auth.require("generate")
+catalog = load_catalog()
+lang = ui_language()
+packs = PackStore(resources.settings())
+user = auth.current_user()
+
+
+def labels(kind: str) -> dict[str, str]:
+    return {e.id: e.label_in(lang) for e in getattr(catalog, kind)}
+
+
+def act(action: Callable[[], Any], success: str = "") -> None:
+    """Run a review action from a button callback; its outcome shows at the top of the page."""
+    try:
+        action()
+        st.session_state[NOTICE] = ("success", success) if success else None
+    except ClarionError as exc:
+        st.session_state[NOTICE] = ("error", t("error", error=plain(str(exc))))
+
+
+def plan_form() -> None:
+    """A new campaign: topic, fact sheet, the grid's dimensions, variants and approvals."""
+    with st.form("pk_plan"):
+        left, right = st.columns(2)
+        campaign_id = left.text_input(t("pk_id"), key="pk_new_id", max_chars=63)
+        name = right.text_input(t("pk_name"), key="pk_new_name", max_chars=200)
+        topics = labels("topics")
+        topic = left.selectbox(
+            t("topic"), list(topics), format_func=lambda i: topics[i], key="pk_topic"
+        )
+        sender = right.text_input(t("pk_sender"), key="pk_new_sender", max_chars=120)
+        grid = {}
+        for kind, column in (("audiences", left), ("channels", right), ("languages", left)):
+            options = labels(kind)
+            grid[kind] = column.multiselect(
+                t(f"pk_{kind}"), list(options), format_func=options.__getitem__, key=f"pk_{kind}"
+            )
+        variants = right.number_input(t("pk_variants"), 1, 5, 1, key="pk_new_variants")
+        approvals = right.radio(
+            t("pk_approvals"), [1, 2], horizontal=True, help=t("pk_approvals_help"), key="pk_appr"
+        )
+        st.caption(t("facts_help"))
+        cols = st.columns(2)
+        facts = {
+            slot: cols[n % 2].text_input(t(f"fact_{slot}"), key=f"pk_fact_{slot}", max_chars=300)
+            for n, slot in enumerate(SLOTS)
+        }
+        if not st.form_submit_button(t("pk_create"), type="primary"):
+            return
+    try:
+        campaign = Campaign.model_validate(
+            {
+                "id": campaign_id.strip(),
+                "name": name.strip() or campaign_id.strip(),
+                "topic": topic,
+                "facts": facts,
+                "variants": int(variants),
+                "approvals": approvals,
+                "sender": Sender(name=sender.strip()) if sender.strip() else None,
+                **grid,
+            }
+        )
+        create_campaign(packs, campaign, settings=resources.settings(), user=user)
+    except (ValidationError, ClarionError) as exc:
+        st.error(t("error", error=plain(str(exc))))
+        return
+    st.session_state["pk_campaign"] = campaign.id
+    st.session_state[NOTICE] = ("success", t("pk_created", id=campaign.id))
+    st.rerun()
+
+
+def import_form() -> None:
+    upload = st.file_uploader(t("pk_import"), type=["zip"], key="pk_upload")
+    if upload is None or not st.button(t("pk_import_button"), key="pk_import"):
+        return
+    try:
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ClarionError(f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB.")
+        record = import_pack(packs, upload.getvalue(), user=user)
+    except ClarionError as exc:
+        st.error(t("error", error=plain(str(exc))))
+        return
+    st.session_state["pk_campaign"] = record.id
+    st.session_state[NOTICE] = ("success", t("pk_imported", id=record.id))
+    st.rerun()
+
+
+def generate(record: CampaignRecord) -> None:
+    """Generate missing messages with a progress bar; Stop reruns the page, which ends it."""
+    bar = st.progress(0.0)
+    st.button(t("pk_stop"), key="pk_stop")  # a click interrupts this run; finished cells stay
+
+    def show(progress: Progress) -> None:
+        left = "…" if progress.seconds_left is None else f"{round(progress.seconds_left / 60)} min"
+        text = t("pk_progress", done=progress.done, total=progress.total, left=left)
+        bar.progress(progress.done / max(progress.total, 1), text=text)
+
+    run = generate_pack(
+        packs, record.id, settings=resources.settings(), chat=resources.chat_model(),
+        knowledge=resources.store(), user=user, on_progress=show,
+    )  # fmt: skip
+    st.session_state[NOTICE] = (
+        "warning" if run.failed else "success",
+        t("pk_generated", generated=len(run.generated), failed=len(run.failed)),
+    )
+    st.rerun()
+
+
+def grid(record: CampaignRecord, stored: dict[Cell, PackMessage]) -> None:
+    """Rows audiences, columns channels, one language at a time; a button opens a cell."""
+    campaign = record.campaign
+    languages = labels("languages")
+    language = st.segmented_control(
+        t("language"), campaign.languages, format_func=languages.__getitem__, key="pk_language",
+        default=campaign.languages[0],
+    ) or campaign.languages[0]  # fmt: skip
+    channels, audiences = labels("channels"), labels("audiences")
+    header = st.columns([2] + [3] * len(campaign.channels))
+    for column, channel in zip(header[1:], campaign.channels, strict=True):
+        column.markdown(f"**{plain(channels[channel])}**")
+    for audience in campaign.audiences:
+        row = st.columns([2] + [3] * len(campaign.channels))
+        row[0].markdown(plain(audiences[audience]))
+        for column, channel in zip(row[1:], campaign.channels, strict=True):
+            for variant in range(1, campaign.variants + 1):
+                cell = Cell(audience, channel, language, variant)
+                column.button(
+                    cell_label(stored.get(cell), variant, campaign.variants),
+                    key=f"pk_cell:{cell.key}",
+                    on_click=st.session_state.__setitem__,
+                    args=("pk_open", cell.key),
+                    use_container_width=True,
+                )
+
+
+def cell_label(message: PackMessage | None, variant: int, variants: int) -> str:
+    prefix = f"{variant}: " if variants > 1 else ""
+    if message is None:
+        return prefix + t("pk_missing")
+    status = f"{ICONS[message.status]} {t('pk_status_' + message.status)}"
+    return f"{prefix}{status} · {message.score}"
+
+
+def cell_panel(record: CampaignRecord, message: PackMessage) -> None:
+    """One message: text, checks, sources, history, and every review action."""
+    cell, campaign_id = message.cell, record.id
+    st.subheader(" · ".join(labels(k)[getattr(cell, k[:-1])] for k in ("audiences", "channels")))
+    left, right = st.columns([3, 2])
+    with left:
+        st.code(message.text, language=None, wrap_lines=True)
+        info = sms_info(message.text)
+        st.caption(
+            t("pk_sms", chars=len(message.text), segments=info.segments, encoding=info.encoding)
+        )
+        names, needed = approvals_needed(packs, message)
+        st.caption(t("pk_approved_by", count=len(names), needed=needed, names=", ".join(names)))
+        review_actions(campaign_id, message)
+    with right:
+        st.metric(t("score"), f"{message.score}/100")
+        for item in message.checks.get("items", []):
+            icon = "✅" if item["passed"] else ("❌" if item["severity"] == "error" else "⚠️")
+            st.markdown(f"{icon} **{plain(item['id'])}** · {plain(item['reason'])}")
+        st.markdown(f"**{t('citations')}**")
+        for c in message.message.get("citations", []):
+            st.markdown(f"[{c['number']}] {link(c['title'], c['url'])} · {plain(c['date'])}")
+        st.markdown(f"**{t('pk_remarks')}**")
+        for remark in packs.remarks(campaign_id, cell):
+            note = f": {plain(remark.text)}" if remark.text else ""
+            st.caption(f"{remark.created_at} · {plain(remark.user)} · {remark.kind}{note}")
+
+
+def review_actions(campaign_id: str, message: PackMessage) -> None:
+    cell, revision = message.cell, message.revision
+    text_key, note_key = f"pk_text:{cell.key}:{revision}", f"pk_note:{cell.key}"
+    st.text_area(t("edit"), message.text, key=text_key)
+    st.text_input(t("pk_comment"), key=note_key, max_chars=2000)
+
+    def text() -> str:  # read when the button's callback runs, so the latest input counts
+        return str(st.session_state.get(text_key, ""))
+
+    def note() -> str:
+        return str(st.session_state.get(note_key, ""))
+
+    st.button(
+        t("pk_save"),
+        key="pk_save",
+        on_click=act,
+        args=(lambda: edit_text(packs, campaign_id, cell, text(), user=user, revision=revision),),
+    )
+    buttons = st.columns(5)
+    buttons[0].button(
+        t("pk_add_comment"),
+        key="pk_add_comment",
+        on_click=act,
+        args=(lambda: add_comment(packs, campaign_id, cell, note(), user=user),),
+    )
+    if auth.allowed("approve"):
+        decisions = {
+            "pk_approve": lambda: approve(packs, campaign_id, cell, user=user, revision=revision),
+            "pk_changes": lambda: request_changes(
+                packs, campaign_id, cell, user=user, revision=revision, note=note()
+            ),
+            "pk_reject": lambda: reject(
+                packs, campaign_id, cell, user=user, revision=revision, note=note()
+            ),
+        }
+        for column, (key, action) in zip(buttons[1:4], decisions.items(), strict=True):
+            column.button(t(key), key=key, on_click=act, args=(action,))
+    else:
+        st.caption(t("pk_no_approve"))
+    if buttons[4].button(t("pk_regenerate"), key="pk_regenerate"):
+        with st.spinner(t("writing")):
+            act(lambda: regenerate_cell(
+                packs, campaign_id, cell, settings=resources.settings(),
+                chat=resources.chat_model(), knowledge=resources.store(), user=user,
+            ))  # fmt: skip
+        st.rerun()
+
+
+def audit_section(record: CampaignRecord) -> None:
+    events = packs.events(record.id)
+    st.dataframe(audit_rows(events), hide_index=True, key="pk_audit_table")
+    st.download_button(
+        t("pk_audit_download"),
+        audit_csv(events).encode("utf-8"),
+        file_name=f"{record.id}-audit.csv",
+        mime="text/csv",
+        key="pk_audit_csv",
+    )
+
+
+def export_section(record: CampaignRecord) -> None:
+    draft = st.checkbox(t("pk_export_draft"), key="pk_export_draft")
+    if st.button(t("pk_export_button"), key="pk_export"):
+        out = export_path(resources.settings(), record.id, draft=draft)
+        try:
+            result = export_pack(packs, record.id, out, user=user, draft=draft, ui_language=lang)
+        except ClarionError as exc:
+            st.error(t("error", error=plain(str(exc))))
+            return
+        st.session_state["pk_zip"] = (result.path.name, result.path.read_bytes())
+        st.success(t("pk_exported", count=result.messages))
+    if "pk_zip" in st.session_state:
+        name, data = st.session_state["pk_zip"]
+        st.download_button(
+            t("pk_download"), data, file_name=name, mime="application/zip", key="pk_download"
+        )
+
+
+st.title(t("page_packs"))
+st.caption(t("pk_intro"))
+notice = st.session_state.pop(NOTICE, None)
+if notice:
+    getattr(st, notice[0])(notice[1])
+with st.expander(t("pk_new"), expanded=False):
+    plan_form()
+with st.expander(t("pk_import")):
+    import_form()
+
+try:
+    records = {r.id: r for r in packs.campaigns()}
+except ClarionError as exc:
+    st.error(t("error", error=plain(str(exc))))
+    st.stop()
+if not records:
+    st.info(t("pk_none"))
+    st.stop()
+chosen = st.selectbox(
+    t("pk_campaign"), list(records), format_func=lambda i: f"{records[i].campaign.name} ({i})",
+    key="pk_campaign",
+)  # fmt: skip
+record = records[str(chosen)]
+stored = {m.cell: m for m in packs.messages(record.id)}
+st.caption(
+    t(
+        "pk_summary",
+        topic=labels("topics")[record.campaign.topic],
+        stored=len(stored),
+        size=record.campaign.size,
+        template=record.template_number,
+        model=plain(record.model),
+    )
+)
+if st.session_state.get("pk_stop"):
+    st.info(t("pk_stopped"))
+if len(stored) < record.campaign.size and st.button(
+    t("pk_generate"), key="pk_generate", type="primary"
+):
+    try:
+        generate(record)
+    except ClarionError as exc:
+        st.error(t("error", error=plain(str(exc))))
+
+st.subheader(t("pk_review"))
+grid(record, stored)
+opened = st.session_state.get("pk_open")
+current = next((m for c, m in stored.items() if c.key == opened), None)
+if current is not None and current.cell in cells(record.campaign):
+    cell_panel(record, current)
+with st.expander(t("pk_audit")):
+    audit_section(record)
+st.subheader(t("pk_export"))
+export_section(record)

@@ -1,0 +1,249 @@
+"""Exporting a pack as a ZIP and importing it back; damaged, foreign and zip-bomb ZIPs refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.shared import Pt
+
+from comms.campaign import Cell
+from comms.errors import InputError
+from comms.pack_export import PackFileError, export_pack, import_pack, read_manifest
+from comms.pack_store import PackStore
+from comms.packs import generate_pack
+from comms.review import add_comment, approve, edit_text
+from comms.settings import load_settings
+from comms.sms import sms_info
+from tests.pack_helpers import generated, pack_settings, scripted, small_campaign
+
+SMS = Cell("older-adults", "sms", "de")
+LETTER = Cell("health-workers", "letter", "de")
+POSTER = Cell("older-adults", "poster", "en")
+
+
+@pytest.fixture
+def packs(settings, fake_store):  # type: ignore[no-untyped-def]
+    campaign = small_campaign(channels=["sms", "letter", "poster"])
+    packs, _ = generated(pack_settings(settings), fake_store, campaign)
+    for cell in (SMS, LETTER, POSTER):
+        approve(packs, "flu-test", cell, user="Ann", revision=1)
+    return packs
+
+
+def _zip(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_an_export_holds_the_approved_messages_with_their_provenance(packs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    add_comment(packs, "flu-test", SMS, "Passt.", user="Bo")
+    result = export_pack(packs, "flu-test", tmp_path / "out" / "pack.zip", user="Ann")
+    assert result.messages == 3 and not result.draft
+    files = _zip(result.path)
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["format"] == "clarion-pack" and manifest["draft"] is False
+    assert (
+        manifest["campaign"]["id"] == "flu-test" and manifest["template"]["id"] == "draft_message"
+    )
+    entries = {(m["audience"], m["channel"], m["language"]): m for m in manifest["messages"]}
+    assert set(entries) == {
+        ("older-adults", "sms", "de"),
+        ("health-workers", "letter", "de"),
+        ("older-adults", "poster", "en"),
+    }
+    sms = entries["older-adults", "sms", "de"]
+    assert sms["status"] == "approved" and sms["approvals"] == ["Ann"]
+    assert sms["model"]["model_id"] == "scripted" and sms["seed"] == 42
+    assert sms["template_version"] == manifest["template"]["version"]
+    assert len(sms["evidence_ids"]) == 5 and sms["sources"][0]["url"].startswith("https://")
+    assert sms["sources"][0]["title"] and sms["sources"][0]["date"]
+    assert sms["checks"]["score"] >= 0 and sms["checks"]["items"]
+    assert [r["kind"] for r in sms["remarks"]] == ["approve", "comment"]
+    assert sms["sms"]["segments"] == sms_info(sms["text"]).segments
+    for name, digest in manifest["files"].items():
+        assert name in files and len(digest) == 64
+    assert set(files) == {"manifest.json", *manifest["files"]}
+    exported = [e for e in packs.events("flu-test") if e.action == "export"]
+    assert len(exported) == 3 and exported[0].detail == "approved export to pack.zip"
+    assert [p.name for p in result.path.parent.iterdir()] == ["pack.zip"]  # no temp file left
+
+
+def test_letter_and_poster_documents_open_with_their_layouts(packs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    files = _zip(export_pack(packs, "flu-test", tmp_path / "p.zip", user="Ann").path)
+    letter = Document(io.BytesIO(files["messages/de/health-workers__letter__v1.docx"]))
+    lines = [p.text for p in letter.paragraphs]
+    assert lines[:2] == ["Gesundheitsamt Musterstadt", "Marktplatz 1"]
+    assert "Sehr geehrte Damen und Herren," in lines and "Mit freundlichen Grüßen" in lines
+    assert lines.index("Sehr geehrte Damen und Herren,") < lines.index("Mit freundlichen Grüßen")
+    assert any(line.count(".") == 2 and line[:2].isdigit() for line in lines)  # the date
+    assert letter.sections[0].page_width == pytest.approx(7560310, rel=1e-3)  # A4
+    poster = Document(io.BytesIO(files["messages/en/older-adults__poster__v1.docx"]))
+    heading = poster.paragraphs[0].runs[0]
+    assert heading.bold and heading.font.size == Pt(44)
+    assert heading.text == "Die Grippeimpfung schützt Sie im Winter."
+    assert poster.paragraphs[-1].text == "Gesundheitsamt Musterstadt"
+    assert not poster.sections[0].header.paragraphs[0].text  # not a draft
+
+
+def test_the_sms_csv_parses_with_segments_and_encoding(packs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    long_text = "Grippeimpfung: " + "Schützen Sie sich und andere im Winter. " * 6
+    edit_text(packs, "flu-test", SMS, long_text, user="Bo", revision=1)
+    approve(packs, "flu-test", SMS, user="Ann", revision=2)
+    files = _zip(export_pack(packs, "flu-test", tmp_path / "p.zip", user="Ann").path)
+    [row] = list(csv.DictReader(io.StringIO(files["sms.csv"].decode("utf-8"))))
+    info = sms_info(row["text"])
+    assert row["recipient_group"] == "older-adults" and row["language"] == "de"
+    assert row["text"] == long_text.strip() and int(row["segments"]) == info.segments == 2
+    assert row["encoding"] == info.encoding == "GSM-7" and int(row["characters"]) == len(
+        row["text"]
+    )
+
+
+def test_the_overview_escapes_everything_and_runs_no_script(packs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    edit_text(packs, "flu-test", SMS, "<script>alert(1)</script> Impfung", user="Bo", revision=1)
+    approve(packs, "flu-test", SMS, user="Ann", revision=2)
+    page = _zip(export_pack(packs, "flu-test", tmp_path / "p.zip", user="Ann").path)["index.html"]
+    text = page.decode("utf-8")
+    assert "<script" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "Grippe &lt;Test&gt;" in text and "default-src &#x27;none&#x27;" in text
+    assert 'href="messages/de/older-adults__sms__v1.docx"' in text
+
+
+def test_nothing_approved_means_no_export_and_the_old_file_stays(
+    settings, fake_store, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    packs, _ = generated(pack_settings(settings), fake_store)
+    out = tmp_path / "pack.zip"
+    out.write_bytes(b"previous")
+    with pytest.raises(InputError, match="no approved messages yet"):
+        export_pack(packs, "flu-test", out, user="Ann")
+    assert out.read_bytes() == b"previous"
+
+
+def test_a_draft_export_marks_every_file(settings, fake_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    packs, _ = generated(pack_settings(settings), fake_store)
+    result = export_pack(packs, "flu-test", tmp_path / "draft.zip", user="Ann", draft=True)
+    files = _zip(result.path)
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["draft"] is True and len(manifest["messages"]) == 8 == result.messages
+    assert all(Path(name).name.startswith("DRAFT_") for name in files if name != "manifest.json")
+    for name, data in files.items():
+        if name.endswith(".md"):
+            assert data.decode().startswith(
+                "> **ENTWURF – nicht freigegeben / DRAFT – not approved**"
+            )
+        if name.endswith(".docx"):
+            header = Document(io.BytesIO(data)).sections[0].header.paragraphs[0].text
+            assert header == "ENTWURF – nicht freigegeben / DRAFT – not approved"
+    assert "DRAFT – not approved" in files["DRAFT_index.html"].decode()
+    rows = list(csv.DictReader(io.StringIO(files["DRAFT_sms.csv"].decode())))
+    assert len(rows) == 4 and {r["draft"] for r in rows} == {"DRAFT"}
+
+
+def test_an_imported_pack_continues_where_it_stopped(packs, fake_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    add_comment(packs, "flu-test", SMS, "Gut so.", user="Bo")
+    edit_text(
+        packs, "flu-test", LETTER, "Ein neuer Brief zur Grippeimpfung.", user="Bo", revision=1
+    )
+    zipped = export_pack(packs, "flu-test", tmp_path / "p.zip", user="Ann", draft=True).path
+    other = load_settings(data_dir=tmp_path / "elsewhere", repair_tries=0)
+    there = PackStore(other)
+    record = import_pack(there, zipped.read_bytes(), user="Cy")
+    assert record.campaign == packs.campaign("flu-test").campaign
+    assert record.template_text == packs.campaign("flu-test").template_text
+    originals = {m.cell: m for m in packs.messages("flu-test")}
+    imported = {m.cell: m for m in there.messages("flu-test")}
+    assert imported == originals
+    assert there.remarks("flu-test", SMS) == packs.remarks("flu-test", SMS)
+    assert there.approvers("flu-test", SMS, 1) == ["Ann"]
+    assert there.events("flu-test")[-1].action == "import"
+    with pytest.raises(InputError, match="already exists"):
+        import_pack(there, zipped, user="Cy")
+    # The letter's edit undid its approval: an approved-only pack has 2 of 12 cells, and
+    # generating after importing it writes only the other 10.
+    approved = export_pack(packs, "flu-test", tmp_path / "a.zip", user="Ann").path
+    third = PackStore(load_settings(data_dir=tmp_path / "third", repair_tries=0))
+    import_pack(third, approved, user="Cy")
+    chat = scripted(10)
+    run = generate_pack(
+        third, "flu-test", settings=other, chat=chat, knowledge=fake_store, user="Cy"
+    )
+    assert (run.skipped, len(run.generated), len(chat.calls)) == (2, 10, 10) and run.complete
+
+
+def _pack_bytes(packs: PackStore, tmp_path: Path) -> bytes:
+    return export_pack(packs, "flu-test", tmp_path / "p.zip", user="Ann").path.read_bytes()
+
+
+def _rezip(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def test_a_damaged_zip_is_refused_with_a_clear_message(packs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    data = _pack_bytes(packs, tmp_path)
+    with pytest.raises(PackFileError, match="damaged or incomplete"):
+        read_manifest(data[: len(data) // 2])
+    flipped = bytearray(data)
+    start = data.index(b"manifest.json") + 200  # inside the compressed manifest
+    flipped[start : start + 40] = bytes(40)
+    with pytest.raises(PackFileError, match="damaged"):
+        read_manifest(bytes(flipped))
+    with pytest.raises(PackFileError, match="damaged or incomplete"):
+        read_manifest(b"PK\x03\x04 not really a zip")
+
+
+def test_a_foreign_or_tampered_zip_is_refused(packs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(PackFileError, match="not a Clarion pack: it has no manifest.json"):
+        read_manifest(_rezip({"photo.jpg": b"\xff\xd8"}))
+    with pytest.raises(PackFileError, match="manifest.json is of another kind"):
+        read_manifest(_rezip({"manifest.json": b'{"name": "some npm package"}'}))
+    _pack_bytes(packs, tmp_path)
+    files = _zip(tmp_path / "p.zip")
+    manifest = json.loads(files["manifest.json"])
+    with pytest.raises(PackFileError, match="format version 7"):
+        read_manifest(
+            _rezip({"manifest.json": json.dumps({**manifest, "format_version": 7}).encode()})
+        )
+    stray = json.loads(files["manifest.json"])
+    stray["messages"][0]["audience"] = "pregnant"
+    elsewhere = PackStore(load_settings(data_dir=tmp_path / "elsewhere"))
+    with pytest.raises(PackFileError, match="outside its campaign's grid: de__pregnant__sms__v1"):
+        import_pack(
+            elsewhere, _rezip({**files, "manifest.json": json.dumps(stray).encode()}), user="Cy"
+        )
+    assert elsewhere.campaigns() == []  # nothing half-imported
+    manifest["messages"][0]["status"] = "published"
+    with pytest.raises(PackFileError, match="does not follow the pack format .*messages.0.status"):
+        read_manifest(_rezip({**files, "manifest.json": json.dumps(manifest).encode()}))
+    changed = dict(files)
+    changed["sms.csv"] = b"recipient_group,text\nall,send money\n"
+    with pytest.raises(PackFileError, match="damaged: sms.csv differs"):
+        read_manifest(_rezip(changed))
+    del changed["sms.csv"]
+    with pytest.raises(PackFileError, match="incomplete: sms.csv is missing"):
+        read_manifest(_rezip(changed))
+
+
+def test_zip_bombs_and_unsafe_names_are_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bomb = _rezip({"manifest.json": b"{}", "zeros.bin": bytes(50 * 2**20)})
+    assert len(bomb) < 200_000
+    with pytest.raises(PackFileError, match="possible zip bomb"):
+        read_manifest(bomb)
+    with pytest.raises(PackFileError, match="unsafe file name"):
+        read_manifest(_rezip({"../../etc/passwd": b"x", "manifest.json": b"{}"}))
+    huge = io.BytesIO()
+    with zipfile.ZipFile(huge, "w", zipfile.ZIP_DEFLATED) as archive:
+        for n in range(5):
+            archive.writestr(f"part{n}.bin", bytes(45 * 2**20))
+    with pytest.raises(PackFileError, match="would unpack to 225 MB"):
+        read_manifest(huge.getvalue())

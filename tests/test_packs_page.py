@@ -1,0 +1,90 @@
+"""The Packs page under AppTest: open a cell, edit, comment, approve, audit, export."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from comms.campaign import Cell
+from comms.pack_store import PackStore
+from tests.conftest import ROOT
+from tests.pack_helpers import generated, pack_settings
+from ui import resources
+
+CELL = Cell("older-adults", "sms", "de")
+
+
+@pytest.fixture
+def fresh_settings() -> Iterator[None]:
+    """Settings are cached per process: read this test's CLARION_DATA_DIR, then forget it."""
+    resources.settings.clear()
+    yield
+    resources.settings.clear()
+
+
+@pytest.fixture
+def packs(settings, fake_store) -> PackStore:  # type: ignore[no-untyped-def]
+    packs, _ = generated(pack_settings(settings), fake_store)  # the data dir the page uses
+    return packs
+
+
+@pytest.fixture
+def page(packs: PackStore, monkeypatch: pytest.MonkeyPatch, fresh_settings: None) -> AppTest:
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/packs.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_page_shows_the_campaign_grid(page: AppTest) -> None:
+    assert page.title[0].value == "Nachrichtenpakete"
+    assert page.selectbox(key="pk_campaign").value == "flu-test"
+    label = page.button(key=f"pk_cell:{CELL.key}").label
+    assert label.startswith("📝 Entwurf · ")
+    assert len([b for b in page.button if b.key.startswith("pk_cell:")]) == 4  # German only
+    with pytest.raises(KeyError):
+        page.button(key="pk_cell:en__older-adults__sms__v1")  # the other language is hidden
+    with pytest.raises(KeyError):
+        page.button(key="pk_generate")  # every cell is stored: nothing to generate
+
+
+def test_review_a_cell_approve_it_and_export_the_pack(page: AppTest, packs: PackStore) -> None:
+    page.button(key=f"pk_cell:{CELL.key}").click().run()
+    assert not page.exception, page.exception
+    text = packs.message("flu-test", CELL).text  # type: ignore[union-attr]
+    assert page.code[0].value == text
+    page.text_area(key=f"pk_text:{CELL.key}:1").input("Grippeimpfung: jetzt Termin buchen.")
+    page.button(key="pk_save").click().run()
+    assert packs.message("flu-test", CELL).revision == 2  # type: ignore[union-attr]
+    assert page.code[0].value == "Grippeimpfung: jetzt Termin buchen."
+    page.text_input(key=f"pk_note:{CELL.key}").input("Sieht gut aus.")
+    page.button(key="pk_add_comment").click().run()
+    page.button(key="pk_approve").click().run()
+    assert not page.exception, page.exception
+    message = packs.message("flu-test", CELL)
+    assert message is not None and message.status == "approved"
+    assert page.button(key=f"pk_cell:{CELL.key}").label.startswith("✅ Freigegeben")
+    actions = [e.action for e in packs.events("flu-test")]
+    assert actions[-3:] == ["edit", "comment", "approve"]
+    assert {e.user for e in packs.events("flu-test")[-3:]} == {"local"}
+    page.button(key="pk_export").click().run()
+    assert not page.exception, page.exception
+    assert [s.value for s in page.success][-1] == "1 Nachrichten exportiert."
+    name, data = page.session_state["pk_zip"]
+    assert name.startswith("flu-test-") and name.endswith(".zip")
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(data)).read("manifest.json"))
+    assert [m["text"] for m in manifest["messages"]] == ["Grippeimpfung: jetzt Termin buchen."]
+    assert manifest["messages"][0]["approvals"] == ["local"] and manifest["draft"] is False
+
+
+def test_a_review_mistake_is_shown_not_raised(page: AppTest) -> None:
+    page.button(key=f"pk_cell:{CELL.key}").click().run()
+    page.button(key="pk_changes").click().run()  # without a comment
+    assert not page.exception
+    assert "Write a comment saying what should change" in page.error[0].value
