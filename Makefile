@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: setup index run test lint bench
+.PHONY: setup index run test lint bench browser
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,19 @@ run: index
 	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
-test: setup
+# The browser tests drive the app in Debian's Chromium (Playwright's own download is not used).
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "==> Installing Debian's chromium and an emoji font for the browser tests."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium fonts-noto-color-emoji >/dev/null; \
+	else \
+		echo "==> /usr/bin/chromium is missing: the browser tests will be skipped."; \
+		echo "    Install it as root: apt-get install chromium fonts-noto-color-emoji"; \
+	fi
+
+test: setup browser
 	$(PY) -m pytest
 
 lint: setup

@@ -278,6 +278,12 @@ class TemplateStore:
             db = self._connect()
         except sqlite3.DatabaseError as exc:
             raise _database_error(self.path, exc) from exc
+        except OSError as exc:  # the data directory is a file, read-only, or not ours
+            reason = "it is a file" if isinstance(exc, FileExistsError) else exc.strerror
+            raise TemplateStoreError(
+                f"The data directory {self.path.parent} cannot be used: {reason or exc}. "
+                "Set CLARION_DATA_DIR to a folder Clarion may write to."
+            ) from exc
         try:
             db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield db

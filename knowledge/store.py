@@ -70,8 +70,19 @@ def _client(settings: Settings) -> Any:
             raise BackendError(
                 f"Chroma server at {settings.chroma_url} is unreachable: {exc}"
             ) from exc
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    try:
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    except OSError as exc:  # the data directory is a file, read-only, or not ours
+        raise ConfigError(
+            f"The data directory {settings.data_dir} cannot be used: {exc.strerror or exc}. "
+            "Set CLARION_DATA_DIR to a folder Clarion may write to."
+        ) from exc
+    except Exception as exc:  # chromadb raises its own errors, e.g. for a read-only database
+        raise BackendError(
+            f"The Chroma store in {settings.chroma_dir} cannot be opened: {exc}. Clarion must be "
+            "able to write to its data directory (CLARION_DATA_DIR)."
+        ) from exc
 
 
 @dataclass
