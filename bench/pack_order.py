@@ -4,12 +4,14 @@
         --campaign examples/flu-campaign.yaml [--audiences older-adults,health-workers] \
         [--channels sms] [--languages de,en]
 
-Both runs draft the same cells with the same seeds, the pack's one evidence set and one model
-call per message (no repair rounds), through one in-process llama.cpp model whose KV cache is
-cleared before each run. "prefix-sharing" is packs.plan_order; "reversed" nests the dimensions the
-other way round, so consecutive prompts differ as early as they can. It prints a table: messages,
-wall time, seconds per message, and the prompt tokens llama.cpp evaluated against those it reused
-from the previous prompt. Needs the knowledge index.
+Every run drafts the same cells with the same seeds and one model call per message (no repair
+rounds), through one in-process llama.cpp model whose KV cache is cleared before each run.
+"prefix-sharing" is what generate_pack does: the pack's one evidence set, packs.plan_order.
+"reversed" uses the same evidence but nests the dimensions the other way round, so consecutive
+prompts differ as early as they can. "own evidence per message" keeps the order but lets each
+message retrieve its own evidence, as a message drafted alone does. The table gives messages,
+failures, wall time, seconds per message, and the prompt tokens llama.cpp evaluated against those
+it reused from the previous prompt. Needs the knowledge index.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def narrowed(campaign: Campaign, args: argparse.Namespace) -> Campaign:
 
 
 def run(order: list[Cell], campaign: Campaign, settings: Settings, chat: LlamaCppChat,
-        store: Store, evidence: list[Passage]) -> tuple[float, int, Tally]:  # fmt: skip
+        store: Store, evidence: list[Passage] | None) -> tuple[float, int, Tally]:  # fmt: skip
     chat._llama.reset()  # start cold: no prefix from the previous run
     tally = Tally()
     tally.watch(chat)
@@ -89,15 +91,19 @@ def main() -> None:
     chat, store = LlamaCppChat(settings), open_store(settings)
     template = load_template("draft_message", settings)
     reverse = dimension_order(campaign, template)[::-1]
-    orders = {
-        "prefix-sharing": plan_order(campaign, template),
-        "reversed": sorted(cells(campaign), key=lambda c: [getattr(c, d) for d in reverse]),
-    }
     evidence = pack_evidence(store, campaign, settings)
+    runs = {  # name: (order, evidence); None: each message retrieves its own, as drafted alone
+        "prefix-sharing": (plan_order(campaign, template), evidence),
+        "reversed": (
+            sorted(cells(campaign), key=lambda c: [getattr(c, d) for d in reverse]),
+            evidence,
+        ),
+        "own evidence per message": (plan_order(campaign, template), None),
+    }
     print("| order | messages | failed | wall s | s/message | prompt tokens evaluated | reused |")
     print("|---|---|---|---|---|---|---|")
-    for name, order in orders.items():
-        seconds, failed, tally = run(order, campaign, settings, chat, store, evidence)
+    for name, (order, passages) in runs.items():
+        seconds, failed, tally = run(order, campaign, settings, chat, store, passages)
         print(
             f"| {name} | {len(order)} | {failed} | {seconds:.0f} | {seconds / len(order):.1f} "
             f"| {tally.evaluated} | {tally.reused} |",
