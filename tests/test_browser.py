@@ -1,6 +1,8 @@
 """What a person sees: the app served by `streamlit run`, driven in Debian's Chromium.
 
-Each test saves a screenshot of its page under docs/screenshots/ (shown in the README).
+Each test saves a screenshot of its page: in a temporary folder, or, to refresh the ones the
+README shows, under docs/screenshots/ with
+`SCREENSHOTS_DIR=docs/screenshots .venv/bin/python -m pytest tests/test_browser.py`.
 `make test` installs /usr/bin/chromium (apt-get, as root); without it these tests are skipped.
 """
 
@@ -11,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from collections.abc import Iterator
@@ -33,7 +36,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SHOTS = ROOT / "docs" / "screenshots"
+# A test run leaves the repository alone unless asked to refresh the README's screenshots.
+SHOTS = ROOT / os.environ.get("SCREENSHOTS_DIR", f"{tempfile.gettempdir()}/clarion-screenshots")
 VIEWPORT = {"width": 1400, "height": 1000}
 GENERATION_MS = 600_000  # the real model on a busy 2-core machine; normally well under a minute
 PASSWORD = "Impfen-2025!"
