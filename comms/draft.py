@@ -13,7 +13,15 @@ from comms.errors import GenerationError, InputError
 from comms.evidence import screen
 from comms.facts import FactSheet, fact_line, fill_slots, grounded_numbers, needs_fact_line
 from comms.llm import ChatModel
-from comms.message import Citation, Message, ModelRef, output_schema, parse_answer, partial_text
+from comms.message import (
+    MAX_GRAMMAR_LENGTH,
+    Citation,
+    Message,
+    ModelRef,
+    output_schema,
+    parse_answer,
+    partial_text,
+)
 from comms.settings import Settings
 from comms.sms import is_gsm7, sms_char_budget, to_gsm
 from comms.templates import PromptTemplate, load_template, render
@@ -288,7 +296,7 @@ def _ask(
     on_text: OnText | None,
 ) -> tuple[str, list[int]]:
     """Call the model; one retry with the next seed if the answer is malformed."""
-    max_tokens = min(max_chars // 2 + 64, settings.llm_context // 2)
+    max_tokens = min(token_budget(max_chars), settings.llm_context // 2)
     error: GenerationError | None = None
     for attempt in range(2):
         completion = chat.complete(
@@ -305,6 +313,14 @@ def _ask(
             error = exc
     assert error is not None
     raise error
+
+
+def token_budget(max_chars: int) -> int:
+    """Tokens to allow for a text of max_chars: the grammar ends short texts itself, so those
+    get room for one token per character; longer ones are bounded at about 3 characters a token."""
+    if max_chars <= MAX_GRAMMAR_LENGTH:
+        return max_chars + 48
+    return max_chars // 3 + 64
 
 
 def _text_streamer(on_text: OnText | None) -> Callable[[str], None] | None:

@@ -62,12 +62,21 @@ class Message(BaseModel):
         return [self.evidence[c.number - 1] for c in self.citations if 0 < c.number <= count]
 
 
+# llama.cpp expands a string length limit into nested grammar rules; limits in the thousands
+# (a letter) overflow its grammar stack and crash the process. Longer channels are bounded by
+# max_tokens and the length check instead.
+MAX_GRAMMAR_LENGTH = 600
+
+
 def output_schema(passages: int, max_chars: int) -> dict[str, Any]:
     """JSON schema the model's answer must follow; citations can only name retrieved passages."""
+    text: dict[str, Any] = {"type": "string", "minLength": 20}
+    if max_chars <= MAX_GRAMMAR_LENGTH:
+        text["maxLength"] = max_chars
     return {
         "type": "object",
         "properties": {
-            "text": {"type": "string", "minLength": 20, "maxLength": max_chars},
+            "text": text,
             "citations": {
                 "type": "array",
                 "items": {"type": "integer", "enum": list(range(1, passages + 1))},
@@ -83,7 +92,7 @@ def output_schema(passages: int, max_chars: int) -> dict[str, Any]:
 def parse_answer(raw: str) -> tuple[str, list[int]]:
     """The model's (text, cited passage numbers), or a GenerationError saying what was wrong."""
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, strict=False)  # small models put raw line breaks in strings
     except json.JSONDecodeError as exc:
         raise GenerationError(f"The model's answer is not valid JSON ({exc.msg}).") from exc
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):

@@ -10,6 +10,12 @@ from comms.errors import GenerationError
 from comms.message import output_schema, parse_answer, partial_text
 
 
+def test_long_channels_have_no_grammar_length_limit() -> None:
+    # A limit in the thousands overflows llama.cpp's grammar stack; length is checked instead.
+    assert "maxLength" not in output_schema(passages=3, max_chars=2500)["properties"]["text"]
+    assert output_schema(passages=3, max_chars=500)["properties"]["text"]["maxLength"] == 500
+
+
 def test_schema_limits_citations_to_retrieved_passages() -> None:
     schema = output_schema(passages=4, max_chars=160)
     assert schema["properties"]["citations"]["items"]["enum"] == [1, 2, 3, 4]
@@ -23,6 +29,7 @@ def test_schema_limits_citations_to_retrieved_passages() -> None:
         ('{"text": " Hello ", "citations": [2, 1, 2]}', ("Hello", [2, 1])),
         ('{"text": "Hi", "citations": [true, "3", 4]}', ("Hi", [4])),
         ('{"text": "Hi"}', ("Hi", [])),
+        ('{"text": "Zeile 1\nZeile 2", "citations": [1]}', ("Zeile 1\nZeile 2", [1])),
     ],
 )
 def test_parse_answer(raw: str, expected: tuple[str, list[int]]) -> None:
