@@ -51,6 +51,8 @@ def run_change(template_id: str, change: str) -> None:
     """Callback for save, revert and reset: runs before the page redraws, so it may set the text."""
     state = st.session_state
     author, comment = state.get("tpl_author", ""), state.get("tpl_comment", "")
+    if auth.enabled():  # signed in: the version records who is signed in, not a typed name
+        author = auth.current_user()
     base = state[base_key(template_id)]
     try:
         if change == "save":
@@ -293,7 +295,9 @@ def edit_section(template_id: str) -> tuple[str, list[Problem]]:
 def save_section(template_id: str, text: str, problems: list[Problem]) -> None:
     """Save with author and comment; export the text; import a file into the editor."""
     left, right = st.columns(2)
-    left.text_input(t("tpl_author"), max_chars=100, key="tpl_author")
+    if auth.enabled():
+        st.session_state["tpl_author"] = auth.current_user()
+    left.text_input(t("tpl_author"), max_chars=100, key="tpl_author", disabled=auth.enabled())
     right.text_input(t("tpl_comment"), max_chars=500, key="tpl_comment")
     st.button(
         t("tpl_save"),

@@ -9,6 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from comms import auth
+from comms.settings import load_settings
+from comms.template_store import TemplateStore
 from tests.conftest import ROOT
 from ui import auth as ui_auth
 from ui import resources
@@ -149,6 +151,19 @@ def test_admin_may_edit_templates(users: Path) -> None:
     assert not at.error
     assert at.title[0].value == "Vorlagen"
     assert at.text_area(key="tpl_text:draft_message").value
+
+
+def test_a_template_saved_while_signed_in_is_signed_by_that_person(users: Path) -> None:
+    at = sign_in(start(), "adam")
+    at.switch_page("pages/templates.py").run()
+    editor = at.text_area(key="tpl_text:draft_message")
+    editor.input(editor.value.replace("You are a public-health", "You are our public-health"))
+    assert at.text_input(key="tpl_author").disabled
+    at.session_state["tpl_author"] = "Mallory"  # what a forged widget value would leave there
+    at.text_input(key="tpl_comment").input("Absender")
+    at.button(key="tpl_save").click().run()
+    assert not at.exception and not at.error
+    assert TemplateStore(load_settings()).current("draft_message").author == "adam"
 
 
 def test_auth_off_is_the_local_admin(monkeypatch: pytest.MonkeyPatch) -> None:
