@@ -228,6 +228,15 @@ def test_oidc_shows_only_the_sign_in_button_until_signed_in(oidc: Path) -> None:
     assert not at.text_input and not at.selectbox
 
 
+def test_oidc_without_provider_settings_says_what_is_missing(oidc: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.user = {"is_logged_in": False}
+    at.run().button(key="login_oidc").click().run()
+    assert not at.exception
+    assert "secrets\\.toml" in at.error[0].value  # Markdown-escaped
+    assert [t.value for t in at.title] == ["Anmelden"]
+
+
 def test_oidc_user_gets_the_role_mapped_to_their_e_mail(oidc: Path) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.user = {"is_logged_in": True, "email": "olga@amt.example", "name": "Olga"}

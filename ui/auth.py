@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import streamlit as st
+from streamlit.errors import StreamlitAuthError
 from streamlit.navigation.page import StreamlitPage
 
 from comms.auth import (
@@ -28,6 +29,7 @@ from ui import resources
 from ui.text import plain, t
 
 SESSION_KEY = "auth_identity"
+OIDC_PROBLEM = "auth_oidc_problem"
 
 
 @st.cache_resource(show_spinner=False)
@@ -168,5 +170,15 @@ def _oidc_login() -> None:
         st.error(t("login_no_role", email=plain(str(st.user.get("email") or "?"))))
         st.button(t("logout"), key="logout_oidc", on_click=st.logout)
         return
+    problem = st.session_state.pop(OIDC_PROBLEM, None)
+    if problem:
+        st.error(t("error", error=plain(problem)))
     st.caption(t("login_oidc_intro"))
-    st.button(t("login_oidc"), key="login_oidc", type="primary", on_click=st.login)
+    st.button(t("login_oidc"), key="login_oidc", type="primary", on_click=_start_oidc)
+
+
+def _start_oidc() -> None:
+    try:
+        st.login()  # redirects to the identity provider
+    except StreamlitAuthError as exc:  # no [auth] in .streamlit/secrets.toml, or no Authlib
+        st.session_state[OIDC_PROBLEM] = str(exc)
