@@ -95,8 +95,8 @@ def fact_line(facts: FactSheet, language: str, channel: str) -> str:
 def needs_fact_line(text: str, facts: FactSheet) -> bool:
     """Whether the message still lacks the booking/contact facts that make it actionable."""
     values = facts.filled()
-    wanted = [values[k] for k in ("booking", "contact", "when") if k in values]
-    return bool(wanted) and not any(value in text for value in wanted)
+    key = next((k for k in ("booking", "contact", "when") if k in values), None)
+    return key is not None and values[key] not in text
 
 
 def grounded_numbers(facts: FactSheet, passages: list[str]) -> frozenset[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -73,18 +74,20 @@ def output_schema(passages: int, max_chars: int) -> dict[str, Any]:
     text: dict[str, Any] = {"type": "string", "minLength": 20}
     if max_chars <= MAX_GRAMMAR_LENGTH:
         text["maxLength"] = max_chars
+    # Citations come first: the model picks its evidence before it writes, and a text cut off
+    # at the token limit still arrives with its citations.
     return {
         "type": "object",
         "properties": {
-            "text": text,
             "citations": {
                 "type": "array",
                 "items": {"type": "integer", "enum": list(range(1, passages + 1))},
                 "minItems": 1,
                 "maxItems": min(3, passages),
             },
+            "text": text,
         },
-        "required": ["text", "citations"],
+        "required": ["citations", "text"],
         "additionalProperties": False,
     }
 
@@ -94,7 +97,9 @@ def parse_answer(raw: str) -> tuple[str, list[int]]:
     try:
         data = json.loads(raw, strict=False)  # small models put raw line breaks in strings
     except json.JSONDecodeError as exc:
-        raise GenerationError(f"The model's answer is not valid JSON ({exc.msg}).") from exc
+        data = _salvage(raw)
+        if data is None:
+            raise GenerationError(f"The model's answer is not valid JSON ({exc.msg}).") from exc
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
         raise GenerationError("The model's answer has no message text.")
     text = data["text"].strip()
@@ -103,6 +108,15 @@ def parse_answer(raw: str) -> tuple[str, list[int]]:
     cited = data.get("citations") or []
     numbers = [n for n in cited if isinstance(n, int) and not isinstance(n, bool)]
     return text, list(dict.fromkeys(numbers))
+
+
+def _salvage(raw: str) -> dict[str, Any] | None:
+    """A text cut off at the token limit: its citations and the text so far (checks flag it)."""
+    found = re.match(r'\s*\{\s*"citations"\s*:\s*\[([\d,\s]*)\]', raw)
+    text = partial_text(raw)
+    if found is None or not text.strip():
+        return None
+    return {"text": text, "citations": [int(n) for n in re.findall(r"\d+", found.group(1))]}
 
 
 def partial_text(raw: str) -> str:

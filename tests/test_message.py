@@ -20,7 +20,15 @@ def test_schema_limits_citations_to_retrieved_passages() -> None:
     schema = output_schema(passages=4, max_chars=160)
     assert schema["properties"]["citations"]["items"]["enum"] == [1, 2, 3, 4]
     assert schema["properties"]["text"]["maxLength"] == 160
-    assert schema["required"] == ["text", "citations"]
+    assert schema["required"] == ["citations", "text"]
+    assert list(schema["properties"]) == ["citations", "text"], "evidence is chosen before writing"
+
+
+def test_a_text_cut_off_at_the_token_limit_keeps_its_citations() -> None:
+    assert parse_answer('{"citations": [2, 1], "text": "Die Impfung schützt und ist') == (
+        "Die Impfung schützt und ist",
+        [2, 1],
+    )
 
 
 @pytest.mark.parametrize(
@@ -40,6 +48,7 @@ def test_parse_answer(raw: str, expected: tuple[str, list[int]]) -> None:
     ("raw", "message"),
     [
         ('{"text": "Hi", "citations": [1', "not valid JSON"),
+        ('{"citations": [1, 2], "text": "', "not valid JSON"),
         ('{"citations": [1]}', "no message text"),
         ('{"text": "   ", "citations": [1]}', "empty message"),
         ("[1, 2]", "no message text"),
