@@ -173,7 +173,9 @@ def test_openai_backend_against_a_real_server(
 ) -> None:  # type: ignore[no-untyped-def]
     from comms.llm import build_chat_model
 
-    settings = load_settings(data_dir=real_store_dir, llm_mode="openai", llm_url=llama_server)
+    settings = load_settings(
+        data_dir=real_store_dir, llm_mode="openai", llm_url=llama_server, repair_tries=0
+    )
     chat = build_chat_model(settings)
     assert chat.info.model_id == "smollm2"
     streamed: list[str] = []
@@ -185,7 +187,8 @@ def test_openai_backend_against_a_real_server(
         on_text=streamed.append,
     )
     assert message.citations and message.model.backend == "openai"
-    assert len(streamed) > 3 and streamed[-1] == message.text
+    # The live view shows the text as it streams; Clarion only tidies whitespace afterwards.
+    assert len(streamed) > 3 and streamed[-1].split() == message.text.split()
 
 
 def test_openai_backend_unreachable_names_the_url() -> None:
