@@ -43,34 +43,55 @@ def corpus_chunks(doc: SourceDoc) -> list[Chunk]:
     return split_markdown(doc.body, meta.id, base)
 
 
-def _replace(
-    store: Store, source_id: str, title: str, chunks: list[Chunk], hashes: dict[str, str]
-) -> IngestResult:
-    """Swap a source's chunks for new ones; an unchanged document is left alone."""
+@dataclass(frozen=True)
+class _Plan:
+    """What ingestion does with one source: its result, and the chunks to write (if any)."""
+
+    result: IngestResult
+    chunks: list[Chunk]
+    replaces: bool  # an older version of the source is in the store
+
+
+def _plan(source_id: str, title: str, chunks: list[Chunk], hashes: dict[str, str]) -> _Plan:
+    """Added, replaced, unchanged or a duplicate; hashes learns the new document's hash."""
     if not chunks:
         raise InputError(f"{title}: no text found to index.")
     new_hash = str(chunks[0].metadata["doc_hash"])
     existing = hashes.get(source_id)
     if existing == new_hash:
-        return IngestResult(source_id, title, len(chunks), "unchanged")
+        return _Plan(IngestResult(source_id, title, len(chunks), "unchanged"), [], False)
     twin = next((sid for sid, h in hashes.items() if h == new_hash and sid != source_id), None)
     if twin is not None:
-        return IngestResult(source_id, title, 0, f"duplicate of {twin}")
-    # Embed first: if the embedder fails, the old chunks are still in place.
-    embeddings = embed_chunks(store.embedder, chunks)
-    if existing is None:
-        store.add(chunks, embeddings)
-    else:
-        store.replace_source(source_id, chunks, embeddings)
+        return _Plan(IngestResult(source_id, title, 0, f"duplicate of {twin}"), [], False)
     hashes[source_id] = new_hash
-    return IngestResult(source_id, title, len(chunks), "replaced" if existing else "added")
+    status = "replaced" if existing else "added"
+    return _Plan(IngestResult(source_id, title, len(chunks), status), chunks, existing is not None)
+
+
+def _apply(store: Store, plans: list[_Plan]) -> list[IngestResult]:
+    """Write the planned sources, their new chunks embedded together in one batch."""
+    todo = [plan for plan in plans if plan.chunks]
+    # Embed first: if the embedder fails, the old chunks are still in place. One call for
+    # every file batches across files (fewer, fuller batches than one call per file).
+    new = [chunk for plan in todo for chunk in plan.chunks]
+    vectors = embed_chunks(store.embedder, new) if new else []
+    start = 0
+    for plan in todo:
+        part = vectors[start : start + len(plan.chunks)]
+        start += len(plan.chunks)
+        if plan.replaces:
+            store.replace_source(plan.result.source_id, plan.chunks, part)
+        else:
+            store.add(plan.chunks, part)
+    return [plan.result for plan in plans]
 
 
 def sync_corpus(store: Store) -> list[IngestResult]:
     """Bring the shipped corpus in the store up to date (added, changed and removed documents)."""
     docs = read_corpus()
     hashes = store.source_hashes()
-    results = [_replace(store, d.meta.id, d.meta.title, corpus_chunks(d), hashes) for d in docs]
+    plans = [_plan(d.meta.id, d.meta.title, corpus_chunks(d), hashes) for d in docs]
+    results = _apply(store, plans)
     shipped = {d.meta.id for d in docs}
     for summary in store.sources():
         if summary.origin == "corpus" and summary.source_id not in shipped:
@@ -113,16 +134,20 @@ def file_chunks(path: Path, language: str | None = None) -> tuple[str, str, list
 
 
 def ingest_paths(store: Store, paths: list[Path]) -> list[IngestResult]:
-    """Ingest files one by one; a file that fails raises before the store is touched."""
-    results = []
-    for path in paths:
-        if not path.is_file():
-            raise InputError(f"{path}: no such file.")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"{path.name}: larger than {MAX_FILE_BYTES // 1_000_000} MB.")
-        source_id, title, chunks = file_chunks(path)
-        results.append(_replace(store, source_id, title, chunks, store.source_hashes()))
-    return results
+    """Ingest files; every file is read and checked before the store is touched."""
+    read = [_read(path) for path in paths]
+    hashes = store.source_hashes()
+    return _apply(
+        store, [_plan(source_id, title, chunks, hashes) for source_id, title, chunks in read]
+    )
+
+
+def _read(path: Path) -> tuple[str, str, list[Chunk]]:
+    if not path.is_file():
+        raise InputError(f"{path}: no such file.")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputError(f"{path.name}: larger than {MAX_FILE_BYTES // 1_000_000} MB.")
+    return file_chunks(path)
 
 
 def ingest_upload(store: Store, name: str, data: bytes) -> IngestResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ import numpy as np
 from comms.errors import InputError
 from knowledge.glossary import expand_query
 from knowledge.language import detect_language
-from knowledge.store import Store
+from knowledge.store import Snapshot, Store
 
 MAX_QUERY_CHARS = 2000
 PER_SOURCE = 3
@@ -19,6 +20,10 @@ PER_SOURCE = 3
 RRF_K = 10
 DENSE_WEIGHT = 0.5
 DENSE_WEIGHT_DE = 0.1
+# A filtered dense search asks Chroma for OVERFETCH times the neighbours expected to pass the
+# filter (at most MAX_UNFILTERED) and filters them in memory; see _dense.
+OVERFETCH = 2
+MAX_UNFILTERED = 400
 
 
 @dataclass(frozen=True)
@@ -83,25 +88,57 @@ def search(store: Store, query: str, k: int = 5, filters: Filters | None = None)
     query = _check(query, k)
     filters = filters or Filters()
     pool = k * 4
+    snapshot = store.snapshot()
+    if not snapshot.ids:
+        return []
+    allowed = snapshot.mask(filters, filters.matches) if filters.where() else None
     german = detect_language(query) == "de"
     # The default embedder reads English: a German query also carries its English key terms.
-    dense_text = expand_query(query) if german else query
-    dense = list(store.query(store.embedder.embed([dense_text])[0], pool, filters.where()))
-    snapshot = store.snapshot()
-    allowed = np.array([filters.matches(m) for m in snapshot.metadatas], dtype=bool)
-    lexical = snapshot.lexical.top(query, pool, allowed) if snapshot.ids else []
+    vector = store.embedder.embed([expand_query(query) if german else query])[0]
+    dense = _dense(store, snapshot, vector, pool, filters, allowed)
+    lexical = snapshot.lexical.top(query, pool, allowed)
     dense_weight = DENSE_WEIGHT_DE if german else DENSE_WEIGHT
-    fused: dict[str, float] = {}
-    found: dict[str, tuple[str, dict[str, Any]]] = {}
-    for rank, (chunk_id, text, meta, _) in enumerate(dense):
-        fused[chunk_id] = fused.get(chunk_id, 0.0) + dense_weight / (RRF_K + rank + 1)
-        found[chunk_id] = (text, meta)
+    fused: dict[int, float] = {}
+    for rank, (index, _) in enumerate(dense):
+        fused[index] = fused.get(index, 0.0) + dense_weight / (RRF_K + rank + 1)
     for rank, (index, _) in enumerate(lexical):
-        chunk_id = snapshot.ids[index]
-        fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-        found.setdefault(chunk_id, (snapshot.texts[index], snapshot.metadatas[index]))
-    ranked = sorted(fused, key=lambda cid: -fused[cid])
-    return _diverse([_passage(cid, *found[cid], fused[cid]) for cid in ranked], k)
+        fused[index] = fused.get(index, 0.0) + 1.0 / (RRF_K + rank + 1)
+    ranked = sorted(fused, key=lambda index: -fused[index])
+    return _diverse([_passage(snapshot, index, fused[index]) for index in ranked], k)
+
+
+def _dense(
+    store: Store,
+    snapshot: Snapshot,
+    vector: list[float],
+    pool: int,
+    filters: Filters,
+    allowed: np.ndarray | None,
+) -> list[tuple[int, float]]:
+    """The pool nearest chunks the filters allow, as (snapshot index, cosine similarity).
+
+    Chroma's metadata filter costs time in proportion to the chunks it matches (most of a
+    query's time from 10k chunks on), so Clarion asks for more neighbours without a filter and
+    keeps those the snapshot's mask allows; Chroma filters only when too few of them pass.
+    """
+    size = len(snapshot.ids)
+    if allowed is None:
+        return _indexed(snapshot, store.nearest(vector, min(pool, size)))
+    passing = int(allowed.sum())
+    if passing == 0:
+        return []
+    wanted = min(size, math.ceil(pool * size / passing * OVERFETCH))
+    if wanted <= MAX_UNFILTERED:
+        hits = [(n, s) for n, s in _indexed(snapshot, store.nearest(vector, wanted)) if allowed[n]]
+        if len(hits) >= pool or wanted == size:
+            return hits[:pool]
+    return _indexed(snapshot, store.nearest(vector, min(pool, passing), filters.where()))
+
+
+def _indexed(snapshot: Snapshot, hits: list[tuple[str, float]]) -> list[tuple[int, float]]:
+    """Chroma's hits by snapshot index (a chunk written since the snapshot is left out)."""
+    positions = snapshot.positions
+    return [(positions[cid], score) for cid, score in hits if cid in positions]
 
 
 def _check(query: str, k: int) -> str:
@@ -128,7 +165,8 @@ def _diverse(passages: list[Passage], k: int) -> list[Passage]:
     return chosen
 
 
-def _passage(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
+def _passage(snapshot: Snapshot, index: int, score: float) -> Passage:
+    chunk_id, text, meta = snapshot.ids[index], snapshot.texts[index], snapshot.metadatas[index]
     return Passage(
         chunk_id=chunk_id,
         source_id=str(meta["source_id"]),

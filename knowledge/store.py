@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 from urllib.parse import urlparse
+
+import numpy as np
 
 from comms.errors import BackendError, ConfigError
 from comms.settings import Settings
@@ -93,6 +97,20 @@ class Snapshot:
     texts: list[str]
     metadatas: list[dict[str, Any]]
     lexical: LexicalIndex
+    masks: dict[Hashable, np.ndarray] = dataclasses.field(default_factory=dict, repr=False)
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Each chunk id's index in ids, texts and metadatas."""
+        return {chunk_id: n for n, chunk_id in enumerate(self.ids)}
+
+    def mask(self, key: Hashable, keep: Callable[[dict[str, Any]], bool]) -> np.ndarray:
+        """Which chunks keep() accepts; computed once per snapshot and key, not per query."""
+        found = self.masks.get(key)
+        if found is None:
+            found = np.fromiter(map(keep, self.metadatas), dtype=bool, count=len(self.metadatas))
+            self.masks[key] = found
+        return found
 
 
 class Store:
@@ -206,15 +224,30 @@ class Store:
             key=lambda s: s.title.lower(),
         )
 
+    def nearest(
+        self, embedding: list[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        """Ids of the k nearest chunks with their cosine similarity; no texts, which are
+        slow to fetch and which the snapshot already holds."""
+        result = self.collection.query(
+            query_embeddings=[embedding],  # type: ignore[arg-type]
+            n_results=k,
+            where=where,
+            include=["distances"],
+        )
+        distances = (result["distances"] or [[]])[0]
+        return [(cid, 1.0 - d) for cid, d in zip(result["ids"][0], distances, strict=True)]
+
     def query(
         self, embedding: list[float], k: int, where: dict[str, Any] | None = None
     ) -> Iterable[tuple[str, str, dict[str, Any], float]]:
         """Nearest chunks as (id, text, metadata, cosine similarity)."""
-        if self.count() == 0:
+        total = self.count()  # one round trip (a Chroma server is a network call away)
+        if total == 0:
             return []
         result = self.collection.query(
             query_embeddings=[embedding],  # type: ignore[arg-type]
-            n_results=min(k, self.count()),
+            n_results=min(k, total),
             where=where,
             include=["documents", "metadatas", "distances"],
         )

@@ -1,0 +1,73 @@
+"""Run every benchmark, print one Markdown table and write it to docs/benchmarks.md.
+
+    python -m bench [--only P1,P3] [--quick] [--out docs/benchmarks.md | --out -]
+
+Each row compares Clarion with the raw library doing the same work in the same run; see
+docs/benchmarks.md for the method of each row. `make bench` runs this.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import ingestion, memory, message, pack, retrieval, startup, threads
+from bench.report import Row, format_table, load_average, machine, skipped, write_report
+from bench.rig import Rig
+
+BENCHMARKS: dict[str, tuple[str, Callable[[Rig], list[Row]]]] = {
+    "P1": ("one message end to end", message.run),
+    "P2": ("24-message pack", pack.run),
+    "P3": ("retrieval latency", retrieval.run),
+    "P4": ("ingestion throughput", ingestion.run),
+    "P5": ("app start to first paint", startup.run),
+    "P6": ("peak memory", memory.run),
+    "T": ("threads and OpenMP wait policy", threads.run),
+}
+DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+
+def run_one(key: str, rig: Rig) -> list[Row]:
+    """One benchmark's rows; a failure becomes a row saying so, and the others still run."""
+    title, action = BENCHMARKS[key]
+    started = time.monotonic()
+    print(f"==> {key} {title} …", file=sys.stderr, flush=True)
+    try:
+        rows = action(rig)
+    except Exception as exc:  # one broken benchmark must not hide the others' figures
+        traceback.print_exc()
+        rows = [skipped(key, title, f"failed: {type(exc).__name__}: {exc}")]
+    print(f"    {key} took {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", help="comma-separated keys: " + ",".join(BENCHMARKS))
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, no 100k store")
+    parser.add_argument("--out", default=str(DOC), help="Markdown file to update, or - for none")
+    args = parser.parse_args(argv)
+    keys = [k.strip().upper() for k in args.only.split(",") if k.strip()] or list(BENCHMARKS)
+    unknown = [k for k in keys if k not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark(s) {', '.join(unknown)}; choose from {list(BENCHMARKS)}")
+    load_before, started = load_average(), time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="clarion-bench-") as folder:
+        rig = Rig(Path(folder), quick=args.quick)
+        rows = [row for key in keys for row in run_one(key, rig)]
+    table = format_table(rows)
+    details = machine(load_before, load_average())
+    details += f"\n- wall time of this run: {time.monotonic() - started:.0f} s"
+    print(f"{table}\n\n{details}")
+    if args.out != "-":
+        write_report(Path(args.out), table, details)
+        print(f"\nwritten to {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

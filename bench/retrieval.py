@@ -1,0 +1,146 @@
+"""P3: retrieval latency at 1k, 10k and 100k chunks against the raw Chroma query.
+
+Embedding 100k chunks with the real model takes hours here, so the store grows with synthetic
+chunks: text drawn from the shipped corpus's words (German and English, natural frequencies),
+metadata tagged like real chunks, random unit vectors inserted straight into the Chroma
+collection. Queries are the labelled eval queries, embedded by the real model on both sides.
+Clarion: search() (query embedding, Chroma query, BM25 over the lexical snapshot, fusion).
+Raw: SentenceTransformer.encode + collection.query with the same `where`, k and includes.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from bench.report import Row
+from bench.rig import Rig, percentile, timed
+from comms.catalog import load_catalog
+from knowledge.corpus import read_corpus
+from knowledge.search import Filters, search
+from knowledge.store import Store, tag_metadata
+
+SIZES = (1_000, 10_000, 100_000)
+QUICK_SIZES = (1_000, 10_000)
+WORDS_PER_CHUNK = 130  # about 900 characters, Clarion's chunk size
+DIM = 384  # all-MiniLM-L6-v2
+BATCH = 5_000  # under Chroma's largest batch (5461 with SQLite)
+FILTERS = Filters(vaccine="flu")  # what draft_message asks for
+P95_TARGET_MS = 30.0
+RATIO_TARGET = 1.2
+QUERIES = Path(__file__).resolve().parent.parent / "knowledge" / "eval" / "queries.yaml"
+
+
+def word_pools() -> dict[str, list[str]]:
+    """Every word of the shipped corpus by language, repeated as often as it occurs."""
+    pools: dict[str, list[str]] = {"de": [], "en": []}
+    for doc in read_corpus():
+        pools.setdefault(doc.meta.language, []).extend(re.findall(r"\w+", doc.body))
+    return {lang: words for lang, words in pools.items() if lang in ("de", "en") and words}
+
+
+def synthetic(start: int, stop: int, rng: np.random.Generator, pools: dict[str, list[str]],
+              vaccines: list[str]) -> dict[str, Any]:  # fmt: skip
+    """Chunks start..stop as Chroma add() arguments."""
+    ids, texts, metas = [], [], []
+    for n in range(start, stop):
+        language = "de" if n % 2 else "en"
+        pool = pools[language]
+        picks = rng.integers(0, len(pool), WORDS_PER_CHUNK)
+        general = n % 5 == 0
+        meta = {
+            "source_id": f"synthetic-{n // 8}", "title": f"Synthetic source {n // 8}",
+            "url": "", "org": "", "date": "2025-01-01", "language": language,
+            "kind": "guidance", "section": "", "origin": "synthetic", "doc_hash": "",
+            "topics": ["all"] if general else [vaccines[n % len(vaccines)]],
+            "vaccines": [] if general else [vaccines[n % len(vaccines)]],
+            "audiences": ["all"],
+        }  # fmt: skip
+        ids.append(f"synthetic-{n // 8}#{n % 8}")
+        texts.append(" ".join(pool[i] for i in picks))
+        metas.append(tag_metadata(meta))
+    vectors = rng.standard_normal((stop - start, DIM)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return {"ids": ids, "documents": texts, "metadatas": metas, "embeddings": vectors}
+
+
+def grow(store: Store, size: int, rng: np.random.Generator, pools: dict[str, list[str]]) -> None:
+    """Add synthetic chunks until the store holds size of them."""
+    vaccines = [t.id for t in load_catalog().topics]
+    have = store.count()
+    for start in range(have, size, BATCH):
+        store.collection.add(**synthetic(start, min(size, start + BATCH), rng, pools, vaccines))
+
+
+def queries() -> list[str]:
+    return [str(entry["query"]) for entry in yaml.safe_load(QUERIES.read_text())]
+
+
+def raw_search(rig: Rig, store: Store, query: str) -> Any:
+    """Query embedding and Chroma query with the raw libraries."""
+    vector = rig.raw_encoder.encode([query], normalize_embeddings=True)
+    return store.collection.query(
+        query_embeddings=vector,
+        n_results=4 * 5,
+        where=FILTERS.where(),
+        include=["documents", "metadatas", "distances"],
+    )
+
+
+def latencies(rig: Rig, store: Store, texts: list[str]) -> tuple[list[float], list[float]]:
+    """Milliseconds per query for both ways, interleaved so both see the same load."""
+    ours, theirs = [], []
+    for n, query in enumerate(texts):
+        pair = [
+            (ours, lambda q=query: search(store, q, k=5, filters=FILTERS)),
+            (theirs, lambda q=query: raw_search(rig, store, q)),
+        ]
+        for sink, action in pair if n % 2 == 0 else reversed(pair):
+            sink.append(timed(action)[0] * 1000)
+    return ours, theirs
+
+
+def row(size: int, ours: list[float], theirs: list[float], note: str) -> Row:
+    ratio = percentile(ours, 0.95) / percentile(theirs, 0.95)
+    met = ratio <= RATIO_TARGET
+    target = f"≤ {RATIO_TARGET}×"
+    if size == 10_000:
+        met = met and percentile(ours, 0.95) <= P95_TARGET_MS
+        target = f"p95 ≤ {P95_TARGET_MS:.0f} ms, ≤ {RATIO_TARGET}×"
+    return Row(
+        "P3",
+        f"retrieval at {size // 1000}k chunks, p50 / p95 ms",
+        f"{percentile(ours, 0.5):.1f} / {percentile(ours, 0.95):.1f}",
+        f"{percentile(theirs, 0.5):.1f} / {percentile(theirs, 0.95):.1f}",
+        ratio,
+        target,
+        met,
+        note,
+    )
+
+
+def run(rig: Rig) -> list[Row]:
+    """Grow one synthetic store through the sizes, measuring at each."""
+    store = Store(rig.settings.model_copy(update={"collection": "bench-synthetic"}), rig.embedder)
+    rng, pools = np.random.default_rng(rig.settings.seed), word_pools()
+    texts = queries()[: 40 if rig.quick else None]
+    rig.raw_encoder  # noqa: B018 -- loaded before timing
+    rows = []
+    for size in QUICK_SIZES if rig.quick else SIZES:
+        inserted, _ = timed(lambda size=size: grow(store, size, rng, pools))
+        started = time.perf_counter()
+        store.snapshot()  # built once per change in the chunk count, not per query
+        built = time.perf_counter() - started
+        latencies(rig, store, texts[:5])  # warm-up
+        ours, theirs = latencies(rig, store, texts)
+        note = (
+            f"{len(texts)} queries, filter vaccine=flu; BM25 snapshot built in {built:.1f} s "
+            f"once; synthetic insert {inserted:.0f} s"
+        )
+        rows.append(row(size, ours, theirs, note))
+    return rows

@@ -1,0 +1,121 @@
+"""P5: app start to first paint in a real browser, against a bare Streamlit app.
+
+The clock starts when `streamlit run` is spawned on a free loopback port and stops when the
+page's first heading is visible in Chromium (launched beforehand, so its own start is not
+counted). Clarion's models load lazily (on the first message), so first paint needs neither.
+The raw side is a one-line app (`st.title`) served the same way: the floor Streamlit sets.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.report import Row, skipped
+from bench.rig import Rig, median
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_S = 3.0
+BARE_APP = 'import streamlit as st\n\nst.title("Clarion")\n'
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, timeout: float = 120.0) -> None:
+    """Poll Streamlit's health endpoint every 50 ms."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/_stcore/health", timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"{url} did not come up within {timeout:.0f} s")
+
+
+def first_paint(browser: Any, script: Path, data: Path) -> tuple[float, float]:
+    """Seconds from spawning the server to its health answer, and to a visible heading."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLARION_")}
+    env |= {"CLARION_DATA_DIR": str(data)}
+    command = [
+        *(sys.executable, "-m", "streamlit", "run", str(script)),
+        *("--server.address", "127.0.0.1", "--server.port", str(port)),
+        *("--server.headless", "true", "--browser.gatherUsageStats", "false"),
+        *("--server.fileWatcherType", "none"),
+    ]
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_until_up(url)
+        up = time.perf_counter() - started
+        page = browser.new_page()
+        page.goto(url)
+        page.locator("h1").first.wait_for(state="visible", timeout=120_000)
+        painted = time.perf_counter() - started
+        page.close()
+        return up, painted
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def measure(rig: Rig, browser: Any) -> Row:
+    bare = rig.folder / "bare_app.py"
+    bare.write_text(BARE_APP)
+    data = rig.folder / "startup-data"
+    results: dict[str, list[tuple[float, float]]] = {"clarion": [], "bare": []}
+    scripts: list[tuple[str, Callable[[], tuple[float, float]]]] = [
+        ("clarion", lambda: first_paint(browser, ROOT / "app.py", data)),
+        ("bare", lambda: first_paint(browser, bare, data)),
+    ]
+    for run in range(1 + rig.runs(3)):  # the first round warms the OS file cache
+        for name, action in scripts if run % 2 == 0 else reversed(scripts):
+            result = action()
+            if run:
+                results[name].append(result)
+    ours = median([p for _, p in results["clarion"]])
+    theirs = median([p for _, p in results["bare"]])
+    up = median([u for u, _ in results["clarion"]])
+    return Row(
+        "P5", "app start to first paint in Chromium, s", f"{ours:.2f}", f"{theirs:.2f}",
+        ours / theirs, f"≤ {TARGET_S:.0f} s", ours <= TARGET_S,
+        f"raw: a bare `st.title` app; server healthy after {up:.2f} s; medians of "
+        f"{len(results['clarion'])} cold starts; models load on the first message",
+    )  # fmt: skip
+
+
+def run(rig: Rig) -> list[Row]:
+    what = "app start to first paint in Chromium, s"
+    if not CHROMIUM.exists():
+        return [skipped("P5", what, f"{CHROMIUM} is absent", f"≤ {TARGET_S:.0f} s")]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            return [measure(rig, browser)]
+        finally:
+            browser.close()

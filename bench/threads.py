@@ -1,0 +1,100 @@
+"""Threads: the default model's prefill and decode speed by thread count and OpenMP wait policy,
+on a quiet machine and while another process keeps one core busy.
+
+Each setting runs in a fresh Python (OMP_WAIT_POLICY is read once, when llama.cpp's OpenMP
+runtime starts) that loads the GGUF with llama-cpp-python and times `eval` directly: a prompt of
+PROMPT tokens from an empty cache (prefill) and DECODE single-token steps (decode), warm-up
+excluded, medians of the repeats. The ratio compares each setting with Clarion's default
+(settings.llm_threads, settings.llm_omp_wait_policy) under the same condition.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.report import Row
+from bench.rig import Rig
+
+ROOT = Path(__file__).resolve().parent.parent
+PROMPT = 192
+DECODE = 32
+BUSY = "while True:\n    pass\n"
+
+PROBE = """
+import json, os, statistics, sys, time
+from llama_cpp import Llama
+threads, prompt_len, decode_len, runs = (int(x) for x in sys.argv[1:5])
+llama = Llama(model_path=sys.argv[5], n_ctx=1024, n_threads=threads, n_threads_batch=threads,
+              verbose=False)
+text = "Flu vaccination protects older adults and people with chronic illness. " * 40
+tokens = llama.tokenize(text.encode())[:prompt_len]
+prefill, decode = [], []
+for run in range(runs + 1):
+    llama.reset()
+    started = time.perf_counter(); llama.eval(tokens); prefilled = time.perf_counter()
+    for token in tokens[:decode_len]:
+        llama.eval([token])
+    done = time.perf_counter()
+    if run:  # the first run warms up
+        prefill.append(len(tokens) / (prefilled - started))
+        decode.append(decode_len / (done - prefilled))
+print(json.dumps({"prefill": statistics.median(prefill), "decode": statistics.median(decode)}))
+"""
+
+
+def probe(rig: Rig, threads: int, policy: str) -> dict[str, float]:
+    """Prefill and decode tokens/s of one setting, in a fresh process."""
+    env = dict(os.environ, OMP_WAIT_POLICY=policy)
+    model = str(rig.settings.resolved_model_path())
+    args = [str(threads), str(PROMPT), str(DECODE), str(rig.runs(2)), model]
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def grid(rig: Rig, settings: list[tuple[int, str]]) -> dict[tuple[int, str], dict[str, float]]:
+    return {(threads, policy): probe(rig, threads, policy) for threads, policy in settings}
+
+
+def run(rig: Rig) -> list[Row]:
+    """Every setting quiet and with one core busy; one row per setting and condition."""
+    default = (rig.settings.llm_threads, rig.settings.llm_omp_wait_policy)
+    grid_settings = [(t, p) for t in (1, 2) for p in ("PASSIVE", "ACTIVE")]
+    settings = grid_settings + [default] * (default not in grid_settings)
+    quiet = grid(rig, settings)
+    busy_loop = subprocess.Popen([sys.executable, "-c", BUSY])
+    try:
+        busy = grid(rig, settings)
+    finally:
+        busy_loop.kill()
+        busy_loop.wait()
+    rows = []
+    for condition, found in (("quiet", quiet), ("one core busy", busy)):
+        base = found[default]
+        for threads, policy in settings:
+            speed = found[threads, policy]
+            mark = " (default)" if (threads, policy) == default else ""
+            rows.append(
+                Row(
+                    "T",
+                    f"{threads} thread(s), {policy}{mark}, {condition}: prefill / decode tok/s",
+                    f"{base['prefill']:.0f} / {base['decode']:.0f}",
+                    f"{speed['prefill']:.0f} / {speed['decode']:.0f}",
+                    base["decode"] / speed["decode"],
+                    "",
+                    None,
+                    "Clarion = the default setting in the same condition; ratio on decode",
+                )
+            )
+    return rows

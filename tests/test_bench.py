@@ -1,0 +1,81 @@
+"""The benchmark suite's plumbing: modules import, the table and the report are well formed.
+
+Benchmarks are scripts (`make bench`), not timed tests: nothing here measures speed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import __main__ as entry
+from bench import ingestion, memory, message, pack, retrieval, startup, threads
+from bench.report import END, START, Row, format_table, machine, skipped, write_report
+from bench.rig import RecordingChat, closed, percentile
+
+ROWS = [
+    Row("P1", "one message, s", "4.10", "4.00", 1.025, "≤ 1.15×", True, "120 tokens"),
+    Row("P2", "pack | 24 messages, s", "40.0", "90.0", 0.444, "≤ 0.40×", False),
+    skipped("P5", "first paint, s", "/usr/bin/chromium is absent", "≤ 3 s"),
+]
+
+
+def test_every_benchmark_module_has_a_run_function() -> None:
+    for module in (message, pack, retrieval, ingestion, startup, memory, threads):
+        assert callable(module.run), module.__name__
+    assert set(entry.BENCHMARKS) == {"P1", "P2", "P3", "P4", "P5", "P6", "T"}
+
+
+def test_the_table_has_one_line_per_row_and_the_same_columns() -> None:
+    lines = format_table(ROWS).splitlines()
+    assert len(lines) == 2 + len(ROWS)
+    assert {line.count("|") for line in lines} == {9}  # a "|" inside a cell is escaped away
+    assert "| 1.02× | ≤ 1.15× | yes |" in lines[2]
+    assert "| **no** |" in lines[3]
+    assert "| skipped | skipped | – | ≤ 3 s | – | /usr/bin/chromium is absent |" in lines[4]
+
+
+def test_the_report_replaces_only_the_generated_part(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    write_report(doc, "| old |", "- old machine")
+    doc.write_text(
+        "# Benchmarks\n\nIntro.\n\n" + doc.read_text().split("\n\n", 1)[1] + "\nMethod.\n"
+    )
+    write_report(doc, format_table(ROWS), machine("0.10 / 0.20 / 0.30", "0.40 / 0.50 / 0.60"))
+    text = doc.read_text()
+    assert text.count(START) == text.count(END) == 1
+    assert "| old |" not in text and "Intro." in text and "Method." in text
+    assert "0.10 / 0.20 / 0.30 before" in text and "CPU:" in text and "llama-cpp-python" in text
+
+
+def test_a_cut_off_answer_is_closed_and_a_complete_one_kept() -> None:
+    complete = '{"text": "Flu vaccination is free for you.", "citations": [2]}'
+    assert closed(complete) == complete
+    answer = json.loads(closed('{"text": "Get your flu jab at the health office this autu'))
+    assert answer == {"text": "Get your flu jab at the health office this autu", "citations": [1]}
+
+
+def test_recording_chat_caps_the_tokens_and_records_the_call() -> None:
+    from comms.llm import Completion, ModelInfo
+
+    asked: list[int] = []
+
+    class Backend:
+        info = ModelInfo("fake", "fake")
+
+        def complete(self, messages, schema, *, seed, max_tokens, temperature, on_token=None):  # type: ignore[no-untyped-def]
+            asked.append(max_tokens)
+            return Completion('{"text": "Impfen schützt Sie und Ihre Famil')
+
+    chat = RecordingChat(Backend(), cap=48)  # type: ignore[arg-type]
+    done = chat.complete([{"role": "user", "content": "x"}], {}, seed=1, max_tokens=200,
+                         temperature=0.3)  # fmt: skip
+    assert asked == [48] and chat.calls[0].max_tokens == 48
+    assert json.loads(done.text)["citations"] == [1]
+
+
+@pytest.mark.parametrize(("share", "expected"), [(0.0, 1.0), (0.5, 5.5), (0.95, 9.55), (1.0, 10.0)])
+def test_percentile_interpolates(share: float, expected: float) -> None:
+    assert percentile([float(n) for n in range(10, 0, -1)], share) == pytest.approx(expected)
