@@ -47,7 +47,8 @@ from comms.settings import load_settings
 
 settings = load_settings()
 llama = Llama(model_path=str(settings.resolved_model_path()), n_ctx=settings.llm_context,
-              n_threads=settings.llm_threads, n_threads_batch=settings.llm_threads, verbose=False)
+              n_threads=settings.llm_threads, n_threads_batch=settings.llm_batch_threads,
+              verbose=False)
 encoder = SentenceTransformer(str(settings.resolved_embedder_path()), device="cpu")
 client = chromadb.PersistentClient(path=str(settings.chroma_dir),
                                    settings=ChromaSettings(anonymized_telemetry=False))

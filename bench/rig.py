@@ -78,7 +78,7 @@ class Rig:
             model_path=str(self.settings.resolved_model_path()),
             n_ctx=self.settings.llm_context,
             n_threads=self.settings.llm_threads,
-            n_threads_batch=self.settings.llm_threads,
+            n_threads_batch=self.settings.llm_batch_threads,
             seed=self.settings.seed,
             verbose=False,
         )

@@ -5,7 +5,8 @@ Each setting runs in a fresh Python (OMP_WAIT_POLICY is read once, when llama.cp
 runtime starts) that loads the GGUF with llama-cpp-python and times `eval` directly: a prompt of
 PROMPT tokens from an empty cache (prefill) and DECODE single-token steps (decode), warm-up
 excluded, medians of the repeats. The ratio compares each setting with Clarion's default
-(settings.llm_threads, settings.llm_omp_wait_policy) under the same condition.
+(settings.llm_threads, settings.llm_batch_threads, settings.llm_omp_wait_policy) under the
+same condition.
 """
 
 from __future__ import annotations
@@ -20,15 +21,15 @@ from bench.report import Row
 from bench.rig import Rig
 
 ROOT = Path(__file__).resolve().parent.parent
-PROMPT = 192
+PROMPT = 160
 DECODE = 32
 BUSY = "while True:\n    pass\n"
 
 PROBE = """
 import json, os, statistics, sys, time
 from llama_cpp import Llama
-threads, prompt_len, decode_len, runs = (int(x) for x in sys.argv[1:5])
-llama = Llama(model_path=sys.argv[5], n_ctx=1024, n_threads=threads, n_threads_batch=threads,
+threads, batch, prompt_len, decode_len, runs = (int(x) for x in sys.argv[1:6])
+llama = Llama(model_path=sys.argv[6], n_ctx=1024, n_threads=threads, n_threads_batch=batch,
               verbose=False)
 text = "Flu vaccination protects older adults and people with chronic illness. " * 40
 tokens = llama.tokenize(text.encode())[:prompt_len]
@@ -46,55 +47,62 @@ print(json.dumps({"prefill": statistics.median(prefill), "decode": statistics.me
 """
 
 
-def probe(rig: Rig, threads: int, policy: str) -> dict[str, float]:
+Setting = tuple[int, int, str]  # decode threads, prompt (batch) threads, OMP_WAIT_POLICY
+SETTINGS: list[Setting] = [
+    (1, 1, "PASSIVE"),
+    (2, 2, "PASSIVE"),
+    (2, 2, "ACTIVE"),
+    (1, 2, "PASSIVE"),
+    (1, 2, "ACTIVE"),
+]  # one decode thread never waits for another, so 1/1 ACTIVE would repeat 1/1 PASSIVE
+
+
+def probe(rig: Rig, setting: Setting) -> dict[str, float]:
     """Prefill and decode tokens/s of one setting, in a fresh process."""
+    threads, batch, policy = setting
     env = dict(os.environ, OMP_WAIT_POLICY=policy)
     model = str(rig.settings.resolved_model_path())
-    args = [str(threads), str(PROMPT), str(DECODE), str(rig.runs(2)), model]
+    args = [str(n) for n in (threads, batch, PROMPT, DECODE, rig.runs(2))] + [model]
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
-    )
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=True,
+    )  # fmt: skip
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def grid(rig: Rig, settings: list[tuple[int, str]]) -> dict[tuple[int, str], dict[str, float]]:
-    return {(threads, policy): probe(rig, threads, policy) for threads, policy in settings}
+def label(setting: Setting) -> str:
+    threads, batch, policy = setting
+    return f"{threads} decode / {batch} prompt thread(s), {policy}"
 
 
 def run(rig: Rig) -> list[Row]:
     """Every setting quiet and with one core busy; one row per setting and condition."""
-    default = (rig.settings.llm_threads, rig.settings.llm_omp_wait_policy)
-    grid_settings = [(t, p) for t in (1, 2) for p in ("PASSIVE", "ACTIVE")]
-    settings = grid_settings + [default] * (default not in grid_settings)
-    quiet = grid(rig, settings)
+    default = (rig.settings.llm_threads, rig.settings.llm_batch_threads,
+               rig.settings.llm_omp_wait_policy)  # fmt: skip
+    settings = SETTINGS + [default] * (default not in SETTINGS)
+    quiet = {setting: probe(rig, setting) for setting in settings}
     busy_loop = subprocess.Popen([sys.executable, "-c", BUSY])
     try:
-        busy = grid(rig, settings)
+        busy = {setting: probe(rig, setting) for setting in settings}
     finally:
         busy_loop.kill()
         busy_loop.wait()
     rows = []
     for condition, found in (("quiet", quiet), ("one core busy", busy)):
         base = found[default]
-        for threads, policy in settings:
-            speed = found[threads, policy]
-            mark = " (default)" if (threads, policy) == default else ""
+        for setting in settings:
+            speed = found[setting]
+            mark = " **(default)**" if setting == default else ""
             rows.append(
                 Row(
                     "T",
-                    f"{threads} thread(s), {policy}{mark}, {condition}: prefill / decode tok/s",
+                    f"{label(setting)}{mark}, {condition}: prefill / decode tok/s",
                     f"{base['prefill']:.0f} / {base['decode']:.0f}",
                     f"{speed['prefill']:.0f} / {speed['decode']:.0f}",
                     base["decode"] / speed["decode"],
                     "",
                     None,
-                    "Clarion = the default setting in the same condition; ratio on decode",
+                    "Clarion: its default setting, same condition; ratio on decode",
                 )
             )
     return rows

@@ -96,7 +96,7 @@ class LlamaCppChat:
                 model_path=str(path),
                 n_ctx=settings.llm_context,
                 n_threads=settings.llm_threads,
-                n_threads_batch=settings.llm_threads,
+                n_threads_batch=settings.llm_batch_threads,
                 seed=settings.seed,
                 verbose=False,
             )

@@ -73,7 +73,10 @@ class Settings(BaseSettings):
         default="", description="Model name sent to an OpenAI-compatible server."
     )
     llm_timeout: float = 120.0
-    llm_threads: int = Field(default_factory=available_cores, ge=1)
+    # One generation thread: a small model's decode step is too short to share across threads
+    # (2 threads decode 3× slower here, see docs/benchmarks.md); the prompt uses every core.
+    llm_threads: int = Field(default=1, ge=1, description="llama.cpp threads for generation.")
+    llm_batch_threads: int = Field(default_factory=available_cores, ge=1, description="Prompt.")
     llm_context: int = Field(default=4096, ge=512)
     llm_omp_wait_policy: Literal["PASSIVE", "ACTIVE"] = "PASSIVE"
     llm_max_tokens: int = Field(default=320, ge=16)

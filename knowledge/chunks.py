@@ -6,8 +6,6 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
-
 CHUNK_CHARS = 900
 CHUNK_OVERLAP = 120
 HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
@@ -29,6 +27,10 @@ def content_hash(text: str) -> str:
 
 def split_markdown(text: str, source_id: str, metadata: dict[str, Any]) -> list[Chunk]:
     """Split Markdown by headings, then by size; each chunk starts with its section heading."""
+    # Imported here: LangChain takes a quarter of a second to import, and the app's first
+    # page (which imports the store for the Chunk type) must not wait for it.
+    from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
+
     sections = MarkdownHeaderTextSplitter(HEADERS, strip_headers=True).split_text(text)
     sizer = RecursiveCharacterTextSplitter(chunk_size=CHUNK_CHARS, chunk_overlap=CHUNK_OVERLAP)
     chunks: list[Chunk] = []

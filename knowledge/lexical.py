@@ -41,6 +41,7 @@ def _stemmer(language: str) -> Any:
     return snowballstemmer.stemmer(STEMMERS.get(language, "english"))
 
 
+@lru_cache(maxsize=1 << 16)  # Snowball is pure Python; queries and compounds repeat words
 def normalise(word: str, language: str = "en") -> str:
     """The Snowball stem of a lower-case word in the given language."""
     return str(_stemmer(language).stemWord(word))

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from comms.errors import InputError
 from knowledge.glossary import expand_query
 from knowledge.language import detect_language
 from knowledge.store import Snapshot, Store
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MAX_QUERY_CHARS = 2000
 PER_SOURCE = 3
@@ -104,7 +106,7 @@ def search(store: Store, query: str, k: int = 5, filters: Filters | None = None)
     for rank, (index, _) in enumerate(lexical):
         fused[index] = fused.get(index, 0.0) + 1.0 / (RRF_K + rank + 1)
     ranked = sorted(fused, key=lambda index: -fused[index])
-    return _diverse([_passage(snapshot, index, fused[index]) for index in ranked], k)
+    return _diverse((_passage(snapshot, index, fused[index]) for index in ranked), k)
 
 
 def _dense(
@@ -152,7 +154,7 @@ def _check(query: str, k: int) -> str:
     return query
 
 
-def _diverse(passages: list[Passage], k: int) -> list[Passage]:
+def _diverse(passages: Iterable[Passage], k: int) -> list[Passage]:
     chosen: list[Passage] = []
     per_source: dict[str, int] = {}
     for passage in passages:

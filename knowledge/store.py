@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,6 +21,8 @@ from knowledge.glossary import embedding_text
 from knowledge.lexical import LexicalIndex
 
 BATCH = 256
+GET_PAGE = 5_000  # chunks per get() when reading the whole collection
+RECHECK_S = 1.0  # how often a search asks Chroma whether the snapshot is stale
 TAG_FIELDS = ("topics", "vaccines", "audiences")
 
 
@@ -130,19 +133,41 @@ class Store:
             raise BackendError(f"Chroma store at {self.location} failed: {exc}") from exc
         self._snapshot: Snapshot | None = None
         self._snapshot_lock = threading.Lock()
+        self._checked = 0.0  # when the snapshot was last compared with Chroma's count
 
     def snapshot(self) -> Snapshot:
-        """The lexical view of the store, rebuilt when the chunk count changed."""
+        """The lexical view of the store, rebuilt when the chunk count changed.
+
+        This process's writes rebuild it at once; another process's (a CLI index run) are
+        noticed within RECHECK_S, so a burst of searches asks Chroma for the count only once.
+        """
         with self._snapshot_lock:
-            if self._snapshot is None or len(self._snapshot.ids) != self.count():
-                got = self.collection.get(include=["documents", "metadatas"])
-                texts = [str(t) for t in got["documents"] or []]
-                metas = [dict(m) for m in got["metadatas"] or []]
-                languages = [str(m.get("language", "en")) for m in metas]
-                self._snapshot = Snapshot(
-                    list(got["ids"]), texts, metas, LexicalIndex(texts, languages)
-                )
+            if self._snapshot is None or time.monotonic() - self._checked >= RECHECK_S:
+                if self._snapshot is None or len(self._snapshot.ids) != self.count():
+                    got = self._get_all(["documents", "metadatas"])
+                    texts = [str(t) for t in got["documents"] or []]
+                    metas = [dict(m) for m in got["metadatas"] or []]
+                    languages = [str(m.get("language", "en")) for m in metas]
+                    self._snapshot = Snapshot(
+                        list(got["ids"]), texts, metas, LexicalIndex(texts, languages)
+                    )
+                self._checked = time.monotonic()
             return self._snapshot
+
+    def _get_all(self, include: list[str]) -> dict[str, list[Any]]:
+        """Every chunk's id and the included fields, fetched in pages: one get() of a large
+        collection fails in Chroma's SQLite ("too many SQL variables" at 100k chunks)."""
+        got: dict[str, list[Any]] = {"ids": [], **{field: [] for field in include}}
+        while True:
+            page = self.collection.get(
+                include=include,  # type: ignore[arg-type]
+                limit=GET_PAGE,
+                offset=len(got["ids"]),
+            )
+            for field in got:
+                got[field].extend(page[field] or [])  # type: ignore[literal-required]
+            if len(page["ids"]) < GET_PAGE:
+                return got
 
     def _changed(self) -> None:
         with self._snapshot_lock:
@@ -207,12 +232,12 @@ class Store:
 
     def source_hashes(self) -> dict[str, str]:
         """Map of source id to the hash of the document its chunks came from."""
-        got = self.collection.get(include=["metadatas"])
+        got = self._get_all(["metadatas"])
         return {str(m["source_id"]): str(m.get("doc_hash", "")) for m in got["metadatas"] or []}
 
     def sources(self) -> list[SourceSummary]:
         """Every source with its chunk count, sorted by title."""
-        got = self.collection.get(include=["metadatas"])
+        got = self._get_all(["metadatas"])
         counts: dict[str, int] = {}
         first: dict[str, dict[str, Any]] = {}
         for meta in got["metadatas"] or []:

@@ -12,8 +12,8 @@ from comms.draft import (
     resolve,
     retrieval_query,
 )
-from comms.facts import FactSheet
 from comms.errors import GenerationError, InputError
+from comms.facts import FactSheet
 from tests.conftest import ScriptedChat
 
 REQUEST = Request("measles", "parents-infants", "sms", "de", "Ist das sicher?")
