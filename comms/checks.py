@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -29,6 +30,15 @@ MIN_DETECT_CHARS = 20
 GREETING_WORDS = 4  # a sentence that opens with a greeting and is this short is only a greeting
 MYTH_OVERLAP = 0.75  # share of the myth's key words that makes a sentence restate it
 QUESTION_FIRST_CHANNELS = frozenset({"faq"})  # the FAQ's question comes before its main message
+REPEAT_RUN = 3  # the same word this many times in a row is a stuck model, not emphasis
+REPEAT_PHRASE = 3  # the same three-word phrase this many times, likewise
+_WORD_RUNS = re.compile(r"[^\W_]+")  # words; an underscore splits them ("text_here_here")
+_LINK = re.compile(r"https?://\S+|\b[\w.-]+\.[a-z]{2,}/\S*", re.IGNORECASE)
+_RESIDUE = re.compile(
+    r"[^\W\d_]+_[^\W\d_]+"  # snake_case tokens ("text_here")
+    r"|</?[A-Za-z]+(?=[\s>/=])"  # markup ("<evidence n=", "</text>")
+    r"|\{[^{}]*\}"  # a placeholder Clarion did not fill ("{your_message}")
+)
 _PERCENT = re.compile(r"\d[\d.,]*\s?[%٪％‰]|[%٪％]\s?\d")
 _QUESTION_END = re.compile(r"[?؟][\"'»«“”’)\]]*$")
 
@@ -161,6 +171,42 @@ def _check_main_message(m: _Message) -> LintItem:
     return _item(
         "main_message_first", True, f'{label} carries the main message: "{_short(sentence)}".'
     )
+
+
+def has_call_to_action(text: str, language: str) -> bool:
+    """Whether the text has a call-to-action cue of the language's lexicon."""
+    lexicon = load_lexicon(language)
+    return bool(find_terms(text, lexicon.call_to_action, lexicon.prefixes))
+
+
+def _check_well_formed(m: _Message) -> LintItem:
+    """No word or phrase stuck on repeat, no markup or unfilled placeholder left in the text."""
+    problems = []
+    words = [w.lower() for w in _WORD_RUNS.findall(m.text)]
+    run, word = _longest_run(words)
+    if run >= REPEAT_RUN:
+        problems.append(f'"{word}" comes {run} times in a row')
+    phrases = Counter(zip(words, words[1:], words[2:], strict=False))
+    if phrases:
+        phrase, count = phrases.most_common(1)[0]
+        if count >= REPEAT_PHRASE:
+            problems.append(f'the phrase "{" ".join(phrase)}" comes {count} times')
+    residue = _RESIDUE.findall(_LINK.sub(" ", m.text))
+    if residue:
+        problems.append(f"markup or a placeholder is left in the text ({_quote(residue[:3])})")
+    if problems:
+        reason = "; ".join(problems)
+        return _item("well_formed", False, reason[0].upper() + reason[1:] + ".", "error")
+    return _item("well_formed", True, "No repetition, markup or placeholder left.", "error")
+
+
+def _longest_run(words: list[str]) -> tuple[int, str]:
+    best, best_word, run = 0, "", 0
+    for n, word in enumerate(words):
+        run = run + 1 if n and words[n - 1] == word else 1
+        if run > best:
+            best, best_word = run, word
+    return best, best_word
 
 
 def _check_call_to_action(m: _Message) -> LintItem:
@@ -359,9 +405,9 @@ def _check_language(m: _Message) -> LintItem:
 
 
 CHECKS: tuple[Callable[[_Message], LintItem | list[LintItem]], ...] = (
-    _check_main_message, _check_call_to_action, _check_length, _check_readability, _check_jargon,
-    _check_tone, _check_fact_sandwich, _check_natural_frequencies, _check_numbers, _check_citations,
-    _check_language,
+    _check_well_formed, _check_main_message, _check_call_to_action, _check_length,
+    _check_readability, _check_jargon, _check_tone, _check_fact_sandwich,
+    _check_natural_frequencies, _check_numbers, _check_citations, _check_language,
 )  # fmt: skip
 
 

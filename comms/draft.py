@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from comms.catalog import Audience, Catalog, Channel, Language, Topic, load_catalog, pick
-from comms.checks import LintContext, LintReport, lint
+from comms.checks import LintContext, LintReport, has_call_to_action, lint
 from comms.errors import GenerationError, InputError
 from comms.evidence import screen
 from comms.facts import FactSheet, fact_line, fill_slots, grounded_numbers, needs_fact_line
@@ -24,14 +24,17 @@ from comms.message import (
 )
 from comms.settings import Settings
 from comms.sms import is_gsm7, sms_char_budget, to_gsm
-from comms.templates import PromptTemplate, load_template, render
-from knowledge.search import Filters, Passage, search
-from knowledge.store import Store
+
+if TYPE_CHECKING:  # imported where used: the app's first page must not wait for numpy or Jinja2
+    from comms.templates import PromptTemplate
+    from knowledge.search import Passage
+    from knowledge.store import Store
 
 MAX_CONCERN_CHARS = 500
 VARIANT_STRIDE = 1000  # variant seeds: seed, seed + 1000, … (distinct, fixed, reproducible)
 GSM_LANGUAGES = frozenset({"de", "en"})  # written in GSM-7 characters once typography is plain
 ADVISORY_ITEMS = frozenset({"needs_test_reader"})  # shown to staff, never "repaired" by the model
+MIN_TEXT = 60  # characters the model always gets for its own text, whatever the fact line takes
 OnText = Callable[[str], None]
 
 
@@ -80,6 +83,8 @@ def retrieval_query(resolved: Resolved) -> str:
 
 def retrieve(store: Store, resolved: Resolved, k: int) -> list[Passage]:
     """Evidence for the request: topic-specific and general guidance."""
+    from knowledge.search import Filters, search
+
     passages = search(
         store, retrieval_query(resolved), k=k, filters=Filters(vaccine=resolved.topic.id)
     )
@@ -151,13 +156,15 @@ def draft_message(
     `passages` lets a pack share one evidence set across its cells, so consecutive prompts
     share a long prefix that llama.cpp does not evaluate again.
     """
+    from comms.templates import load_template, render
+
     resolved = resolve(request)
     facts = facts or FactSheet()
     passages = passages or retrieve(store, resolved, settings.retrieval_k)
     template = template or load_template("draft_message", settings)
     variables = template_variables(resolved, passages, facts)
-    closing = _channel_text(fact_line(facts, resolved.language.id, resolved.channel.id), resolved)
-    budget = max(60, _char_limit(resolved, closing) - (len(closing) + 1 if closing else 0))
+    closing = _closing(resolved, facts)
+    budget = max(MIN_TEXT, _char_limit(resolved, closing) - (len(closing) + 1 if closing else 0))
     schema = output_schema(len(passages), budget)
     seed = settings.seed if seed is None else seed
     ask = partial(_ask, chat, schema=schema, max_chars=budget, settings=settings, on_text=on_text)
@@ -222,10 +229,15 @@ def _finish(
     passages: list[Passage],
     closing: str,
 ) -> Candidate:
-    """Fill the fact slots, add the fact line if needed, and run the checks."""
+    """Fill the fact slots, add the fact line if needed, and run the checks.
+
+    The fact line opens with the booking label, an imperative ("Termin vereinbaren: …"), so a
+    message that lacks the booking facts or any call to action ends with both.
+    """
     text, slots, _unknown = fill_slots(raw, facts)
     text = _channel_text(text, resolved)
-    appended = closing if closing and needs_fact_line(text, facts) else ""
+    lacking = needs_fact_line(text, facts) or not has_call_to_action(text, resolved.language.id)
+    appended = closing if closing and lacking else ""
     if appended:
         text = f"{text}\n{appended}"
     valid = [n for n in cited if 1 <= n <= len(passages)]
@@ -233,6 +245,16 @@ def _finish(
         resolved, facts, [passages[n - 1].text for n in valid], len(valid), len(valid) == len(cited)
     )
     return Candidate(raw, cited, text, slots, appended, lint(text, context))
+
+
+def _closing(resolved: Resolved, facts: FactSheet) -> str:
+    """The fact line; an SMS where it would leave under MIN_TEXT characters keeps only booking."""
+    language, channel = resolved.language.id, resolved.channel.id
+    closing = _channel_text(fact_line(facts, language, channel), resolved)
+    if channel == "sms" and _char_limit(resolved, closing) - len(closing) - 1 < MIN_TEXT:
+        short = _channel_text(fact_line(facts, language, channel, ("booking",)), resolved)
+        return short or closing
+    return closing
 
 
 def _channel_text(text: str, resolved: Resolved) -> str:

@@ -83,10 +83,12 @@ def fill_slots(text: str, facts: FactSheet) -> tuple[str, list[str], list[str]]:
     return re.sub(r"[ \t]{2,}", " ", filled).strip(), used, unknown
 
 
-def fact_line(facts: FactSheet, language: str, channel: str) -> str:
+def fact_line(
+    facts: FactSheet, language: str, channel: str, fields: tuple[str, ...] | None = None
+) -> str:
     """The closing line with the channel's essential facts, labelled in the message language."""
     labels = _labels().get(language) or _labels()["en"]
-    fields = FACT_LINE_FIELDS.get(channel, DEFAULT_LINE_FIELDS)
+    fields = fields or FACT_LINE_FIELDS.get(channel, DEFAULT_LINE_FIELDS)
     values = facts.filled()
     parts = [f"{labels[field]}: {values[field]}" for field in fields if field in values]
     return " · ".join(parts)

@@ -236,12 +236,11 @@ def paragraphs(text: str) -> list[str]:
 
 
 def headline_split(text: str, language: str) -> tuple[str, str]:
-    """A poster's headline (its first line or sentence) and the rest."""
-    lines = paragraphs(text)
-    if len(lines) > 1:
-        return lines[0], "\n".join(lines[1:])
-    sentences = split_sentences(text, language) or [text.strip()]
-    return sentences[0], " ".join(sentences[1:])
+    """A poster's headline (the first sentence) and the rest, paragraphs kept."""
+    lines = paragraphs(text) or [text.strip()]
+    sentences = split_sentences(lines[0], language) or [lines[0]]
+    rest = [" ".join(sentences[1:]), *lines[1:]]
+    return sentences[0], "\n".join(part for part in rest if part)
 
 
 def _has_salutation(body: list[str], language: str) -> bool:

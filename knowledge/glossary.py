@@ -17,17 +17,23 @@ def _glossary() -> dict[str, str]:
     return {str(key).lower(): str(value) for key, value in raw.items()}
 
 
-def expand_query(query: str) -> str:
-    """Append English equivalents of the German terms in a text (query or German passage)."""
+def english_terms(text: str) -> str:
+    """The English equivalents of the German glossary terms in a text, space-separated."""
     glossary = _glossary()
-    extra: list[str] = []
-    for word in re.findall(r"\w+", query.lower()):
+    found: list[str] = []
+    for word in re.findall(r"\w+", text.lower()):
         for stem, english in glossary.items():
             # Long stems also match inside compounds ("Gürtelroseimpfung").
             hit = stem in word if len(stem) >= 4 else word.startswith(stem)
-            if hit and english not in extra:
-                extra.append(english)
-    return f"{query} {' '.join(extra)}" if extra else query
+            if hit and english not in found:
+                found.append(english)
+    return " ".join(found)
+
+
+def expand_query(query: str) -> str:
+    """Append English equivalents of the German terms in a text (query or German passage)."""
+    extra = english_terms(query)
+    return f"{query} {extra}" if extra else query
 
 
 def embedding_text(text: str, language: str) -> str:

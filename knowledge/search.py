@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from comms.errors import InputError
-from knowledge.glossary import expand_query
+from knowledge.glossary import english_terms, expand_query
 from knowledge.language import detect_language
 from knowledge.store import Snapshot, Store
 
@@ -22,6 +22,9 @@ PER_SOURCE = 3
 RRF_K = 10
 DENSE_WEIGHT = 0.5
 DENSE_WEIGHT_DE = 0.1
+# A German query also ranks the English chunks by BM25 over its glossary translation: the
+# bridge to English guidance when no German passage answers it (see docs/retrieval.md).
+BRIDGE_WEIGHT = 1.0
 # A filtered dense search asks Chroma for OVERFETCH times the neighbours expected to pass the
 # filter (at most MAX_UNFILTERED) and filters them in memory; see _dense.
 OVERFETCH = 2
@@ -97,14 +100,20 @@ def search(store: Store, query: str, k: int = 5, filters: Filters | None = None)
     german = detect_language(query) == "de"
     # The default embedder reads English: a German query also carries its English key terms.
     vector = store.embedder.embed([expand_query(query) if german else query])[0]
-    dense = _dense(store, snapshot, vector, pool, filters, allowed)
-    lexical = snapshot.lexical.top(query, pool, allowed)
-    dense_weight = DENSE_WEIGHT_DE if german else DENSE_WEIGHT
+    rankings = [
+        (_dense(store, snapshot, vector, pool, filters, allowed),
+         DENSE_WEIGHT_DE if german else DENSE_WEIGHT),
+        (snapshot.lexical.top(query, pool, allowed), 1.0),
+    ]  # fmt: skip
+    bridge = english_terms(query) if german else ""
+    if bridge:
+        english = snapshot.mask("language:en", lambda meta: meta.get("language") == "en")
+        scope = english if allowed is None else english & allowed
+        rankings.append((snapshot.lexical.top(bridge, pool, scope), BRIDGE_WEIGHT))
     fused: dict[int, float] = {}
-    for rank, (index, _) in enumerate(dense):
-        fused[index] = fused.get(index, 0.0) + dense_weight / (RRF_K + rank + 1)
-    for rank, (index, _) in enumerate(lexical):
-        fused[index] = fused.get(index, 0.0) + 1.0 / (RRF_K + rank + 1)
+    for ranking, weight in rankings:
+        for rank, (index, _) in enumerate(ranking):
+            fused[index] = fused.get(index, 0.0) + weight / (RRF_K + rank + 1)
     ranked = sorted(fused, key=lambda index: -fused[index])
     return _diverse((_passage(snapshot, index, fused[index]) for index in ranked), k)
 

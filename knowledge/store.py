@@ -20,7 +20,7 @@ from knowledge.embedder import ChromaEmbeddingFunction
 from knowledge.glossary import embedding_text
 from knowledge.lexical import LexicalIndex
 
-BATCH = 256
+WRITE_BATCH = 4_096  # chunks per Chroma write; under its limit (5,461 with SQLite)
 GET_PAGE = 5_000  # chunks per get() when reading the whole collection
 RECHECK_S = 1.0  # how often a search asks Chroma whether the snapshot is stale
 TAG_FIELDS = ("topics", "vaccines", "audiences")
@@ -181,13 +181,14 @@ class Store:
         """Store chunks with their embeddings (computed here if not given)."""
         if embeddings is None:
             embeddings = embed_chunks(self.embedder, chunks)
-        for start in range(0, len(chunks), BATCH):
-            batch = chunks[start : start + BATCH]
+        step = min(WRITE_BATCH, self._client.get_max_batch_size())
+        for start in range(0, len(chunks), step):
+            batch = chunks[start : start + step]
             self.collection.upsert(
                 ids=[c.id for c in batch],
                 documents=[c.text for c in batch],
                 metadatas=[tag_metadata(c.metadata) for c in batch],
-                embeddings=embeddings[start : start + BATCH],  # type: ignore[arg-type]
+                embeddings=embeddings[start : start + step],  # type: ignore[arg-type]
             )
         self._changed()
 

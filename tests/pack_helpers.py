@@ -41,7 +41,7 @@ def small_campaign(**changes: Any) -> Campaign:
 def answer(n: int) -> dict[str, Any]:
     """A valid model answer; {booking} is a fact slot Clarion fills in."""
     return {
-        "text": f"Die Grippeimpfung schützt Sie im Winter. Nachricht {n}: {{booking}}",
+        "text": f"Die Grippeimpfung schützt Sie im Winter. Nachricht {n}: Termin buchen: {{booking}}",
         "citations": [1],
     }
 

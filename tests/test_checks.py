@@ -487,7 +487,7 @@ def test_score_is_the_share_of_scored_points() -> None:
         ("de", DE_GOOD, set(), 100, True),
         ("en", EN_GOOD, set(), 100, True),
         ("de", "Hallo! Masern sind tödlich. Sie müssen sofort impfen, 5 % sterben. Die Immunisierung "
-         "hilft. Rufen Sie 0800 123 456 an.", {"0800 123 456"}, 50, False),
+         "hilft. Rufen Sie 0800 123 456 an.", {"0800 123 456"}, 55, False),
     ],
 )  # fmt: skip
 def test_report_score_and_ok(
@@ -502,7 +502,8 @@ def test_report_score_and_ok(
 def test_report_lists_every_item_once_in_order() -> None:
     ids = [item.id for item in lint(DE_GOOD, context()).items]
     assert ids == [
-        "main_message_first", "call_to_action", "length", "readability", "jargon", "tone",
+        "well_formed", "main_message_first", "call_to_action", "length", "readability", "jargon",
+        "tone",
         "fact_sandwich", "natural_frequencies", "numbers_grounded", "citations", "language",
     ]  # fmt: skip
 
@@ -582,3 +583,22 @@ def test_english_grades_are_plausible(text: str, grade_below: float) -> None:
     found = measure_readability(split_sentences(text, "en"), "en")
     assert found.grade < grade_below
     assert (found.reading_ease > 80) is (text == EN_GOOD)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "passed", "reason"),
+    [
+        ("de", DE_GOOD, True, "No repetition"),
+        ("en", EN_GOOD, True, "No repetition"),
+        ("en", "Book at https://example.org/flu_jab or example.org/impf_termin.", True, "No rep"),
+        ("de", "Sehr, sehr gut geschützt: Die Grippeimpfung hilft.", True, "No repetition"),
+        ("de", "text_here_here_here_here Grippe", False, '"here" comes 4 times in a row'),
+        ("de", "Text_hier Die Grippeimpfung schützt.", False, '("Text_hier")'),
+        ("en", "Flu jab: 2 pages, 2 pages, 2 pages, 2 pages.", False, '"2 pages 2" comes 3 times'),
+        ("en", "Flu vaccination <text n=2> is free.", False, '("<text")'),
+        ("de", "Die Grippeimpfung ist frei. {your_message}", False, '("{your_message}")'),
+        ("ru", "Прививка прививка прививка от гриппа.", False, '"прививка" comes 3 times'),
+    ],
+)
+def test_well_formed(language: str, text: str, passed: bool, reason: str) -> None:
+    expect(check(text, "well_formed", language), passed, reason)

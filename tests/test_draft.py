@@ -136,10 +136,29 @@ def test_fact_line_is_added_when_the_booking_facts_are_missing(settings, fake_st
     chat = ScriptedChat([{"text": "Die MMR-Impfung schützt Ihr Kind gut.", "citations": [1]}])
     message = draft_message(REQUEST, settings=settings, chat=chat, store=fake_store, facts=FACTS)
     # In an SMS the separator "·" becomes "-", which GSM-7 has.
-    assert message.fact_line == "Wann: ab 2. November, montags 9 bis 12 Uhr - Termin: 0123 456789"
+    assert message.fact_line == (
+        "Wann: ab 2. November, montags 9 bis 12 Uhr - Termin vereinbaren: 0123 456789"
+    )
     assert message.text.endswith(message.fact_line)
     budget = chat.calls[0]["schema"]["properties"]["text"]["maxLength"]
     assert budget == 306 - len(message.fact_line) - 1
+
+
+def test_fact_line_is_added_when_the_call_to_action_is_missing(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
+    # The booking number is there, but nothing tells the reader what to do with it.
+    text = "Die MMR-Impfung schützt Ihr Kind gut. Telefon {booking}."
+    chat = ScriptedChat([{"text": text, "citations": [1]}])
+    message = draft_message(REQUEST, settings=settings, chat=chat, store=fake_store, facts=FACTS)
+    assert message.text.endswith(message.fact_line) and "Termin vereinbaren" in message.fact_line
+    cta = next(i for i in message.checks["items"] if i["id"] == "call_to_action")
+    assert cta["passed"]
+
+
+def test_no_fact_line_when_the_message_has_booking_and_call_to_action(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
+    text = "Die MMR-Impfung schützt Ihr Kind. Vereinbaren Sie einen Termin: {booking}."
+    chat = ScriptedChat([{"text": text, "citations": [1]}])
+    message = draft_message(REQUEST, settings=settings, chat=chat, store=fake_store, facts=FACTS)
+    assert message.fact_line == "" and message.text.endswith("0123 456789.")
 
 
 def test_invented_numbers_fail_the_grounding_check(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
@@ -259,4 +278,7 @@ def test_sms_in_turkish_is_budgeted_for_ucs2(settings, fake_store) -> None:  # t
         facts=FACTS,
     )
     budget = chat.calls[0]["schema"]["properties"]["text"]["maxLength"]
+    # The full fact line (date and booking, 74 characters) would leave the text under 60, so
+    # the SMS keeps only the booking part.
+    assert message.fact_line == "Randevu alın: 0123 456789"
     assert budget == 2 * 67 - len(message.fact_line) - 1

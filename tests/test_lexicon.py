@@ -123,3 +123,13 @@ def test_invalid_files_are_config_errors(tmp_path: Path, change, message: str) -
 def test_missing_language_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="No lexicon for language 'fr'"):
         load_lexicon("fr", folder=tmp_path)
+
+
+@pytest.mark.parametrize("language", [*LANGUAGES, "de-einfach", "de-leicht"])
+def test_the_fact_lines_booking_label_is_a_call_to_action(language: str) -> None:
+    """The fact line Clarion appends must itself tell the reader what to do."""
+    from comms.checks import has_call_to_action
+    from comms.facts import FactSheet, fact_line
+
+    line = fact_line(FactSheet(booking="0123 456789"), language, "letter")
+    assert has_call_to_action(line, language), line

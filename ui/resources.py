@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from comms.llm import ChatModel, build_chat_model
 from comms.settings import Settings, load_settings
 from knowledge import open_store
-from knowledge.store import Store
+
+if TYPE_CHECKING:  # the store module pulls in numpy: not needed before the first search
+    from knowledge.store import Store
 
 
 @st.cache_resource(show_spinner=False)
