@@ -19,12 +19,12 @@ MAX_QUERY_CHARS = 2000
 PER_SOURCE = 3
 # Weighted reciprocal rank fusion; BM25 counts 1. Tuned on knowledge/eval/queries.yaml:
 # the English-only default embedder is weaker than BM25, and weaker still on German.
-RRF_K = 10
+RRF_K = 5
 DENSE_WEIGHT = 0.5
 DENSE_WEIGHT_DE = 0.1
 # A German query also ranks the English chunks by BM25 over its glossary translation: the
 # bridge to English guidance when no German passage answers it (see docs/retrieval.md).
-BRIDGE_WEIGHT = 1.0
+BRIDGE_WEIGHT = 0.7
 # A filtered dense search asks Chroma for OVERFETCH times the neighbours expected to pass the
 # filter (at most MAX_UNFILTERED) and filters them in memory; see _dense.
 OVERFETCH = 2

@@ -126,3 +126,34 @@ def test_eval_cli_prints_the_table() -> None:
     assert set(rows) == {"de", "en"}
     # Regression guards well below the measured figures (see docs/retrieval.md).
     assert rows["en"]["recall@5"] >= 0.8 and rows["de"]["recall@5"] >= 0.6
+
+
+@pytest.mark.parametrize("bridge", [True, False])
+def test_german_query_reaches_english_only_guidance_through_the_bridge(settings, monkeypatch, bridge: bool) -> None:  # type: ignore[no-untyped-def]
+    """BM25 over the glossary translation ranks English chunks for a German question."""
+    from knowledge.chunks import Chunk
+    from knowledge.glossary import english_terms
+    from knowledge.search import search
+    from knowledge.store import Store
+    from tests.conftest import FakeEmbedder
+
+    assert english_terms("Schluckimpfung schwimmen") == "vaccine vaccination swimming"
+    store = Store(settings, FakeEmbedder())
+    base = {"title": "t", "url": "", "date": "2025-01-01", "kind": "vaccine-fact", "org": ""}
+    texts = [
+        ("de-1", "de", "Die Rotavirus-Impfung wird als Schluckimpfung gegeben."),
+        ("de-2", "de", "Die Rotavirus-Impfung schützt Säuglinge vor schwerem Durchfall."),
+        ("de-3", "de", "Säuglinge bekommen die erste Dosis ab 6 Wochen."),
+        ("de-4", "de", "Das Baby bekommt die Schluckimpfung in der Praxis."),
+        ("de-5", "de", "Nach der Schluckimpfung darf das Baby trinken."),
+        ("de-6", "de", "Darf mein Baby geimpft werden, wenn es erkältet ist?"),
+        ("en-1", "en", "Babies can do their usual activities, including swimming, afterwards."),
+        ("en-2", "en", "The flu vaccine is offered every autumn."),
+    ]
+    store.add([Chunk(f"{sid}#0", text, base | {"source_id": sid, "language": lang})
+               for sid, lang, text in texts])  # fmt: skip
+    if not bridge:
+        monkeypatch.setattr("knowledge.search.BRIDGE_WEIGHT", 0.0)
+    found = [p.source_id for p in search(store, "Darf mein Baby nach der Schluckimpfung schwimmen?")]
+    # Without the bridge only the weak dense ranking (weight 0.1 for German) knows en-1.
+    assert ("en-1" in found[:2]) is bridge, found
