@@ -47,7 +47,7 @@ test: setup browser
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy comms knowledge
+	$(VENV)/bin/mypy comms knowledge bench
 
 bench: setup
 	$(PY) -m bench

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import ingestion, memory, message, pack, retrieval, startup, threads
-from bench.report import Row, format_table, load_average, machine, skipped, write_report
+from bench.report import Row, format_table, load_average, publish, skipped
 from bench.rig import Rig
 
 BENCHMARKS: dict[str, tuple[str, Callable[[Rig], list[Row]]]] = {
@@ -61,12 +61,7 @@ def main(argv: list[str] | None = None) -> None:
         rig = Rig(Path(folder), quick=args.quick)
         rows = [row for key in keys for row in run_one(key, rig)]
     table = format_table(rows)
-    details = machine(load_before, load_average())
-    details += f"\n- wall time of this run: {time.monotonic() - started:.0f} s"
-    print(f"{table}\n\n{details}")
-    if args.out != "-":
-        write_report(Path(args.out), table, details)
-        print(f"\nwritten to {args.out}", file=sys.stderr)
+    publish(table, load_before, started, args.out)
 
 
 if __name__ == "__main__":

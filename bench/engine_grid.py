@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.report import load_average, machine, write_report
+from bench.report import load_average, publish
 from comms.catalog import load_catalog
 from comms.draft import Request, draft_message
 from comms.facts import FactSheet
@@ -135,12 +135,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{settings.llm_batch_threads} prompt thread(s)"
     )
     table = f"{heading}\n\n{tally.table()}\n\n{tally.summary()}"
-    details = machine(load_before, load_average())
-    details += f"\n- wall time of this run: {time.monotonic() - started:.0f} s"
-    print(f"{table}\n\n{details}")
-    if args.out != "-":
-        write_report(Path(args.out), table, details)
-        print(f"\nwritten to {args.out}", file=sys.stderr)
+    publish(table, load_before, started, args.out)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,10 @@ with the batch size Clarion's Embedder uses. Throughput is chunks per second.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
 from bench.report import Row, skipped
 from bench.rig import NHS_PAGES, Rig, median, timed
 from knowledge.glossary import embedding_text
@@ -25,12 +29,13 @@ def run(rig: Rig) -> list[Row]:
     chunks = [chunk for page in pages for chunk in file_chunks(page)[2]]
     texts = [embedding_text(c.text, str(c.metadata.get("language"))) for c in chunks]
     encoder, batch = rig.raw_encoder, rig.embedder.batch_size
-    ours, theirs = [], []
+    ours: list[float] = []
+    theirs: list[float] = []
     for run in range(1 + rig.runs(3)):  # the first run of each is a warm-up
         folder = rig.folder / f"ingest-{run}"
         store = Store(rig.settings.model_copy(update={"data_dir": folder}), rig.embedder)
-        pair = [
-            (ours, lambda store=store: ingest_paths(store, pages)),
+        pair: list[tuple[list[float], Callable[[], Any]]] = [
+            (ours, partial(ingest_paths, store, pages)),
             (theirs, lambda: encoder.encode(texts, batch_size=batch, normalize_embeddings=True)),
         ]
         for sink, action in pair if run % 2 == 0 else reversed(pair):

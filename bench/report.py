@@ -145,3 +145,16 @@ def write_report(path: Path, table: str, details: str) -> None:
         text = f"# Benchmarks\n\n{generated}\n" + (f"\n{text}" if text else "")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+
+
+def publish(table: str, load_before: str, started: float, out: str) -> None:
+    """Print the table with the machine's details and, unless out is "-", write it to out."""
+    import sys
+    import time
+
+    details = machine(load_before, load_average())
+    details += f"\n- wall time of this run: {time.monotonic() - started:.0f} s"
+    print(f"{table}\n\n{details}")
+    if out != "-":
+        write_report(Path(out), table, details)
+        print(f"\nwritten to {out}", file=sys.stderr)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +98,8 @@ def raw_search(rig: Rig, store: Store, query: str) -> Any:
 
 def latencies(rig: Rig, store: Store, texts: list[str]) -> tuple[list[float], list[float]]:
     """Milliseconds per query for both ways, interleaved so both see the same load."""
-    ours, theirs = [], []
+    ours: list[float] = []
+    theirs: list[float] = []
     for n, query in enumerate(texts):
         pair = [
             (ours, lambda q=query: search(store, q, k=5, filters=FILTERS)),
@@ -135,7 +137,7 @@ def run(rig: Rig) -> list[Row]:
     rig.raw_encoder  # noqa: B018 -- loaded before timing
     rows = []
     for size in QUICK_SIZES if rig.quick else SIZES:
-        inserted, _ = timed(lambda size=size: grow(store, size, rng, pools))
+        inserted, _ = timed(partial(grow, store, size, rng, pools))
         started = time.perf_counter()
         store.snapshot()  # built once per change in the chunk count, not per query
         built = time.perf_counter() - started
