@@ -25,13 +25,13 @@ from comms.catalog import load_catalog
 from knowledge.chunks import Chunk
 from knowledge.corpus import read_corpus
 from knowledge.search import Filters, search
-from knowledge.store import Store
+from knowledge.store import Store, tag_metadata
 
 SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (1_000, 10_000)
 WORDS_PER_CHUNK = 75  # about 520 characters, the mean of the NHS pages' chunks
 DIM = 384  # all-MiniLM-L6-v2
-BATCH = 5_000  # chunks generated at a time (Store.add writes them in its own batches)
+BATCH = 5_000  # chunks written at a time, under Chroma's largest batch (5,461 with SQLite)
 FILTERS = Filters(vaccine="flu")  # what draft_message asks for
 P95_TARGET_MS = 30.0
 RATIO_TARGET = 1.2
@@ -74,11 +74,20 @@ def synthetic(
 
 
 def grow(store: Store, size: int, rng: np.random.Generator, pools: dict[str, list[str]]) -> None:
-    """Add synthetic chunks through Store.add (no embedder call) until there are size."""
+    """Add synthetic chunks until there are size: Chroma's add with Clarion's metadata tags.
+
+    Setup, not measured against anything: Chroma indexes about 450–700 chunks/s here (vectors
+    and full text), and add skips the existence check that Store.add's upsert makes.
+    """
     vaccines = [t.id for t in load_catalog().topics]
     for start in range(store.count(), size, BATCH):
         chunks, vectors = synthetic(start, min(size, start + BATCH), rng, pools, vaccines)
-        store.add(chunks, vectors)  # type: ignore[arg-type]  # Chroma takes numpy arrays
+        store.collection.add(
+            ids=[c.id for c in chunks],
+            documents=[c.text for c in chunks],
+            metadatas=[tag_metadata(c.metadata) for c in chunks],  # type: ignore[misc]
+            embeddings=vectors,
+        )
 
 
 def queries() -> list[str]:
