@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.report import load_average, publish
+from bench.rig import FACTS
 from comms.catalog import load_catalog
 from comms.draft import Request, draft_message
-from comms.facts import FactSheet
 from comms.llm import build_chat_model
 from comms.message import Message
 from comms.settings import load_settings
@@ -31,13 +31,6 @@ from knowledge import open_store
 from knowledge.ingest import sync_corpus
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "engine-grid.md"
-FACTS = FactSheet(
-    what="Grippeimpfung / flu vaccination",
-    when="2.–27. November 2026, Mo–Fr 9–12 Uhr",
-    where="Gesundheitsamt Musterstadt, Hauptstraße 5",
-    cost="kostenlos / free",
-    booking="0123 456789 · example.org/impfen",
-)
 
 
 @dataclass
