@@ -10,7 +10,10 @@ Raw: SentenceTransformer.encode + collection.query with the same `where`, k and 
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import time
 from functools import partial
 from pathlib import Path
@@ -35,7 +38,8 @@ BATCH = 5_000  # chunks written at a time, under Chroma's largest batch (5,461 w
 FILTERS = Filters(vaccine="flu")  # what draft_message asks for
 P95_TARGET_MS = 30.0
 RATIO_TARGET = 1.2
-QUERIES = Path(__file__).resolve().parent.parent / "knowledge" / "eval" / "queries.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = ROOT / "knowledge" / "eval" / "queries.yaml"
 
 
 def word_pools() -> dict[str, list[str]]:
@@ -138,23 +142,91 @@ def row(size: int, ours: list[float], theirs: list[float], note: str) -> Row:
     )
 
 
-def run(rig: Rig) -> list[Row]:
-    """Grow one synthetic store through the sizes, measuring at each."""
-    store = Store(rig.settings.model_copy(update={"collection": "bench-synthetic"}), rig.embedder)
-    rng, pools = np.random.default_rng(rig.settings.seed), word_pools()
+def measure(rig: Rig, store: Store, size: int, insert: str) -> Row:
+    """Build the snapshot, warm up, then time both ways over the queries at one size."""
     texts = queries()[:: 4 if rig.quick else 2]  # German and English alike
     rig.raw_encoder  # noqa: B018 -- loaded before timing
+    started = time.perf_counter()
+    store.snapshot()  # built once per change in the chunk count, not per query
+    built = time.perf_counter() - started
+    latencies(rig, store, texts[:5])  # warm-up
+    ours, theirs = latencies(rig, store, texts)
+    note = (
+        f"{len(texts)} queries, filter vaccine=flu; BM25 snapshot built in {built:.1f} s "
+        f"once; {insert}"
+    )
+    return row(size, ours, theirs, note)
+
+
+def synthetic_store(rig: Rig, folder: Path | None = None, embedder: Any = None) -> Store:
+    """The store the synthetic chunks go into (its own data folder if one is given)."""
+    update: dict[str, Any] = {"collection": "bench-synthetic"}
+    if folder is not None:
+        update["data_dir"] = folder
+    return Store(rig.settings.model_copy(update=update), embedder or rig.embedder)
+
+
+def run(rig: Rig, sizes: tuple[int, ...] | None = None) -> list[Row]:
+    """Grow one synthetic store through the sizes, measuring at each."""
+    store = synthetic_store(rig)
+    rng, pools = np.random.default_rng(rig.settings.seed), word_pools()
     rows = []
-    for size in QUICK_SIZES if rig.quick else SIZES:
+    for size in sizes or (QUICK_SIZES if rig.quick else SIZES):
         inserted, _ = timed(partial(grow, store, size, rng, pools))
-        started = time.perf_counter()
-        store.snapshot()  # built once per change in the chunk count, not per query
-        built = time.perf_counter() - started
-        latencies(rig, store, texts[:5])  # warm-up
-        ours, theirs = latencies(rig, store, texts)
-        note = (
-            f"{len(texts)} queries, filter vaccine=flu; BM25 snapshot built in {built:.1f} s "
-            f"once; synthetic insert {inserted:.0f} s"
-        )
-        rows.append(row(size, ours, theirs, note))
+        rows.append(measure(rig, store, size, f"synthetic insert {inserted:.0f} s"))
     return rows
+
+
+class Builder:
+    """The largest synthetic store, written by a child process while other benchmarks run.
+
+    Chroma is not process-safe, so the child writes a store of its own that this process
+    opens only after the child has finished. Inserting is single-threaded (about one core).
+    """
+
+    def __init__(self, rig: Rig, size: int = SIZES[-1]) -> None:
+        self.size = size
+        self.folder = rig.folder / f"synthetic-{size}"
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.retrieval", str(rig.folder), str(self.folder), str(size)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        """End the child if it is still running (a benchmark beside it failed)."""
+        if self.running():
+            self.process.kill()
+            self.process.wait()
+
+    def finish(self, rig: Rig) -> Row:
+        """Wait for the child, then measure at its size."""
+        if self.process.wait() != 0:
+            raise RuntimeError(f"building the {self.size:,}-chunk store failed")
+        inserted = time.perf_counter() - self.started
+        insert = f"synthetic store built in a child process beside P6 and T, {inserted:.0f} s"
+        return measure(rig, synthetic_store(rig, self.folder), self.size, insert)
+
+
+class _Unused:
+    """The child inserts precomputed vectors: Chroma never calls the embedder."""
+
+    model_id = "none"
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        raise RuntimeError("the synthetic store is given its vectors")
+
+
+def build(rig_folder: Path, folder: Path, size: int) -> None:
+    """The child's work: a fresh synthetic store of size chunks in folder."""
+    rig = Rig(rig_folder)
+    store = synthetic_store(rig, folder, _Unused())
+    grow(store, size, np.random.default_rng(rig.settings.seed), word_pools())
+
+
+if __name__ == "__main__":
+    build(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]))

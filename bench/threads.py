@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.report import Row
@@ -75,25 +76,54 @@ def label(setting: Setting) -> str:
     return f"{threads} decode / {batch} prompt thread(s), {policy}"
 
 
-def run(rig: Rig) -> list[Row]:
-    """Every setting quiet and with one core busy; one row per setting and condition."""
-    default = (rig.settings.llm_threads, rig.settings.llm_batch_threads,
-               rig.settings.llm_omp_wait_policy)  # fmt: skip
-    settings = SETTINGS + [default] * (default not in SETTINGS)
-    quiet = {setting: probe(rig, setting) for setting in settings}
-    busy_loop = subprocess.Popen([sys.executable, "-c", BUSY])
+Speeds = dict[Setting, dict[str, float]]
+
+
+def default_setting(rig: Rig) -> Setting:
+    return (rig.settings.llm_threads, rig.settings.llm_batch_threads,
+            rig.settings.llm_omp_wait_policy)  # fmt: skip
+
+
+def settings_of(rig: Rig) -> list[Setting]:
+    default = default_setting(rig)
+    return SETTINGS + [default] * (default not in SETTINGS)
+
+
+def quiet(rig: Rig) -> Speeds:
+    """Every setting on a quiet machine."""
+    return {setting: probe(rig, setting) for setting in settings_of(rig)}
+
+
+def busy(rig: Rig, load: Callable[[], bool] | None = None) -> Speeds:
+    """Every setting while another process keeps one core busy.
+
+    load, if given, tells whether such a process is already running (bench's synthetic-store
+    builder); whenever it is not, a Python busy loop takes its place.
+    """
+    found: Speeds = {}
+    spinner: subprocess.Popen[bytes] | None = None
     try:
-        busy = {setting: probe(rig, setting) for setting in settings}
+        for setting in settings_of(rig):
+            if spinner is None and not (load and load()):
+                spinner = subprocess.Popen([sys.executable, "-c", BUSY])
+            found[setting] = probe(rig, setting)
     finally:
-        busy_loop.kill()
-        busy_loop.wait()
-    rows = []
+        if spinner is not None:
+            spinner.kill()
+            spinner.wait()
+    return found
+
+
+def rows(rig: Rig, quiet: Speeds, busy: Speeds) -> list[Row]:
+    """One row per setting and condition, each against the default under the same one."""
+    default = default_setting(rig)
+    out = []
     for condition, found in (("quiet", quiet), ("one core busy", busy)):
         base = found[default]
-        for setting in settings:
+        for setting in settings_of(rig):
             speed = found[setting]
             mark = " **(default)**" if setting == default else ""
-            rows.append(
+            out.append(
                 Row(
                     "T",
                     f"{label(setting)}{mark}, {condition}: prefill / decode tok/s",
@@ -105,4 +135,9 @@ def run(rig: Rig) -> list[Row]:
                     "Clarion: its default setting, same condition; ratio on decode",
                 )
             )
-    return rows
+    return out
+
+
+def run(rig: Rig) -> list[Row]:
+    """Every setting quiet and with one core busy."""
+    return rows(rig, quiet(rig), busy(rig))

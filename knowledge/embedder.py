@@ -31,11 +31,27 @@ class Embedder:
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         """Normalised embeddings, one per text."""
+        if len(texts) == 1:
+            return [self._embed_one(texts[0])]
         with self._lock:
             vectors = self._model.encode(
                 texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
             )
         return [vector.tolist() for vector in vectors]
+
+    def _embed_one(self, text: str) -> list[float]:
+        """One text through the model's own modules, the same vector encode() gives.
+
+        A search embeds one query; encode()'s batching and conversions cost about a quarter
+        of that call on a 2-core CPU (see docs/benchmarks.md, P3).
+        """
+        import torch
+
+        with self._lock, torch.inference_mode():
+            features = self._model.preprocess([text])
+            vector = self._model(features)["sentence_embedding"]
+            vector = torch.nn.functional.normalize(vector, dim=1)
+        return [float(x) for x in vector[0].tolist()]
 
 
 class ChromaEmbeddingFunction:

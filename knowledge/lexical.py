@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -81,36 +81,48 @@ class LexicalIndex:
 
     def __init__(self, texts: Sequence[str], languages: Sequence[str]) -> None:
         self.size = len(texts)
-        lengths = np.zeros(self.size, dtype=np.float32)
-        postings: dict[str, tuple[list[int], list[int]]] = {}
         doc_words = [words(text) for text in texts]
-        stems: dict[tuple[str, str], str] = {}
+        seen: dict[str, set[str]] = {}
         for found, language in zip(doc_words, languages, strict=True):
-            for word in found:
-                if (word, language) not in stems:
-                    stems[word, language] = normalise(word, language)
-        self.vocabulary = frozenset(stems.values())
+            seen.setdefault(language, set()).update(found)
         self.languages = frozenset(languages)
-        parts: dict[str, list[str]] = {}
+        stems = {lang: {w: normalise(w, lang) for w in found} for lang, found in seen.items()}
+        self.vocabulary = frozenset(s for by_word in stems.values() for s in by_word.values())
+        # Each distinct word once: its term ids (its stem, plus a German compound's parts).
+        ids: dict[str, int] = {}
+        term_ids = {
+            lang: {
+                word: [
+                    ids.setdefault(term, len(ids))
+                    for term in (stem, *split_compound(word, lang, self.vocabulary))
+                ]
+                for word, stem in by_word.items()
+            }
+            for lang, by_word in stems.items()
+        }
+        # Every (term, document) pair counted at once by numpy, not term by term in Python.
+        flat: list[int] = []
+        counts = np.zeros(self.size, dtype=np.int64)
         for doc, (found, language) in enumerate(zip(doc_words, languages, strict=True)):
-            doc_terms = [stems[w, language] for w in found]
-            if language == "de":
-                for word in found:
-                    if word not in parts:
-                        parts[word] = split_compound(word, language, self.vocabulary)
-                    doc_terms.extend(parts[word])
-            counts = Counter(doc_terms)
-            lengths[doc] = sum(counts.values())
-            for term, tf in counts.items():
-                docs, tfs = postings.setdefault(term, ([], []))
-                docs.append(doc)
-                tfs.append(tf)
+            before = len(flat)
+            flat.extend(chain.from_iterable(map(term_ids[language].__getitem__, found)))
+            counts[doc] = len(flat) - before
+        docs = np.repeat(np.arange(self.size, dtype=np.int64), counts)
+        pairs, tfs = np.unique(np.array(flat, dtype=np.int64) * max(self.size, 1) + docs,
+                               return_counts=True)  # fmt: skip
+        terms_of, docs_of = np.divmod(pairs, max(self.size, 1))
+        cuts = np.flatnonzero(np.diff(terms_of)) + 1
+        names = {n: term for term, n in ids.items()}
+        self._postings = {
+            names[int(term[0])]: (doc.astype(np.int32), tf.astype(np.float32))
+            for term, doc, tf in zip(
+                np.split(terms_of, cuts), np.split(docs_of, cuts), np.split(tfs, cuts), strict=True
+            )
+            if len(term)
+        }
+        lengths = counts.astype(np.float32)
         average = float(lengths.mean()) if self.size else 1.0
         self._norm = K1 * (1 - B + B * lengths / max(average, 1.0))
-        self._postings = {
-            term: (np.array(docs, dtype=np.int32), np.array(tfs, dtype=np.float32))
-            for term, (docs, tfs) in postings.items()
-        }
 
     def query_terms(self, query: str) -> set[str]:
         """The query's stems in every language the index holds (a word may be either)."""

@@ -148,8 +148,11 @@ class Store:
                     texts = [str(t) for t in got["documents"] or []]
                     metas = [dict(m) for m in got["metadatas"] or []]
                     languages = [str(m.get("language", "en")) for m in metas]
+                    indexed = [
+                        lexical_text(text, meta) for text, meta in zip(texts, metas, strict=True)
+                    ]
                     self._snapshot = Snapshot(
-                        list(got["ids"]), texts, metas, LexicalIndex(texts, languages)
+                        list(got["ids"]), texts, metas, LexicalIndex(indexed, languages)
                     )
                 self._checked = time.monotonic()
             return self._snapshot
@@ -284,6 +287,13 @@ class Store:
             (1.0 - d for d in (result["distances"] or [[]])[0]),
             strict=True,
         )
+
+
+def lexical_text(text: str, meta: dict[str, Any]) -> str:
+    """What BM25 reads for a chunk: its source's title, then the chunk (which starts with its
+    section heading). A passage deep in a document often lacks the words its title has."""
+    title = str(meta.get("title", ""))
+    return f"{title}\n{text}" if title else text
 
 
 def embed_chunks(embedder: TextEmbedder, chunks: list[Chunk]) -> list[list[float]]:

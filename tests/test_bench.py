@@ -79,3 +79,43 @@ def test_recording_chat_caps_the_tokens_and_records_the_call() -> None:
 @pytest.mark.parametrize(("share", "expected"), [(0.0, 1.0), (0.5, 5.5), (0.95, 9.55), (1.0, 10.0)])
 def test_percentile_interpolates(share: float, expected: float) -> None:
     assert percentile([float(n) for n in range(10, 0, -1)], share) == pytest.approx(expected)
+
+
+def test_the_large_store_is_built_beside_p6_and_the_busy_half_of_t(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Scheduling only: stand-ins record the order; the quiet work ends before the child starts."""
+    from bench.rig import Rig
+
+    log: list[str] = []
+
+    def stand_in(key: str):  # type: ignore[no-untyped-def]
+        return lambda rig: log.append(key) or [Row(key, key, "1", "1", 1.0, "", None)]
+
+    class Child:
+        def __init__(self, rig) -> None:  # type: ignore[no-untyped-def]
+            log.append("child starts")
+
+        def running(self) -> bool:
+            return True
+
+        def finish(self, rig) -> Row:  # type: ignore[no-untyped-def]
+            log.append("P3 100k")
+            return Row("P3", "100k", "1", "1", 1.0, "", None)
+
+        def stop(self) -> None:
+            log.append("child stopped")
+
+    for key in ("P1", "P2", "P4", "P5", "P6"):
+        monkeypatch.setitem(entry.BENCHMARKS, key, (key, stand_in(key)))
+    small = [Row("P3", "1k and 10k", "1", "1", 1.0, "", None)]
+    monkeypatch.setattr(retrieval, "run", lambda rig, sizes: log.append("P3 small") or small)
+    monkeypatch.setattr(retrieval, "Builder", Child)
+    monkeypatch.setattr(threads, "quiet", lambda rig: log.append("T quiet") or {})
+    busy = lambda rig, load: log.append(f"T busy, child running: {load()}") or {}  # noqa: E731
+    monkeypatch.setattr(threads, "busy", busy)
+    monkeypatch.setattr(threads, "rows", lambda rig, quiet, busy: [Row("T", "t", "", "", None, "")])
+    rows = entry.run_all(list(entry.BENCHMARKS), Rig(tmp_path))
+    assert [row.id for row in rows] == ["P1", "P2", "P3", "P3", "P4", "P5", "P6", "T"]
+    assert log == [
+        *("P1", "P2", "P4", "P5", "T quiet", "P3 small", "child starts", "P6"),
+        *("T busy, child running: True", "P3 100k", "child stopped"),
+    ]

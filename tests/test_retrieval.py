@@ -129,7 +129,9 @@ def test_eval_cli_prints_the_table() -> None:
 
 
 @pytest.mark.parametrize("bridge", [True, False])
-def test_german_query_reaches_english_only_guidance_through_the_bridge(settings, monkeypatch, bridge: bool) -> None:  # type: ignore[no-untyped-def]
+def test_german_query_reaches_english_only_guidance_through_the_bridge(
+    settings, monkeypatch, bridge: bool
+) -> None:  # type: ignore[no-untyped-def]
     """BM25 over the glossary translation ranks English chunks for a German question."""
     from knowledge.chunks import Chunk
     from knowledge.glossary import english_terms
@@ -154,6 +156,43 @@ def test_german_query_reaches_english_only_guidance_through_the_bridge(settings,
                for sid, lang, text in texts])  # fmt: skip
     if not bridge:
         monkeypatch.setattr("knowledge.search.BRIDGE_WEIGHT", 0.0)
-    found = [p.source_id for p in search(store, "Darf mein Baby nach der Schluckimpfung schwimmen?")]
+    found = [
+        p.source_id for p in search(store, "Darf mein Baby nach der Schluckimpfung schwimmen?")
+    ]
     # Without the bridge only the weak dense ranking (weight 0.1 for German) knows en-1.
     assert ("en-1" in found[:2]) is bridge, found
+
+
+def test_bm25_reads_each_chunk_with_its_source_title(settings) -> None:  # type: ignore[no-untyped-def]
+    """A passage deep in a document is found by words only its document's title has."""
+    from knowledge.chunks import Chunk
+    from knowledge.store import Store
+    from tests.conftest import FakeEmbedder
+
+    store = Store(settings, FakeEmbedder())
+    base = {"url": "", "date": "2025-01-01", "kind": "vaccine-fact", "org": "", "language": "de"}
+    store.add([
+        Chunk("shingles#3", "Zwei Dosen im Abstand von zwei bis sechs Monaten.",
+              base | {"source_id": "shingles", "title": "Gürtelrose-Impfung"}),
+        Chunk("flu#0", "Die Impfung wird jeden Herbst angeboten.",
+              base | {"source_id": "flu", "title": "Grippe"}),
+    ])  # fmt: skip
+    snapshot = store.snapshot()
+    assert [snapshot.ids[i] for i, _ in snapshot.lexical.top("Gürtelrose Abstand", 2)] == [
+        "shingles#3"
+    ]
+    assert [snapshot.ids[i] for i, _ in snapshot.lexical.top("Grippe", 2)] == ["flu#0"]
+    assert "Gürtelrose" not in snapshot.texts[snapshot.positions["shingles#3"]]  # stored as is
+
+
+@pytest.mark.e2e
+def test_one_query_embeds_as_in_a_batch(real_embedder) -> None:  # type: ignore[no-untyped-def]
+    """A single text takes a shorter path through the model; its vector must not change."""
+    import numpy as np
+
+    texts = ["Wann sollte ich mich gegen Grippe impfen lassen?", "flu vaccine for older adults"]
+    batch = np.array(real_embedder.embed(texts))
+    single = np.array([real_embedder.embed([text])[0] for text in texts])
+    assert single.shape == (2, 384)
+    assert np.allclose(single, batch, atol=1e-5)
+    assert np.allclose(np.linalg.norm(single, axis=1), 1.0, atol=1e-5)
