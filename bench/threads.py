@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 from collections.abc import Callable
@@ -98,20 +99,26 @@ def busy(rig: Rig, load: Callable[[], bool] | None = None) -> Speeds:
     """Every setting while another process keeps one core busy.
 
     load, if given, tells whether such a process is already running (bench's synthetic-store
-    builder); whenever it is not, a Python busy loop takes its place.
+    builder); whenever it is not, a Python busy loop takes its place. A real process's load
+    varies more than a busy loop's, so the settings run twice, in opposite orders, and each
+    keeps the mean of its two probes.
     """
-    found: Speeds = {}
+    settings = settings_of(rig)
+    probes: dict[Setting, list[dict[str, float]]] = {setting: [] for setting in settings}
     spinner: subprocess.Popen[bytes] | None = None
     try:
-        for setting in settings_of(rig):
+        for setting in [*settings, *reversed(settings)] if load else settings:
             if spinner is None and not (load and load()):
                 spinner = subprocess.Popen([sys.executable, "-c", BUSY])
-            found[setting] = probe(rig, setting)
+            probes[setting].append(probe(rig, setting))
     finally:
         if spinner is not None:
             spinner.kill()
             spinner.wait()
-    return found
+    return {
+        setting: {key: statistics.mean(p[key] for p in found) for key in found[0]}
+        for setting, found in probes.items()
+    }
 
 
 def rows(rig: Rig, quiet: Speeds, busy: Speeds) -> list[Row]:
