@@ -28,10 +28,14 @@ class Embedder:
         self.batch_size = batch_size
         self.model_id = folder.name
         self._lock = threading.Lock()
+        # The short path for one text does what encode() does only for a model without a
+        # default prompt or a truncated dimension (an office's own model may have either).
+        model = self._model
+        self._direct = not model.default_prompt_name and model.truncate_dim is None
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         """Normalised embeddings, one per text."""
-        if len(texts) == 1:
+        if len(texts) == 1 and self._direct:
             return [self._embed_one(texts[0])]
         with self._lock:
             vectors = self._model.encode(
@@ -42,8 +46,8 @@ class Embedder:
     def _embed_one(self, text: str) -> list[float]:
         """One text through the model's own modules, the same vector encode() gives.
 
-        A search embeds one query; encode()'s batching and conversions cost about a quarter
-        of that call on a 2-core CPU (see docs/benchmarks.md, P3).
+        A search embeds one query; encode()'s batching and conversions cost 2–5 ms of that
+        call's 20 or so on a 2-core CPU (see docs/benchmarks.md, P3).
         """
         import torch
 

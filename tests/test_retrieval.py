@@ -196,3 +196,28 @@ def test_one_query_embeds_as_in_a_batch(real_embedder) -> None:  # type: ignore[
     assert single.shape == (2, 384)
     assert np.allclose(single, batch, atol=1e-5)
     assert np.allclose(np.linalg.norm(single, axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.e2e
+def test_a_model_with_a_default_prompt_keeps_encode(tmp_path: Path) -> None:
+    """An office's own model may prefix queries ("query: "); the short path must not skip it."""
+    import json
+    import shutil
+
+    import numpy as np
+
+    from comms.settings import bundled_embedder_path
+    from knowledge.embedder import Embedder
+
+    folder = tmp_path / "prompted-model"
+    shutil.copytree(str(bundled_embedder_path()), folder)
+    config = folder / "config_sentence_transformers.json"
+    settings = json.loads(config.read_text())
+    settings |= {"prompts": {"query": "query: "}, "default_prompt_name": "query"}
+    config.write_text(json.dumps(settings))
+    embedder = Embedder(folder)
+    text = "flu vaccine for older adults"
+    prompted = embedder._model.encode([text], normalize_embeddings=True)[0]
+    bare = embedder._model.encode([text], prompt="", normalize_embeddings=True)[0]
+    assert not np.allclose(prompted, bare, atol=1e-3)  # the prompt changes the vector
+    assert np.allclose(embedder.embed([text])[0], prompted, atol=1e-5)
