@@ -36,15 +36,12 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 def run_one(key: str, rig: Rig, action: Callable[[Rig], list[Row]] | None = None) -> list[Row]:
     """One benchmark's rows; a failure becomes a row saying so, and the others still run."""
     title, default = BENCHMARKS[key]
-    action = action or default
-    started = time.monotonic()
-    print(f"==> {key} {title} …", file=sys.stderr, flush=True)
-    try:
-        rows = action(rig)
-    except Exception as exc:  # one broken benchmark must not hide the others' figures
-        traceback.print_exc()
-        rows = [skipped(key, title, f"failed: {type(exc).__name__}: {exc}")]
-    print(f"    {key} took {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+    run = action or default
+
+    def failed(exc: Exception) -> list[Row]:
+        return [skipped(key, title, f"failed: {type(exc).__name__}: {exc}")]
+
+    rows: list[Row] = staged(key, title, lambda: run(rig), failed)
     return rows
 
 
@@ -74,17 +71,22 @@ def run_all(keys: list[str], rig: Rig) -> list[Row]:
     return [row for key in keys for row in done[key]]
 
 
-def staged(key: str, part: str, action: Callable[[], Any]) -> Any:
-    """One part of a benchmark, timed and logged; None if it failed."""
+def staged(
+    key: str,
+    part: str,
+    action: Callable[[], Any],
+    failed: Callable[[Exception], Any] = lambda exc: None,
+) -> Any:
+    """A benchmark or a part of one, timed and logged; on failure, failed(exception)."""
     started = time.monotonic()
     print(f"==> {key} {part} …", file=sys.stderr, flush=True)
     try:
         return action()
-    except Exception:
+    except Exception as exc:  # one broken benchmark must not hide the others' figures
         traceback.print_exc()
-        return None
+        return failed(exc)
     finally:
-        print(f"    {key} {part} took {time.monotonic() - started:.0f} s", file=sys.stderr)
+        print(f"    {key} {part}: {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
