@@ -8,6 +8,7 @@ with the batch size Clarion's Embedder uses. Throughput is chunks per second.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from functools import partial
 from typing import Any
 
@@ -38,10 +39,11 @@ def run(rig: Rig) -> list[Row]:
             (ours, partial(ingest_paths, store, pages)),
             (theirs, lambda: encoder.encode(texts, batch_size=batch, normalize_embeddings=True)),
         ]
-        for sink, action in pair if run % 2 == 0 else reversed(pair):
-            seconds, _ = timed(action)
-            if run:
-                sink.append(seconds)
+        with rig.measuring() if run else nullcontext():
+            for sink, action in pair if run % 2 == 0 else reversed(pair):
+                seconds, _ = timed(action)
+                if run:
+                    sink.append(seconds)
     ours_rate, raw_rate = len(chunks) / median(ours), len(chunks) / median(theirs)
     ratio = ours_rate / raw_rate
     note = (

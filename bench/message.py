@@ -65,7 +65,8 @@ def run(rig: Rig) -> list[Row]:
         raw_tokens.clear()
         raw_message(rig, calls, generated)
 
-    ours, theirs = alternate(clarion, raw, rig.runs(3))  # the warm-up runs Clarion first
+    # The warm-up runs Clarion first.
+    ours, theirs = alternate(clarion, raw, rig.runs(3), hold=rig.measuring)
     ratio = median(ours) / median(theirs)
     same = generated == raw_tokens.generated == clarion_tokens.generated
     note = (

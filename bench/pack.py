@@ -71,7 +71,8 @@ def run(rig: Rig) -> list[Row]:
         ("clarion", RecordingChat(rig.chat, cap=CAP), True),
     ):
         counter.clear()
-        seconds, failed = draft_pack(rig, chat, shared)
+        with rig.measuring():
+            seconds, failed = draft_pack(rig, chat, shared)
         results[name] = (
             seconds,
             failed,

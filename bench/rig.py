@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from comms.facts import FactSheet
 from comms.llm import Completion, LlamaCppChat, Messages, OnToken
@@ -28,6 +29,14 @@ FACTS = FactSheet(
 NHS_PAGES = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "nhs-vaccinations"
 
 
+class Background(Protocol):
+    """A process that does untimed work beside the benchmarks (bench's store builder)."""
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+
 class Rig:
     """Clarion's heavy objects and the raw libraries' twins, each built on first use."""
 
@@ -35,10 +44,25 @@ class Rig:
         self.folder = folder
         self.quick = quick
         self.settings = load_settings(data_dir=folder / "data", repair_tries=0)
+        self.background: Background | None = None
+        self._measuring = 0
 
     def runs(self, normal: int) -> int:
         """Measured repeats: fewer with --quick."""
         return max(1, normal // 2) if self.quick else normal
+
+    @contextmanager
+    def measuring(self) -> Iterator[None]:
+        """Around timed work: the background process, if any, is paused until it ends."""
+        self._measuring += 1
+        if self._measuring == 1 and self.background is not None:
+            self.background.pause()
+        try:
+            yield
+        finally:
+            self._measuring -= 1
+            if self._measuring == 0 and self.background is not None:
+                self.background.resume()
 
     @cached_property
     def store(self) -> Store:
@@ -200,16 +224,24 @@ def timed(action: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def alternate(
-    first: Callable[[], Any], second: Callable[[], Any], runs: int, warmup: int = 1
+    first: Callable[[], Any],
+    second: Callable[[], Any],
+    runs: int,
+    warmup: int = 1,
+    hold: Callable[[], AbstractContextManager[Any]] = nullcontext,
 ) -> tuple[list[float], list[float]]:
-    """Time two actions over the same runs, alternating which goes first; warm-ups dropped."""
+    """Time two actions over the same runs, alternating which goes first; warm-ups dropped.
+
+    The measured runs (not the warm-ups) run inside hold(), e.g. Rig.measuring.
+    """
     times: tuple[list[float], list[float]] = ([], [])
     for run in range(warmup + runs):
         pair = [(0, first), (1, second)]
-        for side, action in pair if run % 2 == 0 else reversed(pair):
-            seconds, _ = timed(action)
-            if run >= warmup:
-                times[side].append(seconds)
+        with hold() if run >= warmup else nullcontext():
+            for side, action in pair if run % 2 == 0 else reversed(pair):
+                seconds, _ = timed(action)
+                if run >= warmup:
+                    times[side].append(seconds)
     return times
 
 

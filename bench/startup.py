@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -92,10 +93,11 @@ def measure(rig: Rig, browser: Any) -> Row:
         ("bare", lambda: first_paint(browser, bare, data)),
     ]
     for run in range(1 + rig.runs(3)):  # the first round warms the OS file cache
-        for name, action in scripts if run % 2 == 0 else reversed(scripts):
-            result = action()
-            if run:
-                results[name].append(result)
+        with rig.measuring() if run else nullcontext():
+            for name, action in scripts if run % 2 == 0 else reversed(scripts):
+                result = action()
+                if run:
+                    results[name].append(result)
     ours = median([p for _, p in results["clarion"]])
     theirs = median([p for _, p in results["bare"]])
     up = median([u for u, _ in results["clarion"]])

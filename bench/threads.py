@@ -92,7 +92,8 @@ def settings_of(rig: Rig) -> list[Setting]:
 
 def quiet(rig: Rig) -> Speeds:
     """Every setting on a quiet machine."""
-    return {setting: probe(rig, setting) for setting in settings_of(rig)}
+    with rig.measuring():
+        return {setting: probe(rig, setting) for setting in settings_of(rig)}
 
 
 def busy(rig: Rig, load: Callable[[], bool] | None = None) -> Speeds:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,8 @@ class Embedder:
         # default prompt or a truncated dimension (an office's own model may have either).
         model = self._model
         self._direct = not model.default_prompt_name and model.truncate_dim is None
+        self._trace: _Traced | None = None  # traced on the first single text
+        self._tried_trace = False
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         """Normalised embeddings, one per text."""
@@ -47,15 +51,89 @@ class Embedder:
         """One text through the model's own modules, the same vector encode() gives.
 
         A search embeds one query; encode()'s batching and conversions cost 2–5 ms of that
-        call's 20 or so on a 2-core CPU (see docs/benchmarks.md, P3).
+        call's 20 or so on a 2-core CPU, and the transformer's Python code (hooks, mask
+        building, output wrappers) about 5 ms more, which the traced graph skips (see
+        docs/benchmarks.md, P3).
         """
         import torch
 
         with self._lock, torch.inference_mode():
             features = self._model.preprocess([text])
-            vector = self._model(features)["sentence_embedding"]
-            vector = torch.nn.functional.normalize(vector, dim=1)
+            traced = self._traced(features)
+            if traced is None:
+                features = self._model(features)
+            else:
+                inputs = [features[name] for name in traced.inputs]
+                features["token_embeddings"] = traced.graph(*inputs)
+                for module in list(self._model)[1:]:  # pooling, normalisation: as encode() does
+                    features = module(features)
+            vector = torch.nn.functional.normalize(features["sentence_embedding"], dim=1)
         return [float(x) for x in vector[0].tolist()]
+
+    def _traced(self, features: dict[str, Any]) -> _Traced | None:
+        """The transformer traced once into a graph, if this model and input allow it."""
+        if not self._tried_trace:
+            self._trace, self._tried_trace = _trace(self._model, features), True
+        if self._trace is None or _tensor_names(features) != self._trace.inputs:
+            return None
+        return self._trace
+
+
+@dataclass(frozen=True)
+class _Traced:
+    """A traced transformer and the feature names it takes, in order."""
+
+    graph: Any
+    inputs: tuple[str, ...]
+
+
+def _tensor_names(features: dict[str, Any]) -> tuple[str, ...]:
+    import torch
+
+    return tuple(sorted(k for k, v in features.items() if isinstance(v, torch.Tensor)))
+
+
+def _trace(model: Any, features: dict[str, Any]) -> _Traced | None:
+    """Trace a plain text transformer (the first module) with TorchScript; None if unsuited.
+
+    TorchScript is deprecated in favour of torch.compile and torch.export, but on this CPU
+    torch.export's graph runs no faster than the eager model and torch.compile needs a C
+    compiler and minutes: the trace is what removes the Python overhead. torch is pinned;
+    if a later torch cannot trace, the eager path runs and only speed is lost.
+    """
+    import torch
+    from sentence_transformers.base.modules.transformer import Transformer
+    from transformers.utils import logging as transformers_logging
+
+    first = model[0]
+    if not isinstance(first, Transformer) or first.module_output_name != "token_embeddings":
+        return None
+    if first.modality_config.get("text", {}).get("method") != "forward":
+        return None
+    names = _tensor_names(features)
+
+    class Encoder(torch.nn.Module):
+        def __init__(self, inner: torch.nn.Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+            named = dict(zip(names, inputs, strict=True))
+            return self.inner(**named, return_dict=True).last_hidden_state
+
+    example = tuple(features[name] for name in names)
+    level = transformers_logging.get_verbosity()
+    # The tracer reads every attribute of the model, and transformers logs about some of them.
+    transformers_logging.set_verbosity_error()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the deprecation notice and the tracer's own
+            graph = torch.jit.trace(Encoder(first.auto_model).eval(), example, strict=False)
+    except Exception:  # any failure to trace only costs speed
+        return None
+    finally:
+        transformers_logging.set_verbosity(level)
+    return _Traced(graph, names)
 
 
 class ChromaEmbeddingFunction:

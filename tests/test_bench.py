@@ -81,21 +81,27 @@ def test_percentile_interpolates(share: float, expected: float) -> None:
     assert percentile([float(n) for n in range(10, 0, -1)], share) == pytest.approx(expected)
 
 
-def test_the_large_store_is_built_beside_p6_and_the_busy_half_of_t(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """Scheduling only: stand-ins record the order; the quiet work ends before the child starts."""
+def test_the_large_store_is_built_from_the_start_and_stopped_while_rows_are_timed(
+    monkeypatch, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Scheduling only: stand-ins record the order and whether the child was stopped."""
     from bench.rig import Rig
 
     log: list[str] = []
 
-    def stand_in(key: str):  # type: ignore[no-untyped-def]
-        return lambda rig: log.append(key) or [Row(key, key, "1", "1", 1.0, "", None)]
-
     class Child:
         def __init__(self, rig) -> None:  # type: ignore[no-untyped-def]
+            self.stopped = False
             log.append("child starts")
 
         def running(self) -> bool:
-            return True
+            return not self.stopped
+
+        def pause(self) -> None:
+            log.append("pause")
+
+        def resume(self) -> None:
+            log.append("resume")
 
         def finish(self, rig) -> Row:  # type: ignore[no-untyped-def]
             log.append("P3 100k")
@@ -104,18 +110,33 @@ def test_the_large_store_is_built_beside_p6_and_the_busy_half_of_t(monkeypatch, 
         def stop(self) -> None:
             log.append("child stopped")
 
-    for key in ("P1", "P2", "P4", "P5", "P6"):
-        monkeypatch.setitem(entry.BENCHMARKS, key, (key, stand_in(key)))
+    def timed(key: str):  # type: ignore[no-untyped-def]
+        def run(rig):  # type: ignore[no-untyped-def]
+            with rig.measuring(), rig.measuring():  # nested: one pause, one resume
+                log.append(key)
+            return [Row(key, key, "1", "1", 1.0, "", None)]
+
+        return run
+
+    for key in ("P1", "P2", "P4", "P5"):
+        monkeypatch.setitem(entry.BENCHMARKS, key, (key, timed(key)))
+    untimed = lambda rig: log.append("P6") or [Row("P6", "P6", "1", "1", 1.0, "", None)]  # noqa: E731
+    monkeypatch.setitem(entry.BENCHMARKS, "P6", ("P6", untimed))
     small = [Row("P3", "1k and 10k", "1", "1", 1.0, "", None)]
-    monkeypatch.setattr(retrieval, "run", lambda rig, sizes: log.append("P3 small") or small)
+    monkeypatch.setattr(retrieval, "run", lambda rig, sizes: timed("P3 small")(rig) and small)
     monkeypatch.setattr(retrieval, "Builder", Child)
-    monkeypatch.setattr(threads, "quiet", lambda rig: log.append("T quiet") or {})
+    monkeypatch.setattr(threads, "quiet", lambda rig: timed("T quiet")(rig) and {})
     busy = lambda rig, load: log.append(f"T busy, child running: {load()}") or {}  # noqa: E731
     monkeypatch.setattr(threads, "busy", busy)
     monkeypatch.setattr(threads, "rows", lambda rig, quiet, busy: [Row("T", "t", "", "", None, "")])
     rows = entry.run_all(list(entry.BENCHMARKS), Rig(tmp_path))
     assert [row.id for row in rows] == ["P1", "P2", "P3", "P3", "P4", "P5", "P6", "T"]
+    stopped = [
+        step for key in ("P1", "P2", "P4", "P5", "T quiet", "P3 small")
+        for step in ("pause", key, "resume")
+    ]  # fmt: skip
     assert log == [
-        *("P1", "P2", "P4", "P5", "T quiet", "P3 small", "child starts", "P6"),
-        *("T busy, child running: True", "P3 100k", "child stopped"),
+        "child starts",
+        *stopped,
+        *("P6", "T busy, child running: True", "P3 100k", "resume", "child stopped"),
     ]

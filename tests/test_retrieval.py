@@ -190,12 +190,39 @@ def test_one_query_embeds_as_in_a_batch(real_embedder) -> None:  # type: ignore[
     """A single text takes a shorter path through the model; its vector must not change."""
     import numpy as np
 
-    texts = ["Wann sollte ich mich gegen Grippe impfen lassen?", "flu vaccine for older adults"]
+    texts = [
+        "Wann sollte ich mich gegen Grippe impfen lassen?",
+        "flu vaccine for older adults",
+        "MMR",
+        "Masern " * 400,  # past the model's 256 tokens: truncated the same way
+    ]
     batch = np.array(real_embedder.embed(texts))
     single = np.array([real_embedder.embed([text])[0] for text in texts])
-    assert single.shape == (2, 384)
+    assert real_embedder._trace is not None  # the traced graph ran, not the eager fallback
+    assert single.shape == (4, 384)
     assert np.allclose(single, batch, atol=1e-5)
     assert np.allclose(np.linalg.norm(single, axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.e2e
+def test_a_model_that_cannot_be_traced_embeds_the_eager_way(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Tracing is only for speed: if TorchScript fails, one text still gets the right vector."""
+    import numpy as np
+    import torch
+
+    from comms.settings import bundled_embedder_path
+    from knowledge.embedder import Embedder
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("tracing is not supported")
+
+    monkeypatch.setattr(torch.jit, "trace", broken)
+    embedder = Embedder(bundled_embedder_path())
+    text = "flu vaccine for older adults"
+    vector = embedder.embed([text])[0]
+    assert embedder._trace is None
+    expected = embedder._model.encode([text], normalize_embeddings=True)[0]
+    assert np.allclose(vector, expected, atol=1e-5)
 
 
 @pytest.mark.e2e
