@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from comms.errors import InputError
-from knowledge.chunks import Chunk, content_hash, split_markdown
+from knowledge.chunks import Chunk, document_hash, split_markdown
 from knowledge.corpus import SourceDoc, read_corpus
 from knowledge.documents import MAX_FILE_BYTES, read_file
 from knowledge.store import Store, embed_chunks
@@ -38,7 +38,7 @@ def corpus_chunks(doc: SourceDoc) -> list[Chunk]:
         "vaccines": meta.vaccines,
         "audiences": meta.audiences,
         "origin": "corpus",
-        "doc_hash": content_hash(meta.model_dump_json() + doc.body),
+        "doc_hash": document_hash(meta.model_dump_json() + doc.body),
     }
     return split_markdown(doc.body, meta.id, base)
 
@@ -128,7 +128,7 @@ def file_chunks(path: Path, language: str | None = None) -> tuple[str, str, list
         "vaccines": topics,
         "audiences": ["all"],
         "origin": "upload",
-        "doc_hash": content_hash(document.markdown),
+        "doc_hash": document_hash(document.markdown),
     }
     return source_id, document.title, split_markdown(document.markdown, source_id, base)
 

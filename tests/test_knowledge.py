@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from comms.errors import InputError
+from knowledge.chunks import CHUNK_CHARS, CHUNK_OVERLAP, split_markdown
 from knowledge.corpus import read_corpus
 from knowledge.ingest import ingest_paths, sync_corpus
 from knowledge.search import Filters, search
@@ -41,6 +42,46 @@ def test_every_chunk_keeps_its_heading_and_metadata(fake_store: Store) -> None:
         )
         if meta["section"]:
             assert text.startswith(meta["section"])
+
+
+def _sentences(chars: int) -> str:
+    """Distinct numbered sentences, about `chars` characters in all."""
+    out: list[str] = []
+    while sum(len(x) + 1 for x in out) < chars:
+        out.append(f"Satz {len(out)} sagt etwas Eigenes.")
+    return " ".join(out)
+
+
+def test_a_short_section_tail_is_folded_into_the_chunk_before() -> None:
+    # A tail that adds about half an overlap of its own: without folding it would be a chunk
+    # of mostly repeated words.
+    body = _sentences(CHUNK_CHARS + CHUNK_OVERLAP // 2)
+    chunks = split_markdown(f"## Termine\n{body}", "src", {})
+    assert len(chunks) == 1
+    assert chunks[0].text == f"Termine\n{body}"
+
+
+def test_a_long_section_tail_stays_a_chunk_of_its_own() -> None:
+    body = _sentences(CHUNK_CHARS + 3 * CHUNK_OVERLAP)
+    chunks = split_markdown(f"## Termine\n{body}", "src", {})
+    assert len(chunks) == 2
+    last_sentence = body.rsplit("Satz", 1)[1]
+    assert chunks[1].text.endswith(last_sentence)
+    assert all(c.text.startswith("Termine\n") for c in chunks)
+    assert all(len(c.text) <= len("Termine\n") + CHUNK_CHARS for c in chunks)
+
+
+def test_new_chunking_rules_rechunk_a_store_made_under_old_ones(
+    fake_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import knowledge.chunks
+
+    before = fake_store.count()
+    monkeypatch.setattr(knowledge.chunks, "CHUNKING", knowledge.chunks.CHUNKING + 1)
+    results = sync_corpus(fake_store)
+    assert results and {r.status for r in results} == {"replaced"}
+    assert fake_store.count() == before
+    assert {r.status for r in sync_corpus(fake_store)} == {"unchanged"}
 
 
 def test_search_filters_by_language_and_vaccine(fake_store: Store) -> None:
