@@ -41,12 +41,17 @@ def split_markdown(text: str, source_id: str, metadata: dict[str, Any]) -> list[
     from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
     sections = MarkdownHeaderTextSplitter(HEADERS, strip_headers=True).split_text(text)
-    sizer = RecursiveCharacterTextSplitter(chunk_size=CHUNK_CHARS, chunk_overlap=CHUNK_OVERLAP)
+    sizer = RecursiveCharacterTextSplitter(
+        chunk_size=CHUNK_CHARS, chunk_overlap=CHUNK_OVERLAP, add_start_index=True
+    )
     chunks: list[Chunk] = []
     seen: set[str] = set()
     for section in sections:
         heading = " / ".join(section.metadata[key] for _, key in HEADERS if key in section.metadata)
-        for piece in _fold_tail(section.page_content, sizer.split_text(section.page_content)):
+        pieces = sizer.create_documents([section.page_content])
+        for piece in _fold_tail(
+            section.page_content, [(p.page_content, p.metadata["start_index"]) for p in pieces]
+        ):
             body = f"{heading}\n{piece}" if heading else piece
             digest = content_hash(body)
             if digest in seen:  # repeated boilerplate (footers, disclaimers) is stored once
@@ -57,26 +62,18 @@ def split_markdown(text: str, source_id: str, metadata: dict[str, Any]) -> list[
     return chunks
 
 
-def _fold_tail(text: str, pieces: list[str]) -> list[str]:
-    """Merge a section's last piece into the one before when it adds under an overlap of its own.
+def _fold_tail(text: str, pieces: list[tuple[str, int]]) -> list[str]:
+    """A section's pieces (text, start): the last joins the one before if it adds under an overlap.
 
     The splitter repeats up to CHUNK_OVERLAP characters at the start of each piece. A last piece
     that adds little beyond that repetition becomes a short chunk of mostly repeated words: it
     competes with its neighbour in every ranking and crowds other passages out of the top five.
     The merged piece is cut from the section's text, so nothing is repeated inside it.
     """
-    if len(pieces) < 2:
-        return pieces
-    starts: list[int] = []
-    cursor = 0
-    for piece in pieces:
-        start = text.find(piece, cursor)
-        if start < 0:  # the splitter changed the text (it strips whitespace): leave it be
-            return pieces
-        starts.append(start)
-        cursor = start + 1
-    prev_end = starts[-2] + len(pieces[-2])
-    last_end = starts[-1] + len(pieces[-1])
-    if last_end - prev_end >= CHUNK_OVERLAP:
-        return pieces
-    return [*pieces[:-2], text[starts[-2] : last_end]]
+    texts = [piece for piece, _ in pieces]
+    if len(pieces) < 2 or any(start < 0 for _, start in pieces):  # -1: the splitter lost it
+        return texts
+    (prev, prev_start), (last, last_start) = pieces[-2:]
+    if last_start + len(last) - (prev_start + len(prev)) >= CHUNK_OVERLAP:
+        return texts
+    return [*texts[:-2], text[prev_start : last_start + len(last)]]
