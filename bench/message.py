@@ -42,7 +42,7 @@ def raw_message(rig: Rig, calls: list[Call], generated: list[int]) -> None:
 def run(rig: Rig) -> list[Row]:
     """Time both ways over the same runs; report the medians."""
     recorder = RecordingChat(rig.chat)
-    clarion_tokens = TokenCount().watch(rig.chat._llama)
+    clarion_tokens = TokenCount().watch_chat(rig.chat)
     raw_tokens = TokenCount().watch(rig.raw_llama)
     rig.raw_encoder  # noqa: B018 -- loaded before timing
 
@@ -52,7 +52,7 @@ def run(rig: Rig) -> list[Row]:
     def clarion() -> Any:
         recorder.calls.clear()
         clarion_tokens.clear()
-        rig.chat._llama.reset()  # a cold prompt, like a single message in the app
+        rig.chat.reset()  # a cold prompt, like a single message in the app
         message = draft_message(
             REQUEST, settings=rig.settings, chat=recorder, store=rig.store, facts=FACTS
         )

@@ -34,7 +34,7 @@ def requests() -> list[Request]:
 
 def draft_pack(rig: Rig, chat: RecordingChat, shared: bool) -> tuple[float, int]:
     """Draft every cell; seconds taken and how many failed."""
-    rig.chat._llama.reset()
+    rig.chat.reset()
     failed, started = 0, time.perf_counter()
     passages = None
     if shared:  # one evidence set for the whole pack, retrieved once
@@ -62,7 +62,7 @@ def draft_pack(rig: Rig, chat: RecordingChat, shared: bool) -> tuple[float, int]
 
 def run(rig: Rig) -> list[Row]:
     """One warm-up message, then the naive pack and Clarion's pack, each timed whole."""
-    counter = TokenCount().watch(rig.chat._llama)
+    counter = TokenCount().watch_chat(rig.chat)
     warm = RecordingChat(rig.chat, cap=CAP)
     draft_message(requests()[0], settings=rig.settings, chat=warm, store=rig.store, facts=FACTS)
     results = {}

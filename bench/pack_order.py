@@ -25,7 +25,7 @@ from typing import Any
 from comms.campaign import Campaign, Cell, cells, load_campaign
 from comms.draft import Request, draft_message
 from comms.errors import GenerationError
-from comms.llm import LlamaCppChat
+from comms.llm import Completion, LlamaCppChat
 from comms.packs import cell_seed, dimension_order, pack_evidence, plan_order
 from comms.settings import Settings, load_settings
 from comms.templates import load_template
@@ -43,17 +43,17 @@ class Tally:
     calls: int = 0
 
     def watch(self, chat: LlamaCppChat) -> None:
-        llama: Any = chat._llama
-        original = llama.eval
+        original = chat.complete
 
-        def counting_eval(tokens: Any) -> None:
-            if len(tokens) > 1:  # a prompt (generated tokens are evaluated one at a time)
-                self.calls += 1
-                self.evaluated += len(tokens)
-                self.reused += llama.n_tokens
-            original(tokens)
+        def counting_complete(*args: Any, **kwargs: Any) -> Completion:
+            done = original(*args, **kwargs)
+            evaluated = int(done.extra.get("evaluated_tokens", 0))
+            self.calls += 1
+            self.evaluated += evaluated
+            self.reused += done.prompt_tokens - evaluated
+            return done
 
-        llama.eval = counting_eval
+        chat.complete = counting_complete  # type: ignore[method-assign]
 
 
 def narrowed(campaign: Campaign, args: argparse.Namespace) -> Campaign:
@@ -63,7 +63,7 @@ def narrowed(campaign: Campaign, args: argparse.Namespace) -> Campaign:
 
 def run(order: list[Cell], campaign: Campaign, settings: Settings, chat: LlamaCppChat,
         store: Store, evidence: list[Passage] | None) -> tuple[float, int, Tally]:  # fmt: skip
-    chat._llama.reset()  # start cold: no prefix from the previous run
+    chat.reset()  # start cold: no prefix from the previous run
     tally = Tally()
     tally.watch(chat)
     failed, started = 0, time.monotonic()

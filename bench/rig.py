@@ -95,7 +95,10 @@ class Rig:
     @cached_property
     def raw_llama(self) -> Any:
         """A llama_cpp.Llama with the parameters LlamaCppChat uses, called directly."""
-        self.chat  # noqa: B018 -- sets OMP_WAIT_POLICY the same way before llama_cpp loads
+        import os
+
+        # The same OpenMP wait policy as Clarion's worker, set before llama_cpp loads.
+        os.environ.setdefault("OMP_WAIT_POLICY", self.settings.llm_omp_wait_policy)
         from llama_cpp import Llama
 
         return Llama(
@@ -145,6 +148,20 @@ class TokenCount:
         llama.generate, llama.eval, llama.sample = counting_generate, counting_eval, counting_sample
         return self
 
+    def watch_chat(self, chat: LlamaCppChat) -> TokenCount:
+        """Count the calls of Clarion's chat model, from what its worker reports per call."""
+        complete = chat.complete
+
+        def counting_complete(*args: Any, **kwargs: Any) -> Completion:
+            done = complete(*args, **kwargs)
+            self.prompt.append(done.prompt_tokens)
+            self.evaluated.append(int(done.extra.get("evaluated_tokens", 0)))
+            self.generated.append(done.completion_tokens)
+            return done
+
+        chat.complete = counting_complete  # type: ignore[method-assign]
+        return self
+
     def clear(self) -> None:
         self.prompt.clear()
         self.evaluated.clear()
@@ -190,7 +207,7 @@ class RecordingChat:
         on_token: OnToken | None = None,
     ) -> Completion:
         if self.fresh_cache:
-            self.chat._llama.reset()
+            self.chat.reset()
         limit = min(max_tokens, self.cap) if self.cap else max_tokens
         self.calls.append(Call(messages, schema, seed, limit, temperature))
         completion = self.chat.complete(

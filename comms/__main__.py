@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("kind", choices=KINDS)
     listing.add_argument("--ui-language", default="en", choices=("de", "en"))
     listing.add_argument("--json", action="store_true")
+    doctor = sub.add_parser("doctor", help="check the model, the build and the store")
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    doctor.add_argument("--no-smoke", action="store_true", help="skip the 5-token generation")
     add_templates_parser(sub)
     add_users_parser(sub)
     add_pack_parsers(sub)
@@ -80,6 +83,21 @@ def generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_doctor(args: argparse.Namespace) -> int:
+    """Print what `doctor` found; exit 2 naming each failure."""
+    from comms.doctor import diagnose, render
+
+    report = diagnose(load_settings(), smoke=not args.no_smoke)
+    if args.json:
+        payload = report.model_dump(mode="json") | {"ok": report.ok}
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        print(render(report))
+    for failure in report.failures():
+        print(f"error: {failure.name}: {failure.note or failure.value}", file=sys.stderr)
+    return 0 if report.ok else 2
+
+
 def list_kind(args: argparse.Namespace) -> int:
     """Print one catalog's ids and labels."""
     entries = getattr(load_catalog(), args.kind)
@@ -100,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_templates(args)
         if args.command == "users":
             return run_users(args)
+        if args.command == "doctor":
+            return run_doctor(args)
         if args.command in ("pack", "audit"):
             return run_pack(args)
         return generate(args) if args.command == "generate" else list_kind(args)

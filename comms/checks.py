@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from comms.lexicon import Lexicon, base_language, find_terms, load_lexicon
+from comms.message import is_control
 from comms.numbers import find_numbers, find_ungrounded
 from comms.readability import measure_readability
 from comms.sentences import split_sentences, split_words
@@ -194,6 +195,10 @@ def _check_well_formed(m: _Message) -> LintItem:
     residue = _RESIDUE.findall(_LINK.sub(" ", m.text))
     if residue:
         problems.append(f"markup or a placeholder is left in the text ({_quote(residue[:3])})")
+    controls = [c for c in m.text if is_control(c)]
+    if controls:
+        codes = ", ".join(f"U+{ord(c):04X}" for c in controls[:3])
+        problems.append(f"the text holds {len(controls)} invisible control character(s) ({codes})")
     if problems:
         reason = "; ".join(problems)
         return _item("well_formed", False, reason[0].upper() + reason[1:] + ".", "error")

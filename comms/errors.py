@@ -25,3 +25,7 @@ class TemplateError(ClarionError):
 
 class GenerationError(ClarionError):
     """The model's answer could not be turned into a valid message."""
+
+
+class ModelCrashed(BackendError):
+    """The model's process stopped in the middle of a request; a fresh one has been started."""

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from comms.errors import BackendError, ConfigError
+from comms.errors import BackendError, ConfigError, ModelCrashed
+from comms.model_process import Worker, WorkerDied
 from comms.settings import Settings
 
 Messages = list[dict[str, str]]
@@ -81,31 +81,40 @@ def file_sha256(path: Path, chunk: int = 1 << 22) -> str:
 
 
 class LlamaCppChat:
-    """The in-process llama.cpp backend. One Llama, guarded by a lock (it is not thread-safe)."""
+    """The in-process llama.cpp backend, run in a worker process that a model crash cannot
+    take the app with (`comms.llama_worker`). One request at a time, guarded by a lock; the
+    worker keeps its `Llama` between calls, so the KV cache's prompt-prefix reuse still works."""
 
     def __init__(self, settings: Settings) -> None:
-        # OpenMP threads that spin while waiting take a shared core away from the one doing
-        # the work; passive waiting keeps decode speed when another process is busy.
-        os.environ.setdefault("OMP_WAIT_POLICY", settings.llm_omp_wait_policy)
-        from llama_cpp import Llama  # heavy: imported only when this backend is chosen
-
         path = settings.resolved_model_path()
         check_gguf(path)
-        try:
-            self._llama = Llama(
-                model_path=str(path),
-                n_ctx=settings.llm_context,
-                n_threads=settings.llm_threads,
-                n_threads_batch=settings.llm_batch_threads,
-                seed=settings.seed,
-                verbose=False,
-            )
-        except (ValueError, RuntimeError) as exc:
-            raise ConfigError(f"llama.cpp could not load {path}: {exc}") from exc
-        self.lock = threading.Lock()
         self.path = path
+        self.settings = settings
+        self.lock = threading.Lock()
         self.info = ModelInfo("llamacpp", path.name, sha256=None)
         self._sha_lock = threading.Lock()
+        self.log_path = settings.data_dir / "logs" / "model.log"
+        self.restarts = 0
+        self.last = Completion("")
+        with self.lock:
+            self._worker = Worker.start(self._config(), self.log_path)
+            self.facts = self._worker.wait_ready()
+
+    def _config(self) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "model_path": str(self.path),
+            "n_ctx": s.llm_context,
+            "n_threads": s.llm_threads,
+            "n_threads_batch": s.llm_batch_threads,
+            "seed": s.seed,
+            "omp_wait_policy": s.llm_omp_wait_policy,
+        }
+
+    @property
+    def worker_pid(self) -> int:
+        """The process id of the worker that holds the model now."""
+        return self._worker.pid
 
     def model_sha256(self) -> str:
         """GGUF sha256, computed on first request (hashing a large model takes a while)."""
@@ -125,18 +134,62 @@ class LlamaCppChat:
         on_token: OnToken | None = None,
     ) -> Completion:
         """Run one schema-constrained chat completion, streaming tokens to on_token."""
+        request = {
+            "op": "complete",
+            "messages": messages,
+            "schema": schema,
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "seed": seed,
+        }
+        done, parts = self._call(request, on_token)
+        self.last = Completion(
+            "".join(parts),
+            prompt_tokens=int(done.get("prompt_tokens", 0)),
+            completion_tokens=int(done.get("completion_tokens", len(parts))),
+            extra={"evaluated_tokens": int(done.get("evaluated_tokens", 0))},
+        )
+        return self.last
+
+    def reset(self) -> None:
+        """Forget the KV cache (the next prompt is evaluated from its first token)."""
+        self._call({"op": "reset"}, None)
+
+    def smoke(self, prompt: str = "Vaccines protect", max_tokens: int = 5) -> dict[str, Any]:
+        """A short timed completion, for `doctor`: text, token counts and seconds."""
+        done, _ = self._call({"op": "smoke", "prompt": prompt, "max_tokens": max_tokens}, None)
+        return done
+
+    def last_prompt(self) -> str:
+        """The last prompt as llama.cpp received it, chat template applied, special tokens
+        written out: what the model's own template made of the messages."""
+        done, _ = self._call({"op": "last_prompt"}, None)
+        return str(done.get("prompt", ""))
+
+    def close(self) -> None:
+        """Stop the worker process."""
         with self.lock:
-            stream = self._llama.create_chat_completion(
-                messages=messages,  # type: ignore[arg-type]
-                response_format={"type": "json_object", "schema": schema},
-                max_tokens=max_tokens,
-                temperature=temperature,
-                seed=seed,
-                stream=True,
-            )
-            parts = _collect(stream, on_token)  # type: ignore[arg-type]
-        # llama-cpp-python streams one chunk per generated token.
-        return Completion("".join(parts), completion_tokens=len(parts))
+            self._worker.stop()
+
+    def _call(
+        self, request: dict[str, Any], on_token: OnToken | None
+    ) -> tuple[dict[str, Any], list[str]]:
+        with self.lock:
+            if not self._worker.alive():
+                self._restart()
+            if self._worker.facts is None:
+                self.facts = self._worker.wait_ready()
+            try:
+                return self._worker.request(request, on_token)
+            except WorkerDied as died:
+                self._restart()
+                raise ModelCrashed(died.describe()) from died
+
+    def _restart(self) -> None:
+        """Start a fresh worker at once; it loads the model while the user reads the error."""
+        self._worker.stop()
+        self.restarts += 1
+        self._worker = Worker.start(self._config(), self.log_path)
 
 
 def _collect(stream: Iterator[dict[str, Any]], on_token: OnToken | None) -> list[str]:
@@ -181,6 +234,35 @@ class OpenAIChat:
         if name and not self._model:
             self.info = ModelInfo("openai", name)
         return name
+
+    def smoke(self, prompt: str = "Vaccines protect", max_tokens: int = 5) -> dict[str, Any]:
+        """A short timed completion, for `doctor`: text, token counts and seconds."""
+        import time
+
+        import httpx
+
+        body = {
+            "model": self._model or self.info.model_id,
+            "messages": [{"role": "user", "content": prompt}],
+            "max_tokens": max_tokens,
+            "temperature": 0,
+        }
+        started = time.perf_counter()
+        try:
+            response = self._client.post(self.base_url + "/chat/completions", json=body)
+            response.raise_for_status()
+            data = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise BackendError(
+                f"LLM server at {self.base_url} failed the smoke test: {exc}"
+            ) from exc
+        usage = data.get("usage") or {}
+        return {
+            "text": data["choices"][0]["message"].get("content") or "",
+            "prompt_tokens": usage.get("prompt_tokens", 0),
+            "completion_tokens": usage.get("completion_tokens", 0),
+            "seconds": round(time.perf_counter() - started, 4),
+        }
 
     def _get(self, path: str) -> dict[str, Any]:
         import httpx

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -92,6 +93,23 @@ def output_schema(passages: int, max_chars: int) -> dict[str, Any]:
     }
 
 
+# Bidirectional embeddings, overrides and isolates can make text display in another order
+# than it is stored; a byte-order mark has no place inside a message. (Joiners and the
+# left-to-right / right-to-left marks stay: emoji and Arabic script need them.)
+_HIDDEN = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+
+
+def is_control(char: str) -> bool:
+    """A control character (other than a line break or tab) or a hidden reordering mark."""
+    return char in _HIDDEN or (char not in "\n\t" and unicodedata.category(char) == "Cc")
+
+
+def without_controls(text: str) -> str:
+    """The text without control characters: a model's output may hold them (a schema's
+    grammar allows them in strings), and an SMS gateway or a letter must not."""
+    return "".join(c for c in text if not is_control(c))
+
+
 def parse_answer(raw: str) -> tuple[str, list[int]]:
     """The model's (text, cited passage numbers), or a GenerationError saying what was wrong."""
     try:
@@ -102,7 +120,7 @@ def parse_answer(raw: str) -> tuple[str, list[int]]:
             raise GenerationError(f"The model's answer is not valid JSON ({exc.msg}).") from exc
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
         raise GenerationError("The model's answer has no message text.")
-    text = data["text"].strip()
+    text = without_controls(data["text"]).strip()
     if not text:
         raise GenerationError("The model returned an empty message.")
     cited = data.get("citations") or []

@@ -26,7 +26,13 @@ from comms.audit import AuditEvent, now
 from comms.campaign import Campaign, Cell, cells, check_campaign
 from comms.catalog import load_catalog, pick
 from comms.draft import VARIANT_STRIDE, Request, draft_message
-from comms.errors import ClarionError, GenerationError, InputError, TemplateError
+from comms.errors import (
+    ClarionError,
+    GenerationError,
+    InputError,
+    ModelCrashed,
+    TemplateError,
+)
 from comms.llm import ChatModel
 from comms.message import Message
 from comms.pack_store import CampaignRecord, PackMessage, PackStore
@@ -193,7 +199,7 @@ def generate_pack(
         except PackStopped:
             run.stopped = True
             break
-        except GenerationError as exc:
+        except (GenerationError, ModelCrashed) as exc:  # this cell failed; the others go on
             run.failed[cell] = str(exc)
             store.record(_failure_event(record, cell, user, str(exc)))
         report(cell)

@@ -11,6 +11,7 @@ from knowledge.ingest import ingest_upload
 from knowledge.search import Filters, search
 from ui import auth, resources
 from ui.text import link, plain, t, ui_language
+from ui.widgets import error_box
 
 auth.require()
 catalog = load_catalog()
@@ -21,7 +22,7 @@ st.caption(t("kn_intro"))
 try:
     store = resources.store()
 except ClarionError as exc:
-    st.error(t("error", error=exc))
+    error_box(exc)
     st.stop()
 
 upload_tab, sources_tab, search_tab = st.tabs([t("kn_upload"), t("kn_sources"), t("kn_search")])
@@ -51,7 +52,7 @@ with upload_tab:
                     )
                 )
             except ClarionError as exc:
-                st.error(t("kn_failed", name=plain(upload.name), error=exc))
+                st.error(t("kn_failed", name=plain(upload.name), error=plain(str(exc))))
             progress.progress(done / len(files), text=t("kn_progress", done=done, total=len(files)))
 
 with sources_tab:
@@ -120,7 +121,7 @@ with search_tab:
         try:
             passages = search(store, query, k=8, filters=Filters(vaccine, audience, language, kind))
         except ClarionError as exc:
-            st.error(t("error", error=exc))
+            error_box(exc)
             passages = []
         if not passages:
             st.info(t("kn_nothing"))

@@ -20,6 +20,7 @@ from comms.review import add_comment, approvals_needed, approve, edit_text, reje
 from comms.sms import sms_info
 from ui import auth, resources
 from ui.text import link, plain, t, ui_language
+from ui.widgets import error_box
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 NOTICE = "pk_notice"
@@ -89,7 +90,7 @@ def plan_form() -> None:
         )
         create_campaign(packs, campaign, settings=resources.settings(), user=user)
     except (ValidationError, ClarionError) as exc:
-        st.error(t("error", error=plain(str(exc))))
+        error_box(exc)
         return
     st.session_state["pk_campaign"] = campaign.id
     st.session_state[NOTICE] = ("success", t("pk_created", id=campaign.id))
@@ -105,7 +106,7 @@ def import_form() -> None:
             raise ClarionError(f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB.")
         record = import_pack(packs, upload.getvalue(), user=user)
     except ClarionError as exc:
-        st.error(t("error", error=plain(str(exc))))
+        error_box(exc)
         return
     st.session_state["pk_campaign"] = record.id
     st.session_state[NOTICE] = ("success", t("pk_imported", id=record.id))
@@ -263,7 +264,7 @@ def export_section(record: CampaignRecord) -> None:
         try:
             result = export_pack(packs, record.id, out, user=user, draft=draft, ui_language=lang)
         except ClarionError as exc:
-            st.error(t("error", error=plain(str(exc))))
+            error_box(exc)
             return
         st.session_state["pk_zip"] = (result.path.name, result.path.read_bytes())
         st.success(t("pk_exported", count=result.messages))
@@ -287,7 +288,7 @@ with st.expander(t("pk_import")):
 try:
     records = {r.id: r for r in packs.campaigns()}
 except ClarionError as exc:
-    st.error(t("error", error=plain(str(exc))))
+    error_box(exc)
     st.stop()
 if not records:
     st.info(t("pk_none"))
@@ -316,7 +317,7 @@ if len(stored) < record.campaign.size and st.button(
     try:
         generate(record)
     except ClarionError as exc:
-        st.error(t("error", error=plain(str(exc))))
+        error_box(exc)
 
 st.subheader(t("pk_review"))
 grid(record, stored)

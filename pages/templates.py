@@ -19,6 +19,7 @@ from comms.template_validation import Problem, required_variables, validate
 from comms.templates import PromptTemplate, parse_template
 from ui import auth, resources
 from ui.text import plain, t, ui_language
+from ui.widgets import error_box
 
 MAX_UPLOAD_BYTES = 200_000
 NOTICE = "tpl_notice"
@@ -125,7 +126,7 @@ def show_notice(template_id: str) -> None:
         case "imported":
             st.info(t("tpl_imported"))
         case "error":
-            st.error(t("error", error=plain(notice["message"])))
+            error_box(notice["message"])
         case "invalid":
             st.error(t("tpl_import_invalid"))
             st.code("\n".join(notice["problems"]), language=None, wrap_lines=True)
@@ -212,7 +213,7 @@ def show_preview(template: PromptTemplate, scenario: Scenario) -> None:
     try:
         messages = preview(template, scenario)
     except ClarionError as exc:
-        st.error(t("error", error=plain(str(exc))))
+        error_box(exc)
         return
     for message in messages:
         st.caption(message["role"])
@@ -239,7 +240,7 @@ def try_template(template: PromptTemplate, scenario: Scenario) -> None:
                 template=template,
             )
     except ClarionError as exc:
-        st.error(t("error", error=plain(str(exc))))
+        error_box(exc)
         return
     st.caption(t("tpl_trial_result"))
     st.code(message.text, language=None, wrap_lines=True)
@@ -350,4 +351,4 @@ def page() -> None:
 try:
     page()
 except ClarionError as exc:  # a corrupt or locked database: say so, keep the app running
-    st.error(t("error", error=plain(str(exc))))
+    error_box(exc)

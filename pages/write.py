@@ -14,6 +14,7 @@ from comms.facts import SLOTS, FactSheet
 from comms.message import Message
 from ui import auth, resources
 from ui.text import link, plain, t, ui_language
+from ui.widgets import error_box
 
 auth.require("write")
 catalog = load_catalog()
@@ -144,9 +145,9 @@ if submitted:
         st.session_state["last_messages"] = messages
         st.session_state["last_facts"] = facts
     except ValueError as exc:  # a fact that fails validation
-        st.error(t("error", error=exc))
+        error_box(exc)
     except ClarionError as exc:
-        st.error(t("error", error=exc))
+        error_box(exc)
 
 shown = st.session_state.get("last_messages") or []
 if isinstance(st.session_state.get("last_message"), Message):

@@ -108,10 +108,25 @@ def real_store_dir(tmp_path_factory: pytest.TempPathFactory, real_embedder: Any)
 
 
 @pytest.fixture(scope="session")
-def real_chat() -> Any:
+def real_chat(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from comms.llm import LlamaCppChat
 
-    return LlamaCppChat(load_settings(data_dir=Path("unused")))
+    return LlamaCppChat(load_settings(data_dir=tmp_path_factory.mktemp("chat-data")))
+
+
+def pytest_report_header() -> list[str]:
+    """The llama.cpp build's CPU features and this machine's CPU, at the top of the test log."""
+    import platform
+
+    import llama_cpp
+
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor() or "unknown",
+    )  # fmt: skip
+    info = llama_cpp.llama_print_system_info().decode(errors="replace").strip()
+    return [f"CPU: {cpu}", f"llama.cpp build: {info}"]
 
 
 def free_port() -> int:

@@ -27,6 +27,7 @@ from comms.auth import (
 from comms.errors import ClarionError
 from ui import resources
 from ui.text import plain, t
+from ui.widgets import error_box
 
 SESSION_KEY = "auth_identity"
 OIDC_PROBLEM = "auth_oidc_problem"
@@ -88,7 +89,7 @@ def require(permission: Permission | None = None) -> Identity:
     try:
         who = identity()
     except ClarionError as exc:
-        st.error(t("error", error=plain(str(exc))))
+        error_box(exc)
         st.stop()
     if who is None:
         login_page()
@@ -104,7 +105,7 @@ def pages_for(pages: Sequence[StreamlitPage]) -> list[StreamlitPage]:
     try:
         signed_in = identity() is not None
     except ClarionError as exc:  # e.g. a broken users file: nobody gets in, and it says why
-        st.error(t("error", error=plain(str(exc))))
+        error_box(exc)
         st.stop()
     if signed_in:
         return list(pages)
@@ -135,7 +136,7 @@ def login_page() -> None:
         else:
             _local_login()
     except ClarionError as exc:  # e.g. a broken users file: nobody gets in, and it says why
-        st.error(t("error", error=plain(str(exc))))
+        error_box(exc)
 
 
 def _local_login() -> None:
@@ -172,7 +173,7 @@ def _oidc_login() -> None:
         return
     problem = st.session_state.pop(OIDC_PROBLEM, None)
     if problem:
-        st.error(t("error", error=plain(problem)))
+        error_box(problem)
     st.caption(t("login_oidc_intro"))
     st.button(t("login_oidc"), key="login_oidc", type="primary", on_click=_start_oidc)
 

@@ -229,6 +229,26 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Citations to passages that were not retrieved were rejected: {numbers}",
     },
     "error": {"de": "Das hat nicht geklappt: {error}", "en": "That did not work: {error}"},
+    "page_system": {"de": "System", "en": "System"},
+    "sys_intro": {
+        "de": "Modell, llama.cpp-Build, Einbettungsmodell und Wissensspeicher, wie "
+        "`python -m comms doctor` sie prüft.",
+        "en": "Model, llama.cpp build, embedder and knowledge store, as `python -m comms doctor` "
+        "checks them.",
+    },
+    "sys_smoke": {
+        "de": "Kurztest: 5 Tokens erzeugen",
+        "en": "Smoke test: generate 5 tokens",
+    },
+    "sys_failed": {
+        "de": "{count} Prüfung(en) fehlgeschlagen: siehe ❌ unten.",
+        "en": "{count} check(s) failed: see ❌ below.",
+    },
+    "model_crashed": {
+        "de": "Das Sprachmodell wurde unerwartet beendet; es wurde neu gestartet. Bitte versuchen "
+        "Sie es noch einmal.",
+        "en": "The language model stopped unexpectedly; it has been restarted, please try again.",
+    },
     "not_loaded": {"de": "wird beim ersten Gebrauch geladen", "en": "loaded on first use"},
     "leichte_review": {
         "de": "Leichte Sprache: vor dem Versand von einer Prüfgruppe lesen lassen.",
