@@ -1,6 +1,7 @@
 """Run every benchmark, print one Markdown table and write it to docs/benchmarks.md.
 
     python -m bench [--only P1,P3] [--quick] [--out docs/benchmarks.md | --out -]
+                    [--native-python PATH]
 
 Each row compares Clarion with the raw library doing the same work in the same run; see
 docs/benchmarks.md for the method of each row. `make bench` runs this.
@@ -73,6 +74,8 @@ def run_all(keys: list[str], rig: Rig) -> list[Row]:
         builder.stop()
     failed = [skipped("T", BENCHMARKS["T"][0], "failed: see the log")]
     done["T"] = threads.rows(rig, quiet, busy) if quiet and busy else failed
+    if rig.native_python:
+        done["T"] += run_one("T", rig, lambda r: threads.builds(r, r.native_python or ""))
     return [row for key in keys for row in done[key]]
 
 
@@ -99,6 +102,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", default="", help="comma-separated keys: " + ",".join(BENCHMARKS))
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no 100k store")
     parser.add_argument("--out", default=str(DOC), help="Markdown file to update, or - for none")
+    parser.add_argument(
+        "--native-python",
+        help="a Python whose llama-cpp-python is a native build: rows T compare the builds",
+    )
     args = parser.parse_args(argv)
     keys = [k.strip().upper() for k in args.only.split(",") if k.strip()] or list(BENCHMARKS)
     unknown = [k for k in keys if k not in BENCHMARKS]
@@ -107,6 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     load_before, started = load_average(), time.monotonic()
     with tempfile.TemporaryDirectory(prefix="clarion-bench-") as folder:
         rig = Rig(Path(folder), quick=args.quick)
+        rig.native_python = args.native_python
         rows = run_all(keys, rig)
     table = format_table(rows)
     publish(table, load_before, started, args.out)

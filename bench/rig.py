@@ -45,6 +45,7 @@ class Rig:
         self.quick = quick
         self.settings = load_settings(data_dir=folder / "data", repair_tries=0)
         self.background: Background | None = None
+        self.native_python: str | None = None  # a Python with a native llama.cpp build (rows T)
         self._measuring = 0
 
     def runs(self, normal: int) -> int:

@@ -18,6 +18,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from bench.report import Row
 from bench.rig import Rig
@@ -45,7 +46,10 @@ for run in range(runs + 1):
     if run:  # the first run warms up
         prefill.append(len(tokens) / (prefilled - started))
         decode.append(decode_len / (done - prefilled))
-print(json.dumps({"prefill": statistics.median(prefill), "decode": statistics.median(decode)}))
+import llama_cpp
+info = llama_cpp.llama_print_system_info().decode()
+print(json.dumps({"prefill": statistics.median(prefill), "decode": statistics.median(decode),
+                  "features": [f.split(" = ")[0] for f in info.split(" | ") if f.endswith("= 1")]}))
 """
 
 
@@ -59,14 +63,14 @@ SETTINGS: list[Setting] = [
 ]  # one decode thread never waits for another, so 1/1 ACTIVE would repeat 1/1 PASSIVE
 
 
-def probe(rig: Rig, setting: Setting) -> dict[str, float]:
-    """Prefill and decode tokens/s of one setting, in a fresh process."""
+def probe(rig: Rig, setting: Setting, python: str = sys.executable) -> dict[str, Any]:
+    """Prefill and decode tokens/s of one setting, in a fresh process of python."""
     threads, batch, policy = setting
     env = dict(os.environ, OMP_WAIT_POLICY=policy)
     model = str(rig.settings.resolved_model_path())
     args = [str(n) for n in (threads, batch, PROMPT, DECODE, rig.runs(2))] + [model]
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, *args],
+        [python, "-c", PROBE, *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=True,
     )  # fmt: skip
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -147,5 +151,43 @@ def rows(rig: Rig, quiet: Speeds, busy: Speeds) -> list[Row]:
 
 
 def run(rig: Rig) -> list[Row]:
-    """Every setting quiet and with one core busy."""
-    return rows(rig, quiet(rig), busy(rig))
+    """Every setting quiet and with one core busy (and the builds, if a native one is given)."""
+    found = rows(rig, quiet(rig), busy(rig))
+    return found + (builds(rig, rig.native_python) if rig.native_python else [])
+
+
+def builds(rig: Rig, native_python: str) -> list[Row]:
+    """The portable build of `make setup` against a native (-march=native) build of the same
+    llama-cpp-python version, both at Clarion's default setting on a quiet machine.
+
+    native_python is a Python whose llama-cpp-python was built with CMAKE_ARGS=-DGGML_NATIVE=ON
+    (docs/benchmarks.md says how). The two alternate, twice each; each keeps the mean.
+    """
+    setting = default_setting(rig)
+    found: dict[str, list[dict[str, Any]]] = {"portable": [], "native": []}
+    with rig.measuring():
+        for _ in range(2):
+            found["portable"].append(probe(rig, setting, sys.executable))
+            found["native"].append(probe(rig, setting, native_python))
+    speed = {
+        name: {key: statistics.mean(p[key] for p in probes) for key in ("prefill", "decode")}
+        for name, probes in found.items()
+    }
+    ours, theirs = speed["portable"], speed["native"]
+    native_only = sorted(
+        set(found["native"][0]["features"]) - set(found["portable"][0]["features"])
+    )
+    return [
+        Row(
+            "T",
+            f"build: portable vs native, {label(setting)}, quiet: prefill / decode tok/s",
+            f"{ours['prefill']:.0f} / {ours['decode']:.0f}",
+            f"{theirs['prefill']:.0f} / {theirs['decode']:.0f}",
+            ours["decode"] / theirs["decode"],
+            "",
+            None,
+            f"raw: the same llama-cpp-python built with -march=native; prefill ratio "
+            f"{ours['prefill'] / theirs['prefill']:.2f}×; the native build also uses "
+            f"{', '.join(native_only) or 'nothing more'}",
+        )
+    ]

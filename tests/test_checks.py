@@ -598,7 +598,19 @@ def test_english_grades_are_plausible(text: str, grade_below: float) -> None:
         ("en", "Flu vaccination <text n=2> is free.", False, '("<text")'),
         ("de", "Die Grippeimpfung ist frei. {your_message}", False, '("{your_message}")'),
         ("ru", "Прививка прививка прививка от гриппа.", False, '"прививка" comes 3 times'),
+        ("en", "Get\x17 your flu jab.", False, "1 invisible control character(s) (U+0017)"),
+        ("en", "Flu jab \u202efree\u202c today.", False, "2 invisible control character(s)"),
+        ("en", "Flu jab.\nBook today.\tFree.", True, "No repetition"),
+        ("ar", "لقاح الإنفلونزا مجاني\u200f.", True, "No repetition"),  # a right-to-left mark
     ],
 )
 def test_well_formed(language: str, text: str, passed: bool, reason: str) -> None:
     expect(check(text, "well_formed", language), passed, reason)
+
+
+def test_control_characters_fail_well_formed_and_are_removed_from_answers() -> None:
+    from comms.message import parse_answer
+
+    assert not check("Impfen\x00 schützt.", "well_formed").passed
+    text, cited = parse_answer('{"text": "Impfen\x07 schützt\u202e.", "citations": [1]}')
+    assert text == "Impfen schützt." and cited == [1]

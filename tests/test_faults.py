@@ -234,22 +234,23 @@ class _NoEmbedder:
 
 
 class ConcurrencyProbe:
-    """Stands in front of the real Llama object: counts generations and how many overlap."""
+    """Stands in front of the model worker's pipe: counts requests and how many overlap (two
+    at once would interleave their tokens on the one pipe)."""
 
-    def __init__(self, llama: Any) -> None:
-        self.llama = llama
+    def __init__(self, request: Any) -> None:
+        self.request = request
         self.calls = 0
         self.active = 0
         self.peak = 0
         self._lock = threading.Lock()
 
-    def create_chat_completion(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with self._lock:
             self.calls += 1
             self.active += 1
             self.peak = max(self.peak, self.active)
         try:
-            yield from self.llama.create_chat_completion(**kwargs)
+            return self.request(*args, **kwargs)
         finally:
             with self._lock:
                 self.active -= 1
@@ -275,8 +276,8 @@ def test_ten_sessions_writing_at_once_share_the_model_safely(
 ) -> None:
     settings = load_settings(data_dir=real_store_dir, repair_tries=0)
     store = Store(settings, real_embedder)
-    probe = ConcurrencyProbe(real_chat._llama)
-    monkeypatch.setattr(real_chat, "_llama", probe)
+    probe = ConcurrencyProbe(real_chat._worker.request)
+    monkeypatch.setattr(real_chat._worker, "request", probe)
     start = threading.Barrier(len(REQUESTS))
 
     def session(request: Request) -> Any:
