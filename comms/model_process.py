@@ -10,7 +10,7 @@ import sys
 import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from comms.errors import BackendError, ConfigError
 from comms.llama_worker import Pipe
@@ -23,7 +23,7 @@ DRAIN_SECONDS = 30.0  # a cancelled completion must end within this, or the work
 class WorkerDied(Exception):
     """The worker process ended while the parent waited for it."""
 
-    def __init__(self, returncode: int | None, log_path: Path) -> None:
+    def __init__(self, returncode: int | None, log_path: Path | None) -> None:
         super().__init__(returncode)
         self.returncode = returncode
         self.log_path = log_path
@@ -40,16 +40,17 @@ class WorkerDied(Exception):
         return f"exit status {code}"
 
     def describe(self) -> str:
+        details = f" Details: {self.log_path}" if self.log_path else ""
         return (
             f"The language model stopped unexpectedly ({self.cause}); it has been restarted, "
-            f"please try again. Details: {self.log_path}"
+            f"please try again.{details}"
         )
 
 
 class Worker:
     """One `python -m comms.llama_worker` process holding one loaded model."""
 
-    def __init__(self, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], log_path: Path | None) -> None:
         self.process = process
         self.log_path = log_path
         assert process.stdout is not None and process.stdin is not None
@@ -63,10 +64,11 @@ class Worker:
 
     @classmethod
     def start(cls, config: dict[str, Any], log_path: Path) -> Worker:
-        """Start the worker and send it the configuration; it loads the model in the meantime."""
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        if log_path.exists() and log_path.stat().st_size > LOG_LIMIT:
-            log_path.write_text("")
+        """Start the worker and send it the configuration; it loads the model in the meantime.
+
+        llama.cpp's output goes to log_path; where the data directory cannot be written, to
+        nowhere (the model still runs; the pages that need the directory say why).
+        """
         env = dict(os.environ)
         # OpenMP threads that spin while waiting take a shared core away from the one doing
         # the work; passive waiting keeps decode speed when another process is busy.
@@ -74,15 +76,19 @@ class Worker:
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p
         )
-        with log_path.open("ab") as log:
+        log = _open_log(log_path)
+        try:
             process = subprocess.Popen(
                 [sys.executable, "-m", "comms.llama_worker"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                stderr=log,
+                stderr=log or subprocess.DEVNULL,
                 env=env,
             )
-        worker = cls(process, log_path)
+        finally:
+            if log is not None:
+                log.close()
+        worker = cls(process, log_path if log is not None else None)
         worker.pipe.send(**config)
         return worker
 
@@ -98,9 +104,10 @@ class Worker:
         message = self.pipe.receive()
         if message is None:
             died = WorkerDied(self.process.wait(), self.log_path)
+            details = f" Details: {self.log_path}." if self.log_path else ""
             raise BackendError(
-                f"The language model stopped while loading ({died.cause}). Details: "
-                f"{self.log_path}; `python -m comms doctor` checks the model and the build."
+                f"The language model stopped while loading ({died.cause}).{details} "
+                "`python -m comms doctor` checks the model and the build."
             )
         if "error" in message:
             self.stop()
@@ -158,6 +165,17 @@ class Worker:
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
+
+
+def _open_log(path: Path) -> IO[bytes] | None:
+    """The model log, opened for appending (emptied past LOG_LIMIT); None if it cannot be."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and path.stat().st_size > LOG_LIMIT:
+            path.write_bytes(b"")
+        return path.open("ab")
+    except OSError:
+        return None
 
 
 def _end(process: subprocess.Popen[bytes]) -> None:

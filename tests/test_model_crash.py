@@ -76,12 +76,14 @@ def worker_pids(parent: int) -> list[int]:
 
 
 def kill_when_generating(log: Path, parent: int, sig: signal.Signals) -> threading.Thread:
-    """Watch the model log; when a generation starts, kill the worker that runs it."""
+    """Watch the model log; when a generation starts, kill the worker that runs it. Only lines
+    written from now on count: the log may hold earlier runs."""
+    start = log.stat().st_size if log.exists() else 0
 
     def watch() -> None:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
-            if log.exists() and "generating:" in log.read_text():
+            if log.exists() and b"generating:" in log.read_bytes()[start:]:
                 for pid in worker_pids(parent):
                     os.kill(pid, sig)
                 return
