@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from comms.licence import LLAMA4_AUP_URL, LLAMA4_LICENSE_URL
 from ui import auth, resources
-from ui.text import t
+from ui.text import plain, t, ui_language
+
+NOTICE_SHOWN = "llama4_notice_shown"
 
 st.set_page_config(page_title="Clarion", page_icon="📣", layout="wide")
 
@@ -30,9 +33,18 @@ navigation = st.navigation(auth.pages_for(pages))  # only the login page until s
 
 with st.sidebar:
     settings = resources.settings()
+    licence = resources.model_licence()
     if auth.identity() is not None:
         st.caption(f"**{t('model')}:** {settings.model_label()}")
+        st.caption(f"**{t('licence')}:** {plain(licence.label())}")
         st.caption(f"**{t('store')}:** {settings.store_label()}")
     auth.sidebar()
+    if licence.attribution:  # the Llama licence asks products built on it to say so
+        st.caption(licence.attribution)
+
+if licence.is_llama4 and auth.identity() is not None and not st.session_state.get(NOTICE_SHOWN):
+    st.session_state[NOTICE_SHOWN] = True  # information, once per session; never a block
+    st.info(t("llama4_notice", notice=licence.notice(ui_language()), licence=LLAMA4_LICENSE_URL,
+              policy=LLAMA4_AUP_URL))  # fmt: skip
 
 navigation.run()

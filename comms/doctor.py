@@ -14,6 +14,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from comms.errors import ClarionError
+from comms.licence import (
+    LLAMA4_AUP_URL,
+    LLAMA4_LICENSE_URL,
+    UNKNOWN,
+    ModelLicence,
+    licence_from_metadata,
+    licence_of_server_model,
+)
 from comms.settings import Settings
 
 Status = Literal["ok", "warn", "fail"]
@@ -49,7 +57,9 @@ class ModelFacts(BaseModel):
     path: str
     architecture: str = ""
     name: str = ""
-    license: str = ""
+    license: str = "unknown"
+    license_name: str = ""
+    license_link: str = ""
     parameters: int = 0
     file_type: str = ""
     context_length: int = 0
@@ -63,6 +73,19 @@ class ModelFacts(BaseModel):
     tokenizer_model: str = ""
     tokenizer_pre: str = ""
     eos_token: str = ""
+
+    def licence(self) -> ModelLicence:
+        """The licence facts of this model."""
+        return licence_from_metadata(
+            {
+                "general.name": self.name,
+                "general.architecture": self.architecture,
+                "general.license": "" if self.license == UNKNOWN else self.license,
+                "general.license.name": self.license_name,
+                "general.license.link": self.license_link,
+            },
+            fallback_name=Path(self.path).name,
+        )
 
 
 class Report(BaseModel):
@@ -111,7 +134,9 @@ def read_model_facts(path: Path) -> ModelFacts:
         path=str(path),
         architecture=arch,
         name=str(_field(reader, "general.name") or ""),
-        license=str(_field(reader, "general.license") or ""),
+        license=str(_field(reader, "general.license") or "unknown"),
+        license_name=str(_field(reader, "general.license.name") or ""),
+        license_link=str(_field(reader, "general.license.link") or ""),
         context_length=int(_field(reader, f"{arch}.context_length") or 0),
         expert_count=int(_field(reader, f"{arch}.expert_count") or 0),
         expert_used_count=int(_field(reader, f"{arch}.expert_used_count") or 0),
@@ -179,7 +204,6 @@ def _model_findings(facts: ModelFacts) -> list[Finding]:
         Finding(name="parameters", value=f"{facts.parameters / 1e9:.3f} B ({facts.parameters:,})"),
         Finding(name="quantisation", value=facts.file_type or "unknown"),
         Finding(name="context length", value=f"{facts.context_length:,} tokens (trained)"),
-        Finding(name="licence (GGUF metadata)", value=facts.license or "not stated in the file"),
         Finding(
             name="shards",
             value=shards,
@@ -196,10 +220,26 @@ def _model_findings(facts: ModelFacts) -> list[Finding]:
             "falls back to a generic format, which instruct models answer poorly",
         ),
         _pre_finding(facts),
+        *licence_findings(facts.licence()),
     ]
     if facts.expert_count:
         value = f"{facts.expert_count} experts, {facts.expert_used_count} used per token"
         out.insert(4, Finding(name="experts", value=value))
+    return out
+
+
+def licence_findings(licence: ModelLicence) -> list[Finding]:
+    """The licence as read; for Llama models the attribution, for Llama 4 the EU notice."""
+    value = licence.label()
+    if licence.license == UNKNOWN:
+        value = "unknown (the model file does not state its licence)"
+    out = [Finding(name="licence", value=value)]
+    if licence.is_llama4:
+        note = f"{licence.notice('en')} Licence: {LLAMA4_LICENSE_URL} Policy: {LLAMA4_AUP_URL}"
+        out.append(Finding(name="Llama 4 in the EU", value="read this", status="warn", note=note))
+    if licence.attribution:
+        note = "the app's sidebar and every pack overview show it, as the Llama licence asks"
+        out.append(Finding(name="attribution", value=licence.attribution, note=note))
     return out
 
 
@@ -267,6 +307,8 @@ def diagnose(settings: Settings, *, smoke: bool = True, chat: Any | None = None)
         findings += _build_findings()
     else:
         findings.append(Finding(name="server", value=settings.llm_url or "(no URL set)"))
+        if settings.llm_model:
+            findings += licence_findings(licence_of_server_model(settings.llm_model))
     findings += _knowledge_findings(settings)
     report = Report(findings=findings, model=facts)
     if smoke and report.ok:
@@ -311,6 +353,8 @@ def _smoke(settings: Settings, chat: Any | None, findings: list[Finding]) -> dic
         prefill = int(result.get("prompt_tokens") or 0) / prompt_s
         value += f" (prompt {prefill:.0f} tok/s, decode {(tokens - 1) / decode_s:.0f} tok/s)"
     findings.append(Finding(name="smoke test", value=value, status="ok" if tokens else "fail"))
+    if not any(f.name == "licence" for f in findings) and hasattr(chat, "licence"):
+        findings += licence_findings(chat.licence)  # a server's model, named by the server
     if result.get("prompt"):
         findings.append(_format_finding(str(result["prompt"]), findings))
     return result

@@ -91,6 +91,8 @@ def _load(config: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         "load_seconds": round(time.perf_counter() - started, 3),
         "chat_format": llama.chat_format,
         "eos_token": _text(llama, llama.token_eos()),
+        # The model's own name and licence, as its GGUF header states them.
+        "metadata": {k: v for k, v in llama.metadata.items() if k.startswith("general.")},
         "end_of_turn": [
             {"token": token, "id": tid, "ends_generation": _ends(llama, tid)}
             for token, tid in end_of_turn

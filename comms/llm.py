@@ -6,11 +6,12 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from comms.errors import BackendError, ConfigError, ModelCrashed
+from comms.licence import licence_from_metadata, licence_of_server_model
 from comms.model_process import Worker, WorkerDied
 from comms.settings import Settings
 
@@ -27,6 +28,8 @@ class ModelInfo:
     backend: str
     model_id: str
     sha256: str | None = None
+    name: str = ""  # the model's own name (GGUF general.name), where known
+    license: str = ""  # as read from the model (GGUF general.license), or "unknown"
 
 
 @dataclass
@@ -91,7 +94,6 @@ class LlamaCppChat:
         self.path = path
         self.settings = settings
         self.lock = threading.Lock()
-        self.info = ModelInfo("llamacpp", path.name, sha256=None)
         self._sha_lock = threading.Lock()
         self.log_path = settings.data_dir / "logs" / "model.log"
         self.restarts = 0
@@ -99,6 +101,10 @@ class LlamaCppChat:
         with self.lock:
             self._worker = Worker.start(self._config(), self.log_path)
             self.facts = self._worker.wait_ready()
+        self.licence = licence_from_metadata(self.facts.get("metadata", {}), path.name)
+        self.info = ModelInfo(
+            "llamacpp", path.name, name=self.licence.name, license=self.licence.license
+        )
 
     def _config(self) -> dict[str, Any]:
         s = self.settings
@@ -120,7 +126,7 @@ class LlamaCppChat:
         """GGUF sha256, computed on first request (hashing a large model takes a while)."""
         with self._sha_lock:
             if self.info.sha256 is None:
-                self.info = ModelInfo("llamacpp", self.path.name, file_sha256(self.path))
+                self.info = replace(self.info, sha256=file_sha256(self.path))
             return self.info.sha256 or ""
 
     def complete(
@@ -220,7 +226,7 @@ class OpenAIChat:
         )
         self._client = httpx.Client(headers=headers, timeout=settings.llm_timeout)
         self._model = settings.llm_model
-        self.info = ModelInfo("openai", settings.llm_model or self.base_url)
+        self._name(settings.llm_model or self.base_url)
 
     def model_sha256(self) -> str | None:
         """A server does not expose its weights; the model name is the provenance."""
@@ -232,8 +238,12 @@ class OpenAIChat:
         models = data.get("data") or []
         name = str(models[0].get("id", "")) if models else ""
         if name and not self._model:
-            self.info = ModelInfo("openai", name)
+            self._name(name)
         return name
+
+    def _name(self, model_id: str) -> None:
+        self.licence = licence_of_server_model(model_id)
+        self.info = ModelInfo("openai", model_id, name=model_id, license=self.licence.license)
 
     def smoke(self, prompt: str = "Vaccines protect", max_tokens: int = 5) -> dict[str, Any]:
         """A short timed completion, for `doctor`: text, token counts and seconds."""

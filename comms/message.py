@@ -28,6 +28,8 @@ class ModelRef(BaseModel):
     backend: str
     model_id: str
     sha256: str | None = None
+    name: str = ""  # the model's own name, where the model says it
+    license: str = ""  # the licence as read from the model ("unknown" where it says none)
 
 
 class Message(BaseModel):

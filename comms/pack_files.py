@@ -12,6 +12,7 @@ from typing import Any
 from comms.campaign import Campaign, Cell, Sender
 from comms.catalog import load_catalog, pick
 from comms.lexicon import load_lexicon
+from comms.licence import UNKNOWN, ModelLicence
 from comms.pack_store import PackMessage
 from comms.sentences import split_sentences
 from comms.sms import sms_info
@@ -282,6 +283,19 @@ def sms_csv(layout: Layout, items: list[PackItem]) -> str:
     return out.getvalue()
 
 
+def pack_attribution(items: list[PackItem]) -> str:
+    """ "Built with Llama" when any message of the pack was written by a Llama model."""
+    for item in items:
+        model = item.message.message.get("model") or {}
+        licence = ModelLicence(
+            name=str(model.get("name") or model.get("model_id") or ""),
+            license=str(model.get("license") or UNKNOWN),
+        )
+        if licence.attribution:
+            return licence.attribution
+    return ""
+
+
 def overview_html(layout: Layout, items: list[PackItem], file_names: dict[str, str]) -> str:
     """One static page: per language a grid of audiences × channels; everything escaped."""
     e = html.escape
@@ -300,6 +314,9 @@ def overview_html(layout: Layout, items: list[PackItem], file_names: dict[str, s
     for language in campaign.languages:
         parts.append(f"<h2>{e(label('languages', language, layout.ui))}</h2>")
         parts.append(_grid(layout, language, by_cell, file_names))
+    attribution = pack_attribution(items)
+    if attribution:  # the Llama licence asks products built on it to say so
+        parts.append(f'<p class="attribution">{e(attribution)}</p>')
     parts.append("</body></html>\n")
     return "".join(parts)
 

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from comms.errors import ClarionError
+from comms.licence import ModelLicence, licence_of_server_model, read_licence
 from comms.llm import ChatModel, build_chat_model
 from comms.settings import Settings, load_settings
 from knowledge import open_store
@@ -24,6 +26,18 @@ def settings() -> Settings:
 def store() -> Store:
     """The Chroma store with its embedder, loaded on first use."""
     return open_store(settings())
+
+
+@st.cache_resource(show_spinner=False)
+def model_licence() -> ModelLicence:
+    """The configured model's name and licence, from its GGUF header (no weights loaded)."""
+    current = settings()
+    if current.llm_mode == "openai":
+        return licence_of_server_model(current.llm_model)
+    try:
+        return read_licence(current.resolved_model_path())
+    except (ClarionError, ValueError, OSError):  # no model yet: the write page says why
+        return ModelLicence()
 
 
 @st.cache_resource(show_spinner="Loading the language model …")

@@ -244,6 +244,11 @@ TEXT: dict[str, dict[str, str]] = {
         "de": "{count} Prüfung(en) fehlgeschlagen: siehe ❌ unten.",
         "en": "{count} check(s) failed: see ❌ below.",
     },
+    "licence": {"de": "Lizenz", "en": "Licence"},
+    "llama4_notice": {
+        "de": "{notice} [Lizenz]({licence}) · [Nutzungsrichtlinie]({policy})",
+        "en": "{notice} [Licence]({licence}) · [Acceptable Use Policy]({policy})",
+    },
     "model_crashed": {
         "de": "Das Sprachmodell wurde unerwartet beendet; es wurde neu gestartet. Bitte versuchen "
         "Sie es noch einmal.",
