@@ -184,7 +184,7 @@ def test_doctor_describes_the_maverick_shaped_model(tmp_path: Path, maverick_lik
     assert found["chat template"].value == "llama4"
     assert found["tokenizer"].value == "gpt2 / pre-tokenizer llama4"
     assert found["tokenizer"].status == "ok"
-    assert found["licence (GGUF metadata)"].value == "llama4"
+    assert found["licence"].value == "llama4"
     assert found["quantisation"].value == "F16"
     assert found["prompt format"].value == "llama4"
     model = found["_report"].model
