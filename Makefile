@@ -28,7 +28,7 @@ WHEELS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/clarion/wheels
 LLAMA_WHEEL_DIR := $(WHEELS)/$(LLAMA_KEY)
 STAMP := $(VENV)/.installed-$(LLAMA_KEY)
 
-.PHONY: setup index run test lint bench browser
+.PHONY: setup index run test lint bench browser llama-build
 
 $(LLAMA_WHEEL_DIR)/.built:
 	@echo "==> Building $(LLAMA_REQ) for a portable x86-64 target (AVX2, no AVX-512, no AMX)."
@@ -54,6 +54,11 @@ $(STAMP): requirements.txt $(LLAMA_WHEEL_DIR)/.built
 	@touch $(STAMP)
 
 setup: $(STAMP)
+
+# Which llama.cpp build `make setup` uses: the flags and the wheel folder they map to.
+llama-build:
+	@echo "flags: $(LLAMA_CMAKE_ARGS)"
+	@echo "wheel: $(LLAMA_WHEEL_DIR)"
 
 index: setup
 	$(PY) -m knowledge index

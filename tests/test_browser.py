@@ -175,6 +175,22 @@ def test_write_a_message_with_the_real_model(page: Any, app_url: str) -> None:
     screenshot(page, "write.png", height=1900)
 
 
+def test_the_system_page_shows_the_model_its_licence_and_a_smoke_test(
+    page: Any, app_url: str
+) -> None:
+    open_page(page, app_url, "System")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_text("Lizenz:")).to_be_visible()
+    assert "apache-2.0" in sidebar.inner_text(), "the bundled model's licence, read from its file"
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_text("architecture", exact=False).first).to_be_visible()
+    page.get_by_role("button", name="Kurztest: 5 Tokens erzeugen").click()
+    main.get_by_text("smoke test", exact=False).first.wait_for(timeout=GENERATION_MS)
+    assert "prompt format" in main.inner_text()
+    assert not page.locator('[data-testid="stException"]').count()
+    screenshot(page, "system.png", height=1300)
+
+
 def test_upload_a_document_on_the_knowledge_page(page: Any, app_url: str, tmp_path: Path) -> None:
     leaflet = tmp_path / "impfaktion-herbst.md"
     leaflet.write_text(

@@ -135,3 +135,48 @@ def test_cli_doctor_exits_2_naming_what_is_wrong(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "FAIL" in done.stdout
     assert done.stderr.startswith("error: model: ") and "is not a GGUF model" in done.stderr
+
+
+def _make_build(*args: str) -> dict[str, str]:
+    done = subprocess.run(
+        ["make", "-s", "--no-print-directory", "llama-build", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return dict(line.split(": ", 1) for line in done.stdout.splitlines())
+
+
+def test_changed_build_flags_build_a_new_wheel_not_a_stale_cached_one() -> None:
+    default = _make_build()
+    assert "-DGGML_NATIVE=OFF" in default["flags"] and "-DGGML_AMX_INT8=OFF" in default["flags"]
+    native = _make_build("LLAMA_CMAKE_ARGS=-DGGML_NATIVE=ON")
+    assert native["wheel"] != default["wheel"], "the wheel folder is keyed by the flags"
+    assert Path(native["wheel"]).parent == Path(default["wheel"]).parent
+    assert _make_build() == default, "the same flags map to the same wheel"
+
+
+@pytest.mark.e2e
+def test_the_system_page_shows_the_doctor_report_and_runs_the_smoke_test(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from ui import resources
+
+    for cached in (resources.settings, resources.chat_model, resources.model_licence):
+        cached.clear()
+    monkeypatch.setenv("CLARION_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.switch_page("pages/system.py").run()
+    assert not at.exception, at.exception
+    lines = " ".join(m.value for m in at.markdown).replace("\\", "")
+    for fact in ("architecture**: llama", "licence**: apache-2.0", "llama.cpp build**: SSE3",
+                 "chat template**: chatml", "fits in RAM**"):  # fmt: skip
+        assert fact in lines, lines
+    assert "smoke test" not in lines, "the 5-token test runs only on request"
+    next(b for b in at.button if b.key == "sys_smoke").click().run()
+    lines = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "smoke test**: " in lines and "prompt format**: chatml" in lines, lines
+    assert not at.error
+    for cached in (resources.settings, resources.chat_model, resources.model_licence):
+        cached.clear()
