@@ -28,7 +28,7 @@ WHEELS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/clarion/wheels
 LLAMA_WHEEL_DIR := $(WHEELS)/$(LLAMA_KEY)
 STAMP := $(VENV)/.installed-$(LLAMA_KEY)
 
-.PHONY: setup index run test lint bench browser llama-build
+.PHONY: setup index run test lint imports deadcode bench browser llama-build
 
 $(LLAMA_WHEEL_DIR)/.built:
 	@echo "==> Building $(LLAMA_REQ) for a portable x86-64 target (AVX2, no AVX-512, no AMX)."
@@ -48,7 +48,7 @@ $(STAMP): requirements.txt $(LLAMA_WHEEL_DIR)/.built
 	$(PY) -m pip install --disable-pip-version-check --progress-bar off --force-reinstall \
 		--no-deps $(LLAMA_WHEEL_DIR)/llama_cpp_python-*.whl
 	$(PY) -m pip install --disable-pip-version-check --progress-bar off -r requirements.txt
-	@$(PY) -c "from comms.settings import bundled_model_path as m, bundled_embedder_path as e; \
+	@$(PY) -c "from knowledge.base.settings import bundled_model_path as m, bundled_embedder_path as e; \
 		print('==> Default model:', m()); print('==> Default embedder:', e())"
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
@@ -82,10 +82,18 @@ browser:
 test: setup browser
 	$(PY) -m pytest
 
-lint: setup
+lint: setup imports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy comms knowledge bench
+
+# The layer contracts of pyproject.toml: views above comms above knowledge, no cycles.
+imports: setup
+	$(VENV)/bin/lint-imports
+
+# Code nothing uses (vulture, 80 % confidence and up); a person decides what goes.
+deadcode: setup
+	$(VENV)/bin/vulture comms knowledge ui pages app.py bench --min-confidence 80
 
 bench: setup
 	$(PY) -m bench

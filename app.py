@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from comms.licence import LLAMA4_AUP_URL, LLAMA4_LICENSE_URL
+from comms.model.licence import LLAMA4_AUP_URL, LLAMA4_LICENSE_URL
 from ui import auth, resources
 from ui.text import plain, t, ui_language
 

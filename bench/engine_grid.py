@@ -22,12 +22,12 @@ from typing import Any
 
 from bench.report import load_average, publish
 from bench.rig import FACTS
-from comms.catalog import load_catalog
-from comms.draft import Request, draft_message
-from comms.llm import build_chat_model
+from comms.drafting.draft import Request, draft_message
 from comms.message import Message
-from comms.settings import load_settings
+from comms.model.backends import build_chat_model
 from knowledge import open_store
+from knowledge.base.catalog import load_catalog
+from knowledge.base.settings import load_settings
 from knowledge.ingest import sync_corpus
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "engine-grid.md"

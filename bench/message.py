@@ -11,7 +11,7 @@ from typing import Any
 
 from bench.report import Row
 from bench.rig import FACTS, Call, RecordingChat, Rig, TokenCount, alternate, median
-from comms.draft import Request, draft_message, resolve, retrieval_query
+from comms.drafting.draft import Request, draft_message, resolve, retrieval_query
 from knowledge.search import Filters
 
 REQUEST = Request("flu", "older-adults", "sms", "en")

@@ -14,9 +14,9 @@ import time
 
 from bench.report import Row
 from bench.rig import FACTS, RecordingChat, Rig, TokenCount
-from comms.catalog import load_catalog
-from comms.draft import Request, draft_message, resolve
-from comms.errors import GenerationError
+from comms.drafting.draft import Request, draft_message, resolve
+from knowledge.base.catalog import load_catalog
+from knowledge.base.errors import GenerationError
 from knowledge.search import Filters, search
 
 CHANNELS = ("sms", "social", "letter")

@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from comms.campaign import Campaign, Cell, cells, load_campaign
-from comms.draft import Request, draft_message
-from comms.errors import GenerationError
-from comms.llm import Completion, LlamaCppChat
-from comms.packs import cell_seed, dimension_order, pack_evidence, plan_order
-from comms.settings import Settings, load_settings
-from comms.templates import load_template
+from comms.drafting.draft import Request, draft_message
+from comms.drafting.template import load_template
+from comms.model.backends import Completion, LlamaCppChat
+from comms.packs.campaign import Campaign, Cell, cells, load_campaign
+from comms.packs.generation import cell_seed, dimension_order, pack_evidence, plan_order
 from knowledge import open_store
+from knowledge.base.errors import GenerationError
+from knowledge.base.settings import Settings, load_settings
 from knowledge.search import Passage
 from knowledge.store import Store
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from comms.facts import FactSheet
-from comms.llm import Completion, LlamaCppChat, Messages, OnToken
 from comms.message import partial_text
-from comms.settings import Settings, load_settings
+from comms.model.backends import Completion, LlamaCppChat, Messages, OnToken
+from knowledge.base.settings import load_settings
 from knowledge.store import Store
 
 FACTS = FactSheet(
@@ -276,8 +276,3 @@ def percentile(values: list[float], share: float) -> float:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def settings_for(folder: Path, **overrides: Any) -> Settings:
-    """Settings with their own data directory under folder."""
-    return load_settings(data_dir=folder, **overrides)

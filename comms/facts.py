@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from comms.errors import InputError
-from comms.settings import PROJECT_ROOT
+from knowledge.base.errors import InputError
+from knowledge.base.settings import PROJECT_ROOT
 
 SLOTS = ("what", "who", "when", "where", "cost", "booking", "contact", "source")
 FACT_LABELS = PROJECT_ROOT / "prompts" / "catalog" / "fact_labels.yaml"

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from comms.errors import GenerationError
+from knowledge.base.errors import GenerationError
 
 
 class Citation(BaseModel):

@@ -8,9 +8,9 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from comms.errors import ClarionError
-from comms.settings import load_settings
 from knowledge import open_store
+from knowledge.base.errors import ClarionError
+from knowledge.base.settings import load_settings
 
 
 def _parser() -> argparse.ArgumentParser:

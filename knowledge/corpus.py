@@ -9,7 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from comms.errors import ConfigError
+from knowledge.base.errors import ConfigError
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 

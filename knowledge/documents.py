@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from comms.errors import InputError
+from knowledge.base.errors import InputError
 from knowledge.language import detect_language
 
 MAX_FILE_BYTES = 20_000_000

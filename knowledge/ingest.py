@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from comms.errors import InputError
+from knowledge.base.errors import InputError
 from knowledge.chunks import Chunk, document_hash, split_markdown
 from knowledge.corpus import SourceDoc, read_corpus
 from knowledge.documents import MAX_FILE_BYTES, read_file
@@ -101,7 +101,7 @@ def sync_corpus(store: Store) -> list[IngestResult]:
 
 def detect_topics(text: str) -> list[str]:
     """Catalog topics a document mentions at least twice (so a passing mention does not count)."""
-    from comms.catalog import load_catalog
+    from knowledge.base.catalog import load_catalog
 
     lowered = text.lower()
     return [

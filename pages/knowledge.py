@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from comms.catalog import load_catalog
-from comms.errors import ClarionError
+from knowledge.base.catalog import load_catalog
+from knowledge.base.errors import ClarionError
 from knowledge.documents import SUPPORTED
 from knowledge.ingest import ingest_upload
 from knowledge.search import Filters, search

@@ -8,16 +8,23 @@ from typing import Any
 import streamlit as st
 from pydantic import ValidationError
 
-from comms.audit import audit_csv, audit_rows
-from comms.campaign import Campaign, Cell, Sender, cells
-from comms.catalog import load_catalog
-from comms.errors import ClarionError
+from comms.checks.sms import sms_info
 from comms.facts import SLOTS
-from comms.pack_export import export_pack, export_path, import_pack
-from comms.pack_store import CampaignRecord, PackMessage, PackStore
-from comms.packs import Progress, create_campaign, generate_pack, regenerate_cell
-from comms.review import add_comment, approvals_needed, approve, edit_text, reject, request_changes
-from comms.sms import sms_info
+from comms.packs.audit import audit_csv, audit_rows
+from comms.packs.campaign import Campaign, Cell, Sender, cells
+from comms.packs.export import export_pack, export_path, import_pack
+from comms.packs.generation import Progress, create_campaign, generate_pack, regenerate_cell
+from comms.packs.review import (
+    add_comment,
+    approvals_needed,
+    approve,
+    edit_text,
+    reject,
+    request_changes,
+)
+from comms.packs.store import CampaignRecord, PackMessage, PackStore
+from knowledge.base.catalog import load_catalog
+from knowledge.base.errors import ClarionError
 from ui import auth, resources
 from ui.text import link, plain, t, ui_language
 from ui.widgets import error_box

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from comms.doctor import Finding, diagnose
-from comms.errors import ClarionError
+from comms.model.doctor import Finding, diagnose
+from knowledge.base.errors import ClarionError
 from ui import auth, resources
 from ui.text import plain, t
 from ui.widgets import error_box

@@ -10,13 +10,13 @@ from typing import Any
 
 import streamlit as st
 
-from comms.catalog import load_catalog
-from comms.draft import Request, draft_message
-from comms.errors import ClarionError
-from comms.template_samples import Scenario, drafts_with, preview
-from comms.template_store import TemplateConflict, TemplateStore, Version
-from comms.template_validation import Problem, required_variables, validate
-from comms.templates import PromptTemplate, parse_template
+from comms.drafting.draft import Request, draft_message
+from comms.drafting.template import PromptTemplate, parse_template
+from comms.templates.samples import Scenario, drafts_with, preview
+from comms.templates.store import TemplateConflict, TemplateStore, Version
+from comms.templates.validation import Problem, required_variables, validate
+from knowledge.base.catalog import load_catalog
+from knowledge.base.errors import ClarionError
 from ui import auth, resources
 from ui.text import plain, t, ui_language
 from ui.widgets import error_box

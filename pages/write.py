@@ -7,11 +7,11 @@ import re
 
 import streamlit as st
 
-from comms.catalog import load_catalog
-from comms.draft import Request, check_message, draft_variants, resolve
-from comms.errors import ClarionError
+from comms.drafting.draft import Request, check_message, draft_variants, resolve
 from comms.facts import SLOTS, FactSheet
 from comms.message import Message
+from knowledge.base.catalog import load_catalog
+from knowledge.base.errors import ClarionError
 from ui import auth, resources
 from ui.text import link, plain, t, ui_language
 from ui.widgets import error_box

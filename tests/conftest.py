@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from comms.llm import Completion, ModelInfo
-from comms.settings import Settings, load_settings
+from comms.model.backends import Completion, ModelInfo
+from knowledge.base.settings import Settings, load_settings
 from knowledge.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +89,7 @@ def fake_store(settings: Settings) -> Store:
 
 @pytest.fixture(scope="session")
 def real_embedder() -> Any:
-    from comms.settings import bundled_embedder_path
+    from knowledge.base.settings import bundled_embedder_path
     from knowledge.embedder import Embedder
 
     path = bundled_embedder_path()
@@ -109,7 +109,7 @@ def real_store_dir(tmp_path_factory: pytest.TempPathFactory, real_embedder: Any)
 
 @pytest.fixture(scope="session")
 def real_chat(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from comms.llm import LlamaCppChat
+    from comms.model.backends import LlamaCppChat
 
     return LlamaCppChat(load_settings(data_dir=tmp_path_factory.mktemp("chat-data")))
 

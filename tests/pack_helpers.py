@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from comms.campaign import Campaign, Sender
-from comms.pack_store import PackStore
-from comms.packs import PackRun, create_campaign, generate_pack
-from comms.settings import Settings, load_settings
+from comms.packs.campaign import Campaign, Sender
+from comms.packs.generation import PackRun, create_campaign, generate_pack
+from comms.packs.store import PackStore
+from knowledge.base.settings import Settings, load_settings
 from knowledge.store import Store
 from tests.conftest import ScriptedChat
 

@@ -1,4 +1,4 @@
-"""Users, passwords and roles (comms.auth) and the `python -m comms users` commands."""
+"""Users, passwords and roles (comms.accounts.auth) and the `python -m comms users` commands."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from comms import auth
 from comms.__main__ import main
-from comms.auth import Identity, LoginThrottle
-from comms.errors import ConfigError, InputError
-from comms.settings import load_settings
+from comms.accounts import auth
+from comms.accounts.auth import Identity, LoginThrottle
+from knowledge.base.errors import ConfigError, InputError
+from knowledge.base.settings import load_settings
 
 PASSWORD = "Impfen-2025!"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from comms import auth
-from comms.settings import load_settings
-from comms.template_store import TemplateStore
+from comms.accounts import auth
+from comms.templates.store import TemplateStore
+from knowledge.base.settings import load_settings
 from tests.conftest import ROOT
 from ui import auth as ui_auth
 from ui import resources
@@ -102,7 +102,7 @@ def test_signing_out_forgets_the_identity(users: Path) -> None:
     def script() -> None:
         import streamlit as st
 
-        from comms.auth import Identity
+        from comms.accounts.auth import Identity
         from ui import auth
 
         if "started" not in st.session_state:
@@ -184,7 +184,7 @@ def test_current_user_names_the_signed_in_person(users: Path) -> None:
     def script() -> None:
         import streamlit as st
 
-        from comms.auth import Identity
+        from comms.accounts.auth import Identity
         from ui import auth
 
         st.session_state.setdefault(auth.SESSION_KEY, Identity("rita", "editor"))

@@ -58,7 +58,7 @@ def test_a_cut_off_answer_is_closed_and_a_complete_one_kept() -> None:
 
 
 def test_recording_chat_caps_the_tokens_and_records_the_call() -> None:
-    from comms.llm import Completion, ModelInfo
+    from comms.model.backends import Completion, ModelInfo
 
     asked: list[int] = []
 

@@ -276,7 +276,7 @@ def test_generate_and_download_a_pack(page: Any, app_url: str, tmp_path: Path) -
 @pytest.fixture(scope="session")
 def auth_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second server with CLARION_AUTH=local and one admin; nobody has opened it yet."""
-    from comms.auth import add_user
+    from comms.accounts.auth import add_user
 
     data = tmp_path_factory.mktemp("browser-auth") / "data"
     data.mkdir()

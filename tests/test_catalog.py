@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from comms.catalog import load_catalog, pick
-from comms.draft import Request, resolve
-from comms.errors import InputError
+from comms.drafting.draft import Request, resolve
+from knowledge.base.catalog import load_catalog, pick
+from knowledge.base.errors import InputError
 
 
 def test_catalog_offers_what_the_brief_promises() -> None:

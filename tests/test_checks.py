@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from comms.checks import LintContext, LintItem, LintReport, lint, score_items
-from comms.numbers import find_numbers, find_ungrounded, normalise_number
-from comms.readability import _textstat_metric, measure_readability
-from comms.sentences import split_sentences, split_words
+from comms.checks.lint import LintContext, LintItem, LintReport, lint, score_items
+from comms.checks.numbers import find_numbers, find_ungrounded, normalise_number
+from comms.checks.readability import _textstat_metric, measure_readability
+from comms.checks.sentences import split_sentences, split_words
 
 DE_GOOD = (
     "Die Masern-Impfung schützt Ihr Kind. Sie ist gut verträglich. "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from comms.consistency import check_consistency
+from comms.checks.consistency import check_consistency
 from comms.facts import FactSheet
 from comms.message import Citation, Message, ModelRef
 

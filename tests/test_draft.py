@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from comms.draft import (
+from comms.drafting.draft import (
     Request,
     check_message,
     draft_message,
@@ -12,8 +12,8 @@ from comms.draft import (
     resolve,
     retrieval_query,
 )
-from comms.errors import GenerationError, InputError
 from comms.facts import FactSheet
+from knowledge.base.errors import GenerationError, InputError
 from tests.conftest import ScriptedChat
 
 REQUEST = Request("measles", "parents-infants", "sms", "de", "Ist das sicher?")
@@ -250,7 +250,7 @@ def test_edited_text_is_checked_again(settings, fake_store) -> None:  # type: ig
 
 
 def test_sms_keeps_to_gsm_characters_and_two_segments(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
-    from comms.sms import sms_info
+    from comms.checks.sms import sms_info
 
     facts = FactSheet(when="2.–27. November", booking="„Impftelefon“ 0123 456789")
     chat = ScriptedChat(

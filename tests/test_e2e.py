@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from comms.draft import Request, draft_message
-from comms.settings import bundled_model_path, load_settings
+from comms.drafting.draft import Request, draft_message
+from knowledge.base.settings import bundled_model_path, load_settings
 from knowledge.search import search
 from knowledge.store import Store
 from tests.conftest import ROOT, free_port, wait_for_http
@@ -171,7 +171,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-u
 def test_openai_backend_against_a_real_server(
     llama_server: str, real_store_dir: Path, real_embedder
 ) -> None:  # type: ignore[no-untyped-def]
-    from comms.llm import build_chat_model
+    from comms.model.backends import build_chat_model
 
     settings = load_settings(
         data_dir=real_store_dir, llm_mode="openai", llm_url=llama_server, repair_tries=0
@@ -192,16 +192,16 @@ def test_openai_backend_against_a_real_server(
 
 
 def test_openai_backend_unreachable_names_the_url() -> None:
-    from comms.errors import BackendError
-    from comms.llm import build_chat_model
+    from comms.model.backends import build_chat_model
+    from knowledge.base.errors import BackendError
 
     with pytest.raises(BackendError, match=r"http://127.0.0.1:9/v1 is unreachable"):
         build_chat_model(load_settings(llm_mode="openai", llm_url="http://127.0.0.1:9"))
 
 
 def test_openai_mode_without_url_names_the_setting() -> None:
-    from comms.errors import ConfigError
-    from comms.llm import build_chat_model
+    from comms.model.backends import build_chat_model
+    from knowledge.base.errors import ConfigError
 
     with pytest.raises(ConfigError, match="CLARION_LLM_URL"):
         build_chat_model(load_settings(llm_mode="openai"))

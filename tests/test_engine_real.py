@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from comms.catalog import load_catalog
-from comms.draft import Request, draft_message
+from comms.checks.sms import sms_info
+from comms.drafting.draft import Request, draft_message
 from comms.facts import FactSheet
-from comms.settings import load_settings
-from comms.sms import sms_info
+from knowledge.base.catalog import load_catalog
+from knowledge.base.settings import load_settings
 from knowledge.store import Store
 
 pytestmark = pytest.mark.e2e

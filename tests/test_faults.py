@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from comms.draft import Request, draft_message
-from comms.errors import BackendError, ClarionError, ConfigError
-from comms.llm import build_chat_model
-from comms.settings import load_settings
-from comms.template_store import TemplateStore, TemplateStoreError
+from comms.drafting.draft import Request, draft_message
+from comms.model.backends import build_chat_model
+from comms.templates.store import TemplateStore, TemplateStoreError
 from knowledge import open_store
+from knowledge.base.errors import BackendError, ClarionError, ConfigError
+from knowledge.base.settings import load_settings
 from knowledge.store import Store
 from tests.conftest import ROOT, free_port
 from ui import resources

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from comms.settings import load_settings
+from knowledge.base.settings import load_settings
 from knowledge.ingest import ingest_upload
 from knowledge.store import Store
 from tests.conftest import ROOT

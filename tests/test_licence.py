@@ -11,11 +11,17 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from comms.doctor import diagnose
-from comms.licence import ATTRIBUTION, NOTICE, ModelLicence, licence_from_metadata, read_licence
-from comms.llm import ModelInfo
-from comms.pack_export import export_pack
-from comms.settings import bundled_model_path, load_settings
+from comms.model.backends import ModelInfo
+from comms.model.doctor import diagnose
+from comms.model.licence import (
+    ATTRIBUTION,
+    NOTICE,
+    ModelLicence,
+    licence_from_metadata,
+    read_licence,
+)
+from comms.packs.export import export_pack
+from knowledge.base.settings import bundled_model_path, load_settings
 from tests.conftest import ROOT, ScriptedChat
 from tests.pack_helpers import answer, generated, pack_settings, small_campaign
 from tests.tiny_llama4 import write_tiny_llama4
@@ -165,8 +171,8 @@ def llama_chat(count: int) -> ScriptedChat:
 
 
 def export(settings: Any, store: Any, tmp_path: Path, chat: ScriptedChat | None) -> dict[str, Any]:
-    from comms.pack_store import PackStore
-    from comms.packs import create_campaign, generate_pack
+    from comms.packs.generation import create_campaign, generate_pack
+    from comms.packs.store import PackStore
 
     settings = pack_settings(settings)
     campaign = small_campaign(audiences=["older-adults"], channels=["sms"])

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from comms.doctor import diagnose
-from comms.llm import LlamaCppChat, build_chat_model
 from comms.message import is_control, output_schema, parse_answer
-from comms.settings import Settings, load_settings
+from comms.model.backends import LlamaCppChat, build_chat_model
+from comms.model.doctor import diagnose
+from knowledge.base.settings import Settings, load_settings
 from tests.conftest import free_port, wait_for_http
 from tests.tiny_llama4 import EOS_TEXT, EOT, shard_paths, write_tiny_llama4
 
@@ -112,7 +112,7 @@ def test_eot_ends_generation_even_when_the_file_names_another_eos(tmp_path: Path
 def test_a_whole_message_through_the_engine(
     tmp_path: Path, maverick_like: Path, fake_store: Any
 ) -> None:
-    from comms.draft import Request, draft_message
+    from comms.drafting.draft import Request, draft_message
 
     # The tiny vocabulary spells a prompt out in many more tokens than Llama 4's would.
     settings = tiny_settings(tmp_path, maverick_like, repair_tries=0).model_copy(

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from comms.errors import GenerationError
 from comms.message import output_schema, parse_answer, partial_text
+from knowledge.base.errors import GenerationError
 
 
 def test_long_channels_have_no_grammar_length_limit() -> None:

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from comms.errors import ModelCrashed
-from comms.llm import LlamaCppChat
-from comms.settings import Settings, load_settings
+from comms.model.backends import LlamaCppChat
+from knowledge.base.errors import ModelCrashed
+from knowledge.base.settings import Settings, load_settings
 from tests.conftest import ROOT
 from ui import resources
 
@@ -70,7 +70,7 @@ def worker_pids(parent: int) -> list[int]:
         except OSError:
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == parent and b"comms.llama_worker" in cmdline:
+        if ppid == parent and b"comms.model.worker" in cmdline:
             pids.append(int(entry.name))
     return pids
 
@@ -120,7 +120,7 @@ def test_a_killed_worker_is_one_clear_error_then_the_next_call_works(
 def test_a_request_the_model_refuses_is_an_error_and_the_worker_stays(
     chat: LlamaCppChat,
 ) -> None:
-    from comms.errors import BackendError
+    from knowledge.base.errors import BackendError
 
     pid = chat.worker_pid
     too_long = [{"role": "user", "content": "flu " * 5000}]
@@ -158,7 +158,7 @@ def test_the_kv_cache_prefix_is_reused_across_calls(chat: LlamaCppChat) -> None:
 
 
 def test_a_model_file_llama_cpp_cannot_load_is_a_config_error(tmp_path: Path) -> None:
-    from comms.errors import ConfigError
+    from knowledge.base.errors import ConfigError
 
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"GGUF" + b"\0" * 64)
@@ -188,8 +188,8 @@ class CrashOnce:
 def test_a_pack_marks_the_crashed_cell_failed_goes_on_and_resumes(
     chat: LlamaCppChat, settings: Settings, fake_store: Any, sig: signal.Signals
 ) -> None:
-    from comms.pack_store import PackStore
-    from comms.packs import create_campaign, generate_pack
+    from comms.packs.generation import create_campaign, generate_pack
+    from comms.packs.store import PackStore
     from tests.pack_helpers import pack_settings, small_campaign
 
     settings = pack_settings(settings)

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from comms.campaign import Cell, cells, load_campaign, parse_campaign
-from comms.errors import InputError
-from comms.pack_store import PackStore, PackStoreError
-from comms.packs import (
+from comms.drafting.template import load_template, parse_template, shipped_text
+from comms.packs.campaign import Cell, cells, load_campaign, parse_campaign
+from comms.packs.generation import (
     Progress,
     cell_seed,
     create_campaign,
@@ -21,8 +20,9 @@ from comms.packs import (
     plan_order,
     regenerate_cell,
 )
-from comms.review import approve
-from comms.templates import load_template, parse_template, shipped_text
+from comms.packs.review import approve
+from comms.packs.store import PackStore, PackStoreError
+from knowledge.base.errors import InputError
 from tests.conftest import ROOT, ScriptedChat
 from tests.pack_helpers import answer, generated, pack_settings, scripted, small_campaign
 

@@ -12,14 +12,14 @@ import pytest
 from docx import Document
 from docx.shared import Pt
 
-from comms.campaign import Cell
-from comms.errors import InputError
-from comms.pack_export import PackFileError, export_pack, import_pack, read_manifest
-from comms.pack_store import PackStore
-from comms.packs import generate_pack
-from comms.review import add_comment, approve, edit_text
-from comms.settings import load_settings
-from comms.sms import sms_info
+from comms.checks.sms import sms_info
+from comms.packs.campaign import Cell
+from comms.packs.export import PackFileError, export_pack, import_pack, read_manifest
+from comms.packs.generation import generate_pack
+from comms.packs.review import add_comment, approve, edit_text
+from comms.packs.store import PackStore
+from knowledge.base.errors import InputError
+from knowledge.base.settings import load_settings
 from tests.pack_helpers import generated, pack_settings, scripted, small_campaign
 
 SMS = Cell("older-adults", "sms", "de")

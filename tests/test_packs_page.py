@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from comms.campaign import Cell
-from comms.pack_store import PackStore
+from comms.packs.campaign import Cell
+from comms.packs.store import PackStore
 from tests.conftest import ROOT
 from tests.pack_helpers import generated, pack_settings
 from ui import resources

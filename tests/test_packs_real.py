@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from comms.llm import file_sha256
-from comms.settings import bundled_model_path
-from comms.sms import sms_info
+from comms.checks.sms import sms_info
+from comms.model.backends import file_sha256
+from knowledge.base.settings import bundled_model_path
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e

@@ -7,10 +7,9 @@ import io
 
 import pytest
 
-from comms.audit import CSV_HEADER, audit_csv
-from comms.campaign import Cell
-from comms.errors import InputError
-from comms.review import (
+from comms.packs.audit import CSV_HEADER, audit_csv
+from comms.packs.campaign import Cell
+from comms.packs.review import (
     ReviewConflict,
     add_comment,
     approvals_needed,
@@ -19,6 +18,7 @@ from comms.review import (
     reject,
     request_changes,
 )
+from knowledge.base.errors import InputError
 from tests.pack_helpers import generated, pack_settings, small_campaign
 
 CELL = Cell("older-adults", "sms", "de")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from comms.doctor import diagnose, read_model_facts, render, shard_paths, template_family
-from comms.llama_worker import build_uses_amx
-from comms.settings import bundled_model_path, load_settings
+from comms.model.doctor import diagnose, read_model_facts, render, shard_paths, template_family
+from comms.model.worker import build_uses_amx
+from knowledge.base.settings import bundled_model_path, load_settings
 from tests.conftest import ROOT
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from comms.errors import ConfigError
-from comms.llm import check_gguf
-from comms.settings import bundled_embedder_path, bundled_model_path, load_settings
+from comms.model.backends import check_gguf
+from knowledge.base.errors import ConfigError
+from knowledge.base.settings import bundled_embedder_path, bundled_model_path, load_settings
 
 
 def test_environment_variables_override_defaults(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from comms.sms import GSM_BASIC, GSM_EXTENSION, SmsInfo, is_gsm7, sms_info
+from comms.checks.sms import GSM_BASIC, GSM_EXTENSION, SmsInfo, is_gsm7, sms_info
 
 
 @pytest.mark.parametrize(
@@ -76,13 +76,13 @@ def test_tables_have_the_standard_sizes() -> None:
     ],
 )
 def test_to_gsm_replaces_typography(text: str, expected: str) -> None:
-    from comms.sms import is_gsm7, to_gsm
+    from comms.checks.sms import is_gsm7, to_gsm
 
     assert to_gsm(text) == expected and is_gsm7(to_gsm(text))
 
 
 def test_sms_char_budget() -> None:
-    from comms.sms import sms_char_budget
+    from comms.checks.sms import sms_char_budget
 
     assert (sms_char_budget(True), sms_char_budget(False), sms_char_budget(True, 1)) == (
         306,

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from comms.errors import TemplateError
-from comms.settings import Settings
-from comms.template_store import (
+from comms.drafting.template import SHIPPED_DIR, load_template, shipped_text
+from comms.templates.store import (
     InvalidTemplate,
     TemplateConflict,
     TemplateStore,
     TemplateStoreError,
     Version,
 )
-from comms.template_validation import validate
-from comms.templates import SHIPPED_DIR, load_template, shipped_text
+from comms.templates.validation import validate
+from knowledge.base.errors import TemplateError
+from knowledge.base.settings import Settings
 from tests.conftest import ROOT
 
 DRAFT = shipped_text("draft_message")
@@ -284,8 +284,8 @@ def test_concurrent_saves_exactly_one_wins_and_nothing_is_lost(
 
 def test_concurrent_stores_in_separate_processes(store: TemplateStore, settings: Settings) -> None:
     script = (
-        "import sys; from comms.settings import load_settings; "
-        "from comms.template_store import TemplateStore, TemplateConflict; "
+        "import sys; from knowledge.base.settings import load_settings; "
+        "from comms.templates.store import TemplateStore, TemplateConflict; "
         "s = TemplateStore(load_settings()); t = s.current('draft_message').text; "
         "n = sys.argv[1]\n"
         "try: s.save('draft_message', t.replace('You are a', 'You are ' + n), author=n, "

@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 
-from comms.catalog import load_catalog
-from comms.draft import Request, draft_message, resolve, template_variables
-from comms.errors import TemplateError
-from comms.template_samples import (
+from comms.drafting.draft import Request, draft_message, resolve, template_variables
+from comms.drafting.template import SHIPPED_DIR, load_template, parse_template, render, shipped_ids
+from comms.templates.samples import (
     SAMPLE_DRAFT,
     SAMPLE_SOURCE_TEXT,
     Scenario,
@@ -18,7 +17,8 @@ from comms.template_samples import (
     preview,
     sample_variables,
 )
-from comms.templates import SHIPPED_DIR, load_template, parse_template, render, shipped_ids
+from knowledge.base.catalog import load_catalog
+from knowledge.base.errors import TemplateError
 from knowledge.search import Passage
 from tests.conftest import ScriptedChat
 

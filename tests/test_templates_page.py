@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from comms.settings import Settings
-from comms.template_store import TemplateStore
-from comms.templates import parse_template, shipped_text
+from comms.drafting.template import parse_template, shipped_text
+from comms.templates.store import TemplateStore
+from knowledge.base.settings import Settings
 from tests.conftest import ROOT
 from ui import resources
 

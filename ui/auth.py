@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAuthError
 from streamlit.navigation.page import StreamlitPage
 
-from comms.auth import (
+from comms.accounts.auth import (
     LOCAL,
     Identity,
     LoginThrottle,
@@ -24,7 +24,7 @@ from comms.auth import (
     load_users,
     users_path,
 )
-from comms.errors import ClarionError
+from knowledge.base.errors import ClarionError
 from ui import resources
 from ui.text import plain, t
 from ui.widgets import error_box

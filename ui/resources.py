@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from comms.errors import ClarionError
-from comms.licence import ModelLicence, licence_of_server_model, read_licence
-from comms.llm import ChatModel, build_chat_model
-from comms.settings import Settings, load_settings
+from comms.model.backends import ChatModel, build_chat_model
+from comms.model.licence import ModelLicence, licence_of_server_model, read_licence
 from knowledge import open_store
+from knowledge.base.errors import ClarionError
+from knowledge.base.settings import Settings, load_settings
 
 if TYPE_CHECKING:  # the store module pulls in numpy: not needed before the first search
     from knowledge.store import Store

@@ -7,7 +7,6 @@ import re
 import streamlit as st
 
 TEXT: dict[str, dict[str, str]] = {
-    "app_title": {"de": "Clarion", "en": "Clarion"},
     "tagline": {
         "de": "Evidenzbasierte, einfühlsame Impfkommunikation für Gesundheitsämter",
         "en": "Evidence-based, empathetic vaccination messages for health offices",
@@ -28,10 +27,8 @@ TEXT: dict[str, dict[str, str]] = {
     "message": {"de": "Nachricht", "en": "Message"},
     "citations": {"de": "Quellen", "en": "Sources"},
     "evidence": {"de": "Gefundene Evidenz", "en": "Retrieved evidence"},
-    "provenance": {"de": "Herkunft", "en": "Provenance"},
     "model": {"de": "Modell", "en": "Model"},
     "store": {"de": "Wissensspeicher", "en": "Knowledge store"},
-    "chunks": {"de": "Abschnitte", "en": "passages"},
     "template": {"de": "Vorlage", "en": "Template"},
     # Templates page
     "facts": {"de": "Kampagnen-Fakten", "en": "Campaign facts"},
@@ -113,7 +110,6 @@ TEXT: dict[str, dict[str, str]] = {
         "becomes a new version; the shipped defaults stay untouched.",
     },
     "tpl_col_template": {"de": "Vorlage", "en": "Template"},
-    "tpl_col_title": {"de": "Titel", "en": "Title"},
     "tpl_col_version": {"de": "Version", "en": "Version"},
     "tpl_col_action": {"de": "Art", "en": "Kind"},
     "tpl_col_author": {"de": "Autor/in", "en": "Author"},
@@ -254,7 +250,6 @@ TEXT: dict[str, dict[str, str]] = {
         "Sie es noch einmal.",
         "en": "The language model stopped unexpectedly; it has been restarted, please try again.",
     },
-    "not_loaded": {"de": "wird beim ersten Gebrauch geladen", "en": "loaded on first use"},
     "leichte_review": {
         "de": "Leichte Sprache: vor dem Versand von einer Prüfgruppe lesen lassen.",
         "en": "Leichte Sprache: have a test reader check it before sending.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from comms.errors import ModelCrashed
+from knowledge.base.errors import ModelCrashed
 from ui.text import plain, t
 
 

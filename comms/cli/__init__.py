@@ -1,0 +1,1 @@
+"""The command line: `python -m comms` and its subcommands."""

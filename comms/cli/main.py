@@ -1,0 +1,132 @@
+"""`python -m comms`: write messages, run packs, manage templates and users, check the set-up."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from comms.cli.packs import add_parsers as add_pack_parsers
+from comms.cli.packs import run as run_pack
+from comms.cli.templates import add_parser as add_templates_parser
+from comms.cli.templates import run as run_templates
+from comms.cli.users import add_parser as add_users_parser
+from comms.cli.users import run as run_users
+from knowledge.base.catalog import KINDS, load_catalog
+from knowledge.base.errors import ClarionError
+from knowledge.base.settings import load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m comms", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    gen = sub.add_parser("generate", help="write one cited message")
+    gen.add_argument("--topic", required=True)
+    gen.add_argument("--audience", required=True)
+    gen.add_argument("--channel", required=True)
+    gen.add_argument("--language", required=True)
+    gen.add_argument("--concern", default="")
+    gen.add_argument("--seed", type=int)
+    gen.add_argument("--facts", type=Path, help="campaign fact sheet (YAML: when, where, …)")
+    gen.add_argument("--variants", type=int, default=1, help="1–5 versions with distinct seeds")
+    gen.add_argument("--json", action="store_true", help="print the message object as JSON")
+    listing = sub.add_parser("list", help="list the ids and labels of a catalog")
+    listing.add_argument("kind", choices=KINDS)
+    listing.add_argument("--ui-language", default="en", choices=("de", "en"))
+    listing.add_argument("--json", action="store_true")
+    doctor = sub.add_parser("doctor", help="check the model, the build and the store")
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    doctor.add_argument("--no-smoke", action="store_true", help="skip the 5-token generation")
+    add_templates_parser(sub)
+    add_users_parser(sub)
+    add_pack_parsers(sub)
+    return parser
+
+
+def generate(args: argparse.Namespace) -> int:
+    """Write one message and print it."""
+    from comms.drafting.draft import Request, draft_variants, resolve
+    from comms.facts import load_facts
+    from comms.model.backends import build_chat_model
+    from knowledge import open_store
+
+    request = Request(args.topic, args.audience, args.channel, args.language, args.concern)
+    resolve(request)  # check the ids before loading any model
+    facts = load_facts(args.facts) if args.facts else None
+    settings = load_settings()
+    chat = build_chat_model(settings)  # a bad model path or URL fails before the embedder loads
+    store = open_store(settings)
+    messages = draft_variants(
+        request,
+        args.variants,
+        settings=settings,
+        chat=chat,
+        store=store,
+        facts=facts,
+        seed=args.seed,
+    )
+    if args.json:
+        payload = [m.model_dump(mode="json") for m in messages]
+        print(
+            json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2)
+        )
+        return 0
+    for message in messages:
+        print(message.text)
+        for citation in message.citations:
+            print(f"[{citation.number}] {citation.title} {citation.url}")
+        failed = [i for i in message.checks.get("items", []) if not i["passed"]]
+        print(f"checks: score {message.checks.get('score')}, {len(failed)} to review")
+        for item in failed:
+            print(f"  - {item['id']}: {item['reason']}")
+    return 0
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    """Print what `doctor` found; exit 2 naming each failure."""
+    from comms.model.doctor import diagnose, render
+
+    report = diagnose(load_settings(), smoke=not args.no_smoke)
+    if args.json:
+        payload = report.model_dump(mode="json") | {"ok": report.ok}
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        print(render(report))
+    for failure in report.failures():
+        print(f"error: {failure.name}: {failure.note or failure.value}", file=sys.stderr)
+    return 0 if report.ok else 2
+
+
+def list_kind(args: argparse.Namespace) -> int:
+    """Print one catalog's ids and labels."""
+    entries = getattr(load_catalog(), args.kind)
+    rows = [{"id": e.id, "label": e.label_in(args.ui_language)} for e in entries]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for row in rows:
+            print(f"{row['id']}\t{row['label']}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: user mistakes are one line on stderr and exit code 2."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "templates":
+            return run_templates(args)
+        if args.command == "users":
+            return run_users(args)
+        if args.command == "doctor":
+            return run_doctor(args)
+        if args.command in ("pack", "audit"):
+            return run_pack(args)
+        return generate(args) if args.command == "generate" else list_kind(args)
+    except ClarionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

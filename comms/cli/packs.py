@@ -1,0 +1,111 @@
+"""`python -m comms pack …` and `python -m comms audit …`: message packs from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from comms.packs.audit import audit_csv
+from comms.packs.generation import PackRun, Progress
+from comms.packs.store import PackStore
+from knowledge.base.errors import InputError
+from knowledge.base.settings import load_settings
+
+CLI_USER = "cli"
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the `pack` and `audit` commands to the CLI."""
+    pack = sub.add_parser("pack", help="generate a message pack from a campaign file and export it")
+    pack.add_argument("--campaign", required=True, type=Path, help="campaign file (YAML)")
+    pack.add_argument("--out", required=True, type=Path, help="the pack ZIP to write")
+    pack.add_argument("--resume", action="store_true", help="continue a stored campaign")
+    pack.add_argument("--draft", action="store_true", help="export every message, marked DRAFT")
+    pack.add_argument("--user", default=CLI_USER, help="name recorded in the audit trail")
+    audit = sub.add_parser("audit", help="a campaign's audit trail as CSV")
+    audit.add_argument("--campaign", required=True, help="campaign id")
+    audit.add_argument("--csv", type=Path, help="file to write (default: standard output)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `pack` or `audit`."""
+    return pack(args) if args.command == "pack" else audit(args)
+
+
+def pack(args: argparse.Namespace) -> int:
+    """Generate the campaign's missing messages, then export the pack."""
+    from comms.model.backends import build_chat_model
+    from comms.packs.campaign import load_campaign
+    from comms.packs.export import export_pack
+    from comms.packs.generation import generate_pack, open_campaign
+    from knowledge import open_store
+
+    campaign = load_campaign(args.campaign)
+    settings = load_settings()
+    store = PackStore(settings)
+    open_campaign(store, campaign, settings=settings, user=args.user, resume=args.resume)
+    chat = build_chat_model(settings)
+    knowledge = open_store(settings)
+    try:
+        run = generate_pack(
+            store, campaign.id, settings=settings, chat=chat, knowledge=knowledge,
+            user=args.user, on_progress=print_progress,
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        print("\nstopped; finished messages are stored: run again with --resume", file=sys.stderr)
+        return 130
+    for cell, error in run.failed.items():
+        print(f"failed: {cell.key}: {error}", file=sys.stderr)
+    if not args.draft and not any(m.status == "approved" for m in store.messages(campaign.id)):
+        raise InputError(
+            f"{_summary(run)} None is approved yet: review them on the app's Packs page, "
+            "or pass --draft for a draft export (every file marked DRAFT)."
+        )
+    result = export_pack(store, campaign.id, args.out, user=args.user, draft=args.draft)
+    kind = "draft pack" if result.draft else "pack"
+    print(
+        f"{_summary(run)} Wrote the {kind} {result.path} ({result.messages} messages).",
+        file=sys.stderr,
+    )
+    if run.failed:
+        print("Run again with --resume to retry the failed messages.", file=sys.stderr)
+    return 1 if run.failed else 0
+
+
+def audit(args: argparse.Namespace) -> int:
+    """Write a campaign's audit trail as CSV."""
+    store = PackStore(load_settings())
+    text = audit_csv(store.events(store.campaign(args.campaign).id))
+    if args.csv is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        args.csv.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"Cannot write {args.csv}: {exc}") from exc
+    print(f"Wrote {args.csv}.", file=sys.stderr)
+    return 0
+
+
+def print_progress(progress: Progress) -> None:
+    """One line per finished message on stderr: count, cell, time spent and time left."""
+    cell = f" {progress.cell.key}" if progress.cell else ""
+    left = "" if progress.seconds_left is None else f", about {_clock(progress.seconds_left)} left"
+    print(
+        f"[{progress.done}/{progress.total}]{cell} {_clock(progress.elapsed)} elapsed{left}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _summary(run: PackRun) -> str:
+    return (
+        f"Generated {len(run.generated)} messages ({run.skipped} were stored already, "
+        f"{len(run.failed)} failed) of {run.total}."
+    )
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}:{rest:02d}"

@@ -1,0 +1,2 @@
+"""Writing one message: retrieve the evidence, render the prompt template, ask the model, check the
+answer, repair it."""

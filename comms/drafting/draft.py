@@ -1,0 +1,369 @@
+"""Drafting one message: retrieve evidence, render the template, ask the model, validate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from comms.checks.lint import LintContext, LintReport, has_call_to_action, lint
+from comms.checks.sms import is_gsm7, sms_char_budget, to_gsm
+from comms.evidence import screen
+from comms.facts import FactSheet, fact_line, fill_slots, grounded_numbers, needs_fact_line
+from comms.message import (
+    MAX_GRAMMAR_LENGTH,
+    Citation,
+    Message,
+    ModelRef,
+    output_schema,
+    parse_answer,
+    partial_text,
+)
+from comms.model.backends import ChatModel
+from knowledge.base.catalog import Audience, Catalog, Channel, Language, Topic, load_catalog, pick
+from knowledge.base.errors import GenerationError, InputError
+from knowledge.base.settings import Settings
+
+if TYPE_CHECKING:  # imported where used: the app's first page must not wait for numpy or Jinja2
+    from comms.drafting.template import PromptTemplate
+    from knowledge.search import Passage
+    from knowledge.store import Store
+
+MAX_CONCERN_CHARS = 500
+VARIANT_STRIDE = 1000  # variant seeds: seed, seed + 1000, … (distinct, fixed, reproducible)
+GSM_LANGUAGES = frozenset({"de", "en"})  # written in GSM-7 characters once typography is plain
+ADVISORY_ITEMS = frozenset({"needs_test_reader"})  # shown to staff, never "repaired" by the model
+MIN_TEXT = 60  # characters the model always gets for its own text, whatever the fact line takes
+OnText = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Request:
+    """What staff asked for: ids from the catalog and an optional concern."""
+
+    topic: str
+    audience: str
+    channel: str
+    language: str
+    concern: str = ""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A request with its ids looked up in the catalog."""
+
+    topic: Topic
+    audience: Audience
+    channel: Channel
+    language: Language
+    concern: str
+
+
+def resolve(request: Request, catalog: Catalog | None = None) -> Resolved:
+    """Check every id and the concern; raise an InputError naming what to fix."""
+    catalog = catalog or load_catalog()
+    concern = request.concern.strip()
+    if len(concern) > MAX_CONCERN_CHARS:
+        raise InputError(f"The concern is longer than {MAX_CONCERN_CHARS} characters; shorten it.")
+    return Resolved(
+        topic=pick(catalog.topics, request.topic, "topic"),
+        audience=pick(catalog.audiences, request.audience, "audience"),
+        channel=pick(catalog.channels, request.channel, "channel"),
+        language=pick(catalog.languages, request.language, "language"),
+        concern=concern,
+    )
+
+
+def retrieval_query(resolved: Resolved) -> str:
+    """The text embedded to find evidence (the bundled embedder reads English best)."""
+    parts = [resolved.topic.search["en"], resolved.audience.label["en"], resolved.concern]
+    return " ".join(part for part in parts if part)
+
+
+def retrieve(store: Store, resolved: Resolved, k: int) -> list[Passage]:
+    """Evidence for the request: topic-specific and general guidance."""
+    from knowledge.search import Filters, search
+
+    passages = search(
+        store, retrieval_query(resolved), k=k, filters=Filters(vaccine=resolved.topic.id)
+    )
+    if not passages:
+        passages = search(store, retrieval_query(resolved), k=k)
+    if not passages:
+        raise InputError("The knowledge store is empty; run `python -m knowledge index` first.")
+    return passages
+
+
+def template_variables(
+    resolved: Resolved, passages: list[Passage], facts: FactSheet | None = None
+) -> dict[str, Any]:
+    """Plain data for the template: no objects with methods reach the sandbox."""
+    screened = [screen(p.text) for p in passages]
+    return {
+        "topic": resolved.topic.model_dump(),
+        "audience": resolved.audience.model_dump(),
+        "channel": resolved.channel.model_dump(),
+        "language": resolved.language.model_dump(),
+        "concern": resolved.concern,
+        "facts": (facts or FactSheet()).filled(),
+        "passages": [
+            {"title": p.title, "source": p.url, "text": s.text, "flagged": s.flagged}
+            for p, s in zip(passages, screened, strict=True)
+        ],
+    }
+
+
+@dataclass
+class Candidate:
+    """One attempt: the model's raw text, the finished text and its checks."""
+
+    raw: str
+    cited: list[int]
+    text: str
+    slots: list[str]
+    appended: str
+    report: LintReport
+
+    @property
+    def failures(self) -> list[dict[str, str]]:
+        return [
+            {"item": item.id, "reason": item.reason}
+            for item in self.report.items
+            if not item.passed and item.id not in ADVISORY_ITEMS
+        ]
+
+    def rank(self) -> tuple[int, int]:
+        """Lower is better: fewer failed errors, then a higher score."""
+        errors = sum(1 for i in self.report.items if not i.passed and i.severity == "error")
+        return errors, -self.report.score
+
+
+def draft_message(
+    request: Request,
+    *,
+    settings: Settings,
+    chat: ChatModel,
+    store: Store,
+    facts: FactSheet | None = None,
+    seed: int | None = None,
+    on_text: OnText | None = None,
+    template: PromptTemplate | None = None,
+    passages: list[Passage] | None = None,
+) -> Message:
+    """Write one cited, checked message; failed checks are fed back for repair.
+
+    `passages` lets a pack share one evidence set across its cells, so consecutive prompts
+    share a long prefix that llama.cpp does not evaluate again.
+    """
+    from comms.drafting.template import load_template, render
+
+    resolved = resolve(request)
+    facts = facts or FactSheet()
+    passages = passages or retrieve(store, resolved, settings.retrieval_k)
+    template = template or load_template("draft_message", settings)
+    variables = template_variables(resolved, passages, facts)
+    closing = _closing(resolved, facts)
+    budget = max(MIN_TEXT, _char_limit(resolved, closing) - (len(closing) + 1 if closing else 0))
+    schema = output_schema(len(passages), budget)
+    seed = settings.seed if seed is None else seed
+    ask = partial(_ask, chat, schema=schema, max_chars=budget, settings=settings, on_text=on_text)
+    finish = partial(_finish, resolved=resolved, facts=facts, passages=passages, closing=closing)
+    first = best = finish(*ask(render(template, variables), seed))
+    attempts = 1
+    repair = load_template("repair_message", settings) if best.failures else None
+    while repair is not None and best.failures and attempts <= settings.repair_tries:
+        prompt = render(repair, {**variables, "draft": best.raw, "failures": best.failures})
+        candidate = finish(*ask(prompt, seed + attempts))
+        attempts += 1
+        best = min(best, candidate, key=Candidate.rank)
+    message = _message(resolved, best, passages, chat, template, seed, attempts, facts)
+    message.first_checks = first.report.model_dump() if attempts > 1 else message.checks
+    return message
+
+
+def draft_variants(request: Request, count: int, **kwargs: Any) -> list[Message]:
+    """N versions of one message with distinct fixed seeds, for an A/B choice."""
+    if not 1 <= count <= 5:
+        raise InputError("Choose between 1 and 5 variants.")
+    base = kwargs.pop("seed", None)
+    settings: Settings = kwargs["settings"]
+    first = settings.seed if base is None else base
+    return [draft_message(request, seed=first + VARIANT_STRIDE * n, **kwargs) for n in range(count)]
+
+
+def check_message(
+    message: Message, facts: FactSheet | None = None, text: str | None = None
+) -> LintReport:
+    """Re-run the checks on a message, e.g. after staff edited its text."""
+    resolved = resolve(Request(message.topic, message.audience, message.channel, message.language))
+    cited_texts = [str(p["text"]) for p in message.cited_passages()]
+    return lint(
+        message.text if text is None else text,
+        lint_context(resolved, facts or FactSheet(), cited_texts, len(message.citations), True),
+    )
+
+
+def lint_context(
+    resolved: Resolved, facts: FactSheet, cited_texts: list[str], citations: int, valid: bool
+) -> LintContext:
+    """What the linter needs to know about a message's request and evidence."""
+    return LintContext(
+        language=resolved.language.id,  # type: ignore[arg-type]
+        channel=resolved.channel.id,
+        max_chars=resolved.channel.max_chars,
+        grade=resolved.audience.grade,
+        citations=citations,
+        citations_valid=valid,
+        allowed_numbers=grounded_numbers(facts, cited_texts),
+        topic_keywords=tuple(resolved.topic.keywords),
+    )
+
+
+def _finish(
+    raw: str,
+    cited: list[int],
+    *,
+    resolved: Resolved,
+    facts: FactSheet,
+    passages: list[Passage],
+    closing: str,
+) -> Candidate:
+    """Fill the fact slots, add the fact line if needed, and run the checks.
+
+    The fact line opens with the booking label, an imperative ("Termin vereinbaren: …"), so a
+    message that lacks the booking facts or any call to action ends with both.
+    """
+    text, slots, _unknown = fill_slots(raw, facts)
+    text = _channel_text(text, resolved)
+    lacking = needs_fact_line(text, facts) or not has_call_to_action(text, resolved.language.id)
+    appended = closing if closing and lacking else ""
+    if appended:
+        text = f"{text}\n{appended}"
+    valid = [n for n in cited if 1 <= n <= len(passages)]
+    context = lint_context(
+        resolved, facts, [passages[n - 1].text for n in valid], len(valid), len(valid) == len(cited)
+    )
+    return Candidate(raw, cited, text, slots, appended, lint(text, context))
+
+
+def _closing(resolved: Resolved, facts: FactSheet) -> str:
+    """The fact line; an SMS where it would leave under MIN_TEXT characters keeps only booking."""
+    language, channel = resolved.language.id, resolved.channel.id
+    closing = _channel_text(fact_line(facts, language, channel), resolved)
+    if channel == "sms" and _char_limit(resolved, closing) - len(closing) - 1 < MIN_TEXT:
+        short = _channel_text(fact_line(facts, language, channel, ("booking",)), resolved)
+        return short or closing
+    return closing
+
+
+def _channel_text(text: str, resolved: Resolved) -> str:
+    """SMS in Latin-script languages keep to GSM-7, so a dash does not halve a segment."""
+    if resolved.channel.id == "sms" and resolved.language.base_language in GSM_LANGUAGES:
+        return to_gsm(text)
+    return text
+
+
+def _char_limit(resolved: Resolved, closing: str) -> int:
+    """The channel's limit in characters; for SMS, two segments of the likely encoding."""
+    if resolved.channel.id != "sms":
+        return resolved.channel.max_chars
+    gsm = resolved.language.base_language in GSM_LANGUAGES and is_gsm7(closing)
+    return min(resolved.channel.max_chars, sms_char_budget(gsm))
+
+
+def _message(
+    resolved: Resolved,
+    best: Candidate,
+    passages: list[Passage],
+    chat: ChatModel,
+    template: PromptTemplate,
+    seed: int,
+    attempts: int,
+    facts: FactSheet,
+) -> Message:
+    citations = [_citation(n, passages[n - 1]) for n in best.cited if 1 <= n <= len(passages)]
+    if not citations:
+        raise GenerationError("The model cited none of the retrieved passages; try again.")
+    return Message(
+        text=best.text,
+        topic=resolved.topic.id,
+        audience=resolved.audience.id,
+        channel=resolved.channel.id,
+        language=resolved.language.id,
+        concern=resolved.concern,
+        citations=citations,
+        rejected_citations=[n for n in best.cited if not 1 <= n <= len(passages)],
+        evidence=[p.to_dict() for p in passages],
+        model=ModelRef(**vars(chat.info)),
+        template_id=template.id,
+        template_version=template.content_hash,
+        seed=seed,
+        slots={slot: facts.filled()[slot] for slot in dict.fromkeys(best.slots)},
+        fact_line=best.appended,
+        checks=best.report.model_dump(),
+        attempts=attempts,
+        flagged_passages=[n for n, p in enumerate(passages, 1) if screen(p.text).flagged],
+    )
+
+
+def _ask(
+    chat: ChatModel,
+    messages: list[dict[str, str]],
+    seed: int,
+    *,
+    schema: dict[str, Any],
+    max_chars: int,
+    settings: Settings,
+    on_text: OnText | None,
+) -> tuple[str, list[int]]:
+    """Call the model; one retry with the next seed if the answer is malformed."""
+    max_tokens = min(token_budget(max_chars), settings.llm_context // 2)
+    error: GenerationError | None = None
+    for attempt in range(2):
+        completion = chat.complete(
+            messages,
+            schema,
+            seed=seed + attempt,
+            max_tokens=max_tokens,
+            temperature=settings.llm_temperature,
+            on_token=_text_streamer(on_text),
+        )
+        try:
+            return parse_answer(completion.text)
+        except GenerationError as exc:
+            error = exc
+    assert error is not None
+    raise error
+
+
+def token_budget(max_chars: int) -> int:
+    """Tokens to allow for a text of max_chars: the grammar ends short texts itself, so those
+    get room for one token per character; longer ones are bounded at about 3 characters a token."""
+    if max_chars <= MAX_GRAMMAR_LENGTH:
+        return max_chars + 48
+    return max_chars // 3 + 64
+
+
+def _text_streamer(on_text: OnText | None) -> Callable[[str], None] | None:
+    """Turn streamed JSON tokens into the message text so far, for a live view."""
+    if on_text is None:
+        return None
+    buffer: list[str] = []
+
+    def stream(token: str) -> None:
+        buffer.append(token)
+        on_text(partial_text("".join(buffer)))
+
+    return stream
+
+
+def _citation(number: int, passage: Passage) -> Citation:
+    return Citation(
+        number=number,
+        chunk_id=passage.chunk_id,
+        source_id=passage.source_id,
+        title=passage.title,
+        url=passage.url,
+        date=passage.date,
+    )

@@ -1,0 +1,417 @@
+"""Exporting a pack as a ZIP (written atomically) and importing one back to continue work."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from comms.checks.sms import sms_info
+from comms.drafting.template import parse_template
+from comms.packs.audit import AuditEvent, now
+from comms.packs.campaign import Campaign, Cell, cells, check_campaign
+from comms.packs.files import (
+    Layout,
+    PackItem,
+    docx_bytes,
+    markdown,
+    overview_html,
+    sms_csv,
+    sources,
+)
+from comms.packs.review import person
+from comms.packs.store import CampaignRecord, PackMessage, PackStore, Remark, audit_event
+from knowledge.base.errors import ClarionError, InputError
+from knowledge.base.settings import Settings
+
+FORMAT: Literal["clarion-pack"] = "clarion-pack"
+FORMAT_VERSION: Literal[1] = 1
+MANIFEST = "manifest.json"
+MAX_ENTRIES = 5_000
+MAX_TOTAL_BYTES = 200 * 1024 * 1024  # uncompressed, all files together
+MAX_MANIFEST_BYTES = 32 * 1024 * 1024
+MAX_RATIO = 200  # uncompressed / compressed: far beyond what text, DOCX or JSON reach
+
+
+class PackFileError(ClarionError):
+    """A ZIP that is damaged, not a Clarion pack, or unsafe to open."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ManifestSource(Strict):
+    number: int
+    chunk_id: str
+    source_id: str
+    title: str
+    url: str
+    date: str
+
+
+class ManifestRemark(Strict):
+    user: str
+    kind: Literal["comment", "approve", "reject", "needs_changes"]
+    text: str
+    revision: int
+    created_at: str
+
+
+class ManifestMessage(Strict):
+    """One message's text, review state and full provenance."""
+
+    audience: str
+    channel: str
+    language: str
+    variant: int = Field(ge=1)
+    status: Literal["draft", "needs_changes", "approved", "rejected"]
+    revision: int = Field(ge=1)
+    text: str
+    edited: bool
+    files: dict[str, str]
+    sms: dict[str, Any] | None
+    model: dict[str, Any]
+    template_id: str
+    template_version: str
+    seed: int
+    created_at: str
+    evidence_ids: list[str]
+    sources: list[ManifestSource]
+    checks: dict[str, Any]
+    approvals: list[str]
+    remarks: list[ManifestRemark]
+    updated_by: str
+    updated_at: str
+    generated: dict[str, Any]  # the Message as the model wrote it, evidence texts included
+
+    @property
+    def cell(self) -> Cell:
+        return Cell(self.audience, self.channel, self.language, self.variant)
+
+
+class ManifestTemplate(Strict):
+    id: str
+    number: int
+    version: str
+    text: str
+
+
+class Manifest(Strict):
+    """manifest.json: what the pack holds and where every message came from."""
+
+    format: Literal["clarion-pack"]
+    format_version: Literal[1]
+    draft: bool
+    exported_at: str
+    exported_by: str
+    campaign: Campaign
+    template: ManifestTemplate
+    model: str
+    created_by: str
+    created_at: str
+    messages: list[ManifestMessage]
+    files: dict[str, str]  # path in the ZIP → sha256 of its bytes
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    messages: int
+    draft: bool
+
+
+def export_path(settings: Settings, campaign_id: str, *, draft: bool) -> Path:
+    """Where the app keeps an export: data_dir/exports/<campaign>-<time>[-draft].zip."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    return settings.data_dir / "exports" / f"{campaign_id}-{stamp}{'-draft' if draft else ''}.zip"
+
+
+def export_pack(
+    store: PackStore,
+    campaign_id: str,
+    out: Path,
+    *,
+    user: str,
+    draft: bool = False,
+    ui_language: str = "de",
+) -> ExportResult:
+    """Write the pack to out: approved messages only, or (draft) all, each file marked DRAFT."""
+    user = person(user)
+    with store.transaction(write=False) as tx:
+        record = tx.campaign(campaign_id)
+        chosen = [m for m in tx.messages(campaign_id) if draft or m.status == "approved"]
+        remarks = {m.cell: tx.remarks(campaign_id, m.cell) for m in chosen}
+        approvers = {m.cell: tx.approvers(campaign_id, m.cell, m.revision) for m in chosen}
+    if not chosen and draft:
+        raise InputError(f"Campaign '{campaign_id}' has no messages yet: generate them first.")
+    if not chosen:
+        raise InputError(
+            f"Campaign '{campaign_id}' has no approved messages yet: approve some, or make a "
+            "draft export (every file marked DRAFT)."
+        )
+    chosen.sort(key=lambda m: _grid_rank(record.campaign, m.cell))
+    layout = Layout(record.campaign, draft, ui_language, dt.date.today())
+    items = [PackItem(m, tuple(approvers[m.cell]), _name(m.cell, draft)) for m in chosen]
+    files = _files(layout, items)
+    manifest = _manifest(record, items, remarks, files, user=user, draft=draft)
+    files[MANIFEST] = manifest.model_dump_json(indent=2).encode("utf-8")
+    write_zip(out, files)
+    with store.transaction() as tx:
+        for item in items:
+            tx.record(audit_event(item.message, user, "export", _export_note(out, draft)))
+    return ExportResult(out, len(items), draft)
+
+
+def write_zip(out: Path, files: dict[str, bytes]) -> None:
+    """Write a ZIP atomically: a temp file in the same folder, then os.replace."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(handle, "wb") as raw:
+            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for name, data in files.items():
+                    archive.writestr(name, data)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.chmod(temp, 0o644)  # mkstemp makes it private; it is an ordinary file to hand on
+        os.replace(temp, out)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _name(cell: Cell, draft: bool) -> str:
+    prefix = "DRAFT_" if draft else ""
+    return f"messages/{cell.language}/{prefix}{cell.audience}__{cell.channel}__v{cell.variant}"
+
+
+def _grid_rank(campaign: Campaign, cell: Cell) -> tuple[int, int, int, int]:
+    return (
+        campaign.languages.index(cell.language),
+        campaign.audiences.index(cell.audience),
+        campaign.channels.index(cell.channel),
+        cell.variant,
+    )
+
+
+def _files(layout: Layout, items: list[PackItem]) -> dict[str, bytes]:
+    prefix = "DRAFT_" if layout.draft else ""
+    files: dict[str, bytes] = {}
+    for item in items:
+        files[item.name + ".md"] = markdown(layout, item).encode("utf-8")
+        files[item.name + ".docx"] = docx_bytes(layout, item)
+    names = {name: name for name in files}
+    files[f"{prefix}index.html"] = overview_html(layout, items, names).encode("utf-8")
+    files[f"{prefix}sms.csv"] = sms_csv(layout, items).encode("utf-8")
+    return files
+
+
+def _manifest(
+    record: CampaignRecord,
+    items: list[PackItem],
+    remarks: dict[Cell, list[Remark]],
+    files: dict[str, bytes],
+    *,
+    user: str,
+    draft: bool,
+) -> Manifest:
+    return Manifest(
+        format=FORMAT,
+        format_version=FORMAT_VERSION,
+        draft=draft,
+        exported_at=now(),
+        exported_by=user,
+        campaign=record.campaign,
+        template=ManifestTemplate(
+            id=record.template_id,
+            number=record.template_number,
+            version=record.template_hash,
+            text=record.template_text,
+        ),
+        model=record.model,
+        created_by=record.created_by,
+        created_at=record.created_at,
+        messages=[_entry(item, remarks[item.cell]) for item in items],
+        files={name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+    )
+
+
+def _entry(item: PackItem, remarks: list[Remark]) -> ManifestMessage:
+    m, generated = item.message, item.message.message
+    info = sms_info(m.text) if m.cell.channel == "sms" else None
+    return ManifestMessage(
+        audience=m.cell.audience,
+        channel=m.cell.channel,
+        language=m.cell.language,
+        variant=m.cell.variant,
+        status=m.status,
+        revision=m.revision,
+        text=m.text,
+        edited=m.edited,
+        files={"markdown": item.name + ".md", "docx": item.name + ".docx"},
+        sms=None if info is None else vars(info),
+        model=dict(generated.get("model") or {}),
+        template_id=str(generated.get("template_id", "")),
+        template_version=str(generated.get("template_version", "")),
+        seed=m.seed,
+        created_at=str(generated.get("created_at", "")),
+        evidence_ids=list(m.evidence_ids),
+        sources=[ManifestSource.model_validate(s) for s in sources(generated)],
+        checks=m.checks,
+        approvals=list(item.approvers),
+        remarks=[ManifestRemark(**vars(r)) for r in remarks],  # type: ignore[arg-type]
+        updated_by=m.updated_by,
+        updated_at=m.updated_at,
+        generated=generated,
+    )
+
+
+def _export_note(out: Path, draft: bool) -> str:
+    return f"{'draft' if draft else 'approved'} export to {out.name}"
+
+
+def read_manifest(source: Path | bytes | IO[bytes]) -> Manifest:
+    """The manifest of a pack ZIP, after checking the ZIP is whole, safe and a Clarion pack."""
+    stream: Path | IO[bytes] = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            infos = _safe_entries(archive)
+            if MANIFEST not in infos:
+                raise PackFileError("This ZIP is not a Clarion pack: it has no manifest.json.")
+            manifest = _parse_manifest(_read(archive, infos[MANIFEST], MAX_MANIFEST_BYTES))
+            _check_files(archive, infos, manifest)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError) as exc:
+        raise PackFileError(f"The ZIP file is damaged or incomplete ({exc}).") from exc
+    return manifest
+
+
+def import_pack(store: PackStore, source: Path | bytes | IO[bytes], *, user: str) -> CampaignRecord:
+    """Store a pack's campaign, messages and review history to continue working on it."""
+    user = person(user)
+    manifest = read_manifest(source)
+    campaign = check_campaign(manifest.campaign)
+    parse_template(manifest.template.text, origin="the pack's template")
+    record = CampaignRecord(
+        campaign=campaign,
+        template_id=manifest.template.id,
+        template_number=manifest.template.number,
+        template_hash=manifest.template.version,
+        template_text=manifest.template.text,
+        model=manifest.model,
+        created_by=manifest.created_by,
+        created_at=manifest.created_at,
+    )
+    grid = set(cells(campaign))
+    stray = [m.cell.key for m in manifest.messages if m.cell not in grid]
+    if stray:
+        raise PackFileError(f"The pack has messages outside its campaign's grid: {stray[0]}.")
+    note = f"imported {len(manifest.messages)} messages (exported {manifest.exported_at})"
+    with store.transaction() as tx:
+        tx.insert_campaign(record)
+        for entry in manifest.messages:
+            _import_message(tx, campaign.id, entry, user)
+        tx.record(AuditEvent(campaign.id, user, "import", detail=note))
+    return record
+
+
+def _import_message(tx: Any, campaign_id: str, entry: ManifestMessage, user: str) -> None:
+    message = PackMessage(
+        campaign_id=campaign_id,
+        cell=entry.cell,
+        status=entry.status,
+        text=entry.text,
+        checks=entry.checks,
+        message=entry.generated,
+        revision=entry.revision,
+        seed=entry.seed,
+        updated_by=entry.updated_by,
+        updated_at=entry.updated_at,
+    )
+    if not tx.insert_message(message):
+        raise PackFileError(f"The pack lists {entry.cell.key} twice.")
+    for remark in entry.remarks:
+        stored = Remark(remark.user, remark.kind, remark.text, remark.revision, remark.created_at)
+        tx.add_remark(campaign_id, entry.cell, stored)
+    tx.record(audit_event(message, user, "import", "from a pack ZIP"))
+
+
+def _safe_entries(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """Every entry by name; refuse too many, unsafe names and zip-bomb sizes or ratios."""
+    infos = archive.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise PackFileError(f"The ZIP has {len(infos)} files; a pack has at most {MAX_ENTRIES}.")
+    total = sum(info.file_size for info in infos)
+    if total > MAX_TOTAL_BYTES:
+        raise PackFileError(
+            f"The ZIP would unpack to {total // 2**20} MB; a pack is at most "
+            f"{MAX_TOTAL_BYTES // 2**20} MB. It was refused as a possible zip bomb."
+        )
+    entries: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
+        path = PurePosixPath(info.filename)
+        if path.is_absolute() or ".." in path.parts or "\\" in info.filename:
+            raise PackFileError(f"The ZIP contains an unsafe file name: {info.filename!r}.")
+        if info.file_size > 1_000_000 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise PackFileError(
+                f"{info.filename} is compressed {info.file_size // max(info.compress_size, 1)}:1; "
+                "it was refused as a possible zip bomb."
+            )
+        if info.filename in entries:
+            raise PackFileError(f"The ZIP contains {info.filename} twice.")
+        entries[info.filename] = info
+    return entries
+
+
+def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """Read one entry, never more than limit bytes whatever its header claims."""
+    with archive.open(info) as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise PackFileError(f"{info.filename} is larger than {limit // 2**20} MB.")
+    return data
+
+
+def _parse_manifest(data: bytes) -> Manifest:
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PackFileError(f"manifest.json is not valid JSON ({exc}).") from exc
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise PackFileError("This ZIP is not a Clarion pack: its manifest.json is of another kind.")
+    if raw.get("format_version") != FORMAT_VERSION:
+        raise PackFileError(
+            f"This pack has format version {raw.get('format_version')!r}; this Clarion reads "
+            f"version {FORMAT_VERSION}."
+        )
+    try:
+        return Manifest.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(map(str, first["loc"]))
+        raise PackFileError(
+            f"manifest.json does not follow the pack format ({exc.error_count()} problems; "
+            f"first: {where}: {first['msg']})."
+        ) from exc
+
+
+def _check_files(
+    archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], manifest: Manifest
+) -> None:
+    """Every file the manifest lists is there with the same bytes."""
+    for name, digest in manifest.files.items():
+        if name not in infos:
+            raise PackFileError(f"The pack is incomplete: {name} is missing.")
+        data = _read(archive, infos[name], MAX_TOTAL_BYTES)
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise PackFileError(f"The pack is damaged: {name} differs from its manifest entry.")

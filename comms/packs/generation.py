@@ -1,0 +1,398 @@
+"""Generating a message pack: every cell of a campaign's grid, in prefix-sharing order.
+
+Order. llama.cpp keeps the previous prompt's tokens in its KV cache and, on the next call,
+only evaluates the tokens after the longest prefix the two prompts share (llama-cpp-python does
+this in-process; llama-server does it per slot with `cache_prompt`). A pack retrieves its
+evidence once and every cell uses it, so within a campaign the prompt differs only where the
+template mentions the audience, the channel and the language. `dimension_order` renders the
+pinned template for sample cells and measures where each dimension first changes the prompt: the
+dimension that changes it earliest goes in the outermost loop (it changes least often), the latest
+in the innermost, and variants, whose prompts are identical, come last. The shipped template puts
+the shared evidence, facts and topic first and names the language last, so the order is
+audience → channel → language → variant and consecutive calls re-evaluate only the last lines.
+
+Resume. Each finished message is stored in its own transaction as soon as it is written, under
+a unique (campaign, audience, channel, language, variant) key: a crash loses at most the message
+in flight, and a second run skips every stored cell.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from comms.drafting.draft import VARIANT_STRIDE, Request, draft_message
+from comms.drafting.template import PromptTemplate, parse_template, render
+from comms.message import Message
+from comms.model.backends import ChatModel
+from comms.packs.audit import AuditEvent, now
+from comms.packs.campaign import Campaign, Cell, cells, check_campaign
+from comms.packs.review import ReviewConflict, message_checks, person
+from comms.packs.store import CampaignRecord, PackMessage, PackStore, audit_event
+from comms.templates.samples import Scenario, sample_variables
+from comms.templates.store import TemplateStore
+from knowledge.base.catalog import load_catalog, pick
+from knowledge.base.errors import (
+    ClarionError,
+    GenerationError,
+    InputError,
+    ModelCrashed,
+    TemplateError,
+)
+from knowledge.base.settings import Settings
+from knowledge.search import Filters, Passage, search
+from knowledge.store import Store
+
+TEMPLATE_ID = "draft_message"
+DIMENSIONS = ("audience", "channel", "language")
+FALLBACK_ORDER = ("audience", "channel", "language")  # the shipped template's order
+REGENERATE_SEED_STEP = 10  # past the seeds a draft's retry and repair rounds may have used
+ShouldStop = Callable[[], bool]
+
+
+class PackStopped(ClarionError):
+    """Generation was asked to stop; what was finished is stored."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a pack run stands: cells done of total, and an estimate of the time left."""
+
+    done: int
+    total: int
+    generated: int  # in this run
+    failed: int
+    elapsed: float
+    seconds_left: float | None  # None until a first message was written in this run
+    cell: Cell | None = None  # the cell just finished
+
+
+@dataclass
+class PackRun:
+    """What one generation run did."""
+
+    total: int
+    generated: list[Cell] = field(default_factory=list)
+    skipped: int = 0  # already stored before this run
+    failed: dict[Cell, str] = field(default_factory=dict)
+    stopped: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return self.skipped + len(self.generated) == self.total
+
+
+def create_campaign(
+    store: PackStore, campaign: Campaign, *, settings: Settings, user: str
+) -> CampaignRecord:
+    """Store a new campaign, pinning the current draft_message template version."""
+    check_campaign(campaign)
+    version = TemplateStore(settings).current(TEMPLATE_ID)
+    record = CampaignRecord(
+        campaign=campaign,
+        template_id=TEMPLATE_ID,
+        template_number=version.number,
+        template_hash=version.content_hash,
+        template_text=version.text,
+        model=settings.model_label(),
+        created_by=person(user),
+        created_at=now(),
+    )
+    with store.transaction() as tx:
+        tx.insert_campaign(record)
+        tx.record(_campaign_event(record, "create", f"{campaign.size} messages planned"))
+    return record
+
+
+def open_campaign(
+    store: PackStore, campaign: Campaign, *, settings: Settings, user: str, resume: bool
+) -> CampaignRecord:
+    """The stored campaign for a file: new, or (with resume) the same one continued."""
+    existing = store.find_campaign(campaign.id)
+    if existing is None:
+        return create_campaign(store, campaign, settings=settings, user=user)
+    stored = len(store.messages(campaign.id))
+    if not resume:
+        raise InputError(
+            f"Campaign '{campaign.id}' already exists in {store.path} with {stored} of "
+            f"{existing.campaign.size} messages; add --resume to continue it, or give the file "
+            "another id."
+        )
+    if existing.campaign.fingerprint != campaign.fingerprint:
+        raise InputError(
+            f"The campaign file differs from campaign '{campaign.id}' as stored on "
+            f"{existing.created_at}; a resumed run must use the same file. Give the changed "
+            "file another id to start a new campaign."
+        )
+    return existing
+
+
+def dimension_order(campaign: Campaign, template: PromptTemplate) -> tuple[str, ...]:
+    """Grid dimensions, outermost first: the one that changes the prompt earliest changes least."""
+    base = {dim: getattr(campaign, dim + "s")[0] for dim in DIMENSIONS}
+    try:
+        reference = _prompt_text(template, campaign.topic, base)
+        positions = {}
+        for dim in DIMENSIONS:
+            values = getattr(campaign, dim + "s")
+            if len(values) < 2:
+                positions[dim] = -1  # one value: it never changes, any place is as good
+                continue
+            other = _prompt_text(template, campaign.topic, base | {dim: values[1]})
+            positions[dim] = _common_prefix(reference, other)
+    except TemplateError:
+        return FALLBACK_ORDER  # a template the sample variables cannot fill
+    return tuple(sorted(DIMENSIONS, key=lambda dim: positions[dim]))
+
+
+def plan_order(campaign: Campaign, template: PromptTemplate) -> list[Cell]:
+    """Every cell, sorted so that consecutive prompts share the longest prefix."""
+    order = dimension_order(campaign, template)
+    rank = {dim: getattr(campaign, dim + "s") for dim in DIMENSIONS}
+
+    def key(cell: Cell) -> tuple[int, ...]:
+        return (*(rank[dim].index(getattr(cell, dim)) for dim in order), cell.variant)
+
+    return sorted(cells(campaign), key=key)
+
+
+def cell_seed(campaign: Campaign, settings: Settings, cell: Cell) -> int:
+    """The seed of a cell's first draft: the campaign's (or settings') seed, apart per variant."""
+    base = settings.seed if campaign.seed is None else campaign.seed
+    return base + VARIANT_STRIDE * (cell.variant - 1)
+
+
+def generate_pack(
+    store: PackStore,
+    campaign_id: str,
+    *,
+    settings: Settings,
+    chat: ChatModel,
+    knowledge: Store,
+    user: str,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: ShouldStop | None = None,
+) -> PackRun:
+    """Write every missing message of the campaign, storing each as soon as it is done."""
+    user = person(user)
+    record = store.campaign(campaign_id)
+    template = parse_template(record.template_text, origin=f"campaign {campaign_id} template")
+    stored = {m.cell for m in store.messages(campaign_id)}
+    order = plan_order(record.campaign, template)
+    evidence = pack_evidence(knowledge, record.campaign, settings)
+    run = PackRun(total=len(order), skipped=sum(cell in stored for cell in order))
+    model_fingerprint(chat)
+    started = time.monotonic()
+    report = _reporter(run, started, on_progress)
+    report(None)
+    for cell in (c for c in order if c not in stored):
+        if should_stop is not None and should_stop():
+            run.stopped = True
+            break
+        try:
+            _generate_cell(
+                store, record, cell, template, evidence, settings, chat, knowledge, user,
+                should_stop,
+            )  # fmt: skip
+            run.generated.append(cell)
+        except PackStopped:
+            run.stopped = True
+            break
+        except (GenerationError, ModelCrashed) as exc:  # this cell failed; the others go on
+            run.failed[cell] = str(exc)
+            store.record(_failure_event(record, cell, user, str(exc)))
+        report(cell)
+    return run
+
+
+def regenerate_cell(
+    store: PackStore,
+    campaign_id: str,
+    cell: Cell,
+    *,
+    settings: Settings,
+    chat: ChatModel,
+    knowledge: Store,
+    user: str,
+) -> PackMessage:
+    """Write one cell again with the next seed; the new text goes back to draft."""
+    user = person(user)
+    record = store.campaign(campaign_id)
+    if cell not in cells(record.campaign):
+        raise InputError(f"{cell.key} is not a cell of campaign '{campaign_id}'.")
+    current = store.message(campaign_id, cell)
+    seed = (
+        current.seed + REGENERATE_SEED_STEP
+        if current
+        else cell_seed(record.campaign, settings, cell)
+    )
+    template = parse_template(record.template_text, origin=f"campaign {campaign_id} template")
+    model_fingerprint(chat)
+    evidence = pack_evidence(knowledge, record.campaign, settings)
+    message = _draft(
+        record.campaign, cell, template, evidence, seed, settings, chat, knowledge, None
+    )
+    fresh = _pack_message(record, cell, message, user, current.revision + 1 if current else 1)
+    with store.transaction() as tx:
+        now_stored = tx.message(campaign_id, cell)
+        if now_stored != current:
+            raise ReviewConflict(
+                f"{cell.key} changed while it was being regenerated; nothing was replaced."
+            )
+        if current is None:
+            tx.insert_message(fresh)
+        else:
+            tx.update_message(fresh)
+        tx.record(audit_event(fresh, user, "regenerate" if current else "generate"))
+    return fresh
+
+
+def pack_evidence(knowledge: Store, campaign: Campaign, settings: Settings) -> list[Passage]:
+    """One evidence set for every cell: the long shared prefix of the pack's prompts."""
+    topic = pick(load_catalog().topics, campaign.topic, "topic")
+    query = " ".join(part for part in (topic.search["en"], campaign.concern) if part)
+    k = settings.retrieval_k
+    passages = search(knowledge, query, k=k, filters=Filters(vaccine=topic.id))
+    passages = passages or search(knowledge, query, k=k)
+    if not passages:
+        raise InputError("The knowledge store is empty; run `python -m knowledge index` first.")
+    return passages
+
+
+def model_fingerprint(chat: ChatModel) -> str | None:
+    """Make the chat model record its weights' sha256 (llama.cpp) before messages cite it."""
+    sha = getattr(chat, "model_sha256", None)
+    return sha() if callable(sha) else None
+
+
+def _generate_cell(
+    store: PackStore,
+    record: CampaignRecord,
+    cell: Cell,
+    template: PromptTemplate,
+    evidence: list[Passage],
+    settings: Settings,
+    chat: ChatModel,
+    knowledge: Store,
+    user: str,
+    should_stop: ShouldStop | None,
+) -> None:
+    seed = cell_seed(record.campaign, settings, cell)
+    message = _draft(
+        record.campaign, cell, template, evidence, seed, settings, chat, knowledge, should_stop
+    )
+    stored = _pack_message(record, cell, message, user, 1)
+    with store.transaction() as tx:  # one transaction per message: a crash loses only this one
+        if tx.insert_message(stored):  # False: another run stored this cell meanwhile
+            tx.record(audit_event(stored, user, "generate"))
+
+
+def _draft(
+    campaign: Campaign,
+    cell: Cell,
+    template: PromptTemplate,
+    evidence: list[Passage],
+    seed: int,
+    settings: Settings,
+    chat: ChatModel,
+    knowledge: Store,
+    should_stop: ShouldStop | None,
+) -> Message:
+    request = Request(campaign.topic, cell.audience, cell.channel, cell.language, campaign.concern)
+    return draft_message(
+        request,
+        settings=settings,
+        chat=chat,
+        store=knowledge,  # not searched: the pack's evidence is passed in
+        seed=seed,
+        template=template,
+        passages=evidence,
+        facts=campaign.fact_sheet,
+        on_text=_stop_check(should_stop),
+    )
+
+
+def _stop_check(should_stop: ShouldStop | None) -> Callable[[str], None] | None:
+    """Called for every streamed token: stops a long message as soon as a stop is asked."""
+    if should_stop is None:
+        return None
+
+    def check(_text: str) -> None:
+        if should_stop():
+            raise PackStopped("Generation was stopped; finished messages are stored.")
+
+    return check
+
+
+def _pack_message(
+    record: CampaignRecord, cell: Cell, message: Message, user: str, revision: int
+) -> PackMessage:
+    dump = message.model_dump(mode="json")
+    checks = dump["checks"] or message_checks(message.text, dump, record.campaign)
+    return PackMessage(
+        campaign_id=record.id,
+        cell=cell,
+        status="draft",
+        text=message.text,
+        checks=checks,
+        message=dump,
+        revision=revision,
+        seed=message.seed,
+        updated_by=user,
+    )
+
+
+def _reporter(
+    run: PackRun, started: float, on_progress: Callable[[Progress], None] | None
+) -> Callable[[Cell | None], None]:
+    def report(cell: Cell | None) -> None:
+        if on_progress is None:
+            return
+        elapsed = time.monotonic() - started
+        attempted = len(run.generated) + len(run.failed)
+        done = run.skipped + attempted
+        left = elapsed / attempted * (run.total - done) if attempted else None
+        on_progress(
+            Progress(done, run.total, len(run.generated), len(run.failed), elapsed, left, cell)
+        )
+
+    return report
+
+
+def _prompt_text(template: PromptTemplate, topic: str, cell: dict[str, str]) -> str:
+    scenario = Scenario(topic=topic, concern="", **cell)
+    return "\n".join(
+        m["content"] for m in render(template, sample_variables(template.id, scenario))
+    )
+
+
+def _common_prefix(a: str, b: str) -> int:
+    for index, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            return index
+    return min(len(a), len(b))
+
+
+def _campaign_event(record: CampaignRecord, action: str, detail: str) -> AuditEvent:
+    return AuditEvent(
+        campaign_id=record.id,
+        user=record.created_by,
+        action=action,
+        template_id=record.template_id,
+        template_version=record.template_hash,
+        detail=detail,
+    )
+
+
+def _failure_event(record: CampaignRecord, cell: Cell, user: str, error: str) -> AuditEvent:
+    return AuditEvent(
+        campaign_id=record.id,
+        user=user,
+        action="generate_failed",
+        cell=cell,
+        template_id=record.template_id,
+        template_version=record.template_hash,
+        seed=None,
+        detail=error,
+    )

