@@ -18,7 +18,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from bench.report import load_average, publish
 from bench.rig import FACTS
@@ -49,15 +48,15 @@ class Tally:
 
     def add(self, message: Message, seconds: float) -> None:
         first, last = message.first_checks, message.checks
-        for item in first["items"]:
-            self.seen[item["id"]] += 1
-            self.before[item["id"]] += item["passed"]
-        for item in last["items"]:
-            self.after[item["id"]] += item["passed"]
-        self.ok_before += _ok(first)
-        self.ok_after += _ok(last)
-        self.scores_before.append(first["score"])
-        self.scores_after.append(last["score"])
+        for item in first.items:
+            self.seen[item.id] += 1
+            self.before[item.id] += item.passed
+        for item in last.items:
+            self.after[item.id] += item.passed
+        self.ok_before += first.ok
+        self.ok_after += last.ok
+        self.scores_before.append(first.score)
+        self.scores_after.append(last.score)
         self.times.append(seconds)
         self.attempts.append(message.attempts)
 
@@ -81,11 +80,6 @@ class Tally:
             f"{statistics.median(self.times):.1f} s, slowest {max(self.times):.1f} s); "
             f"mean attempts {statistics.mean(self.attempts):.2f}"
         )
-
-
-def _ok(report: dict[str, Any]) -> bool:
-    """No failed error-level item (as LintReport.ok, on the stored dict)."""
-    return not any(i["severity"] == "error" and not i["passed"] for i in report["items"])
 
 
 def _share(count: int, total: int) -> str:
@@ -117,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
                         request, settings=settings, chat=chat, store=store, facts=FACTS
                     )
                     tally.add(message, time.perf_counter() - begun)
-                    failed = [i["id"] for i in message.checks["items"] if not i["passed"]]
+                    failed = [i.id for i in message.checks.failed()]
                     print(f"{language} {audience} {channel}: {tally.times[-1]:.1f} s, "
                           f"{message.attempts} attempt(s), still failing: {failed or 'none'}",
                           file=sys.stderr, flush=True)  # fmt: skip

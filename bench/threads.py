@@ -121,7 +121,7 @@ def busy(rig: Rig, load: Callable[[], bool] | None = None) -> Speeds:
             spinner.kill()
             spinner.wait()
     return {
-        setting: {key: statistics.mean(p[key] for p in found) for key in found[0]}
+        setting: {key: statistics.mean(p[key] for p in found) for key in ("prefill", "decode")}
         for setting, found in probes.items()
     }
 

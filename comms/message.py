@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import unicodedata
@@ -10,7 +9,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from comms.clock import now
+from comms.report import EMPTY_REPORT, LintReport
 from knowledge.base.errors import GenerationError
+from knowledge.search import Passage
 
 
 class Citation(BaseModel):
@@ -45,22 +47,20 @@ class Message(BaseModel):
     concern: str = ""
     citations: list[Citation]
     rejected_citations: list[int] = Field(default_factory=list)
-    evidence: list[dict[str, Any]]
+    evidence: list[Passage]
     model: ModelRef
     template_id: str
     template_version: str
     seed: int
     slots: dict[str, str] = Field(default_factory=dict)  # fact values Clarion put in the text
     fact_line: str = ""  # the closing fact line Clarion appended, if any
-    checks: dict[str, Any] = Field(default_factory=dict)  # the lint report: items and score
+    checks: LintReport = EMPTY_REPORT  # the check report of `text`: items and score
     attempts: int = 1  # 1 + the number of repair rounds
-    first_checks: dict[str, Any] = Field(default_factory=dict)  # the checks before any repair
+    first_checks: LintReport = EMPTY_REPORT  # the checks before any repair
     flagged_passages: list[int] = Field(default_factory=list)  # evidence that tried to instruct
-    created_at: str = Field(
-        default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    )
+    created_at: str = Field(default_factory=now)
 
-    def cited_passages(self) -> list[dict[str, Any]]:
+    def cited_passages(self) -> list[Passage]:
         """The evidence passages the message cites."""
         count = len(self.evidence)
         return [self.evidence[c.number - 1] for c in self.citations if 0 < c.number <= count]

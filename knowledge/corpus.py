@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
@@ -12,6 +12,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from knowledge.base.errors import ConfigError
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
+Language = Literal["de", "en"]
+Kind = Literal["principle", "audience", "vaccine-fact", "recommendation"]
+LANGUAGES: tuple[str, ...] = get_args(Language)  # the languages of the shipped corpus
+UPLOAD_KIND = "document"  # the kind of every document an office adds
+KINDS: tuple[str, ...] = (*get_args(Kind), UPLOAD_KIND)  # every kind a source can have
 
 
 class SourceMeta(BaseModel):
@@ -21,14 +26,14 @@ class SourceMeta(BaseModel):
 
     id: str
     title: str
-    language: Literal["de", "en"]
+    language: Language
     source_org: str
     source_url: str
     date: dt.date
     topics: list[str]
     vaccines: list[str]
     audiences: list[str]
-    kind: Literal["principle", "audience", "vaccine-fact", "recommendation"]
+    kind: Kind
 
     @field_validator("source_url")
     @classmethod

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from knowledge.base.errors import InputError
 from knowledge.chunks import Chunk, document_hash, split_markdown
-from knowledge.corpus import SourceDoc, read_corpus
+from knowledge.corpus import UPLOAD_KIND, SourceDoc, read_corpus
 from knowledge.documents import MAX_FILE_BYTES, read_file
 from knowledge.store import Store, embed_chunks
 
@@ -123,7 +123,7 @@ def file_chunks(path: Path, language: str | None = None) -> tuple[str, str, list
         "org": "",
         "date": document.date or dt.date.fromtimestamp(path.stat().st_mtime).isoformat(),
         "language": language or document.language,
-        "kind": "document",
+        "kind": UPLOAD_KIND,
         "topics": topics or ["all"],
         "vaccines": topics,
         "audiences": ["all"],

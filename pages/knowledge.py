@@ -6,6 +6,7 @@ import streamlit as st
 
 from knowledge.base.catalog import load_catalog
 from knowledge.base.errors import ClarionError
+from knowledge.corpus import KINDS, LANGUAGES
 from knowledge.documents import SUPPORTED
 from knowledge.ingest import ingest_upload
 from knowledge.search import Filters, search
@@ -107,13 +108,13 @@ with search_tab:
     )
     language = cols[2].selectbox(
         t("kn_col_language"),
-        [None, "de", "en"],
+        [None, *LANGUAGES],
         format_func=lambda v: "–" if v is None else v,
         key="f_language",
     )
     kind = cols[3].selectbox(
         t("kn_col_kind"),
-        [None, "principle", "audience", "vaccine-fact", "recommendation", "document"],
+        [None, *KINDS],
         format_func=lambda v: "–" if v is None else v,
         key="f_kind",
     )

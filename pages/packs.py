@@ -27,9 +27,8 @@ from knowledge.base.catalog import load_catalog
 from knowledge.base.errors import ClarionError
 from ui import auth, resources
 from ui.text import link, plain, t, ui_language
-from ui.widgets import error_box
+from ui.widgets import check_list, error_box
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 NOTICE = "pk_notice"
 ICONS = {"draft": "📝", "needs_changes": "✏️", "approved": "✅", "rejected": "⛔"}
 
@@ -109,8 +108,6 @@ def import_form() -> None:
     if upload is None or not st.button(t("pk_import_button"), key="pk_import"):
         return
     try:
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise ClarionError(f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB.")
         record = import_pack(packs, upload.getvalue(), user=user)
     except ClarionError as exc:
         error_box(exc)
@@ -191,10 +188,7 @@ def cell_panel(record: CampaignRecord, message: PackMessage) -> None:
         st.caption(t("pk_approved_by", count=len(names), needed=needed, names=", ".join(names)))
         review_actions(campaign_id, message)
     with right:
-        st.metric(t("score"), f"{message.score}/100")
-        for item in message.checks.get("items", []):
-            icon = "✅" if item["passed"] else ("❌" if item["severity"] == "error" else "⚠️")
-            st.markdown(f"{icon} **{plain(item['id'])}** · {plain(item['reason'])}")
+        check_list(message.checks)
         st.markdown(f"**{t('citations')}**")
         for c in message.message.get("citations", []):
             st.markdown(f"[{c['number']}] {link(c['title'], c['url'])} · {plain(c['date'])}")

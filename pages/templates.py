@@ -14,14 +14,13 @@ from comms.drafting.draft import Request, draft_message
 from comms.drafting.template import PromptTemplate, parse_template
 from comms.templates.samples import Scenario, drafts_with, preview
 from comms.templates.store import TemplateConflict, TemplateStore, Version
-from comms.templates.validation import Problem, required_variables, validate
+from comms.templates.validation import Problem, read_template_file, required_variables, validate
 from knowledge.base.catalog import load_catalog
-from knowledge.base.errors import ClarionError
+from knowledge.base.errors import ClarionError, TemplateError
 from ui import auth, resources
 from ui.text import plain, t, ui_language
-from ui.widgets import error_box
+from ui.widgets import error_box, labelled_select
 
-MAX_UPLOAD_BYTES = 200_000
 NOTICE = "tpl_notice"
 
 auth.require("templates")
@@ -98,13 +97,10 @@ def import_file(template_id: str) -> None:
     upload = st.session_state.get("tpl_upload")
     if upload is None:
         return
-    raw = upload.getvalue()
     try:
-        text = raw.decode("utf-8") if len(raw) <= MAX_UPLOAD_BYTES else None
-    except UnicodeDecodeError:
-        text = None
-    if text is None:
-        notify("invalid", problems=[f"not a UTF-8 text file under {MAX_UPLOAD_BYTES} bytes"])
+        text = read_template_file(upload.getvalue())
+    except TemplateError as exc:
+        notify("invalid", problems=[str(exc)])
         return
     problems = validate(text, expected_id=template_id)
     if problems:
@@ -189,19 +185,15 @@ def show_problems(problems: list[Problem]) -> None:
 
 
 def choose_scenario() -> Scenario:
-    def select(label: str, entries: tuple, key: str) -> str:  # type: ignore[type-arg]
-        labels = {e.id: e.label_in(lang) for e in entries}
-        return str(st.selectbox(label, list(labels), format_func=labels.__getitem__, key=key))
-
     columns = st.columns(4)
     with columns[0]:
-        topic = select(t("topic"), catalog.topics, "tpl_topic")
+        topic = labelled_select(t("topic"), catalog.topics, "tpl_topic")
     with columns[1]:
-        audience = select(t("audience"), catalog.audiences, "tpl_audience")
+        audience = labelled_select(t("audience"), catalog.audiences, "tpl_audience")
     with columns[2]:
-        channel = select(t("channel"), catalog.channels, "tpl_channel")
+        channel = labelled_select(t("channel"), catalog.channels, "tpl_channel")
     with columns[3]:
-        language = select(t("language"), catalog.languages, "tpl_language")
+        language = labelled_select(t("language"), catalog.languages, "tpl_language")
     concern = st.text_input(
         t("concern"), value=Scenario().concern, max_chars=500, key="tpl_concern"
     )

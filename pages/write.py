@@ -14,7 +14,7 @@ from knowledge.base.catalog import load_catalog
 from knowledge.base.errors import ClarionError
 from ui import auth, resources
 from ui.text import link, plain, t, ui_language
-from ui.widgets import error_box
+from ui.widgets import check_list, error_box, labelled_select
 
 auth.require("write")
 catalog = load_catalog()
@@ -23,22 +23,17 @@ languages = {lg.id: lg for lg in catalog.languages}
 channels = {c.id: c for c in catalog.channels}
 
 
-def _select(label: str, entries: tuple, key: str) -> str:  # type: ignore[type-arg]
-    labels = {e.id: e.label_in(lang) for e in entries}
-    return str(st.selectbox(label, list(labels), format_func=labels.__getitem__, key=key))
-
-
 st.title(t("page_write"))
 st.caption(t("tagline"))
 
 with st.form("write"):
     left, right = st.columns(2)
     with left:
-        topic = _select(t("topic"), catalog.topics, "topic")
-        audience = _select(t("audience"), catalog.audiences, "audience")
+        topic = labelled_select(t("topic"), catalog.topics, "topic")
+        audience = labelled_select(t("audience"), catalog.audiences, "audience")
     with right:
-        channel = _select(t("channel"), catalog.channels, "channel")
-        language = _select(t("language"), catalog.languages, "language")
+        channel = labelled_select(t("channel"), catalog.channels, "channel")
+        language = labelled_select(t("language"), catalog.languages, "language")
     concern = st.text_area(t("concern"), help=t("concern_help"), max_chars=500, key="concern")
     with st.expander(t("facts")):
         st.caption(t("facts_help"))
@@ -76,14 +71,6 @@ def highlight(text: str, values: list[str]) -> str:
     return "".join(parts).replace("\n", "  \n")
 
 
-def show_checks(report: dict) -> None:  # type: ignore[type-arg]
-    """Each check with what passed, what failed and why."""
-    st.metric(t("score"), f"{report.get('score', 0)}/100")
-    for item in report.get("items", []):
-        icon = "✅" if item["passed"] else ("❌" if item["severity"] == "error" else "⚠️")
-        st.markdown(f"{icon} **{plain(item['id'])}** · {plain(item['reason'])}")
-
-
 def show_message(message: Message, index: int, facts: FactSheet) -> None:
     """A message, its checks beside it, an editor that re-runs the checks, and its sources."""
     text_col, checks_col = st.columns([3, 2])
@@ -100,13 +87,11 @@ def show_message(message: Message, index: int, facts: FactSheet) -> None:
         new_text = st.text_area(t("edit"), current, key=f"editor-{index}", max_chars=5000)
         if st.button(t("recheck"), key=f"recheck-{index}"):
             st.session_state[edited_key] = new_text
-            st.session_state[f"report-{index}"] = check_message(
-                message, facts, new_text
-            ).model_dump()
+            st.session_state[f"report-{index}"] = check_message(message, facts, new_text)
             st.rerun()
     with checks_col:
         st.subheader(t("checks"))
-        show_checks(st.session_state.get(f"report-{index}", message.checks))
+        check_list(st.session_state.get(f"report-{index}", message.checks))
     st.subheader(t("citations"))
     for c in message.citations:
         st.markdown(f"**[{c.number}]** {link(c.title, c.url)} · {plain(c.date)}")
@@ -115,23 +100,23 @@ def show_message(message: Message, index: int, facts: FactSheet) -> None:
     with st.expander(t("evidence")):
         for n, passage in enumerate(message.evidence, 1):
             flag = f" · ⚠️ {t('flagged')}" if n in message.flagged_passages else ""
-            st.markdown(f"**[{n}] {plain(passage['title'])}** · {passage['score']:.3f}{flag}")
-            st.text(passage["text"])
+            st.markdown(f"**[{n}] {plain(passage.title)}** · {passage.score:.3f}{flag}")
+            st.text(passage.text)
     st.caption(
-        f"{t('model')}: {message.model.model_id} · {t('template')}: "
-        f"{message.template_id}@{message.template_version} · seed {message.seed}"
+        f"{t('model')}: {plain(message.model.model_id)} · {t('template')}: "
+        f"{plain(message.template_id)}@{message.template_version} · seed {message.seed}"
     )
 
 
 if submitted:
     request = Request(topic, audience, channel, language, concern)
     try:
-        resolve(request)
+        resolved = resolve(request)  # the ids are checked before any model is asked
         facts = FactSheet(**fact_values)
         live = st.empty()
         with st.spinner(t("writing")):
             messages = draft_variants(
-                request,
+                resolved,
                 int(variants),
                 settings=resources.settings(),
                 chat=resources.chat_model(),
@@ -150,8 +135,6 @@ if submitted:
         error_box(exc)
 
 shown = st.session_state.get("last_messages") or []
-if isinstance(st.session_state.get("last_message"), Message):
-    shown = [st.session_state["last_message"]]
 facts_shown = st.session_state.get("last_facts") or FactSheet()
 if len(shown) == 1:
     st.subheader(t("message"))

@@ -69,15 +69,15 @@ def _message(language: str, text: str) -> object:
 
 
 def test_leichte_sprache_is_flagged_for_a_test_reader(app: AppTest) -> None:
-    app.session_state["last_message"] = _message("de-leicht", "Impfen schützt.")
+    app.session_state["last_messages"] = [_message("de-leicht", "Impfen schützt.")]
     app.run()
     assert any("Prüfgruppe" in w.value for w in app.warning)
 
 
 def test_edited_text_is_checked_again(app: AppTest) -> None:
-    app.session_state["last_message"] = _message(
-        "de", "Die Grippeimpfung schützt Sie. Rufen Sie uns an."
-    )
+    app.session_state["last_messages"] = [
+        _message("de", "Die Grippeimpfung schützt Sie. Rufen Sie uns an.")
+    ]
     app.run()
     app.text_area(key="editor-0").input("Achtung, tödliche Gefahr! " * 20)
     app.button(key="recheck-0").click().run()
@@ -88,16 +88,16 @@ def test_edited_text_is_checked_again(app: AppTest) -> None:
 
 
 def test_model_text_is_never_rendered_as_markup(app: AppTest) -> None:
-    app.session_state["last_message"] = _message(
-        "de", "<b>fett</b> [Link](javascript:alert(1)) **x**"
-    )
+    app.session_state["last_messages"] = [
+        _message("de", "<b>fett</b> [Link](javascript:alert(1)) **x**")
+    ]
     app.run()
     shown = [m.value for m in app.markdown if "fett" in m.value]
     assert shown and "\\<b\\>" in shown[0] and "\\[Link\\]" in shown[0]
 
 
 def test_arabic_is_shown_right_to_left(app: AppTest) -> None:
-    app.session_state["last_message"] = _message("ar", "اللقاح يحمي طفلك <script>")
+    app.session_state["last_messages"] = [_message("ar", "اللقاح يحمي طفلك <script>")]
     app.run()
     html_blocks = [h.proto.body for h in app.get("html")]
     assert any('dir="rtl"' in body and "&lt;script&gt;" in body for body in html_blocks)

@@ -33,7 +33,7 @@ def test_message_cites_retrieved_passages_with_provenance(settings, fake_store) 
     )
     assert message.text == "Die MMR-Impfung schützt Ihr Kind."
     assert [c.number for c in message.citations] == [2, 1]
-    evidence_ids = [p["chunk_id"] for p in message.evidence]
+    evidence_ids = [p.chunk_id for p in message.evidence]
     assert [c.chunk_id for c in message.citations] == [evidence_ids[1], evidence_ids[0]]
     assert all(c.url.startswith("https://") and c.title for c in message.citations)
     assert (message.topic, message.audience, message.channel, message.language) == (
@@ -53,7 +53,7 @@ def test_message_cites_retrieved_passages_with_provenance(settings, fake_store) 
 def test_evidence_is_about_the_topic(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
     chat = ScriptedChat([{"text": "Eine Nachricht über Masern.", "citations": [1]}])
     message = draft_message(REQUEST, settings=settings, chat=chat, store=fake_store)
-    sources = {p["source_id"] for p in message.evidence}
+    sources = {p.source_id for p in message.evidence}
     assert any("measles" in s for s in sources), sources
     assert len(message.evidence) == settings.retrieval_k
 
@@ -150,8 +150,8 @@ def test_fact_line_is_added_when_the_call_to_action_is_missing(settings, fake_st
     chat = ScriptedChat([{"text": text, "citations": [1]}])
     message = draft_message(REQUEST, settings=settings, chat=chat, store=fake_store, facts=FACTS)
     assert message.text.endswith(message.fact_line) and "Termin vereinbaren" in message.fact_line
-    cta = next(i for i in message.checks["items"] if i["id"] == "call_to_action")
-    assert cta["passed"]
+    cta = message.checks.item("call_to_action")
+    assert cta.passed
 
 
 def test_no_fact_line_when_the_message_has_booking_and_call_to_action(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
@@ -166,8 +166,8 @@ def test_invented_numbers_fail_the_grounding_check(settings, fake_store) -> None
         [{"text": "Impfen Sie sich am 31.12. unter 0800 999 999.", "citations": [1]}]
     )
     message = draft_message(REQUEST, settings=settings, chat=chat, store=fake_store, facts=FACTS)
-    grounding = next(i for i in message.checks["items"] if i["id"] == "numbers_grounded")
-    assert not grounding["passed"] and "999" in grounding["reason"]
+    grounding = message.checks.item("numbers_grounded")
+    assert not grounding.passed and "999" in grounding.reason
 
 
 def test_failed_checks_are_repaired_with_the_failures_as_feedback(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
@@ -203,8 +203,8 @@ def test_what_still_fails_after_the_last_repair_is_kept_visible(settings, fake_s
         store=fake_store,
     )
     assert message.attempts == 2
-    tone = next(i for i in message.checks["items"] if i["id"] == "tone")
-    assert not tone["passed"] and message.checks["score"] < 100
+    tone = message.checks.item("tone")
+    assert not tone.passed and message.checks.score < 100
 
 
 def test_variants_use_distinct_fixed_seeds(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
@@ -237,7 +237,7 @@ def test_instructions_in_evidence_are_removed_and_flagged(settings, fake_store) 
     )
     prompt = chat.calls[0]["messages"][1]["content"]
     assert "poison" not in prompt and "<evidence n=" in prompt
-    flagged = [message.evidence[n - 1]["source_id"] for n in message.flagged_passages]
+    flagged = [message.evidence[n - 1].source_id for n in message.flagged_passages]
     assert flagged == ["file-masern-hinweis.md"]
 
 

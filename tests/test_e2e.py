@@ -33,7 +33,7 @@ def test_real_model_writes_a_cited_message(real_store_dir: Path, real_embedder, 
     message = draft_message(request, settings=settings, chat=real_chat, store=store, seed=3)
     assert len(message.text) >= 20
     assert message.citations, "the schema requires at least one citation"
-    retrieved = {p["chunk_id"] for p in message.evidence}
+    retrieved = {p.chunk_id for p in message.evidence}
     assert {c.chunk_id for c in message.citations} <= retrieved
     assert message.model.backend == "llamacpp" and message.model.model_id.endswith(".gguf")
     again = draft_message(request, settings=settings, chat=real_chat, store=store, seed=3)

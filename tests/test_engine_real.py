@@ -39,20 +39,20 @@ def test_guarantees_hold_for_the_real_model(
     channel = next(c for c in load_catalog().channels if c.id == request_.channel)
     # Schema: cited passages are retrieved passages.
     assert message.citations and {c.chunk_id for c in message.citations} <= {
-        p["chunk_id"] for p in message.evidence
+        p.chunk_id for p in message.evidence
     }
     # Slots: no placeholder survives, and the booking fact is always in the message.
     assert not re.search(r"\{[a-z_]+\}", message.text)
     assert "0123 456789" in message.text
     # Length: short channels are limited by the schema (with room for the fact line); a longer
     # text is never hidden: the length check reports it.
-    length = next(i for i in message.checks["items"] if i["id"] == "length")
+    length = message.checks.item("length")
     if channel.max_chars <= 600:
         assert len(message.text) <= channel.max_chars
-    assert length["passed"] == (len(message.text) <= channel.max_chars) or request_.channel == "sms"
+    assert length.passed == (len(message.text) <= channel.max_chars) or request_.channel == "sms"
     if request_.channel == "sms":
         assert sms_info(message.text).segments <= 2
     # Checks are present, and failures are reported rather than hidden.
-    ids = {item["id"] for item in message.checks["items"]}
+    ids = {item.id for item in message.checks.items}
     assert {"length", "citations", "language", "numbers_grounded", "tone"} <= ids
-    assert 0 <= message.checks["score"] <= 100 and 1 <= message.attempts <= 2
+    assert 0 <= message.checks.score <= 100 and 1 <= message.attempts <= 2

@@ -300,7 +300,7 @@ def test_ten_sessions_writing_at_once_share_the_model_safely(
         got = (message.topic, message.audience, message.channel, message.language)
         assert got == asked, "each session gets its own message"
         assert message.text.strip()
-        evidence = {passage["chunk_id"] for passage in message.evidence}
+        evidence = {passage.chunk_id for passage in message.evidence}
         assert {c.chunk_id for c in message.citations} <= evidence, "cites its own evidence"
     assert probe.calls >= len(REQUESTS)
     assert probe.peak == 1, "the model lock lets one generation run at a time"

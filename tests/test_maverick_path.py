@@ -127,7 +127,7 @@ def test_a_whole_message_through_the_engine(
     finally:
         chat.close()
     assert message.model.model_id == maverick_like.name
-    retrieved = {p["chunk_id"] for p in message.evidence}
+    retrieved = {p.chunk_id for p in message.evidence}
     assert {c.chunk_id for c in message.citations} <= retrieved
     assert not any(is_control(c) for c in message.text)
 

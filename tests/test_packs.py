@@ -157,7 +157,7 @@ def test_generate_pack_stores_every_cell_and_reports_progress(settings, fake_sto
     assert message.seed == 7 + 1000 == cell_seed(campaign, settings, message.cell)
     assert "https://impfen.example.org" in message.text  # the {booking} slot was filled
     assert message.message["slots"] == {"booking": "https://impfen.example.org"}
-    assert message.checks["items"] and isinstance(message.score, int)
+    assert message.checks.items and isinstance(message.score, int)
     events = [e for e in packs.events(campaign.id) if e.action == "generate"]
     assert len(events) == 16 and events[0].model_id == "scripted" and events[0].evidence_ids
     assert events[0].template_id == "draft_message" and len(events[0].template_version) == 12

@@ -49,8 +49,8 @@ def test_an_edit_is_rechecked_and_goes_back_to_draft(packs) -> None:  # type: ig
         "Bo",
     )
     assert edited.edited and edited.message == before.message  # provenance of the model's text kept
-    numbers = next(i for i in edited.checks["items"] if i["id"] == "numbers_grounded")
-    assert not numbers["passed"] and "97" in numbers["reason"]
+    numbers = edited.checks.item("numbers_grounded")
+    assert not numbers.passed and "97" in numbers.reason
     assert packs.message("flu-test", CELL) == edited
     assert approvals_needed(packs, edited) == ([], 1)  # the approval was for revision 1
     event = packs.events("flu-test")[-1]

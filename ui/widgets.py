@@ -2,10 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Protocol
+
 import streamlit as st
 
+from comms.report import LintReport
 from knowledge.base.errors import ModelCrashed
-from ui.text import plain, t
+from ui.text import plain, t, ui_language
+
+
+class Labelled(Protocol):
+    """A catalog entry: an id and a label per interface language."""
+
+    id: str
+
+    def label_in(self, language: str) -> str: ...
+
+
+def labelled_select(label: str, entries: Iterable[Labelled], key: str) -> str:
+    """A select box of catalog entries, shown by their label in the interface language."""
+    labels = {e.id: e.label_in(ui_language()) for e in entries}
+    return str(st.selectbox(label, list(labels), format_func=labels.__getitem__, key=key))
+
+
+def check_list(report: LintReport) -> None:
+    """The score and each check with what passed, what failed and why (reasons escaped)."""
+    st.metric(t("score"), f"{report.score}/100")
+    for item in report.items:
+        icon = "✅" if item.passed else ("❌" if item.severity == "error" else "⚠️")
+        st.markdown(f"{icon} **{plain(item.id)}** · {plain(item.reason)}")
 
 
 def error_text(problem: BaseException | str) -> str:

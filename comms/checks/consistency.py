@@ -46,11 +46,7 @@ def _facts(messages: list[Message], facts: FactSheet) -> list[Finding]:
     allowed = {normalise_number(n) for v in facts.filled().values() for n in find_numbers(v)}
     findings = []
     for index, message in enumerate(messages):
-        cited = " ".join(
-            str(message.evidence[c.number - 1]["text"])
-            for c in message.citations
-            if 0 < c.number <= len(message.evidence)
-        )
+        cited = " ".join(p.text for p in message.cited_passages())
         own = allowed | {normalise_number(n) for n in find_numbers(cited)}
         stray = [n for n in find_numbers(message.text) if normalise_number(n) not in own]
         if stray:
@@ -69,15 +65,9 @@ def _recommendations(messages: list[Message]) -> list[Finding]:
     """Messages of one language that rest on recommendations from different bodies."""
     by_language: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for index, message in enumerate(messages):
-        for citation in message.citations:
-            passage = (
-                message.evidence[citation.number - 1]
-                if citation.number <= len(message.evidence)
-                else {}
-            )
-            if passage.get("kind") == "recommendation":
-                body = _body(str(passage.get("source_id", "")))
-                by_language[message.language][body].append(index)
+        for passage in message.cited_passages():
+            if passage.kind == "recommendation":
+                by_language[message.language][_body(passage.source_id)].append(index)
     findings = []
     for language, bodies in by_language.items():
         if len(bodies) > 1:

@@ -18,9 +18,9 @@ from comms.checks.readability import measure_readability
 from comms.checks.sentences import split_sentences, split_words
 from comms.checks.sms import sms_info
 from comms.message import is_control
+from comms.report import LintItem, LintReport, Severity
 
 LanguageId = Literal["de", "en", "tr", "ar", "uk", "ru", "de-einfach", "de-leicht"]
-Severity = Literal["error", "warning"]
 
 MAX_SMS_SEGMENTS = 2
 MAIN_SENTENCE_WORDS = 25
@@ -64,40 +64,6 @@ class LintContext(BaseModel):
     def is_sms(self) -> bool:
         """Whether length is judged in SMS segments."""
         return self.channel == "sms" if self.sms is None else self.sms
-
-
-class LintItem(BaseModel):
-    """One rule's verdict. `points` of `max_points` go into the score; 0 of 0 is not scored."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str
-    passed: bool
-    severity: Severity
-    reason: str
-    points: int
-    max_points: int
-
-
-class LintReport(BaseModel):
-    """Every item and the score: points earned as a percentage of points possible."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    items: tuple[LintItem, ...]
-    score: int = Field(ge=0, le=100)
-
-    @property
-    def ok(self) -> bool:
-        """No failed error (warnings may remain)."""
-        return not any(i.severity == "error" and not i.passed for i in self.items)
-
-    def item(self, item_id: str) -> LintItem:
-        """The item with this id (KeyError if the check did not run)."""
-        for found in self.items:
-            if found.id == item_id:
-                return found
-        raise KeyError(item_id)
 
 
 @dataclass(frozen=True)

@@ -52,13 +52,13 @@ def generate(args: argparse.Namespace) -> int:
     from knowledge import open_store
 
     request = Request(args.topic, args.audience, args.channel, args.language, args.concern)
-    resolve(request)  # check the ids before loading any model
+    resolved = resolve(request)  # check the ids before loading any model
     facts = load_facts(args.facts) if args.facts else None
     settings = load_settings()
     chat = build_chat_model(settings)  # a bad model path or URL fails before the embedder loads
     store = open_store(settings)
     messages = draft_variants(
-        request,
+        resolved,
         args.variants,
         settings=settings,
         chat=chat,
@@ -76,10 +76,10 @@ def generate(args: argparse.Namespace) -> int:
         print(message.text)
         for citation in message.citations:
             print(f"[{citation.number}] {citation.title} {citation.url}")
-        failed = [i for i in message.checks.get("items", []) if not i["passed"]]
-        print(f"checks: score {message.checks.get('score')}, {len(failed)} to review")
+        failed = message.checks.failed()
+        print(f"checks: score {message.checks.score}, {len(failed)} to review")
         for item in failed:
-            print(f"  - {item['id']}: {item['reason']}")
+            print(f"  - {item.id}: {item.reason}")
     return 0
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from comms.drafting.template import parse_template
 from comms.templates.store import TemplateStore, Version
-from comms.templates.validation import validate
-from knowledge.base.errors import InputError
+from comms.templates.validation import read_template_file, validate
+from knowledge.base.errors import InputError, TemplateError
 from knowledge.base.settings import load_settings
 
 
@@ -95,9 +95,12 @@ def check(path: Path) -> int:
 
 
 def _read(path: Path) -> str:
+    """A template file, with the app's rule: UTF-8 text under MAX_TEMPLATE_BYTES."""
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        return read_template_file(path.read_bytes())
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc}") from exc
+    except TemplateError as exc:
         raise InputError(f"Cannot read {path}: {exc}") from exc
 
 

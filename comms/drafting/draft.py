@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from comms.checks.lint import LintContext, LintReport, has_call_to_action, lint
 from comms.checks.sms import is_gsm7, sms_char_budget, to_gsm
-from comms.evidence import screen
+from comms.evidence import Screened, screen
 from comms.facts import FactSheet, fact_line, fill_slots, grounded_numbers, needs_fact_line
 from comms.message import (
     MAX_GRAMMAR_LENGTH,
@@ -83,23 +83,33 @@ def retrieval_query(resolved: Resolved) -> str:
 
 def retrieve(store: Store, resolved: Resolved, k: int) -> list[Passage]:
     """Evidence for the request: topic-specific and general guidance."""
+    return find_evidence(store, retrieval_query(resolved), resolved.topic.id, k)
+
+
+def find_evidence(store: Store, query: str, topic_id: str, k: int) -> list[Passage]:
+    """The one way Clarion retrieves evidence, for a message and for a pack: passages about the
+    topic, or general guidance when the store has none about it."""
     from knowledge.search import Filters, search
 
-    passages = search(
-        store, retrieval_query(resolved), k=k, filters=Filters(vaccine=resolved.topic.id)
-    )
+    passages = search(store, query, k=k, filters=Filters(vaccine=topic_id))
     if not passages:
-        passages = search(store, retrieval_query(resolved), k=k)
+        passages = search(store, query, k=k)
     if not passages:
         raise InputError("The knowledge store is empty; run `python -m knowledge index` first.")
     return passages
 
 
 def template_variables(
-    resolved: Resolved, passages: list[Passage], facts: FactSheet | None = None
+    resolved: Resolved,
+    passages: list[Passage],
+    facts: FactSheet | None = None,
+    screened: list[Screened] | None = None,
 ) -> dict[str, Any]:
-    """Plain data for the template: no objects with methods reach the sandbox."""
-    screened = [screen(p.text) for p in passages]
+    """Plain data for the template: no objects with methods reach the sandbox.
+
+    `screened` is each passage as `screen` left it, where the caller has it already.
+    """
+    screened = screened or [screen(p.text) for p in passages]
     return {
         "topic": resolved.topic.model_dump(),
         "audience": resolved.audience.model_dump(),
@@ -140,7 +150,7 @@ class Candidate:
 
 
 def draft_message(
-    request: Request,
+    request: Request | Resolved,
     *,
     settings: Settings,
     chat: ChatModel,
@@ -158,11 +168,12 @@ def draft_message(
     """
     from comms.drafting.template import load_template, render
 
-    resolved = resolve(request)
+    resolved = request if isinstance(request, Resolved) else resolve(request)
     facts = facts or FactSheet()
     passages = passages or retrieve(store, resolved, settings.retrieval_k)
+    screened = [screen(p.text) for p in passages]
     template = template or load_template("draft_message", settings)
-    variables = template_variables(resolved, passages, facts)
+    variables = template_variables(resolved, passages, facts, screened)
     closing = _closing(resolved, facts)
     budget = max(MIN_TEXT, _char_limit(resolved, closing) - (len(closing) + 1 if closing else 0))
     schema = output_schema(len(passages), budget)
@@ -177,19 +188,26 @@ def draft_message(
         candidate = finish(*ask(prompt, seed + attempts))
         attempts += 1
         best = min(best, candidate, key=Candidate.rank)
-    message = _message(resolved, best, passages, chat, template, seed, attempts, facts)
-    message.first_checks = first.report.model_dump() if attempts > 1 else message.checks
+    flagged = [n for n, s in enumerate(screened, 1) if s.flagged]
+    message = _message(resolved, best, passages, chat, template, seed, attempts, facts, flagged)
+    message.first_checks = first.report if attempts > 1 else message.checks
     return message
 
 
-def draft_variants(request: Request, count: int, **kwargs: Any) -> list[Message]:
-    """N versions of one message with distinct fixed seeds, for an A/B choice."""
+def draft_variants(request: Request | Resolved, count: int, **kwargs: Any) -> list[Message]:
+    """N versions of one message with distinct fixed seeds, for an A/B choice. The request is
+    resolved once and its evidence retrieved once, whatever the number of versions."""
     if not 1 <= count <= 5:
         raise InputError("Choose between 1 and 5 variants.")
     base = kwargs.pop("seed", None)
     settings: Settings = kwargs["settings"]
     first = settings.seed if base is None else base
-    return [draft_message(request, seed=first + VARIANT_STRIDE * n, **kwargs) for n in range(count)]
+    resolved = request if isinstance(request, Resolved) else resolve(request)
+    if kwargs.get("passages") is None:
+        kwargs["passages"] = retrieve(kwargs["store"], resolved, settings.retrieval_k)
+    return [
+        draft_message(resolved, seed=first + VARIANT_STRIDE * n, **kwargs) for n in range(count)
+    ]
 
 
 def check_message(
@@ -197,7 +215,7 @@ def check_message(
 ) -> LintReport:
     """Re-run the checks on a message, e.g. after staff edited its text."""
     resolved = resolve(Request(message.topic, message.audience, message.channel, message.language))
-    cited_texts = [str(p["text"]) for p in message.cited_passages()]
+    cited_texts = [p.text for p in message.cited_passages()]
     return lint(
         message.text if text is None else text,
         lint_context(resolved, facts or FactSheet(), cited_texts, len(message.citations), True),
@@ -281,6 +299,7 @@ def _message(
     seed: int,
     attempts: int,
     facts: FactSheet,
+    flagged: list[int],
 ) -> Message:
     citations = [_citation(n, passages[n - 1]) for n in best.cited if 1 <= n <= len(passages)]
     if not citations:
@@ -294,16 +313,16 @@ def _message(
         concern=resolved.concern,
         citations=citations,
         rejected_citations=[n for n in best.cited if not 1 <= n <= len(passages)],
-        evidence=[p.to_dict() for p in passages],
+        evidence=list(passages),
         model=ModelRef(**vars(chat.info)),
         template_id=template.id,
         template_version=template.content_hash,
         seed=seed,
         slots={slot: facts.filled()[slot] for slot in dict.fromkeys(best.slots)},
         fact_line=best.appended,
-        checks=best.report.model_dump(),
+        checks=best.report,
         attempts=attempts,
-        flagged_passages=[n for n, p in enumerate(passages, 1) if screen(p.text).flagged],
+        flagged_passages=flagged,
     )
 
 

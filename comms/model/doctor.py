@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from comms.model.gguf_header import HeaderError, read_header
 from comms.model.licence import (
     LLAMA4_AUP_URL,
     LLAMA4_LICENSE_URL,
@@ -72,7 +73,6 @@ class ModelFacts(BaseModel):
     chat_template: str = ""
     tokenizer_model: str = ""
     tokenizer_pre: str = ""
-    eos_token: str = ""
 
     def licence(self) -> ModelLicence:
         """The licence facts of this model."""
@@ -103,14 +103,6 @@ class Report(BaseModel):
         return [f for f in self.findings if f.status == "fail"]
 
 
-def _field(reader: Any, key: str) -> Any:
-    field = reader.fields.get(key)
-    if field is None:
-        return None
-    value = field.contents()
-    return value
-
-
 def shard_paths(first: Path) -> list[Path]:
     """Every shard of a split GGUF named like llama.cpp's `…-00001-of-00003.gguf`."""
     match = SHARD.match(first.name)
@@ -123,44 +115,39 @@ def shard_paths(first: Path) -> list[Path]:
 
 def read_model_facts(path: Path) -> ModelFacts:
     """The model's facts from its GGUF header (and every shard's tensor list)."""
-    from gguf import GGUFReader, LlamaFileType
+    from gguf import LlamaFileType
 
-    reader = GGUFReader(path)
-    arch = str(_field(reader, "general.architecture") or "")
-    expected = int(_field(reader, "split.count") or 1)
+    header = read_header(path)
+    meta = header.metadata
+    arch = str(meta.get("general.architecture") or "")
+    expected = int(meta.get("split.count") or 1)
     shards = shard_paths(path) if expected > 1 else [path]
     found = [p for p in shards if p.exists()]
     facts = ModelFacts(
         path=str(path),
         architecture=arch,
-        name=str(_field(reader, "general.name") or ""),
-        license=str(_field(reader, "general.license") or "unknown"),
-        license_name=str(_field(reader, "general.license.name") or ""),
-        license_link=str(_field(reader, "general.license.link") or ""),
-        context_length=int(_field(reader, f"{arch}.context_length") or 0),
-        expert_count=int(_field(reader, f"{arch}.expert_count") or 0),
-        expert_used_count=int(_field(reader, f"{arch}.expert_used_count") or 0),
+        name=str(meta.get("general.name") or ""),
+        license=str(meta.get("general.license") or "unknown"),
+        license_name=str(meta.get("general.license.name") or ""),
+        license_link=str(meta.get("general.license.link") or ""),
+        context_length=int(meta.get(f"{arch}.context_length") or 0),
+        expert_count=int(meta.get(f"{arch}.expert_count") or 0),
+        expert_used_count=int(meta.get(f"{arch}.expert_used_count") or 0),
         shards_expected=expected,
         shards_found=[p.name for p in found],
         shards_missing=[p.name for p in shards if not p.exists()],
         size_bytes=sum(p.stat().st_size for p in found),
-        chat_template=str(_field(reader, "tokenizer.chat_template") or ""),
-        tokenizer_model=str(_field(reader, "tokenizer.ggml.model") or ""),
-        tokenizer_pre=str(_field(reader, "tokenizer.ggml.pre") or ""),
+        chat_template=str(meta.get("tokenizer.chat_template") or ""),
+        tokenizer_model=str(meta.get("tokenizer.ggml.model") or ""),
+        tokenizer_pre=str(meta.get("tokenizer.ggml.pre") or ""),
+        parameters=header.parameters + sum(read_header(p).parameters for p in found if p != path),
     )
-    file_type = _field(reader, "general.file_type")
+    file_type = meta.get("general.file_type")
     if file_type is not None:
         try:
             facts.file_type = LlamaFileType(int(file_type)).name.removeprefix("MOSTLY_")
         except ValueError:
             facts.file_type = f"type {file_type}"
-    tokens = _field(reader, "tokenizer.ggml.tokens")
-    eos = _field(reader, "tokenizer.ggml.eos_token_id")
-    if tokens is not None and eos is not None and int(eos) < len(tokens):
-        facts.eos_token = str(tokens[int(eos)])
-    facts.parameters = sum(
-        int(t.n_elements) for p in found for t in (reader if p == path else GGUFReader(p)).tensors
-    )
     return facts
 
 
@@ -323,7 +310,7 @@ def _local_model(settings: Settings, findings: list[Finding]) -> ModelFacts | No
         path = settings.resolved_model_path()
         check_gguf(path)
         facts = read_model_facts(path)
-    except (ClarionError, ValueError, OSError) as exc:
+    except (ClarionError, HeaderError, OSError) as exc:
         findings.append(Finding(name="model", value="unusable", status="fail", note=str(exc)))
         return None
     findings.extend(_model_findings(facts))

@@ -104,13 +104,9 @@ def licence_from_metadata(metadata: dict[str, object], fallback_name: str = "") 
 
 def read_licence(path: Path) -> ModelLicence:
     """The licence facts of a GGUF file (the first shard of a split model), from its header."""
-    from gguf import GGUFReader
+    from comms.model.gguf_header import read_header
 
-    reader = GGUFReader(path)
-    keys = ("general.name", "general.basename", "general.architecture", "general.license",
-            "general.license.name", "general.license.link")  # fmt: skip
-    metadata = {k: reader.fields[k].contents() for k in keys if k in reader.fields}
-    return licence_from_metadata(metadata, fallback_name=path.name)
+    return licence_from_metadata(read_header(path, tensors=False).metadata, path.name)
 
 
 def licence_of_server_model(model_id: str) -> ModelLicence:

@@ -3,55 +3,26 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import sqlite3
 from dataclasses import dataclass, field
 
+from comms.clock import now
 from comms.packs.campaign import Cell
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_events (
-    id               INTEGER PRIMARY KEY AUTOINCREMENT,
-    campaign_id      TEXT NOT NULL,
-    at               TEXT NOT NULL,
-    user             TEXT NOT NULL,
-    action           TEXT NOT NULL,
-    audience         TEXT,
-    channel          TEXT,
-    language         TEXT,
-    variant          INTEGER,
-    revision         INTEGER,
-    model_backend    TEXT NOT NULL,
-    model_id         TEXT NOT NULL,
-    model_sha256     TEXT NOT NULL,
-    template_id      TEXT NOT NULL,
-    template_version TEXT NOT NULL,
-    seed             INTEGER,
-    evidence_ids     TEXT NOT NULL,
-    check_score      INTEGER,
-    checks_failed    TEXT NOT NULL,
-    detail           TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_events_campaign ON audit_events (campaign_id, id);
-"""
 COLUMNS = (
     "campaign_id, at, user, action, audience, channel, language, variant, revision, "
     "model_backend, model_id, model_sha256, template_id, template_version, seed, evidence_ids, "
-    "check_score, checks_failed, detail"
+    "check_score, checks_failed, detail, model_name, model_license"
 )
 CSV_HEADER = [
     "id", "at", "user", "action", "campaign", "audience", "channel", "language", "variant",
     "revision", "model_backend", "model_id", "model_sha256", "template_id", "template_version",
-    "seed", "evidence_ids", "check_score", "checks_failed", "detail",
+    "seed", "evidence_ids", "check_score", "checks_failed", "detail", "model_name",
+    "model_license",
 ]  # fmt: skip
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def now() -> str:
-    """The current time in UTC, as every record in the database stores it."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -73,6 +44,8 @@ class AuditEvent:
     check_score: int | None = None
     checks_failed: tuple[str, ...] = ()
     detail: str = ""
+    model_name: str = ""  # the model's own name and licence, as its file states them
+    model_license: str = ""
     at: str = field(default_factory=now)
     id: int | None = None
 
@@ -81,7 +54,7 @@ def insert_event(db: sqlite3.Connection, event: AuditEvent) -> None:
     """Record one event inside the caller's transaction, so it commits with the change."""
     cell = event.cell
     db.execute(
-        f"INSERT INTO audit_events ({COLUMNS}) VALUES ({', '.join('?' * 19)})",
+        f"INSERT INTO audit_events ({COLUMNS}) VALUES ({', '.join('?' * 21)})",
         (
             event.campaign_id, event.at, event.user, event.action,
             cell.audience if cell else None, cell.channel if cell else None,
@@ -89,6 +62,7 @@ def insert_event(db: sqlite3.Connection, event: AuditEvent) -> None:
             event.model_backend, event.model_id, event.model_sha256, event.template_id,
             event.template_version, event.seed, json.dumps(list(event.evidence_ids)),
             event.check_score, json.dumps(list(event.checks_failed)), event.detail,
+            event.model_name, event.model_license,
         ),
     )  # fmt: skip
 
@@ -121,6 +95,8 @@ def _event(row: tuple) -> AuditEvent:  # type: ignore[type-arg]
         check_score=row[17],
         checks_failed=tuple(json.loads(row[18])),
         detail=row[19],
+        model_name=row[20],
+        model_license=row[21],
         at=at,
         id=ident,
     )
@@ -138,7 +114,7 @@ def audit_rows(events: list[AuditEvent]) -> list[dict[str, str]]:
             "" if e.revision is None else e.revision, e.model_backend, e.model_id, e.model_sha256,
             e.template_id, e.template_version, "" if e.seed is None else e.seed,
             " ".join(e.evidence_ids), "" if e.check_score is None else e.check_score,
-            " ".join(e.checks_failed), e.detail,
+            " ".join(e.checks_failed), e.detail, e.model_name, e.model_license,
         ]  # fmt: skip
         rows.append(dict(zip(CSV_HEADER, map(str, values), strict=True)))
     return rows

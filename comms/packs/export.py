@@ -17,8 +17,9 @@ from typing import IO, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from comms.checks.sms import sms_info
+from comms.clock import now
 from comms.drafting.template import parse_template
-from comms.packs.audit import AuditEvent, now
+from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Campaign, Cell, cells, check_campaign
 from comms.packs.files import (
     Layout,
@@ -31,12 +32,14 @@ from comms.packs.files import (
 )
 from comms.packs.review import person
 from comms.packs.store import CampaignRecord, PackMessage, PackStore, Remark, audit_event
+from comms.report import LintReport
 from knowledge.base.errors import ClarionError, InputError
 from knowledge.base.settings import Settings
 
 FORMAT: Literal["clarion-pack"] = "clarion-pack"
 FORMAT_VERSION: Literal[1] = 1
 MANIFEST = "manifest.json"
+MAX_ZIP_BYTES = 50 * 1024 * 1024  # the pack ZIP itself, as uploaded or imported
 MAX_ENTRIES = 5_000
 MAX_TOTAL_BYTES = 200 * 1024 * 1024  # uncompressed, all files together
 MAX_MANIFEST_BYTES = 32 * 1024 * 1024
@@ -88,7 +91,7 @@ class ManifestMessage(Strict):
     created_at: str
     evidence_ids: list[str]
     sources: list[ManifestSource]
-    checks: dict[str, Any]
+    checks: LintReport
     approvals: list[str]
     remarks: list[ManifestRemark]
     updated_by: str
@@ -283,6 +286,7 @@ def _export_note(out: Path, draft: bool) -> str:
 
 def read_manifest(source: Path | bytes | IO[bytes]) -> Manifest:
     """The manifest of a pack ZIP, after checking the ZIP is whole, safe and a Clarion pack."""
+    _check_size(source)
     stream: Path | IO[bytes] = io.BytesIO(source) if isinstance(source, bytes) else source
     try:
         with zipfile.ZipFile(stream) as archive:
@@ -294,6 +298,18 @@ def read_manifest(source: Path | bytes | IO[bytes]) -> Manifest:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError) as exc:
         raise PackFileError(f"The ZIP file is damaged or incomplete ({exc}).") from exc
     return manifest
+
+
+def _check_size(source: Path | bytes | IO[bytes]) -> None:
+    """A pack ZIP over MAX_ZIP_BYTES is refused before it is opened."""
+    if isinstance(source, bytes):
+        size = len(source)
+    elif isinstance(source, Path):
+        size = source.stat().st_size if source.exists() else 0
+    else:
+        return  # a stream: its entries are bounded by MAX_TOTAL_BYTES as they are read
+    if size > MAX_ZIP_BYTES:
+        raise PackFileError(f"The file is larger than {MAX_ZIP_BYTES // 2**20} MB.")
 
 
 def import_pack(store: PackStore, source: Path | bytes | IO[bytes], *, user: str) -> CampaignRecord:

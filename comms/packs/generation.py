@@ -22,11 +22,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from comms.drafting.draft import VARIANT_STRIDE, Request, draft_message
+from comms.clock import now
+from comms.drafting.draft import VARIANT_STRIDE, Request, draft_message, find_evidence
 from comms.drafting.template import PromptTemplate, parse_template, render
 from comms.message import Message
 from comms.model.backends import ChatModel
-from comms.packs.audit import AuditEvent, now
+from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Campaign, Cell, cells, check_campaign
 from comms.packs.review import ReviewConflict, message_checks, person
 from comms.packs.store import CampaignRecord, PackMessage, PackStore, audit_event
@@ -41,7 +42,7 @@ from knowledge.base.errors import (
     TemplateError,
 )
 from knowledge.base.settings import Settings
-from knowledge.search import Filters, Passage, search
+from knowledge.search import Passage
 from knowledge.store import Store
 
 TEMPLATE_ID = "draft_message"
@@ -252,12 +253,7 @@ def pack_evidence(knowledge: Store, campaign: Campaign, settings: Settings) -> l
     """One evidence set for every cell: the long shared prefix of the pack's prompts."""
     topic = pick(load_catalog().topics, campaign.topic, "topic")
     query = " ".join(part for part in (topic.search["en"], campaign.concern) if part)
-    k = settings.retrieval_k
-    passages = search(knowledge, query, k=k, filters=Filters(vaccine=topic.id))
-    passages = passages or search(knowledge, query, k=k)
-    if not passages:
-        raise InputError("The knowledge store is empty; run `python -m knowledge index` first.")
-    return passages
+    return find_evidence(knowledge, query, topic.id, settings.retrieval_k)
 
 
 def model_fingerprint(chat: ChatModel) -> str | None:
@@ -329,7 +325,11 @@ def _pack_message(
     record: CampaignRecord, cell: Cell, message: Message, user: str, revision: int
 ) -> PackMessage:
     dump = message.model_dump(mode="json")
-    checks = dump["checks"] or message_checks(message.text, dump, record.campaign)
+    checks = (
+        message.checks
+        if message.checks.items
+        else message_checks(message.text, dump, record.campaign)
+    )
     return PackMessage(
         campaign_id=record.id,
         cell=cell,

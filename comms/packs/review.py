@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from comms.clock import now
 from comms.drafting.draft import check_message
 from comms.message import Message
-from comms.packs.audit import now
 from comms.packs.campaign import Campaign, Cell
 from comms.packs.store import PackMessage, PackStore, Remark, Transaction, audit_event, revised
+from comms.report import LintReport
 from knowledge.base.errors import InputError
 
 MAX_USER_CHARS = 100
@@ -30,10 +31,10 @@ def person(user: str) -> str:
     return name
 
 
-def message_checks(text: str, message: dict[str, Any], campaign: Campaign) -> dict[str, Any]:
-    """The lint report (items and score) of text in place of the generated message's text."""
+def message_checks(text: str, message: dict[str, Any], campaign: Campaign) -> LintReport:
+    """The check report (items and score) of text in place of the generated message's text."""
     generated = Message.model_validate(message)
-    return check_message(generated, campaign.fact_sheet, text).model_dump(mode="json")
+    return check_message(generated, campaign.fact_sheet, text)
 
 
 def edit_text(

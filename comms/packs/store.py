@@ -5,67 +5,21 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, Literal
 
-from comms.packs.audit import SCHEMA as AUDIT_SCHEMA
-from comms.packs.audit import AuditEvent, insert_event, now, read_events
+from comms.clock import now
+from comms.database import DB_FILE, DatabaseError, transaction
+from comms.packs.audit import AuditEvent, insert_event, read_events
 from comms.packs.campaign import Campaign, Cell
-from knowledge.base.errors import ClarionError, InputError
+from comms.report import LintReport
+from knowledge.base.errors import InputError
 from knowledge.base.settings import Settings
 
-DB_FILE = "clarion.db"
 Status = Literal["draft", "needs_changes", "approved", "rejected"]
 STATUSES: tuple[Status, ...] = ("draft", "needs_changes", "approved", "rejected")
 CELL = "campaign_id = ? AND audience = ? AND channel = ? AND language = ? AND variant = ?"
-SCHEMA = (
-    """
-CREATE TABLE IF NOT EXISTS pack_campaigns (
-    id               TEXT PRIMARY KEY,
-    spec             TEXT NOT NULL,
-    fingerprint      TEXT NOT NULL,
-    template_id      TEXT NOT NULL,
-    template_number  INTEGER NOT NULL,
-    template_hash    TEXT NOT NULL,
-    template_text    TEXT NOT NULL,
-    model            TEXT NOT NULL,
-    created_by       TEXT NOT NULL,
-    created_at       TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS pack_messages (
-    campaign_id TEXT NOT NULL REFERENCES pack_campaigns (id),
-    audience    TEXT NOT NULL,
-    channel     TEXT NOT NULL,
-    language    TEXT NOT NULL,
-    variant     INTEGER NOT NULL,
-    status      TEXT NOT NULL CHECK (status IN ('draft', 'needs_changes', 'approved', 'rejected')),
-    text        TEXT NOT NULL,
-    checks      TEXT NOT NULL,
-    message     TEXT NOT NULL,
-    revision    INTEGER NOT NULL,
-    seed        INTEGER NOT NULL,
-    updated_by  TEXT NOT NULL,
-    updated_at  TEXT NOT NULL,
-    UNIQUE (campaign_id, audience, channel, language, variant)
-);
-CREATE TABLE IF NOT EXISTS pack_remarks (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    campaign_id TEXT NOT NULL REFERENCES pack_campaigns (id),
-    audience    TEXT NOT NULL,
-    channel     TEXT NOT NULL,
-    language    TEXT NOT NULL,
-    variant     INTEGER NOT NULL,
-    revision    INTEGER NOT NULL,
-    user        TEXT NOT NULL,
-    kind        TEXT NOT NULL CHECK (kind IN ('comment', 'approve', 'reject', 'needs_changes')),
-    text        TEXT NOT NULL,
-    created_at  TEXT NOT NULL
-);
-"""
-    + AUDIT_SCHEMA
-)
 MESSAGE_COLUMNS = (
     "campaign_id, audience, channel, language, variant, status, text, checks, message, "
     "revision, seed, updated_by, updated_at"
@@ -76,7 +30,7 @@ CAMPAIGN_COLUMNS = (
 )
 
 
-class PackStoreError(ClarionError):
+class PackStoreError(DatabaseError):
     """The pack database cannot be read or written."""
 
 
@@ -106,7 +60,7 @@ class PackMessage:
     cell: Cell
     status: Status
     text: str
-    checks: dict[str, Any]  # the lint report of `text`: items and score
+    checks: LintReport  # the check report of `text`: items and score
     message: dict[str, Any]  # the generated Message with its full provenance
     revision: int  # 1 when generated; each edit or regeneration adds one
     seed: int
@@ -118,14 +72,12 @@ class PackMessage:
         return tuple(str(p.get("chunk_id", "")) for p in self.message.get("evidence", []))
 
     @property
-    def score(self) -> int | None:
-        score = self.checks.get("score")
-        return score if isinstance(score, int) else None
+    def score(self) -> int:
+        return self.checks.score
 
     @property
     def failed_checks(self) -> tuple[str, ...]:
-        items = self.checks.get("items", [])
-        return tuple(str(i.get("id")) for i in items if isinstance(i, dict) and not i.get("passed"))
+        return tuple(item.id for item in self.checks.failed())
 
     @property
     def edited(self) -> bool:
@@ -145,6 +97,8 @@ def audit_event(message: PackMessage, user: str, action: str, detail: str = "") 
         model_backend=str(model.get("backend") or ""),
         model_id=str(model.get("model_id") or ""),
         model_sha256=str(model.get("sha256") or ""),
+        model_name=str(model.get("name") or ""),
+        model_license=str(model.get("license") or ""),
         template_id=str(message.message.get("template_id", "")),
         template_version=str(message.message.get("template_version", "")),
         seed=message.seed,
@@ -283,21 +237,10 @@ class PackStore:
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Transaction]:
         """One transaction; BEGIN IMMEDIATE takes the write lock before anything is read."""
-        try:
-            db = self._connect()
-        except sqlite3.DatabaseError as exc:
-            raise _database_error(self.path, exc) from exc
-        try:
-            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        with transaction(
+            self.path, write=write, what="the pack database", error=PackStoreError
+        ) as db:
             yield Transaction(db)
-            db.execute("COMMIT")
-        except sqlite3.DatabaseError as exc:
-            raise _database_error(self.path, exc) from exc
-        finally:
-            if db.in_transaction:
-                with suppress(sqlite3.Error):
-                    db.execute("ROLLBACK")
-            db.close()
 
     def campaign(self, campaign_id: str) -> CampaignRecord:
         with self.transaction(write=False) as tx:
@@ -336,18 +279,6 @@ class PackStore:
         with self.transaction() as tx:
             tx.record(event)
 
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")  # reviewers read while a pack is generated
-            db.execute("PRAGMA foreign_keys=ON")
-            db.executescript(SCHEMA)
-        except sqlite3.DatabaseError:
-            db.close()
-            raise
-        return db
-
 
 def _key(campaign_id: str, cell: Cell) -> tuple[str, str, str, str, int]:
     return (campaign_id, cell.audience, cell.channel, cell.language, cell.variant)
@@ -355,7 +286,7 @@ def _key(campaign_id: str, cell: Cell) -> tuple[str, str, str, str, int]:
 
 def _message_row(m: PackMessage) -> tuple[Any, ...]:
     return (
-        *_key(m.campaign_id, m.cell), m.status, m.text, json.dumps(m.checks, ensure_ascii=False),
+        *_key(m.campaign_id, m.cell), m.status, m.text, m.checks.model_dump_json(),
         json.dumps(m.message, ensure_ascii=False), m.revision, m.seed, m.updated_by, m.updated_at,
     )  # fmt: skip
 
@@ -366,7 +297,7 @@ def _message(row: tuple[Any, ...]) -> PackMessage:
         cell=Cell(row[1], row[2], row[3], row[4]),
         status=row[5],
         text=row[6],
-        checks=json.loads(row[7]),
+        checks=LintReport.model_validate_json(row[7]),
         message=json.loads(row[8]),
         revision=row[9],
         seed=row[10],
@@ -391,13 +322,3 @@ def _campaign(row: tuple[Any, ...]) -> CampaignRecord:
 def revised(message: PackMessage, **changes: Any) -> PackMessage:
     """A copy of the message with changes and a fresh update time."""
     return replace(message, updated_at=now(), **changes)
-
-
-def _database_error(path: Path, exc: sqlite3.DatabaseError) -> PackStoreError:
-    reason = str(exc)
-    if "not a database" in reason or "malformed" in reason:
-        return PackStoreError(
-            f"{path} is not a readable SQLite database ({reason}). Clarion left it untouched: "
-            "move it aside or restore it from a backup, then try again."
-        )
-    return PackStoreError(f"The pack database {path} could not be used: {reason}.")

@@ -2,39 +2,26 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import hashlib
 import os
 import sqlite3
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from comms.clock import now
+from comms.database import DB_FILE, DatabaseError, transaction
 from comms.drafting.template import parse_template, shipped_ids, shipped_text, template_path
 from comms.templates.validation import Problem, validate
-from knowledge.base.errors import ClarionError, TemplateError
+from knowledge.base.errors import TemplateError
 from knowledge.base.settings import Settings
 
-DB_FILE = "clarion.db"
 SHIPPED_AUTHOR = "Clarion"
 MAX_AUTHOR_CHARS = 100
 MAX_COMMENT_CHARS = 500
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS template_versions (
-    template_id  TEXT NOT NULL,
-    number       INTEGER NOT NULL,
-    text         TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    author       TEXT NOT NULL,
-    comment      TEXT NOT NULL,
-    action       TEXT NOT NULL,
-    created_at   TEXT NOT NULL,
-    PRIMARY KEY (template_id, number)
-)
-"""
 COLUMNS = "template_id, number, text, content_hash, author, comment, action, created_at"
 
 
@@ -52,7 +39,7 @@ class Version:
     created_at: str
 
 
-class TemplateStoreError(ClarionError):
+class TemplateStoreError(DatabaseError):
     """The template database cannot be read or written."""
 
 
@@ -180,7 +167,7 @@ class TemplateStore:
                 author,
                 comment,
                 action,
-                _now(),
+                now(),
             )
             self._insert(db, new)
             # Written inside the transaction, so files change in the order versions commit.
@@ -274,48 +261,10 @@ class TemplateStore:
     @contextmanager
     def _session(self, *, write: bool) -> Iterator[sqlite3.Connection]:
         """One transaction; BEGIN IMMEDIATE takes the write lock before reading the current."""
-        try:
-            db = self._connect()
-        except sqlite3.DatabaseError as exc:
-            raise _database_error(self.path, exc) from exc
-        except OSError as exc:  # the data directory is a file, read-only, or not ours
-            reason = "it is a file" if isinstance(exc, FileExistsError) else exc.strerror
-            raise TemplateStoreError(
-                f"The data directory {self.path.parent} cannot be used: {reason or exc}. "
-                "Set CLARION_DATA_DIR to a folder Clarion may write to."
-            ) from exc
-        try:
-            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        with transaction(
+            self.path, write=write, what="the template database", error=TemplateStoreError
+        ) as db:
             yield db
-            db.execute("COMMIT")
-        except sqlite3.DatabaseError as exc:
-            raise _database_error(self.path, exc) from exc
-        finally:
-            if db.in_transaction:
-                with suppress(sqlite3.Error):
-                    db.execute("ROLLBACK")
-            db.close()
-
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a saving editor
-            db.execute(SCHEMA)
-        except sqlite3.DatabaseError:
-            db.close()
-            raise
-        return db
-
-
-def _database_error(path: Path, exc: sqlite3.DatabaseError) -> TemplateStoreError:
-    reason = str(exc)
-    if "not a database" in reason or "malformed" in reason:
-        return TemplateStoreError(
-            f"{path} is not a readable SQLite database ({reason}). Clarion left it untouched: "
-            "move it aside or restore it from a backup, then try again."
-        )
-    return TemplateStoreError(f"The template database {path} could not be used: {reason}.")
 
 
 def _known(template_id: str) -> None:
@@ -331,7 +280,3 @@ def _person(author: str) -> str:
     if len(name) > MAX_AUTHOR_CHARS:
         raise TemplateError(f"The author's name is longer than {MAX_AUTHOR_CHARS} characters.")
     return name
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

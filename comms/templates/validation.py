@@ -43,6 +43,19 @@ class Problem:
         return f"{prefix}: {self.message}" if prefix else self.message
 
 
+MAX_TEMPLATE_BYTES = 200_000  # a template file, uploaded or imported
+
+
+def read_template_file(raw: bytes) -> str:
+    """The text of a template file, or a TemplateError: UTF-8 text under MAX_TEMPLATE_BYTES."""
+    if len(raw) > MAX_TEMPLATE_BYTES:
+        raise TemplateError(f"not a UTF-8 text file under {MAX_TEMPLATE_BYTES} bytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TemplateError(f"not a UTF-8 text file under {MAX_TEMPLATE_BYTES} bytes") from exc
+
+
 def required_variables(template_id: str) -> dict[str, str]:
     """The variables Clarion's code passes to this template: the shipped default's."""
     return dict(parse_template(shipped_text(template_id), f"{template_id}.yaml").variables)

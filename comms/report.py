@@ -1,0 +1,51 @@
+"""The check report: what each check found and the score, typed all the way to the views and
+the JSON that the CLI prints and the pack manifest holds."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Severity = Literal["error", "warning"]
+
+
+class LintItem(BaseModel):
+    """One rule's verdict. `points` of `max_points` go into the score; 0 of 0 is not scored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    passed: bool
+    severity: Severity
+    reason: str
+    points: int
+    max_points: int
+
+
+class LintReport(BaseModel):
+    """Every item and the score: points earned as a percentage of points possible."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    items: tuple[LintItem, ...]
+    score: int = Field(ge=0, le=100)
+
+    @property
+    def ok(self) -> bool:
+        """No failed error (warnings may remain)."""
+        return not any(i.severity == "error" and not i.passed for i in self.items)
+
+    def item(self, item_id: str) -> LintItem:
+        """The item with this id (KeyError if the check did not run)."""
+        for found in self.items:
+            if found.id == item_id:
+                return found
+        raise KeyError(item_id)
+
+    def failed(self) -> list[LintItem]:
+        """The items that did not pass, errors and warnings."""
+        return [i for i in self.items if not i.passed]
+
+
+EMPTY_REPORT = LintReport(items=(), score=100)
