@@ -5,6 +5,7 @@ from __future__ import annotations
 from comms.checks.consistency import check_consistency
 from comms.facts import FactSheet
 from comms.message import Citation, Message, ModelRef
+from knowledge.search import Passage
 
 FACTS = FactSheet(when="ab 2. November", booking="Telefon 0123 456789")
 
@@ -32,7 +33,13 @@ def message(
                 date="2024-01-01",
             )
         ],
-        evidence=[{"source_id": source_id, "kind": kind, "text": "Ab 60 Jahren empfohlen."}],
+        evidence=[
+            Passage(
+                chunk_id=f"{source_id}#0", source_id=source_id, title="T",
+                url="https://example.org", date="2024-01-01", language="de", kind=kind,
+                section="", text="Ab 60 Jahren empfohlen.", score=1.0,
+            )
+        ],  # fmt: skip
         model=ModelRef(backend="fake", model_id="x"),
         template_id="draft_message",
         template_version="abc",
