@@ -35,11 +35,18 @@ def message(
         ],
         evidence=[
             Passage(
-                chunk_id=f"{source_id}#0", source_id=source_id, title="T",
-                url="https://example.org", date="2024-01-01", language="de", kind=kind,
-                section="", text="Ab 60 Jahren empfohlen.", score=1.0,
+                chunk_id=f"{source_id}#0",
+                source_id=source_id,
+                title="T",
+                url="https://example.org",
+                date="2024-01-01",
+                language="de",
+                kind=kind,
+                section="",
+                text="Ab 60 Jahren empfohlen.",
+                score=1.0,
             )
-        ],  # fmt: skip
+        ],
         model=ModelRef(backend="fake", model_id="x"),
         template_id="draft_message",
         template_version="abc",
