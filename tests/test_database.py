@@ -1,5 +1,5 @@
 """One database module: both stores share clarion.db through comms.database, whose migrations
-bring a database made before them (tests/data/clarion-before-migrations.db, written by the
+bring a database made before them (tests/fixtures/clarion-before-migrations.db, written by the
 code of 1 December 2026) up to date on open, without losing a row."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from comms.packs.store import PackStore, PackStoreError, audit_event
 from comms.templates.store import TemplateStore, TemplateStoreError
 from knowledge.base.settings import load_settings
 
-OLD = Path(__file__).parent / "data" / "clarion-before-migrations.db"
+OLD = Path(__file__).parent / "fixtures" / "clarion-before-migrations.db"
 NAMES = [step.__name__ for step in MIGRATIONS]
 
 
