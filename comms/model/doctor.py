@@ -23,7 +23,7 @@ from comms.model.licence import (
     licence_of_server_model,
 )
 from knowledge.base.errors import ClarionError
-from knowledge.base.settings import Settings
+from knowledge.base.settings import Settings, bundled_embedder_path
 
 Status = Literal["ok", "warn", "fail"]
 SHARD = re.compile(r"^(?P<stem>.*)-(?P<no>\d{5})-of-(?P<count>\d{5})\.gguf$")
@@ -186,7 +186,10 @@ def _model_findings(facts: ModelFacts) -> list[Finding]:
     shards = f"{len(facts.shards_found)} of {facts.shards_expected}"
     template = template_family(facts.chat_template) if facts.chat_template else "none"
     out = [
-        Finding(name="model", value=f"{facts.name or Path(facts.path).name} ({facts.path})"),
+        # The file's name; the whole path is in `--json` (model.path).
+        Finding(
+            name="model", value=f"{facts.name or Path(facts.path).name} ({Path(facts.path).name})"
+        ),
         Finding(name="architecture", value=facts.architecture or "unknown"),
         Finding(name="parameters", value=f"{facts.parameters / 1e9:.3f} B ({facts.parameters:,})"),
         Finding(name="quantisation", value=facts.file_type or "unknown"),
@@ -274,7 +277,10 @@ def _build_findings() -> list[Finding]:
 def _knowledge_findings(settings: Settings) -> list[Finding]:
     out = []
     try:
-        out.append(Finding(name="embedder", value=str(settings.resolved_embedder_path())))
+        folder = settings.resolved_embedder_path()
+        bundled = folder == bundled_embedder_path()
+        value = f"{folder.parent.name}/{folder.name}" + (" (bundled)" if bundled else "")
+        out.append(Finding(name="embedder", value=value if bundled else str(folder)))
     except ClarionError as exc:
         out.append(Finding(name="embedder", value="not found", status="fail", note=str(exc)))
     out.append(Finding(name="store", value=settings.store_label()))
