@@ -10,6 +10,7 @@ function at the end of the list, never an edit of an old one.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -169,13 +170,26 @@ def connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
     try:
-        db.execute("PRAGMA journal_mode=WAL")
+        _wal(db)
         db.execute("PRAGMA foreign_keys=ON")
         migrate(db)
     except sqlite3.DatabaseError:
         db.close()
         raise
     return db
+
+
+def _wal(db: sqlite3.Connection, tries: int = 100) -> None:
+    """Switch to WAL. SQLite answers "database is locked" at once, without waiting, when another
+    connection is creating the database meanwhile; the switch is retried for up to 10 s."""
+    for attempt in range(tries):
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == tries - 1:
+                raise
+            time.sleep(0.1)
 
 
 @contextmanager

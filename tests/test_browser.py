@@ -285,12 +285,19 @@ def auth_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+def hidden(locator: Any) -> None:
+    """The element is gone. Streamlit removes the elements of the previous run only when the
+    new run ends, so the login heading can show while the editor is still fading out; the
+    editor must be gone within 15 s, or the page showed it to someone not signed in."""
+    expect(locator).to_have_count(0, timeout=15_000)
+
+
 def test_login_is_required_even_for_a_deep_link_after_a_restart(page: Any, auth_url: str) -> None:
     # The first request after start goes straight to a page's URL: Streamlit then runs
     # pages/templates.py without app.py; the page itself must ask for the login.
     page.goto(f"{auth_url}/templates")
     page.get_by_role("heading", name="Anmelden", exact=True).wait_for()
-    assert not page.get_by_role("textbox", name="Vorlage (YAML)").count()
+    hidden(page.get_by_role("textbox", name="Vorlage (YAML)"))
     page.get_by_role("textbox", name="Benutzername").fill("adam")
     page.get_by_role("textbox", name="Passwort").fill("falsch-falsch")
     page.get_by_role("button", name="Anmelden").click()
@@ -308,4 +315,4 @@ def test_login_is_required_even_for_a_deep_link_after_a_restart(page: Any, auth_
     page.get_by_role("textbox", name="Vorlage (YAML)").wait_for()
     sidebar.get_by_role("button", name="Abmelden").click()
     page.get_by_role("heading", name="Anmelden", exact=True).wait_for()
-    assert not page.get_by_role("textbox", name="Vorlage (YAML)").count()
+    hidden(page.get_by_role("textbox", name="Vorlage (YAML)"))

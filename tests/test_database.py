@@ -127,3 +127,28 @@ def test_both_stores_report_through_the_one_module(tmp_path: Path) -> None:
         with pytest.raises(DatabaseError, match="not a readable SQLite database"):
             store_call()
     assert (broken / DB_FILE).read_bytes() == b"this is not sqlite" * 100, "left untouched"
+
+
+def test_eight_connections_creating_one_database_at_once_all_open_it(tmp_path: Path) -> None:
+    """SQLite refuses the switch to WAL at once ("database is locked") while another connection
+    is creating the database; connect retries it instead of failing the save."""
+    for trial in range(10):
+        path = tmp_path / f"{trial}" / DB_FILE
+        start = threading.Barrier(8)
+        errors: list[BaseException] = []
+
+        def open_it(
+            path: Path = path, start: threading.Barrier = start, errors: list = errors
+        ) -> None:
+            start.wait()
+            try:
+                connect(path).close()
+            except BaseException as exc:  # collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_it) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors, errors
