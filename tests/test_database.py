@@ -7,7 +7,9 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -19,6 +21,7 @@ from knowledge.base.settings import load_settings
 
 OLD = Path(__file__).parent / "fixtures" / "clarion-before-migrations.db"
 NAMES = [step.__name__ for step in MIGRATIONS]
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -90,26 +93,38 @@ def test_a_fresh_database_gets_every_migration_once(tmp_path: Path) -> None:
     again.close()
 
 
-def test_two_processes_opening_an_old_database_at_once_migrate_it_once(old_data: Path) -> None:
-    path = old_data / DB_FILE
-    results: list[list[str]] = []
+def at_once(action: Callable[[], T], count: int) -> tuple[list[T], list[BaseException]]:
+    """Run action in count threads released together; their results and their errors."""
+    start = threading.Barrier(count)
+    results: list[T] = []
     errors: list[BaseException] = []
-    start = threading.Barrier(4)
 
-    def open_it() -> None:
+    def run() -> None:
         start.wait()
         try:
-            db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
-            results.append(migrate(db))
-            db.close()
-        except BaseException as exc:  # collected and asserted below
+            results.append(action())
+        except BaseException as exc:  # collected for the caller to assert on
             errors.append(exc)
 
-    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    threads = [threading.Thread(target=run) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return results, errors
+
+
+def test_two_processes_opening_an_old_database_at_once_migrate_it_once(old_data: Path) -> None:
+    path = old_data / DB_FILE
+
+    def open_it() -> list[str]:
+        db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+        try:
+            return migrate(db)
+        finally:
+            db.close()
+
+    results, errors = at_once(open_it, 4)
     assert not errors, errors
     assert sorted(name for applied in results for name in applied) == sorted(NAMES)
 
@@ -134,21 +149,5 @@ def test_eight_connections_creating_one_database_at_once_all_open_it(tmp_path: P
     is creating the database; connect retries it instead of failing the save."""
     for trial in range(10):
         path = tmp_path / f"{trial}" / DB_FILE
-        start = threading.Barrier(8)
-        errors: list[BaseException] = []
-
-        def open_it(
-            path: Path = path, start: threading.Barrier = start, errors: list = errors
-        ) -> None:
-            start.wait()
-            try:
-                connect(path).close()
-            except BaseException as exc:  # collected and asserted below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=open_it) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        _, errors = at_once(lambda path=path: connect(path).close(), 8)
         assert not errors, errors
