@@ -97,7 +97,6 @@ class LlamaCppChat:
         self._sha_lock = threading.Lock()
         self.log_path = settings.data_dir / "logs" / "model.log"
         self.restarts = 0
-        self.last = Completion("")
         with self.lock:
             self._worker = Worker.start(self._config(), self.log_path)
             self.facts = self._worker.wait_ready()
@@ -149,13 +148,12 @@ class LlamaCppChat:
             "seed": seed,
         }
         done, parts = self._call(request, on_token)
-        self.last = Completion(
+        return Completion(
             "".join(parts),
             prompt_tokens=int(done.get("prompt_tokens", 0)),
             completion_tokens=int(done.get("completion_tokens", len(parts))),
             extra={"evaluated_tokens": int(done.get("evaluated_tokens", 0))},
         )
-        return self.last
 
     def reset(self) -> None:
         """Forget the KV cache (the next prompt is evaluated from its first token)."""

@@ -19,7 +19,6 @@ from comms.model.licence import (
     LLAMA4_LICENSE_URL,
     UNKNOWN,
     ModelLicence,
-    licence_from_metadata,
     licence_of_server_model,
 )
 from knowledge.base.errors import ClarionError
@@ -76,15 +75,12 @@ class ModelFacts(BaseModel):
 
     def licence(self) -> ModelLicence:
         """The licence facts of this model."""
-        return licence_from_metadata(
-            {
-                "general.name": self.name,
-                "general.architecture": self.architecture,
-                "general.license": "" if self.license == UNKNOWN else self.license,
-                "general.license.name": self.license_name,
-                "general.license.link": self.license_link,
-            },
-            fallback_name=Path(self.path).name,
+        return ModelLicence(
+            name=self.name or Path(self.path).name,
+            architecture=self.architecture,
+            license=self.license,
+            license_name=self.license_name,
+            license_link=self.license_link,
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import signal
 import subprocess
@@ -54,8 +55,6 @@ class Worker:
         self.process = process
         self.log_path = log_path
         assert process.stdout is not None and process.stdin is not None
-        import io
-
         writer = io.TextIOWrapper(process.stdin, encoding="utf-8", write_through=True)
         self.pipe = Pipe(process.stdout.fileno(), writer)
         self.facts: dict[str, Any] | None = None

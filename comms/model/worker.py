@@ -74,17 +74,13 @@ def _load(config: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         # repacked buffers (the portable build of `make setup` has no AMX and keeps repacking).
         _without_repacking(llama_cpp)
     started = time.perf_counter()
-    overrides: dict[str, bool | int | float | str]
-    overrides, end_of_turn = _end_of_turn(Llama, config["model_path"])
-    llama = Llama(
-        model_path=config["model_path"],
-        kv_overrides=overrides or None,
-        n_ctx=config["n_ctx"],
-        n_threads=config["n_threads"],
-        n_threads_batch=config["n_threads_batch"],
-        seed=config["seed"],
-        verbose=False,
-    )
+    llama = _llama(Llama, config, {})
+    end_of_turn = _end_of_turn(llama)
+    if end_of_turn and not _ends(llama, end_of_turn[0][1]):
+        # Rare: a conversion whose end-of-turn token llama.cpp does not stop at. Load again,
+        # naming it as the EOT token; every other model is loaded once.
+        llama.close()
+        llama = _llama(Llama, config, {"tokenizer.ggml.eot_token_id": end_of_turn[0][1]})
     facts = {
         "system_info": system_info.strip(),
         "repacking": repack,
@@ -102,22 +98,26 @@ def _load(config: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     return llama, facts
 
 
-def _end_of_turn(
-    llama_class: Any, path: str
-) -> tuple[dict[str, bool | int | float | str], list[tuple[str, int]]]:
-    """Which END_OF_TURN tokens the vocabulary has, and a metadata override that makes the
-    first one count as end of generation where llama.cpp would not (a vocab-only load: fast)."""
-    vocab = llama_class(model_path=path, vocab_only=True, verbose=False)
+def _llama(llama_class: Any, config: dict[str, Any], overrides: dict[str, Any]) -> Any:
+    return llama_class(
+        model_path=config["model_path"],
+        kv_overrides=overrides or None,
+        n_ctx=config["n_ctx"],
+        n_threads=config["n_threads"],
+        n_threads_batch=config["n_threads_batch"],
+        seed=config["seed"],
+        verbose=False,
+    )
+
+
+def _end_of_turn(llama: Any) -> list[tuple[str, int]]:
+    """The END_OF_TURN tokens the model's vocabulary has, with their ids."""
     found = []
     for token in END_OF_TURN:
-        ids = vocab.tokenize(token.encode(), add_bos=False, special=True)
+        ids = llama.tokenize(token.encode(), add_bos=False, special=True)
         if len(ids) == 1:
             found.append((token, ids[0]))
-    overrides: dict[str, bool | int | float | str] = {}
-    if found and not _ends(vocab, found[0][1]):
-        overrides["tokenizer.ggml.eot_token_id"] = found[0][1]
-    vocab.close()
-    return overrides, found
+    return found
 
 
 def _ends(llama: Any, token: int) -> bool:
