@@ -82,7 +82,27 @@ def allowed_set(sources: Iterable[str]) -> set[str]:
     for source in sources:
         allowed.add(normalise_number(source))
         allowed.update(normalise_number(raw) for raw in find_numbers(source))
+        allowed.update(spelled_numbers(source))
     return allowed
+
+
+# Small numbers a source spells out ("zwei Impfungen") ground the digit a plain-language text
+# writes instead ("2 Impfungen": Leichte Sprache writes numbers as digits).
+_SPELLED = {
+    "ein": "1", "eine": "1", "einmal": "1", "einmalig": "1", "one": "1", "once": "1",
+    "zwei": "2", "zweimal": "2", "two": "2", "twice": "2", "drei": "3", "three": "3",
+    "vier": "4", "four": "4", "fünf": "5", "five": "5", "sechs": "6", "six": "6",
+    "sieben": "7", "seven": "7", "acht": "8", "eight": "8", "neun": "9", "nine": "9",
+    "zehn": "10", "ten": "10", "elf": "11", "eleven": "11", "zwölf": "12", "twelve": "12",
+    "erste": "1", "ersten": "1", "first": "1", "zweite": "2", "zweiten": "2", "second": "2",
+    "dritte": "3", "dritten": "3", "third": "3",
+}  # fmt: skip
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def spelled_numbers(text: str) -> set[str]:
+    """Digits for the small numbers a text spells out in German or English words."""
+    return {_SPELLED[w] for w in _WORD.findall(text.lower()) if w in _SPELLED}
 
 
 def find_ungrounded(text: str, allowed: Iterable[str]) -> list[str]:

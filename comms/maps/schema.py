@@ -1,0 +1,104 @@
+"""The shape of a message map file (prompts/maps/<topic>.yaml), checked field by field."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# Every map speaks these; the composer needs them for facts and questions too.
+MAP_LANGUAGES = ("de", "en", "de-einfach", "de-leicht")
+# Key messages and questions are also translated into these, pending a native speaker's review.
+TRANSLATED_LANGUAGES = ("tr", "ar", "uk", "ru")
+ALL_LANGUAGES = MAP_LANGUAGES + TRANSLATED_LANGUAGES
+KEY_MESSAGES = 3  # Covello's message map: three key messages per concern
+MAX_FACTS = 3  # and up to three supporting facts under each
+TARGET_WORDS = 27  # about 27 words for the three key messages together
+
+ConcernKind = Literal[
+    "overview",  # the overarching key messages for some audiences
+    "safety",
+    "side-effects",
+    "cost",
+    "timing",
+    "age",
+    "harmless",
+    "unknown",
+    "pregnancy",
+    "myth",
+    "other",
+]
+
+Texts = dict[str, str]  # language id → text
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True
+    )
+
+
+class Fact(_Strict):
+    """A supporting fact, citing one document of the curated corpus by its id."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    source: str
+    text: Texts
+
+
+class KeyMessage(_Strict):
+    """One of three key messages, with up to three supporting facts."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    text: Texts
+    facts: tuple[Fact, ...] = Field(default=(), max_length=MAX_FACTS)
+
+
+class Concern(_Strict):
+    """A question people ask, in their words, with the three key messages that answer it."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    kind: ConcernKind
+    question: Texts
+    keywords: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    audiences: tuple[str, ...] = ()  # audiences that typically ask it; empty: everyone
+    myth: Texts | None = None  # a myth concern states the myth once, inside a fact sandwich
+    key_messages: tuple[KeyMessage, ...] = Field(min_length=KEY_MESSAGES, max_length=KEY_MESSAGES)
+
+    @model_validator(mode="after")
+    def _myth_has_statement(self) -> Concern:
+        if (self.kind == "myth") != (self.myth is not None):
+            raise ValueError("a concern of kind 'myth' needs `myth`, and only such a concern")
+        return self
+
+
+class Authority(_Strict):
+    """The recommending body that speaks for this office, and its documents in the corpus."""
+
+    body: Texts
+    sources: tuple[str, ...] = Field(min_length=1)
+
+
+class MessageMap(_Strict):
+    """A topic's approved key messages, concerns and facts."""
+
+    id: str
+    authority: Authority
+    native_review_pending: tuple[str, ...] = ()  # translations no native speaker has checked
+    key_messages: tuple[KeyMessage, ...] = Field(min_length=KEY_MESSAGES, max_length=KEY_MESSAGES)
+    concerns: tuple[Concern, ...] = Field(min_length=1)
+
+    def all_key_messages(self) -> list[tuple[str, KeyMessage]]:
+        """Every key message with the id of the concern it answers ("" for the overarching)."""
+        found = [("", km) for km in self.key_messages]
+        return found + [(c.id, km) for c in self.concerns for km in c.key_messages]
+
+    def concern(self, concern_id: str) -> Concern | None:
+        """The concern with this id, if the map has it."""
+        return next((c for c in self.concerns if c.id == concern_id), None)
+
+
+def map_hash(text: str) -> str:
+    """A map file's version hash, as recorded on every message made from it."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]

@@ -1,0 +1,239 @@
+"""Checking a message map: every problem at once, each naming the file, line and field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import yaml
+from pydantic import ValidationError
+
+from comms.checks.numbers import find_numbers, find_ungrounded
+from comms.checks.sentences import split_words
+from comms.maps.schema import (
+    ALL_LANGUAGES,
+    MAP_LANGUAGES,
+    TARGET_WORDS,
+    KeyMessage,
+    MessageMap,
+    Texts,
+)
+from knowledge.base.catalog import load_catalog
+from knowledge.base.errors import InputError
+
+Path_ = tuple[str | int, ...]
+MAX_MAP_BYTES = 300_000  # a map file, uploaded or imported
+WORD_SLACK = 1.5  # three key messages over 1.5 × 27 words get a warning, not an error
+
+
+@dataclass(frozen=True)
+class MapProblem:
+    """One thing wrong with a map file."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class InvalidMap(InputError):
+    """A map that cannot be used, with every problem found."""
+
+    def __init__(self, name: str, problems: list[MapProblem]) -> None:
+        self.problems = problems
+        errors = [p for p in problems if p.severity == "error"]
+        listed = "; ".join(str(p) for p in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        super().__init__(f"The message map {name} is invalid: {listed}{more}")
+
+
+def read_map_file(raw: bytes) -> str:
+    """The text of an uploaded map file, or an InputError: UTF-8 under MAX_MAP_BYTES."""
+    if len(raw) > MAX_MAP_BYTES:
+        raise InputError(f"A map file must be UTF-8 text under {MAX_MAP_BYTES} bytes.")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"A map file must be UTF-8 text under {MAX_MAP_BYTES} bytes.") from exc
+
+
+def parse_map(text: str, name: str, expected_id: str | None = None) -> MessageMap:
+    """The map in `text`, or InvalidMap listing every error (warnings do not stop it)."""
+    found, problems = check_map(text, name, expected_id)
+    if found is None or any(p.severity == "error" for p in problems):
+        raise InvalidMap(name, problems)
+    return found
+
+
+def check_map(
+    text: str, name: str, expected_id: str | None = None
+) -> tuple[MessageMap | None, list[MapProblem]]:
+    """Parse and check a map file: the map (None if it does not parse) and all problems."""
+    try:
+        node = yaml.compose(text)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        return None, [MapProblem(name, line, "", f"not valid YAML ({_yaml_reason(exc)})")]
+    lines = dict(_node_lines(node, ())) if node is not None else {}
+    if not isinstance(raw, dict):
+        return None, [MapProblem(name, 1, "", "a map file is a YAML mapping (id, authority, …)")]
+    try:
+        found = MessageMap.model_validate(raw)
+    except ValidationError as exc:
+        return None, [_from_pydantic(name, lines, error) for error in exc.errors()]
+    problems = [MapProblem(name, lines.get(path), _field(path), msg, sev)
+                for path, msg, sev in _content_problems(found, expected_id)]  # fmt: skip
+    return found, problems
+
+
+def _yaml_reason(exc: yaml.YAMLError) -> str:
+    return str(getattr(exc, "problem", None) or exc).strip()
+
+
+def _node_lines(node: yaml.Node, path: Path_) -> Iterator[tuple[Path_, int]]:
+    yield path, node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield (*path, key.value), key.start_mark.line + 1
+            yield from _node_lines(value, (*path, key.value))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _node_lines(item, (*path, index))
+
+
+def _field(path: Path_) -> str:
+    return ".".join(str(part) for part in path)
+
+
+def _from_pydantic(name: str, lines: dict[Path_, int], error: dict[str, object]) -> MapProblem:
+    path: Path_ = tuple(error["loc"])  # type: ignore[arg-type]
+    line = next((lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in lines), None)
+    return MapProblem(name, line, _field(path), str(error["msg"]))
+
+
+Found = Iterator[tuple[Path_, str, Literal["error", "warning"]]]
+
+
+def _content_problems(found: MessageMap, expected_id: str | None) -> Found:
+    """What the schema cannot see: ids, languages, sources, grounded numbers, word counts."""
+    topics = {topic.id for topic in load_catalog().topics}
+    if expected_id is not None and found.id != expected_id:
+        yield ("id",), f"the map's id is '{found.id}'; this file must have id '{expected_id}'", "error"
+    if found.id not in topics:
+        yield ("id",), f"'{found.id}' is not a topic; use one of: {', '.join(sorted(topics))}", "error"
+    yield from _language_problems(("authority", "body"), found.authority.body, MAP_LANGUAGES)
+    documents = corpus_texts()
+    for n, source in enumerate(found.authority.sources):
+        if source not in documents:
+            yield ("authority", "sources", n), _unknown_source(source), "error"
+    for n, pending in enumerate(found.native_review_pending):
+        if pending not in ALL_LANGUAGES:
+            yield ("native_review_pending", n), f"'{pending}' is not a language", "error"
+    yield from _key_message_problems(("key_messages",), found.key_messages, found)
+    yield from _concern_problems(found)
+    yield from _duplicate_ids(found)
+
+
+def _concern_problems(found: MessageMap) -> Found:
+    audiences = {audience.id for audience in load_catalog().audiences}
+    for n, concern in enumerate(found.concerns):
+        path: Path_ = ("concerns", n)
+        yield from _language_problems((*path, "question"), concern.question, ALL_LANGUAGES)
+        if concern.myth is not None:
+            yield from _language_problems((*path, "myth"), concern.myth, MAP_LANGUAGES, optional=True)
+        for language in concern.keywords:
+            if language not in ALL_LANGUAGES:
+                yield (*path, "keywords", language), f"'{language}' is not a language", "error"
+        for m, audience in enumerate(concern.audiences):
+            if audience not in audiences:
+                known = ", ".join(sorted(audiences))
+                yield (*path, "audiences", m), f"'{audience}' is not an audience ({known})", "error"
+        yield from _key_message_problems((*path, "key_messages"), concern.key_messages, found)
+
+
+def _key_message_problems(path: Path_, messages: tuple[KeyMessage, ...], found: MessageMap) -> Found:
+    documents = corpus_texts()
+    for n, key in enumerate(messages):
+        here: Path_ = (*path, n)
+        yield from _language_problems((*here, "text"), key.text, ALL_LANGUAGES)
+        sources = [fact.source for fact in key.facts] or list(found.authority.sources)
+        grounds = [documents[s] for s in sources if s in documents]
+        yield from _number_problems((*here, "text"), key.text, grounds, ", ".join(sources))
+        for m, fact in enumerate(key.facts):
+            at: Path_ = (*here, "facts", m)
+            yield from _language_problems((*at, "text"), fact.text, MAP_LANGUAGES, optional=True)
+            if fact.source not in documents:
+                yield (*at, "source"), _unknown_source(fact.source), "error"
+                continue
+            yield from _number_problems((*at, "text"), fact.text, [documents[fact.source]], fact.source)
+    for language in MAP_LANGUAGES:
+        words = sum(len(split_words(key.text.get(language, ""))) for key in messages)
+        if words > TARGET_WORDS * WORD_SLACK and language in ("de", "en"):
+            reason = (f"the three key messages have {words} words in '{language}'; "
+                      f"a message map aims at about {TARGET_WORDS}")  # fmt: skip
+            yield path, reason, "warning"
+
+
+def _language_problems(
+    path: Path_, texts: Texts, required: tuple[str, ...], *, optional: bool = False
+) -> Found:
+    """Every required language present and non-empty; no language Clarion does not know."""
+    for language, text in texts.items():
+        if language not in ALL_LANGUAGES:
+            yield (*path, language), f"'{language}' is not a language ({', '.join(ALL_LANGUAGES)})", "error"
+        elif not text.strip():
+            yield (*path, language), "is empty", "error"
+    missing = [language for language in required if language not in texts]
+    if missing:
+        yield path, f"needs a text in {', '.join(missing)}", "error"
+    del optional  # translated languages beyond `required` are always optional
+
+
+def _number_problems(path: Path_, texts: Texts, grounds: list[str], cited: str) -> Found:
+    for language, text in texts.items():
+        if not find_numbers(text):
+            continue
+        missing = find_ungrounded(text, frozenset(grounds))
+        if missing:
+            reason = f"the number(s) {', '.join(missing)} are not in its source ({cited})"
+            yield (*path, language), reason, "error"
+
+
+def _duplicate_ids(found: MessageMap) -> Found:
+    seen: dict[str, Path_] = {}
+    for n, concern in enumerate(found.concerns):
+        if concern.id in seen:
+            yield ("concerns", n, "id"), f"the concern id '{concern.id}' is used twice", "error"
+        seen[concern.id] = ("concerns", n)
+    keys: set[str] = set()
+    facts: set[str] = set()
+    for concern_id, key in found.all_key_messages():
+        where = f" (in {concern_id or 'key_messages'})"
+        if key.id in keys:
+            yield ("key_messages",), f"the key message id '{key.id}' is used twice{where}", "error"
+        keys.add(key.id)
+        for fact in key.facts:
+            if fact.id in facts:
+                yield ("key_messages",), f"the fact id '{fact.id}' is used twice{where}", "error"
+            facts.add(fact.id)
+
+
+def _unknown_source(source: str) -> str:
+    return f"'{source}' is not a document of the curated corpus (knowledge/corpus)"
+
+
+@lru_cache(maxsize=1)
+def corpus_texts() -> dict[str, str]:
+    """Each curated corpus document's text by id: what facts may cite."""
+    from knowledge.corpus import read_corpus
+
+    return {doc.meta.id: f"{doc.meta.title}\n{doc.body}" for doc in read_corpus()}
