@@ -1,11 +1,14 @@
-"""Message-engine grid: pass rate of each check before and after repair, and time per message.
+"""Message-engine grid: the composed version and the model's version of every cell, per check.
 
-Runs the default model over audiences × channels × languages (default: all 8 audiences, SMS,
-letter and social post, German and English), prints one line per message as it goes, then a
-Markdown table, and writes the table into docs/engine-grid.md (between its markers).
+The grid (issue "message maps"): 8 audiences × all 7 channels × de and en, plus SMS and letter
+in tr, ar, uk, ru, de-einfach and de-leicht; every topic's map for the composed version. The
+model's version is asked for a sample of the grid (`--model-cells`, every n-th cell), with the
+bundled model or with the tiny random-weight llama4 GGUF of tests/tiny_llama4.py, whose
+nonsense the gate must reject every time. Prints Markdown and writes it into
+docs/engine-grid.md between its markers.
 
-    python -m bench.engine_grid [--audiences N] [--channels sms,letter] [--languages de,en]
-                                [--out docs/engine-grid.md | --out -]
+    python -m bench.engine_grid [--topics measles,flu] [--model default|tiny-llama4|none]
+                                [--model-cells 24] [--out docs/engine-grid.md | --out -]
 """
 
 from __future__ import annotations
@@ -21,108 +24,170 @@ from pathlib import Path
 
 from bench.report import load_average, publish
 from bench.rig import FACTS
-from comms.drafting.draft import Request, draft_message
+from comms.drafting.draft import Request, resolve
+from comms.drafting.write import adapt_message, compose_message
+from comms.maps.library import shipped_map_ids
 from comms.message import Message
 from comms.model.backends import build_chat_model
+from comms.report import LintReport
 from knowledge import open_store
 from knowledge.base.catalog import load_catalog
 from knowledge.base.settings import load_settings
 from knowledge.ingest import sync_corpus
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "engine-grid.md"
+MAIN_LANGUAGES = ("de", "en")
+MORE_LANGUAGES = ("tr", "ar", "uk", "ru", "de-einfach", "de-leicht")
+MORE_CHANNELS = ("sms", "letter")
+NONSENSE_CAP = 40  # no message may score above this with too few real words
 
 
 @dataclass
-class Tally:
-    """Per-check pass counts before and after repair, and per-message figures."""
+class Column:
+    """Per-check pass counts and per-message figures of one version."""
 
     seen: Counter[str] = field(default_factory=Counter)
-    before: Counter[str] = field(default_factory=Counter)
-    after: Counter[str] = field(default_factory=Counter)
-    ok_before: int = 0
-    ok_after: int = 0
-    scores_before: list[int] = field(default_factory=list)
-    scores_after: list[int] = field(default_factory=list)
+    passed: Counter[str] = field(default_factory=Counter)
+    ok: int = 0
+    clean: int = 0  # every check passed, warnings too
+    scores: list[int] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
-    attempts: list[int] = field(default_factory=list)
+    word_shares: list[float] = field(default_factory=list)
+    over_cap: int = 0  # scored above 40 although real_words failed
 
-    def add(self, message: Message, seconds: float) -> None:
-        first, last = message.first_checks, message.checks
-        for item in first.items:
+    def add(self, report: LintReport, seconds: float) -> None:
+        for item in report.items:
+            if item.max_points == 0 and item.passed:
+                continue  # not applicable (no myth, no numbers): not counted as a pass
             self.seen[item.id] += 1
-            self.before[item.id] += item.passed
-        for item in last.items:
-            self.after[item.id] += item.passed
-        self.ok_before += first.ok
-        self.ok_after += last.ok
-        self.scores_before.append(first.score)
-        self.scores_after.append(last.score)
+            self.passed[item.id] += item.passed
+        failed = report.failed()
+        self.ok += report.ok
+        self.clean += not [i for i in failed if i.id != "needs_test_reader"]
+        self.scores.append(report.score)
         self.times.append(seconds)
-        self.attempts.append(message.attempts)
-
-    def table(self) -> str:
-        """Markdown: one row per check, then every error check together, then the score."""
-        total = len(self.times)
-        lines = ["| check | passing before repair | passing after repair |", "|---|---|---|"]
-        for item in sorted(self.seen):
-            seen = self.seen[item]
-            lines.append(f"| {item} | {_share(self.before[item], seen)} | "
-                         f"{_share(self.after[item], seen)} |")  # fmt: skip
-        lines.append(f"| **every error-level check** | {_share(self.ok_before, total)} | "
-                     f"{_share(self.ok_after, total)} |")  # fmt: skip
-        lines.append(f"| mean score (0–100) | {statistics.mean(self.scores_before):.0f} | "
-                     f"{statistics.mean(self.scores_after):.0f} |")  # fmt: skip
-        return "\n".join(lines)
-
-    def summary(self) -> str:
-        return (
-            f"mean time per message {statistics.mean(self.times):.1f} s (median "
-            f"{statistics.median(self.times):.1f} s, slowest {max(self.times):.1f} s); "
-            f"mean attempts {statistics.mean(self.attempts):.2f}"
-        )
+        words = next((i for i in report.items if i.id == "real_words"), None)
+        if words is not None:
+            share = _share_of(words.reason)
+            if share is not None:
+                self.word_shares.append(share)
+            self.over_cap += (not words.passed) and report.score > NONSENSE_CAP
 
 
-def _share(count: int, total: int) -> str:
+def _share_of(reason: str) -> float | None:
+    """The real-word share the real_words check reports ("… 96% of words …")."""
+    for token in reason.replace("(", " ").split():
+        if token.endswith("%") and token[:-1].replace(".", "").isdigit():
+            return float(token[:-1]) / 100
+    return None
+
+
+def _pct(count: int, total: int) -> str:
     return f"{count / total:.0%} ({count}/{total})" if total else "–"
+
+
+def grid(topics: list[str]) -> list[Request]:
+    """Every cell of the grid, for each topic."""
+    audiences = [a.id for a in load_catalog().audiences]
+    channels = [c.id for c in load_catalog().channels]
+    cells = []
+    for topic in topics:
+        for audience in audiences:
+            cells += [Request(topic, audience, ch, lg) for lg in MAIN_LANGUAGES for ch in channels]
+            cells += [Request(topic, audience, ch, lg) for lg in MORE_LANGUAGES for ch in MORE_CHANNELS]
+    return cells
+
+
+def table(composed: Column, model: Column, chosen: Counter[str]) -> str:
+    """Markdown: one row per check for both versions, then the totals."""
+    lines = ["| check | composed version | model's version |", "|---|---|---|"]
+    for item in sorted(set(composed.seen) | set(model.seen)):
+        lines.append(f"| {item} | {_pct(composed.passed[item], composed.seen[item])} | "
+                     f"{_pct(model.passed[item], model.seen[item])} |")  # fmt: skip
+    n, m = len(composed.times), len(model.times)
+    rows = [
+        ("**every error-level check**", _pct(composed.ok, n), _pct(model.ok, m)),
+        ("**every check, warnings too**", _pct(composed.clean, n), _pct(model.clean, m)),
+        ("mean score (0–100)", _mean(composed.scores, "{:.0f}"), _mean(model.scores, "{:.0f}")),
+        ("real-word share, lowest / median", _spread(composed.word_shares),
+         _spread(model.word_shares)),
+        (f"score above {NONSENSE_CAP} with too few real words", str(composed.over_cap),
+         str(model.over_cap)),
+        ("time to this version, median / slowest", _times(composed.times), _times(model.times)),
+    ]  # fmt: skip
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    versions = ", ".join(f"{k} {v}" for k, v in sorted(chosen.items())) or "–"
+    return "\n".join(lines) + f"\n\nVersion shown to staff where the model was asked: {versions}."
+
+
+def _mean(values: list[int], fmt: str) -> str:
+    return fmt.format(statistics.mean(values)) if values else "–"
+
+
+def _spread(values: list[float]) -> str:
+    return f"{min(values):.0%} / {statistics.median(values):.0%}" if values else "–"
+
+
+def _times(values: list[float]) -> str:
+    if not values:
+        return "–"
+    return f"{_seconds(statistics.median(values))} / {_seconds(max(values))}"
+
+
+def _seconds(value: float) -> str:
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.1f} s"
+
+
+def _model_path(kind: str, folder: Path) -> Path | None:
+    if kind == "tiny-llama4":
+        from tests.tiny_llama4 import write_tiny_llama4
+
+        return write_tiny_llama4(folder / "tiny-llama4")
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--audiences", type=int, default=8)
-    parser.add_argument("--channels", default="sms,letter,social")
-    parser.add_argument("--languages", default="de,en")
-    parser.add_argument("--topic", default="flu")
+    parser.add_argument("--topics", default=",".join(shipped_map_ids()))
+    parser.add_argument("--model", choices=("default", "tiny-llama4", "none"), default="default")
+    parser.add_argument("--model-cells", type=int, default=24, help="cells the model is asked")
     parser.add_argument("--out", default=str(DOC), help="Markdown file to update, or - for none")
     args = parser.parse_args(argv)
-    audiences = [a.id for a in load_catalog().audiences][: args.audiences]
-    channels, languages = args.channels.split(","), args.languages.split(",")
-    load_before, started, tally = load_average(), time.monotonic(), Tally()
+    cells = grid(args.topics.split(","))
+    load_before, started = load_average(), time.monotonic()
+    composed, model, chosen = Column(), Column(), Counter[str]()
+    stride = max(1, len(cells) // args.model_cells) if args.model_cells else 0
     with tempfile.TemporaryDirectory(prefix="clarion-grid-") as folder:
-        settings = load_settings(data_dir=Path(folder))
+        path = _model_path(args.model, Path(folder))
+        settings = load_settings(data_dir=Path(folder), **({"model_path": path} if path else {}))
         store = open_store(settings)
         sync_corpus(store)
-        chat = build_chat_model(settings)
-        for language in languages:
-            for audience in audiences:
-                for channel in channels:
-                    request = Request(args.topic, audience, channel, language)
-                    begun = time.perf_counter()
-                    message = draft_message(
-                        request, settings=settings, chat=chat, store=store, facts=FACTS
-                    )
-                    tally.add(message, time.perf_counter() - begun)
-                    failed = [i.id for i in message.checks.failed()]
-                    print(f"{language} {audience} {channel}: {tally.times[-1]:.1f} s, "
-                          f"{message.attempts} attempt(s), still failing: {failed or 'none'}",
-                          file=sys.stderr, flush=True)  # fmt: skip
+        chat = build_chat_model(settings) if args.model != "none" and stride else None
+        for n, request in enumerate(cells):
+            resolved = resolve(request)
+            begun = time.perf_counter()
+            floor = compose_message(resolved, settings=settings, store=store, facts=FACTS)
+            composed.add(floor.message.checks, time.perf_counter() - begun)
+            if chat is not None and n % stride == 0:
+                begun = time.perf_counter()
+                message = adapt_message(floor, settings=settings, chat=chat, store=store, facts=FACTS)
+                model.add(message.model_checks, time.perf_counter() - begun)
+                chosen[message.version] += 1
+                _progress(request, message)
+    name = chat.info.model_id if chat is not None else "none"
     heading = (
-        f"{len(tally.times)} messages: {len(audiences)} audiences × {', '.join(channels)} × "
-        f"{', '.join(languages)}, topic {args.topic}; model {chat.info.model_id}; "
-        f"repair_tries {settings.repair_tries}; {settings.llm_threads} generation / "
-        f"{settings.llm_batch_threads} prompt thread(s)"
+        f"{len(cells)} cells: {args.topics.count(',') + 1} topic map(s) × 8 audiences × 7 channels "
+        f"× de, en, plus SMS and letter × {', '.join(MORE_LANGUAGES)}; the model ({name}) was "
+        f"asked for {len(model.times)} of them (every {stride or '–'}th cell); "
+        f"repair_tries {settings.repair_tries}"
     )
-    table = f"{heading}\n\n{tally.table()}\n\n{tally.summary()}"
-    publish(table, load_before, started, args.out)
+    publish(f"{heading}\n\n{table(composed, model, chosen)}", load_before, started, args.out)
+
+
+def _progress(request: Request, message: Message) -> None:
+    reasons = message.rejected_model_version.reasons if message.rejected_model_version else []
+    print(f"{request.topic} {request.language} {request.audience} {request.channel}: "
+          f"{message.version}; {[r['item'] for r in reasons]}", file=sys.stderr, flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
