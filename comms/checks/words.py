@@ -15,7 +15,7 @@ from comms.checks.lexicon import base_language, normalise_text
 from comms.checks.sentences import split_words
 
 WORD_FLOOR = 1.0  # zipf frequency a word needs to be known (1 = once per 100 million words)
-PART_FLOOR = 2.5  # a part of a German compound needs more: short rare parts fit anything
+PART_FLOOR = 2.3  # a part of a German compound needs more: short rare parts fit anything
 MIN_PART = 3  # letters in a compound part
 SHORT_PART = 3  # a part this short needs SHORT_FLOOR: rare ones ("imp", "rez", "ung") fit anything
 SHORT_FLOOR = 4.2  # "tot", "amt", "tag", "alt" pass
