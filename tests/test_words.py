@@ -90,9 +90,7 @@ def test_good_messages_pass_real_words(language: str, text: str) -> None:
         ("de", "", set(), False, "The text has no words."),
     ],
 )  # fmt: skip
-def test_real_words(
-    language: str, text: str, known: set[str], passed: bool, reason: str
-) -> None:
+def test_real_words(language: str, text: str, known: set[str], passed: bool, reason: str) -> None:
     item = lint(text, context(language, known_words=frozenset(known))).item("real_words")
     assert item.passed is passed, item.reason
     assert reason in item.reason
@@ -211,7 +209,9 @@ def test_stored_reports_without_reason_keys_still_load() -> None:
     assert report.items[0].reason_key == "" and check_reason(report.items[0], "de") == "ok"
 
 
-SAMPLES = [*NONSENSE, *((lang, text, {}) for lang, text in GOOD)] + [
+SAMPLES = [
+    *NONSENSE,
+    *((lang, text, {}) for lang, text in GOOD),
     ("de", "Hallo! Masern sind tödlich. Sie müssen sofort impfen, 5 % sterben.", {}),
     ("de-einfach", "Impfen schützt. " + "Die Impfung gegen Masern schützt Ihr Kind und auch "
      "andere Kinder in der Kita sehr gut. Ist das sicher?", {"channel": "sms"}),

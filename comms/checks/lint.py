@@ -481,7 +481,7 @@ def _check_jargon(m: _Message) -> LintItem:
 
 def _check_tone(m: _Message) -> LintItem:
     """No fear, urgency, pressure or stigma words."""
-    lexicon, hits = m.lexicon, []
+    lexicon, hits = m.lexicon, list[tuple[str, str, Args]]()
     for category in ("fear", "urgency", "pressure", "stigma"):
         found = _find(m, getattr(lexicon, category))
         if found:
@@ -582,7 +582,7 @@ def _check_numbers(m: _Message) -> LintItem:
     missing = find_ungrounded(m.text, m.ctx.allowed_numbers)
     if missing:
         reason = f"Not in the fact sheet or a cited passage: {', '.join(missing)}."
-        key = ("numbers.missing", {"missing": ", ".join(missing)})
+        key: tuple[str, Args] = ("numbers.missing", {"missing": ", ".join(missing)})
         return _item("numbers_grounded", False, reason, "error", key=key)
     reason = f"Grounded: {_plural(len(numbers), 'number')}."
     return _item(
