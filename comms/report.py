@@ -11,7 +11,12 @@ Severity = Literal["error", "warning"]
 
 
 class LintItem(BaseModel):
-    """One rule's verdict. `points` of `max_points` go into the score; 0 of 0 is not scored."""
+    """One rule's verdict. `points` of `max_points` go into the score; 0 of 0 is not scored.
+
+    `reason` is English (JSON, CLI); `reason_key` and `reason_args` give the same reason in the
+    interface language through the templates of prompts/catalog/checks.yaml (comms.checks.texts).
+    Both default to empty, so reports stored before they existed still load.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -21,6 +26,8 @@ class LintItem(BaseModel):
     reason: str
     points: int
     max_points: int
+    reason_key: str = ""  # template keys, "+"-joined when the reason has several parts
+    reason_args: dict[str, str] = Field(default_factory=dict)
 
 
 class LintReport(BaseModel):

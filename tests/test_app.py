@@ -83,7 +83,9 @@ def test_edited_text_is_checked_again(app: AppTest) -> None:
     app.button(key="recheck-0").click().run()
     assert not app.exception
     failed = [m.value for m in app.markdown if m.value.startswith(("❌", "⚠️"))]
-    assert any("length" in f for f in failed) and any("tone" in f for f in failed)
+    # the German interface names the checks and gives the reasons in German
+    assert any("**Länge**" in f and "Teile erlaubt" in f for f in failed)
+    assert any("**Tonfall**" in f and "Angstwörter" in f for f in failed)
     assert app.code[0].value.startswith("Achtung")
 
 

@@ -7,6 +7,7 @@ from typing import Protocol
 
 import streamlit as st
 
+from comms.checks.texts import check_name, check_reason
 from comms.report import LintReport
 from knowledge.base.errors import ModelCrashed
 from ui.text import plain, t, ui_language
@@ -29,9 +30,11 @@ def labelled_select(label: str, entries: Iterable[Labelled], key: str) -> str:
 def check_list(report: LintReport) -> None:
     """The score and each check with what passed, what failed and why (reasons escaped)."""
     st.metric(t("score"), f"{report.score}/100")
+    language = ui_language()
     for item in report.items:
         icon = "✅" if item.passed else ("❌" if item.severity == "error" else "⚠️")
-        st.markdown(f"{icon} **{plain(item.id)}** · {plain(item.reason)}")
+        name, reason = check_name(item.id, language), check_reason(item, language)
+        st.markdown(f"{icon} **{plain(name)}** · {plain(reason)}")
 
 
 def error_text(problem: BaseException | str) -> str:

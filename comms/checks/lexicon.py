@@ -54,11 +54,12 @@ class Lexicon(BaseModel):
     abbreviations: tuple[str, ...]
     prefixes: tuple[str, ...] = ()
     clause_markers: tuple[str, ...] = ()
+    fragment_ends: tuple[str, ...] = ()  # a sentence without final mark that ends here breaks off
     ordinal_dot: bool = False
 
     @field_validator(
         "fear", "urgency", "pressure", "stigma", "myth_markers", "call_to_action",
-        "greetings", "percent_words", "clause_markers", "prefixes",
+        "greetings", "percent_words", "clause_markers", "prefixes", "fragment_ends",
     )  # fmt: skip
     @classmethod
     def _entries(cls, entries: tuple[str, ...]) -> tuple[str, ...]:

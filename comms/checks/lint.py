@@ -17,6 +17,7 @@ from comms.checks.numbers import find_numbers, find_ungrounded
 from comms.checks.readability import measure_readability
 from comms.checks.sentences import split_sentences, split_words
 from comms.checks.sms import sms_info
+from comms.checks.words import LINK, real_word_share
 from comms.message import is_control
 from comms.report import LintItem, LintReport, Severity
 
@@ -32,11 +33,15 @@ GREETING_WORDS = 4  # a sentence that opens with a greeting and is this short is
 MYTH_OVERLAP = 0.75  # share of the myth's key words that makes a sentence restate it
 QUESTION_FIRST_CHANNELS = frozenset({"faq"})  # the FAQ's question comes before its main message
 REPEAT_RUN = 3  # the same word this many times in a row is a stuck model, not emphasis
+REAL_WORD_SHARE = 0.78  # below this share of known words a text is nonsense: bench/real_words.py
+NONSENSE_CAP = 40  # the highest score of a text that fails one of GATE_CHECKS
+GATE_CHECKS = frozenset({"well_formed", "real_words", "complete_sentences", "audience_fit"})
+MIN_WORDS = 4  # a message of fewer words is a fragment
+_TERMINAL = re.compile(r"[.!?…؟۔:][\"'»«“”’)\]]*$")
 REPEAT_PHRASE = 3  # the same three-word phrase this many times, likewise
 _WORD_RUNS = re.compile(r"[^\W_]+")  # words; an underscore splits them ("text_here_here")
-_LINK = re.compile(r"https?://\S+|\b[\w.-]+\.[a-z]{2,}/\S*", re.IGNORECASE)
 _RESIDUE = re.compile(
-    r"[^\W\d_]+_[^\W\d_]+"  # snake_case tokens ("text_here")
+    r"\w*[^\W_]_+[^\W_]\w*(?:\.\w+)?"  # snake_case, also of digits ("text_2022_2023.md")
     r"|</?[A-Za-z]+(?=[\s>/=])"  # markup ("<evidence n=", "</text>")
     r"|\{[^{}]*\}"  # a placeholder Clarion did not fill ("{your_message}")
 )
@@ -59,6 +64,12 @@ class LintContext(BaseModel):
     allowed_numbers: frozenset[str] = frozenset()  # numbers in the fact sheet or cited passages
     myth: str | None = None
     topic_keywords: tuple[str, ...] = ()
+    known_words: frozenset[str] = frozenset()  # words of the fact sheet, cited passages, glossary
+    audience: str = ""  # the audience id the message is for
+    off_audience_terms: tuple[str, ...] = ()  # lexicon entries that mark another audience
+    authority: str = ""  # the audience's preferred recommending body ("STIKO")
+    authority_sources: frozenset[str] = frozenset()  # corpus source ids of that body
+    cited_recommendations: tuple[str, ...] = ()  # source ids of cited recommendation passages
 
     @property
     def is_sms(self) -> bool:
@@ -74,14 +85,30 @@ class _Message:
     ctx: LintContext
 
 
+Args = dict[str, object]
+
+
 def _item(
-    item_id: str, passed: bool, reason: str, severity: Severity = "warning", scored: bool = True
+    item_id: str,
+    passed: bool,
+    reason: str,
+    severity: Severity = "warning",
+    scored: bool = True,
+    key: tuple[str, Args] = ("", {}),
 ) -> LintItem:
     points = 1 if scored and passed else 0
     return LintItem(
         id=item_id, passed=passed, severity=severity, reason=reason,
         points=points, max_points=1 if scored else 0,
+        reason_key=key[0], reason_args={name: str(value) for name, value in key[1].items()},
     )  # fmt: skip
+
+
+def _keys(parts: list[tuple[str, str, Args]]) -> tuple[str, tuple[str, Args]]:
+    """Join problems (English text, template key, arguments) into one reason and one key."""
+    text = "; ".join(part[0] for part in parts)
+    args: Args = {name: value for part in parts for name, value in part[2].items()}
+    return text[0].upper() + text[1:] + ".", ("+".join(part[1] for part in parts), args)
 
 
 def _quote(items: list[str]) -> str:
@@ -120,23 +147,68 @@ def _check_main_message(m: _Message) -> LintItem:
     """The first sentence carries the main message."""
     index = _main_index(m)
     if index >= len(m.sentences):
-        return _item("main_message_first", False, "There is no sentence to carry the main message.")
-    sentence, label = m.sentences[index], f"Sentence {index + 1}"
+        reason = "There is no sentence to carry the main message."
+        return _item("main_message_first", False, reason, key=("main.none", {}))
+    sentence, n = m.sentences[index], index + 1
     words = len(split_words(sentence))
+    args: Args = {"n": n, "sentence": _short(sentence), "words": words}
     problems = []
     if _is_greeting(m, sentence) and words <= GREETING_WORDS:
-        problems.append(f'{label} is only a greeting ("{_short(sentence)}")')
+        problems.append(
+            (f'Sentence {n} is only a greeting ("{_short(sentence)}")', "main.greeting", args)
+        )
     if _QUESTION_END.search(sentence):
-        problems.append(f"{label} is a question; open with the answer")
+        problems.append(
+            (f"Sentence {n} is a question; open with the answer", "main.question", args)
+        )
     if words > MAIN_SENTENCE_WORDS:
-        problems.append(f"{label} has {words} words; a main message needs at most 25")
+        problems.append(
+            (f"Sentence {n} has {words} words; a main message needs at most 25", "main.long", args)
+        )
     keywords = m.ctx.topic_keywords
     if keywords and not any(k.lower() in sentence.lower() for k in keywords):
-        problems.append(f"{label} does not name the topic (none of: {', '.join(keywords)})")
+        topic = {"n": n, "keywords": ", ".join(keywords)}
+        problems.append(
+            (
+                f"Sentence {n} does not name the topic (none of: {topic['keywords']})",
+                "main.topic",
+                topic,
+            )
+        )
     if problems:
-        return _item("main_message_first", False, "; ".join(problems) + ".")
+        reason, key = _keys(problems)
+        return _item("main_message_first", False, reason, key=key)
+    reason = f'Sentence {n} carries the main message: "{_short(sentence)}".'
+    return _item("main_message_first", True, reason, key=("main.ok", args))
+
+
+def _last_word(sentence: str) -> str:
+    words = split_words(sentence)
+    return words[-1] if words else ""
+
+
+def _check_complete_sentences(m: _Message) -> LintItem:
+    """The message has at least MIN_WORDS words and no sentence breaks off after a function word."""
+    count = len(split_words(m.text))
+    if count < MIN_WORDS:
+        reason = f"The message has {_plural(count, 'word')}; a message needs at least {MIN_WORDS}."
+        return _item(
+            "complete_sentences",
+            False,
+            reason,
+            "error",
+            key=("complete.short", {"words": count, "min": MIN_WORDS}),
+        )
+    for n, sentence in enumerate(m.sentences, 1):
+        last = _last_word(sentence)
+        if not _TERMINAL.search(sentence) and _find(m, m.lexicon.fragment_ends, last):
+            args: Args = {"n": n, "sentence": _short(sentence), "word": last}
+            reason = f'Sentence {n} breaks off after "{last}" ("{_short(sentence)}").'
+            return _item(
+                "complete_sentences", False, reason, "error", key=("complete.fragment", args)
+            )
     return _item(
-        "main_message_first", True, f'{label} carries the main message: "{_short(sentence)}".'
+        "complete_sentences", True, "Every sentence is complete.", "error", key=("complete.ok", {})
     )
 
 
@@ -146,29 +218,77 @@ def has_call_to_action(text: str, language: str) -> bool:
     return bool(find_terms(text, lexicon.call_to_action, lexicon.prefixes))
 
 
+def _unpaired(text: str) -> list[str]:
+    """Braces and brackets without their partner ("}\n\n{", a lone "{")."""
+    stack: list[str] = []
+    stray: list[str] = []
+    for ch in text:
+        if ch in "{[":
+            stack.append(ch)
+        elif ch in "}]":
+            if stack and stack[-1] == {"}": "{", "]": "["}[ch]:
+                stack.pop()
+            else:
+                stray.append(ch)
+    return stray + stack
+
+
+def _markup_problems(m: _Message) -> list[tuple[str, str, Args]]:
+    text = LINK.sub(" ", m.text)
+    problems: list[tuple[str, str, Args]] = []
+    residue = _RESIDUE.findall(text)
+    if residue:
+        found = _quote(residue[:3])
+        problems.append(
+            (
+                f"markup or a placeholder is left in the text ({found})",
+                "well.residue",
+                {"found": found},
+            )
+        )
+    stray = _unpaired(_RESIDUE.sub(" ", text))
+    if stray:
+        found = _quote(stray[:3])
+        problems.append(
+            (f"a brace or bracket has no partner ({found})", "well.stray", {"stray": found})
+        )
+    controls = [c for c in m.text if is_control(c)]
+    if controls:
+        codes = ", ".join(f"U+{ord(c):04X}" for c in controls[:3])
+        args: Args = {"count": len(controls), "codes": codes}
+        problems.append(
+            (
+                f"the text holds {len(controls)} invisible control character(s) ({codes})",
+                "well.control",
+                args,
+            )
+        )
+    return problems
+
+
 def _check_well_formed(m: _Message) -> LintItem:
-    """No word or phrase stuck on repeat, no markup or unfilled placeholder left in the text."""
-    problems = []
+    """No word or phrase stuck on repeat, no markup, stray brace or unfilled placeholder."""
+    problems: list[tuple[str, str, Args]] = []
     words = [w.lower() for w in _WORD_RUNS.findall(m.text)]
     run, word = _longest_run(words)
     if run >= REPEAT_RUN:
-        problems.append(f'"{word}" comes {run} times in a row')
+        problems.append(
+            (f'"{word}" comes {run} times in a row', "well.run", {"word": word, "run": run})
+        )
     phrases = Counter(zip(words, words[1:], words[2:], strict=False))
     if phrases:
         phrase, count = phrases.most_common(1)[0]
         if count >= REPEAT_PHRASE:
-            problems.append(f'the phrase "{" ".join(phrase)}" comes {count} times')
-    residue = _RESIDUE.findall(_LINK.sub(" ", m.text))
-    if residue:
-        problems.append(f"markup or a placeholder is left in the text ({_quote(residue[:3])})")
-    controls = [c for c in m.text if is_control(c)]
-    if controls:
-        codes = ", ".join(f"U+{ord(c):04X}" for c in controls[:3])
-        problems.append(f"the text holds {len(controls)} invisible control character(s) ({codes})")
+            args: Args = {"phrase": " ".join(phrase), "count": count}
+            problems.append(
+                (f'the phrase "{" ".join(phrase)}" comes {count} times', "well.phrase", args)
+            )
+    problems += _markup_problems(m)
     if problems:
-        reason = "; ".join(problems)
-        return _item("well_formed", False, reason[0].upper() + reason[1:] + ".", "error")
-    return _item("well_formed", True, "No repetition, markup or placeholder left.", "error")
+        reason, key = _keys(problems)
+        return _item("well_formed", False, reason, "error", key=key)
+    reason = "No repetition, markup or placeholder left."
+    return _item("well_formed", True, reason, "error", key=("well.ok", {}))
 
 
 def _longest_run(words: list[str]) -> tuple[int, str]:
@@ -180,15 +300,82 @@ def _longest_run(words: list[str]) -> tuple[int, str]:
     return best, best_word
 
 
+def _check_real_words(m: _Message) -> LintItem:
+    """At least REAL_WORD_SHARE of the words are numbers, known words or words of the language."""
+    found = real_word_share(m.text, m.ctx.language, m.ctx.known_words)
+    if not found.total:
+        return _item("real_words", False, "The text has no words.", "error", key=("words.none", {}))
+    share, need = round(100 * found.share), round(100 * REAL_WORD_SHARE)
+    language = base_language(m.ctx.language)
+    args: Args = {
+        "share": share,
+        "total": found.total,
+        "need": need,
+        "unknown": _quote(list(found.unknown[:5])),
+    }
+    if found.share >= REAL_WORD_SHARE:
+        reason = f'{share} % of {_plural(found.total, "word")} are known "{language}" words.'
+        return _item("real_words", True, reason, "error", key=("words.ok", args))
+    reason = (
+        f"Only {share} % of {_plural(found.total, 'word')} are real words (at least {need} % "
+        f"needed); unknown: {args['unknown']}."
+    )
+    return _item("real_words", False, reason, "error", key=("words.few", args))
+
+
+def _check_audience_fit(m: _Message) -> LintItem:
+    """The message does not speak of another audience (babies in a message for older adults)."""
+    audience = m.ctx.audience or "this audience"
+    if not m.ctx.off_audience_terms:
+        reason = "No words that mark another audience are known for this audience."
+        return _item("audience_fit", True, reason, "error", scored=False, key=("audience.none", {}))
+    found = _find(m, m.ctx.off_audience_terms)
+    args: Args = {"audience": audience, "found": _quote(found)}
+    if found:
+        reason = f"The message is for {audience} but speaks of another audience: {args['found']}."
+        return _item("audience_fit", False, reason, "error", key=("audience.other", args))
+    reason = f"Nothing in the message speaks of an audience other than {audience}."
+    return _item("audience_fit", True, reason, "error", key=("audience.ok", args))
+
+
+def _check_authority(m: _Message) -> LintItem:
+    """A cited recommendation comes from the audience's preferred body, if one is set."""
+    ctx = m.ctx
+    if not ctx.authority:
+        reason = "No preferred recommending body for this audience."
+        return _item("authority", True, reason, scored=False, key=("authority.none", {}))
+    cited = list(dict.fromkeys(ctx.cited_recommendations))
+    args: Args = {
+        "authority": ctx.authority,
+        "cited": ", ".join(cited),
+        "sources": ", ".join(sorted(ctx.authority_sources)),
+    }
+    if not cited:
+        reason = "No recommendation is cited."
+        return _item("authority", True, reason, scored=False, key=("authority.uncited", args))
+    if any(source in ctx.authority_sources for source in cited):
+        reason = f"A recommendation of {ctx.authority} is cited."
+        return _item("authority", True, reason, key=("authority.ok", args))
+    reason = (
+        f"The only recommendation cited is from {args['cited']}; for this audience speak with "
+        f"{ctx.authority} ({args['sources']})."
+    )
+    return _item("authority", False, reason, key=("authority.other", args))
+
+
 def _check_call_to_action(m: _Message) -> LintItem:
     """At least one call-to-action cue."""
     found = _find(m, m.lexicon.call_to_action)
     if found:
-        return _item("call_to_action", True, f"Call to action: {_quote(found)}.")
+        return _item(
+            "call_to_action",
+            True,
+            f"Call to action: {_quote(found)}.",
+            key=("cta.ok", {"found": _quote(found)}),
+        )
     examples = _quote(list(m.lexicon.call_to_action[:3]))
-    return _item(
-        "call_to_action", False, f"No call to action; tell readers what to do ({examples})."
-    )
+    reason = f"No call to action; tell readers what to do ({examples})."
+    return _item("call_to_action", False, reason, key=("cta.missing", {"examples": examples}))
 
 
 def _check_length(m: _Message) -> LintItem:
@@ -201,46 +388,55 @@ def _check_length(m: _Message) -> LintItem:
             f"{_plural(info.segments, 'segment')} of {info.chars_per_segment}; "
             f"at most {MAX_SMS_SEGMENTS} segments allowed."
         )
-        return _item("length", passed, reason, "error")
+        args: Args = {
+            "encoding": info.encoding, "units": info.units, "segments": info.segments,
+            "per_segment": info.chars_per_segment, "max": MAX_SMS_SEGMENTS,
+        }  # fmt: skip
+        return _item("length", passed, reason, "error", key=("length.sms", args))
     count = len(m.text)
     reason = f"{count} characters; the {m.ctx.channel} channel allows {m.ctx.max_chars}."
-    return _item("length", count <= m.ctx.max_chars, reason, "error")
+    args = {"count": count, "channel": m.ctx.channel, "max": m.ctx.max_chars}
+    return _item("length", count <= m.ctx.max_chars, reason, "error", key=("length.chars", args))
 
 
-def _long_sentences(m: _Message, limit: int, name: str) -> list[str]:
+def _long_sentences(m: _Message, limit: int, name: str) -> list[tuple[str, str, Args]]:
     counts = [len(split_words(sentence)) for sentence in m.sentences]
     return [
-        f"Sentence {i + 1} has {n} words; {name} allows {limit}"
+        (f"Sentence {i + 1} has {n} words; {name} allows {limit}", f"plain.long@{i + 1}",
+         {f"words.{i + 1}": n, "limit": limit, "name": name})
         for i, n in enumerate(counts)
         if n > limit
-    ]
+    ]  # fmt: skip
 
 
-def _clauses(m: _Message) -> list[str]:
+def _clauses(m: _Message) -> list[tuple[str, str, Args]]:
     """Sentences with a comma before a subordinating word, or with a semicolon."""
-    found = []
+    found: list[tuple[str, str, Args]] = []
     for i, sentence in enumerate(m.sentences):
         heads = [part.split()[0] for part in re.split(r"[,;]", sentence)[1:] if part.split()]
         markers = [head for head in heads if find_terms(head, m.lexicon.clause_markers)]
         if markers or ";" in sentence:
             where = f'", {markers[0]}"' if markers else '";"'
-            found.append(f"Sentence {i + 1} has more than one statement ({where})")
+            args: Args = {f"where.{i + 1}": where}
+            text = f"Sentence {i + 1} has more than one statement ({where})"
+            found.append((text, f"plain.clause@{i + 1}", args))
     return found
 
 
 def _plain_language_items(m: _Message) -> list[LintItem]:
     limit, name = SENTENCE_LIMITS[m.ctx.language]
-    problems = _long_sentences(m, limit, name)
-    if m.ctx.language == "de-leicht":
-        problems += _clauses(m)
-    rule = f"every sentence has at most {limit} words" + (
-        ", one statement each" if m.ctx.language == "de-leicht" else ""
-    )
-    reason = "; ".join(problems) + "." if problems else f"{name}: {rule}."
-    items = [_item("readability", not problems, reason, "error")]
-    if m.ctx.language == "de-leicht":
+    leicht = m.ctx.language == "de-leicht"
+    problems = _long_sentences(m, limit, name) + (_clauses(m) if leicht else [])
+    rule = f"every sentence has at most {limit} words" + (", one statement each" if leicht else "")
+    if problems:
+        reason, key = _keys(problems)
+    else:
+        args: Args = {"limit": limit, "name": name}
+        reason, key = f"{name}: {rule}.", ("plain.leicht_ok" if leicht else "plain.ok", args)
+    items = [_item("readability", not problems, reason, "error", key=key)]
+    if leicht:
         note = "Leichte Sprache must be checked by a test reader from the target group before use."
-        items.append(_item("needs_test_reader", False, note, scored=False))
+        items.append(_item("needs_test_reader", False, note, scored=False, key=("test_reader", {})))
     return items
 
 
@@ -256,11 +452,18 @@ def _check_readability(m: _Message) -> list[LintItem]:
             f"{found.formula} {found.grade:g} ({ease} {found.reading_ease:g}); the audience reads "
             f"at grade {m.ctx.grade}, up to {top} accepted."
         )
-        return [_item("readability", found.grade <= top, reason)]
+        args: Args = {
+            "formula": found.formula, "grade": f"{found.grade:g}", "ease_name": ease,
+            "ease": f"{found.reading_ease:g}", "audience_grade": m.ctx.grade, "top": top,
+        }  # fmt: skip
+        return [_item("readability", found.grade <= top, reason, key=("readability.grade", args))]
     counts = [len(split_words(sentence)) for sentence in m.sentences] or [0]
     average = sum(counts) / len(counts)
     reason = f"Sentences average {average:.1f} words; at most {AVERAGE_WORDS} allowed."
-    return [_item("readability", average <= AVERAGE_WORDS, reason)]
+    args = {"average": f"{average:.1f}", "max": AVERAGE_WORDS}
+    return [
+        _item("readability", average <= AVERAGE_WORDS, reason, key=("readability.average", args))
+    ]
 
 
 def _check_jargon(m: _Message) -> LintItem:
@@ -269,22 +472,27 @@ def _check_jargon(m: _Message) -> LintItem:
     for entry in m.lexicon.jargon:
         found = _find(m, (entry.term,))
         if found:
-            hits.append(f'"{found[0]}" → say "{entry.plain}"')
+            hits.append(f'"{found[0]}" → "{entry.plain}"')
     if hits:
-        return _item("jargon", False, "Jargon: " + "; ".join(hits) + ".")
-    return _item("jargon", True, "No jargon from the lexicon.")
+        reason = "Jargon: " + "; ".join(hit.replace("→", "→ say") for hit in hits) + "."
+        return _item("jargon", False, reason, key=("jargon.found", {"hits": "; ".join(hits)}))
+    return _item("jargon", True, "No jargon from the lexicon.", key=("jargon.ok", {}))
 
 
 def _check_tone(m: _Message) -> LintItem:
     """No fear, urgency, pressure or stigma words."""
-    lexicon, hits = m.lexicon, []
+    lexicon, hits = m.lexicon, list[tuple[str, str, Args]]()
     for category in ("fear", "urgency", "pressure", "stigma"):
         found = _find(m, getattr(lexicon, category))
         if found:
-            hits.append(f"{category}: {_quote(found)}")
+            hits.append(
+                (f"{category}: {_quote(found)}", f"tone.{category}", {category: _quote(found)})
+            )
     if hits:
-        return _item("tone", False, "Avoid " + "; ".join(hits) + ".")
-    return _item("tone", True, "No fear, urgency, pressure or stigma words.")
+        reason, key = _keys(hits)
+        return _item("tone", False, "Avoid " + reason[0].lower() + reason[1:], key=key)
+    reason = "No fear, urgency, pressure or stigma words."
+    return _item("tone", True, reason, key=("tone.ok", {}))
 
 
 def _key_stems(myth: str) -> list[str]:
@@ -310,20 +518,39 @@ def _check_fact_sandwich(m: _Message) -> LintItem:
     myths = [i for i, sentence in body if _states_myth(m, sentence)]
     if not myths:
         if m.ctx.myth is None:
-            return _item("fact_sandwich", True, "No myth is addressed.", scored=False)
-        return _item("fact_sandwich", True, "The myth is not repeated; the message states facts.")
+            return _item(
+                "fact_sandwich",
+                True,
+                "No myth is addressed.",
+                scored=False,
+                key=("sandwich.none", {}),
+            )
+        reason = "The myth is not repeated; the message states facts."
+        return _item("fact_sandwich", True, reason, key=("sandwich.kept_out", {}))
     label = ", ".join(str(i + 1) for i in myths)
+    args: Args = {"n": start + 1, "sentences": label, "last": myths[-1] + 1}
     problems = []
     if myths[0] == start:
-        problems.append(f"Sentence {start + 1} states the myth; open with the fact")
+        problems.append(
+            (f"Sentence {start + 1} states the myth; open with the fact", "sandwich.first", args)
+        )
     if len(myths) > 1:
-        problems.append(f"the myth appears in sentences {label}; mention it once")
+        problems.append(
+            (f"the myth appears in sentences {label}; mention it once", "sandwich.repeated", args)
+        )
     if not any(i not in myths for i, _ in body if i > myths[-1]):
-        problems.append(f"no fact follows the myth in sentence {myths[-1] + 1}")
+        problems.append(
+            (
+                f"no fact follows the myth in sentence {myths[-1] + 1}",
+                "sandwich.no_fact_after",
+                args,
+            )
+        )
     if problems:
-        reason = "; ".join(problems)
-        return _item("fact_sandwich", False, reason[0].upper() + reason[1:] + ".")
-    return _item("fact_sandwich", True, f"Fact, myth (sentence {label}), fact.")
+        reason, key = _keys(problems)
+        return _item("fact_sandwich", False, reason, key=key)
+    reason = f"Fact, myth (sentence {label}), fact."
+    return _item("fact_sandwich", True, reason, key=("sandwich.ok", args))
 
 
 def _check_natural_frequencies(m: _Message) -> LintItem:
@@ -331,33 +558,50 @@ def _check_natural_frequencies(m: _Message) -> LintItem:
     found = [match.group() for match in _PERCENT.finditer(m.text)]
     found += _find(m, m.lexicon.percent_words)
     if found:
-        advice = f'use natural frequencies such as "{m.lexicon.frequency_example}"'
-        return _item("natural_frequencies", False, f"Percentages: {_quote(found)}; {advice}.")
+        example = m.lexicon.frequency_example
+        reason = f'Percentages: {_quote(found)}; use natural frequencies such as "{example}".'
+        args: Args = {"found": _quote(found), "example": example}
+        return _item("natural_frequencies", False, reason, key=("frequencies.percent", args))
     if not find_numbers(m.text):
-        return _item("natural_frequencies", True, "No numbers or percentages.", scored=False)
-    return _item("natural_frequencies", True, "Numbers are given without percentages.")
+        reason = "No numbers or percentages."
+        return _item(
+            "natural_frequencies", True, reason, scored=False, key=("frequencies.none", {})
+        )
+    reason = "Numbers are given without percentages."
+    return _item("natural_frequencies", True, reason, key=("frequencies.ok", {}))
 
 
 def _check_numbers(m: _Message) -> LintItem:
     """Every number appears in the fact sheet or a cited passage."""
     numbers = find_numbers(m.text)
     if not numbers:
-        return _item("numbers_grounded", True, "No numbers in the message.", "error", scored=False)
+        reason = "No numbers in the message."
+        return _item(
+            "numbers_grounded", True, reason, "error", scored=False, key=("numbers.none", {})
+        )
     missing = find_ungrounded(m.text, m.ctx.allowed_numbers)
     if missing:
         reason = f"Not in the fact sheet or a cited passage: {', '.join(missing)}."
-        return _item("numbers_grounded", False, reason, "error")
-    return _item("numbers_grounded", True, f"Grounded: {_plural(len(numbers), 'number')}.", "error")
+        key: tuple[str, Args] = ("numbers.missing", {"missing": ", ".join(missing)})
+        return _item("numbers_grounded", False, reason, "error", key=key)
+    reason = f"Grounded: {_plural(len(numbers), 'number')}."
+    return _item(
+        "numbers_grounded", True, reason, "error", key=("numbers.ok", {"count": len(numbers)})
+    )
 
 
 def _check_citations(m: _Message) -> LintItem:
     """At least one citation, and every citation valid."""
     if m.ctx.citations == 0:
-        return _item("citations", False, "No citation; cite at least one passage.", "error")
+        reason = "No citation; cite at least one passage."
+        return _item("citations", False, reason, "error", key=("citations.none", {}))
     if not m.ctx.citations_valid:
         reason = "A citation number does not match a retrieved passage."
-        return _item("citations", False, reason, "error")
-    return _item("citations", True, f"{_plural(m.ctx.citations, 'citation')}, all valid.", "error")
+        return _item("citations", False, reason, "error", key=("citations.invalid", {}))
+    reason = f"{_plural(m.ctx.citations, 'citation')}, all valid."
+    return _item(
+        "citations", True, reason, "error", key=("citations.ok", {"count": m.ctx.citations})
+    )
 
 
 def _check_language(m: _Message) -> LintItem:
@@ -367,18 +611,28 @@ def _check_language(m: _Message) -> LintItem:
     wanted, found = base_language(m.ctx.language), detect_language(m.text)
     size = len(m.text.strip())
     severity: Severity = "warning" if size < MIN_DETECT_CHARS else "error"
+    args: Args = {"found": found, "wanted": wanted, "size": size}
     if found == wanted:
-        return _item("language", True, f'Detected "{found}" as requested.', severity)
+        return _item(
+            "language",
+            True,
+            f'Detected "{found}" as requested.',
+            severity,
+            key=("language.ok", args),
+        )
     reason = f'Detected "{found}"; expected "{wanted}".'
+    key = "language.other"
     if severity == "warning":
         reason += f" The text is short ({size} characters), so detection is unsure."
-    return _item("language", False, reason, severity)
+        key = "language.other_short"
+    return _item("language", False, reason, severity, key=(key, args))
 
 
 CHECKS: tuple[Callable[[_Message], LintItem | list[LintItem]], ...] = (
-    _check_well_formed, _check_main_message, _check_call_to_action, _check_length,
-    _check_readability, _check_jargon, _check_tone, _check_fact_sandwich,
-    _check_natural_frequencies, _check_numbers, _check_citations, _check_language,
+    _check_well_formed, _check_real_words, _check_complete_sentences, _check_main_message,
+    _check_call_to_action, _check_length, _check_readability, _check_jargon, _check_tone,
+    _check_fact_sandwich, _check_natural_frequencies, _check_numbers, _check_citations,
+    _check_language, _check_audience_fit, _check_authority,
 )  # fmt: skip
 
 
@@ -386,6 +640,13 @@ def score_items(items: list[LintItem]) -> int:
     """Points earned as a rounded percentage of points possible (100 when nothing is scored)."""
     possible = sum(item.max_points for item in items)
     return round(100 * sum(item.points for item in items) / possible) if possible else 100
+
+
+def capped_score(items: list[LintItem]) -> int:
+    """The score, at most NONSENSE_CAP when a gate check (nonsense, fragment, audience) failed."""
+    score = score_items(items)
+    gate_failed = any(item.id in GATE_CHECKS and not item.passed for item in items)
+    return min(score, NONSENSE_CAP) if gate_failed else score
 
 
 def lint(text: str, ctx: LintContext) -> LintReport:
@@ -396,4 +657,4 @@ def lint(text: str, ctx: LintContext) -> LintReport:
     for check in CHECKS:
         result = check(message)
         items.extend(result if isinstance(result, list) else [result])
-    return LintReport(items=tuple(items), score=score_items(items))
+    return LintReport(items=tuple(items), score=capped_score(items))

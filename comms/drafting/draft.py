@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from comms.checks.lint import LintContext, LintReport, has_call_to_action, lint
 from comms.checks.sms import is_gsm7, sms_char_budget, to_gsm
+from comms.checks.words import words_of
 from comms.evidence import Screened, screen
 from comms.facts import FactSheet, fact_line, fill_slots, grounded_numbers, needs_fact_line
 from comms.message import (
@@ -242,6 +243,11 @@ def lint_context(
         citations_valid=valid,
         allowed_numbers=grounded_numbers(facts, cited_texts),
         topic_keywords=tuple(resolved.topic.keywords),
+        known_words=words_of([*facts.filled().values(), *cited_texts]),
+        audience=resolved.audience.id,
+        off_audience_terms=tuple(
+            resolved.audience.not_about.get(resolved.language.base_language, ())
+        ),
     )
 
 

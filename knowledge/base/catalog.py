@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, field_validator
 
 from knowledge.base.errors import ConfigError, InputError
 from knowledge.base.settings import PROJECT_ROOT
@@ -38,6 +38,17 @@ class Audience(Labelled):
     helps: list[str]
     tone: str
     grade: int
+    # Per language, lexicon-style entries (lowercase, "*" for any ending) that mark a message as
+    # being about another audience: the linter's audience_fit check fails on them.
+    not_about: dict[str, list[str]] = {}
+
+    @field_validator("not_about")
+    @classmethod
+    def _lowercase(cls, terms: dict[str, list[str]]) -> dict[str, list[str]]:
+        bad = [term for entries in terms.values() for term in entries if term != term.lower()]
+        if bad:
+            raise ValueError(f"not_about entries must be lowercase: {', '.join(bad)}")
+        return terms
 
 
 class Channel(Labelled):
