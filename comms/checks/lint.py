@@ -39,6 +39,7 @@ GATE_CHECKS = frozenset({"well_formed", "real_words", "complete_sentences", "aud
 MIN_WORDS = 4  # a message of fewer words is a fragment
 _TERMINAL = re.compile(r"[.!?…؟۔:][\"'»«“”’)\]]*$")
 REPEAT_PHRASE = 3  # the same three-word phrase this many times, likewise
+WORDS_PER_REPEAT = 40  # in a long script a name may recur: once per 40 words is not stuck
 _WORD_RUNS = re.compile(r"[^\W_]+")  # words; an underscore splits them ("text_here_here")
 _RESIDUE = re.compile(
     r"\w*[^\W_]_+[^\W_]\w*(?:\.\w+)?"  # snake_case, also of digits ("text_2022_2023.md")
@@ -61,7 +62,8 @@ class LintContext(BaseModel):
     grade: int = Field(ge=1, le=20)  # the audience's reading grade
     citations: int = Field(default=0, ge=0)
     citations_valid: bool = True  # every cited number points to a retrieved passage
-    allowed_numbers: frozenset[str] = frozenset()  # numbers in the fact sheet or cited passages
+    allowed_numbers: frozenset[str] = frozenset()
+    fact_values: tuple[str, ...] = ()  # the fact sheet's values: not judged for their language  # numbers in the fact sheet or cited passages
     myth: str | None = None
     topic_keywords: tuple[str, ...] = ()
     known_words: frozenset[str] = frozenset()  # words of the fact sheet, cited passages, glossary
@@ -278,7 +280,7 @@ def _check_well_formed(m: _Message) -> LintItem:
     phrases = Counter(zip(words, words[1:], words[2:], strict=False))
     if phrases:
         phrase, count = phrases.most_common(1)[0]
-        if count >= REPEAT_PHRASE:
+        if count >= max(REPEAT_PHRASE, len(words) // WORDS_PER_REPEAT):
             args: Args = {"phrase": " ".join(phrase), "count": count}
             problems.append(
                 (f'the phrase "{" ".join(phrase)}" comes {count} times', "well.phrase", args)
@@ -608,8 +610,11 @@ def _check_language(m: _Message) -> LintItem:
     """The detected language is the requested one (German for Einfache/Leichte Sprache)."""
     from knowledge.language import detect_language  # lingua is heavy: load on first use
 
-    wanted, found = base_language(m.ctx.language), detect_language(m.text)
-    size = len(m.text.strip())
+    text = m.text
+    for value in sorted(m.ctx.fact_values, key=len, reverse=True):  # an address stays German
+        text = text.replace(value, " ")
+    wanted, found = base_language(m.ctx.language), detect_language(text)
+    size = len(text.strip())
     severity: Severity = "warning" if size < MIN_DETECT_CHARS else "error"
     args: Args = {"found": found, "wanted": wanted, "size": size}
     if found == wanted:

@@ -242,6 +242,7 @@ def lint_context(
         citations=citations,
         citations_valid=valid,
         allowed_numbers=grounded_numbers(facts, cited_texts),
+        fact_values=tuple(facts.filled().values()),
         topic_keywords=tuple(resolved.topic.keywords),
         known_words=words_of([*facts.filled().values(), *cited_texts]),
         audience=resolved.audience.id,

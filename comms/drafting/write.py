@@ -224,19 +224,31 @@ def _citation(number: int, passage: Passage) -> Citation:
 
 
 def cited_passages(store: Store | None, composed: Composed) -> list[Passage]:
-    """For each source the composed message cites, the passage that best carries its facts:
-    from the store where it holds the source, else from the shipped corpus document."""
-    from knowledge.search import source_passages
+    """For each source the composed message cites, the passage that best carries its facts,
+    and any other passage of it needed for a number the message states: from the store where
+    it holds the source, else from the shipped corpus document."""
+    from comms.checks.numbers import allowed_set, find_numbers, normalise_number
 
-    passages = []
+    numbers = {normalise_number(n) for n in find_numbers(composed.text)}
+    passages: list[Passage] = []
     for source in composed.sources:
-        candidates = source_passages(store, source) or _corpus_passages(source)
+        candidates = _source_passages(store, source)
         if not candidates:
             continue
-        wanted = [f.text.get("en", "") + " " + f.text.get("de", "") for f in composed.facts
-                  if f.source == source]  # fmt: skip
-        passages.append(max(candidates, key=lambda p: _overlap(p.text, " ".join(wanted))))
+        wanted = " ".join(f.text.get("en", "") + " " + f.text.get("de", "")
+                          for f in composed.facts if f.source == source)  # fmt: skip
+        passages.append(max(candidates, key=lambda p: _overlap(p.text, wanted)))
+        for number in sorted(numbers - allowed_set(p.text for p in passages)):
+            found = next((p for p in candidates if number in allowed_set([p.text])), None)
+            if found is not None and found not in passages:
+                passages.append(found)
     return passages
+
+
+def _source_passages(store: Store | None, source: str) -> list[Passage]:
+    from knowledge.search import source_passages
+
+    return source_passages(store, source) or _corpus_passages(source)
 
 
 def _overlap(text: str, wanted: str) -> int:

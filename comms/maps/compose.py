@@ -23,6 +23,7 @@ from knowledge.base.settings import PROJECT_ROOT
 
 PHRASES = PROJECT_ROOT / "prompts" / "catalog" / "compose.yaml"
 GSM_LANGUAGES = frozenset({"de", "en"})
+PLAIN_GERMAN = frozenset({"de-einfach", "de-leicht"})
 MAX_SMS_SEGMENTS = 2
 TYPICAL = 3  # at most this many of the audience's typical concerns in an FAQ or phone script
 MAIN, KEY, CLOSE, FACT, FRAME, EXTRA = 10, 9, 8, 6, 5, 3  # part priorities: higher stays longer
@@ -125,8 +126,9 @@ def compose(
     parts = LAYOUTS.get(channel.id, _letter)(job)
     text, dropped = _fit(parts, job)
     answered = concern if concern_id else None
-    grounds = [f for key in keys for f in key.facts]
-    sources = _sources(keys, loaded)
+    shown = [k for k in (*keys, *(k for c in typical for k in c.key_messages)) if _key(k, job) in text]
+    grounds = [f for key in shown for f in key.facts]
+    sources = _sources(tuple(shown) or keys, loaded)
     return Composed(
         text=text,
         map_id=loaded.id,
@@ -174,9 +176,14 @@ def _names_topic(text: str, job: _Job) -> bool:
 
 
 def _closing(job: _Job, short: bool = False) -> list[str]:
-    """The fact sheet's line and, where it has no booking details, the call to action."""
+    """The fact sheet's line and, where it has no booking details, the call to action.
+
+    Outside an SMS (and in plain German everywhere) each fact gets its own line: a row of
+    facts joined by dots would read as one long sentence."""
     fields = ("booking",) if short else None
     line = fact_line(job.facts, job.lang, job.channel.id, fields)
+    if job.channel.id != "sms" or job.lang in PLAIN_GERMAN:
+        line = line.replace(" · ", "\n")
     lines = [line] if line else []
     if not has_call_to_action(line, job.lang):
         lines.insert(0, job.say("call_to_action"))
@@ -184,7 +191,14 @@ def _closing(job: _Job, short: bool = False) -> list[str]:
 
 
 def _sms(job: _Job) -> list[Part]:
-    return [Part(_main(job), MAIN), *(Part(line, KEY) for line in _closing(job))]
+    """The main key message and the fact line: all of it, else booking only, else the call to
+    action alone."""
+    main = _main(job)
+    for closing in (_closing(job), _closing(job, short=True), [job.say("call_to_action")]):
+        parts = [Part(main, MAIN), *(Part(line, MAIN) for line in closing)]
+        if _fits(_join([Part(_gsm(p.text, job), p.priority) for p in parts]), job):
+            return parts
+    return parts
 
 
 def _social(job: _Job) -> list[Part]:
@@ -262,7 +276,8 @@ def _phone(job: _Job) -> list[Part]:
         asked = concern.question.get(job.lang)
         if asked:
             answer = " ".join(_key(k, job) for k in concern.key_messages[:2])
-            line = f"{job.say('phone_objection', question=asked)}\n{answer}"
+            lead = job.words["phone_objection"][n % len(job.words["phone_objection"])]
+            line = f"{lead.format(question=asked)}\n{answer}"
             parts.append(Part(line, FRAME - n, gap=True))
     parts += [Part(line, MAIN, gap=n == 0) for n, line in enumerate(_closing(job))]
     return parts + [Part(job.say("phone_closing"), CLOSE)]
@@ -297,18 +312,19 @@ def _fits(text: str, job: _Job) -> bool:
 
 def _fit(parts: list[Part], job: _Job) -> tuple[str, list[str]]:
     """Drop the least important parts until the text fits the channel."""
-    gsm = job.channel.id == "sms" and job.language.base_language in GSM_LANGUAGES
-    parts = [Part(to_gsm(p.text) if gsm else p.text, p.priority, p.gap) for p in parts]
+    parts = [Part(_gsm(p.text, job), p.priority, p.gap) for p in parts]
     dropped: list[str] = []
     while not _fits(_join(parts), job) and len(parts) > 1:
         lowest = min(range(len(parts)), key=lambda n: (parts[n].priority, -n))
         if parts[lowest].priority >= MAIN:
             break
         dropped.append(parts.pop(lowest).text)
-    text = _join(parts)
-    if not _fits(text, job) and job.channel.id == "sms":  # keep only the booking details
-        short = [p for p in parts if p.priority != KEY or p.text not in _closing(job)]
-        short += [Part(to_gsm(line) if gsm else line, KEY) for line in _closing(job, short=True)]
-        text = _join(short)
-    return text, dropped
+    return _join(parts), dropped
+
+
+def _gsm(text: str, job: _Job) -> str:
+    """SMS in German and English keep to GSM-7 characters, so a dash does not halve a segment."""
+    if job.channel.id == "sms" and job.language.base_language in GSM_LANGUAGES:
+        return to_gsm(text)
+    return text
 
