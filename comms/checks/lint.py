@@ -39,7 +39,7 @@ GATE_CHECKS = frozenset({"well_formed", "real_words", "complete_sentences", "aud
 MIN_WORDS = 4  # a message of fewer words is a fragment
 _TERMINAL = re.compile(r"[.!?…؟۔:][\"'»«“”’)\]]*$")
 REPEAT_PHRASE = 3  # the same three-word phrase this many times, likewise
-WORDS_PER_REPEAT = 40  # in a long script a name may recur: once per 40 words is not stuck
+WORDS_PER_REPEAT = 25  # in a long script a name may recur: once per 25 words is not stuck
 _WORD_RUNS = re.compile(r"[^\W_]+")  # words; an underscore splits them ("text_here_here")
 _RESIDUE = re.compile(
     r"\w*[^\W_]_+[^\W_]\w*(?:\.\w+)?"  # snake_case, also of digits ("text_2022_2023.md")
@@ -280,7 +280,7 @@ def _check_well_formed(m: _Message) -> LintItem:
     phrases = Counter(zip(words, words[1:], words[2:], strict=False))
     if phrases:
         phrase, count = phrases.most_common(1)[0]
-        if count >= max(REPEAT_PHRASE, len(words) // WORDS_PER_REPEAT):
+        if count >= max(REPEAT_PHRASE, 1 + len(words) // WORDS_PER_REPEAT):
             args: Args = {"phrase": " ".join(phrase), "count": count}
             problems.append(
                 (f'the phrase "{" ".join(phrase)}" comes {count} times', "well.phrase", args)
