@@ -104,10 +104,13 @@ def template_variables(
     passages: list[Passage],
     facts: FactSheet | None = None,
     screened: list[Screened] | None = None,
+    key_messages: list[str] | None = None,
+    composed: str = "",
 ) -> dict[str, Any]:
     """Plain data for the template: no objects with methods reach the sandbox.
 
-    `screened` is each passage as `screen` left it, where the caller has it already.
+    `screened` is each passage as `screen` left it, where the caller has it already;
+    `key_messages` and `composed` are the map's key messages and the composed draft.
     """
     screened = screened or [screen(p.text) for p in passages]
     return {
@@ -121,6 +124,8 @@ def template_variables(
             {"title": p.title, "source": p.url, "text": s.text, "flagged": s.flagged}
             for p, s in zip(passages, screened, strict=True)
         ],
+        "key_messages": list(key_messages or []),
+        "composed": composed,
     }
 
 

@@ -28,6 +28,10 @@ SAMPLE_FACTS = {
     "where": "Health office, 5 Sample Street",
     "booking": "call 0123 456789",
 }
+SAMPLE_KEY_MESSAGES = (
+    "Sample key message: vaccines are checked before and after approval.",
+    "Sample key message: the health office's clinic gives the vaccine.",
+)
 SAMPLE_DRAFT = "Vaccines are safe. Get vaccinated now, it is your duty!"
 SAMPLE_FAILURES: tuple[dict[str, str], ...] = (
     {"item": "tone", "reason": "'it is your duty' sounds like pressure."},
@@ -75,6 +79,8 @@ def sample_variables(template_id: str, scenario: Scenario | None = None) -> dict
         "concern": scenario.concern.strip(),
         "passages": [{**p, "flagged": False} for p in SAMPLE_PASSAGES],
         "facts": dict(SAMPLE_FACTS),
+        "key_messages": list(SAMPLE_KEY_MESSAGES),
+        "composed": " ".join(SAMPLE_KEY_MESSAGES),
     }
     if template_id == "repair_message":
         drafting |= {"draft": SAMPLE_DRAFT, "failures": [dict(f) for f in SAMPLE_FAILURES]}

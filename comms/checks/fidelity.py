@@ -1,0 +1,93 @@
+"""Key-message fidelity: a model's version keeps the approved key messages it was given.
+
+A key message is kept when the text carries its numbers, most of its key terms, and a sentence
+whose meaning is close to it (embedding similarity). docs/checks.md gives the calibration.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+
+from comms.checks.lexicon import base_language
+from comms.checks.numbers import find_numbers, normalise_number
+from comms.checks.sentences import split_sentences, split_words
+from comms.report import LintItem
+
+Embed = Callable[[list[str]], Sequence[Sequence[float]]]
+TERM_SHARE = 0.6  # share of a key message's key terms the text must carry
+# Cosine similarity (all-MiniLM-L6-v2) between a key message and the closest sentence of the
+# text; see docs/checks.md for the calibration behind it.
+FIDELITY_SIMILARITY = 0.6
+COMMON_ZIPF = 5.5  # words at least this frequent (die, und, the, with) are not key terms
+MIN_TERM = 3
+
+
+@lru_cache(maxsize=4096)
+def _common(word: str, language: str) -> bool:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, language) >= COMMON_ZIPF
+
+
+def key_terms(text: str, language: str) -> list[str]:
+    """The words that carry a key message: not numbers, not the language's most common words."""
+    lang = base_language(language)
+    words = [w.lower() for w in split_words(text) if len(w) >= MIN_TERM and not w.isdigit()]
+    return list(dict.fromkeys(w for w in words if not _common(w, lang)))
+
+
+def _stem(word: str) -> str:
+    return word[: max(4, len(word) - 3)]
+
+
+def carried_terms(text: str, terms: list[str]) -> list[str]:
+    """The key terms whose stem begins a word of the text (so "Impfung" finds "Impfungen")."""
+    words = [w.lower() for w in split_words(text)]
+    return [t for t in terms if any(w.startswith(_stem(t)) or t in w for w in words)]
+
+
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0
+
+
+def _kept(key: str, text: str, language: str, closest: float) -> list[str]:
+    """What the text lacks of one key message (empty when it keeps it)."""
+    problems = []
+    found = {normalise_number(n) for n in find_numbers(text)}
+    lost = [n for n in find_numbers(key) if normalise_number(n) not in found]
+    if lost:
+        problems.append(f"its number(s) {', '.join(lost)}")
+    terms = key_terms(key, language)
+    carried = carried_terms(text, terms)
+    if terms and len(carried) < math.ceil(TERM_SHARE * len(terms)):
+        missing = [t for t in terms if t not in carried]
+        problems.append(f"key terms ({', '.join(missing[:4])})")
+    if closest < FIDELITY_SIMILARITY:
+        problems.append(f"its meaning (closest sentence {closest:.2f} < {FIDELITY_SIMILARITY})")
+    return problems
+
+
+def check_fidelity(
+    text: str, key_messages: list[tuple[str, str]], language: str, embed: Embed
+) -> LintItem:
+    """Whether the text keeps every key message: numbers, key terms and meaning."""
+    sentences = split_sentences(text, language) or [text]
+    vectors = embed([*(k for _, k in key_messages), *sentences])
+    keys, rest = vectors[: len(key_messages)], vectors[len(key_messages) :]
+    lost = []
+    for (key_id, key), vector in zip(key_messages, keys, strict=True):
+        closest = max((_cosine(vector, s) for s in rest), default=0.0)
+        problems = _kept(key, text, language, closest)
+        if problems:
+            lost.append(f"{key_id}: lacks {'; '.join(problems)}")
+    if lost:
+        reason = "Key messages not kept: " + " | ".join(lost) + "."
+        return LintItem(id="fidelity", passed=False, severity="error", reason=reason,
+                        points=0, max_points=1)  # fmt: skip
+    reason = f"Keeps all {len(key_messages)} key message(s): numbers, key terms and meaning."
+    return LintItem(id="fidelity", passed=True, severity="error", reason=reason,
+                    points=1, max_points=1)  # fmt: skip

@@ -1,0 +1,314 @@
+"""The composer: a publishable message from the approved map, in milliseconds, with no model.
+
+Each channel has a layout (docs/maps.md): which key messages, facts and lines it takes, in which
+order. Parts carry a priority; when a text is over the channel's limit, the least important part
+goes first, so the main key message and the call to action always stay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import yaml
+
+from comms.checks.lint import has_call_to_action
+from comms.checks.sms import sms_info, to_gsm
+from comms.facts import FactSheet, fact_line
+from comms.maps.library import LoadedMap
+from comms.maps.schema import Concern, Fact, KeyMessage
+from knowledge.base.catalog import Audience, Channel, Language, Topic
+from knowledge.base.settings import PROJECT_ROOT
+
+PHRASES = PROJECT_ROOT / "prompts" / "catalog" / "compose.yaml"
+GSM_LANGUAGES = frozenset({"de", "en"})
+MAX_SMS_SEGMENTS = 2
+TYPICAL = 3  # at most this many of the audience's typical concerns in an FAQ or phone script
+MAIN, KEY, CLOSE, FACT, FRAME, EXTRA = 10, 9, 8, 6, 5, 3  # part priorities: higher stays longer
+
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of a layout; `gap` puts a blank line before it (a new paragraph)."""
+
+    text: str
+    priority: int
+    gap: bool = False
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A composed message and what it was made from."""
+
+    text: str
+    map_id: str
+    map_version: str
+    concern_id: str | None  # the concern answered; None when the general key messages were used
+    key_set: str  # "key_messages" (the overarching three) or the id of the concern used
+    key_messages: list[tuple[str, str]]  # (id, text) of the key messages the message carries
+    facts: list[Fact]  # the supporting facts shown
+    sources: list[str]  # corpus ids the message cites, in order
+    myth: str | None = None  # the myth a myth concern states once, inside a fact sandwich
+    dropped: list[str] = field(default_factory=list)  # parts left out to fit the channel
+
+
+@dataclass(frozen=True)
+class _Job:
+    topic: Topic
+    audience: Audience
+    channel: Channel
+    language: Language
+    facts: FactSheet
+    words: dict[str, Any]
+    concern: Concern | None
+    keys: tuple[KeyMessage, ...]
+    typical: tuple[Concern, ...]
+
+    @property
+    def lang(self) -> str:
+        return self.language.id
+
+    def say(self, name: str, **values: str) -> str:
+        """A phrase of compose.yaml in the message language, with its placeholders filled."""
+        topic = self.words["topic_names"].get(self.topic.id, self.topic.label_in("en"))
+        return str(self.words[name]).format(topic=topic, **values)
+
+    def per_audience(self, name: str) -> str:
+        table = self.words[name]
+        return str(table.get(self.audience.id) or table["default"])
+
+
+@lru_cache(maxsize=1)
+def _phrases() -> dict[str, dict[str, Any]]:
+    return dict(yaml.safe_load(PHRASES.read_text(encoding="utf-8")))
+
+
+def choose_keys(
+    loaded: LoadedMap, audience_id: str, concern_id: str | None
+) -> tuple[Concern | None, tuple[KeyMessage, ...]]:
+    """The concern answered and its three key messages; without a concern, the audience's
+    overview where the map has one, else the overarching key messages."""
+    found = loaded.map.concern(concern_id) if concern_id else None
+    if found is not None:
+        return found, found.key_messages
+    for concern in loaded.map.concerns:
+        if concern.kind == "overview" and audience_id in concern.audiences:
+            return concern, concern.key_messages
+    return None, loaded.map.key_messages
+
+
+def typical_concerns(loaded: LoadedMap, audience_id: str, skip: Concern | None) -> list[Concern]:
+    """The concerns this audience typically has, in the map's order."""
+    return [
+        c
+        for c in loaded.map.concerns
+        if c.kind != "overview" and audience_id in c.audiences and c is not skip
+    ]
+
+
+def compose(
+    loaded: LoadedMap,
+    *,
+    topic: Topic,
+    audience: Audience,
+    channel: Channel,
+    language: Language,
+    facts: FactSheet | None = None,
+    concern_id: str | None = None,
+) -> Composed:
+    """Compose the message for one request from the map, the audience and the channel layout."""
+    concern, keys = choose_keys(loaded, audience.id, concern_id)
+    words = _phrases().get(language.id) or _phrases()["en"]
+    typical = tuple(typical_concerns(loaded, audience.id, concern)[:TYPICAL])
+    job = _Job(topic, audience, channel, language, facts or FactSheet(), words, concern, keys, typical)
+    parts = LAYOUTS.get(channel.id, _letter)(job)
+    text, dropped = _fit(parts, job)
+    answered = concern if concern_id else None
+    shown = [f for key in keys for f in key.facts if _fact(f, job) and _fact(f, job) in text]
+    sources = _sources(keys, loaded)
+    return Composed(
+        text=text,
+        map_id=loaded.id,
+        map_version=loaded.version,
+        concern_id=answered.id if answered else None,
+        key_set=concern.id if concern is not None else "key_messages",
+        key_messages=[(key.id, _key(key, job)) for key in keys if _key(key, job) in text],
+        facts=shown,
+        sources=sources,
+        myth=(concern.myth or {}).get(job.lang) if concern is not None else None,
+        dropped=dropped,
+    )
+
+
+def _sources(keys: tuple[KeyMessage, ...], loaded: LoadedMap) -> list[str]:
+    """The documents the key messages rest on: their facts' sources, else the authority's."""
+    found = [fact.source for key in keys for fact in key.facts]
+    return list(dict.fromkeys(found or loaded.map.authority.sources[:1]))
+
+
+def _key(key: KeyMessage, job: _Job) -> str:
+    return key.text.get(job.lang) or key.text[job.language.base_language]
+
+
+def _fact(fact: Fact, job: _Job) -> str:
+    """A fact in the message language; facts are not translated beyond the map's languages."""
+    return fact.text.get(job.lang, "")
+
+
+def _main(job: _Job) -> str:
+    """The main key message, opened with the topic's name where it does not name the topic."""
+    text = _key(job.keys[0], job)
+    if _names_topic(text, job):
+        return text
+    return f"{_topic(job)}: {text}"
+
+
+def _topic(job: _Job) -> str:
+    return str(job.words["topic_names"].get(job.topic.id, job.topic.label_in("en")))
+
+
+def _names_topic(text: str, job: _Job) -> bool:
+    lowered = text.lower()
+    return any(keyword.lower() in lowered for keyword in job.topic.keywords)
+
+
+def _closing(job: _Job, short: bool = False) -> list[str]:
+    """The fact sheet's line and, where it has no booking details, the call to action."""
+    fields = ("booking",) if short else None
+    line = fact_line(job.facts, job.lang, job.channel.id, fields)
+    lines = [line] if line else []
+    if not has_call_to_action(line, job.lang):
+        lines.insert(0, job.say("call_to_action"))
+    return lines
+
+
+def _sms(job: _Job) -> list[Part]:
+    return [Part(_main(job), MAIN), *(Part(line, KEY) for line in _closing(job))]
+
+
+def _social(job: _Job) -> list[Part]:
+    first = job.keys[0]
+    parts = [Part(_main(job), MAIN)]
+    if first.facts and _fact(first.facts[0], job):
+        parts.append(Part(_fact(first.facts[0], job), FACT))
+    return parts + [Part(line, KEY) for line in _closing(job)]
+
+
+def _key_paragraphs(job: _Job) -> list[Part]:
+    """The three key messages, each with its facts; a myth stated once after the first."""
+    parts: list[Part] = []
+    for n, key in enumerate(job.keys):
+        text = _main(job) if n == 0 else _key(key, job)
+        parts.append(Part(text, MAIN if n == 0 else KEY, gap=True))
+        if n == 0:
+            parts += _frame(job)
+        parts += [Part(_fact(f, job), FACT - m) for m, f in enumerate(key.facts) if _fact(f, job)]
+    return parts
+
+
+def _frame(job: _Job) -> list[Part]:
+    """How the concern is acknowledged, or the myth introduced (fact, myth, fact)."""
+    concern = job.concern
+    myth = (concern.myth or {}).get(job.lang) if concern is not None else None
+    if myth:
+        return [Part(job.say("myth", myth=myth), KEY)]
+    if concern is not None and concern.kind != "overview":
+        question = concern.question.get(job.lang)
+        if question:
+            return [Part(job.say("acknowledge", question=question), FRAME)]
+    return [Part(job.per_audience("opening"), EXTRA)]
+
+
+def _letter(job: _Job) -> list[Part]:
+    parts = [Part(job.per_audience("salutation"), CLOSE)]
+    parts += _key_paragraphs(job)
+    parts += [Part(line, MAIN, gap=n == 0) for n, line in enumerate(_closing(job))]
+    parts += [Part(job.say("closing"), CLOSE, gap=True), Part(_sender(job), CLOSE)]
+    return parts
+
+
+def _sender(job: _Job) -> str:
+    return job.facts.contact or job.say("sender")
+
+
+def _poster(job: _Job) -> list[Part]:
+    parts = [Part(_main(job), MAIN)]
+    parts += [Part(_key(key, job), KEY - n) for n, key in enumerate(job.keys[1:])]
+    first = job.keys[0]
+    if first.facts and _fact(first.facts[0], job):
+        parts.append(Part(_fact(first.facts[0], job), EXTRA))
+    return parts + [Part(line, MAIN) for line in _closing(job)]
+
+
+def _faq(job: _Job) -> list[Part]:
+    question = job.concern.question.get(job.lang) if job.concern is not None else None
+    parts = [Part(question or job.say("general_question"), MAIN)]
+    parts += [Part(_main(job) if n == 0 else _key(k, job), MAIN if n == 0 else KEY)
+              for n, k in enumerate(job.keys)]  # fmt: skip
+    parts += _frame(job)[:1] if job.concern is not None and job.concern.myth else []
+    for n, concern in enumerate(job.typical):
+        asked = concern.question.get(job.lang)
+        if asked:
+            answer = " ".join(_key(k, job) for k in concern.key_messages[:2])
+            parts.append(Part(f"{asked}\n{answer}", EXTRA - n, gap=True))
+    return parts + [Part(line, MAIN, gap=n == 0) for n, line in enumerate(_closing(job))]
+
+
+def _phone(job: _Job) -> list[Part]:
+    parts = [Part(job.say("phone_opening"), MAIN)]
+    parts += [Part(_key(k, job), MAIN if n == 0 else KEY) for n, k in enumerate(job.keys)]
+    for n, concern in enumerate(job.typical):
+        asked = concern.question.get(job.lang)
+        if asked:
+            answer = " ".join(_key(k, job) for k in concern.key_messages[:2])
+            line = f"{job.say('phone_objection', question=asked)}\n{answer}"
+            parts.append(Part(line, FRAME - n, gap=True))
+    parts += [Part(line, MAIN, gap=n == 0) for n, line in enumerate(_closing(job))]
+    return parts + [Part(job.say("phone_closing"), CLOSE)]
+
+
+LAYOUTS = {
+    "sms": _sms,
+    "social": _social,
+    "letter": _letter,
+    "email": _letter,
+    "poster": _poster,
+    "faq": _faq,
+    "phone": _phone,
+}
+
+
+def _join(parts: list[Part]) -> str:
+    text = ""
+    for part in parts:
+        if not text:
+            text = part.text
+        else:
+            text += ("\n\n" if part.gap else "\n") + part.text
+    return text
+
+
+def _fits(text: str, job: _Job) -> bool:
+    if job.channel.id == "sms":
+        return sms_info(text).segments <= MAX_SMS_SEGMENTS
+    return len(text) <= job.channel.max_chars
+
+
+def _fit(parts: list[Part], job: _Job) -> tuple[str, list[str]]:
+    """Drop the least important parts until the text fits the channel."""
+    gsm = job.channel.id == "sms" and job.language.base_language in GSM_LANGUAGES
+    parts = [Part(to_gsm(p.text) if gsm else p.text, p.priority, p.gap) for p in parts]
+    dropped: list[str] = []
+    while not _fits(_join(parts), job) and len(parts) > 1:
+        lowest = min(range(len(parts)), key=lambda n: (parts[n].priority, -n))
+        if parts[lowest].priority >= MAIN:
+            break
+        dropped.append(parts.pop(lowest).text)
+    text = _join(parts)
+    if not _fits(text, job) and job.channel.id == "sms":  # keep only the booking details
+        short = [p for p in parts if p.priority != KEY or p.text not in _closing(job)]
+        short += [Part(to_gsm(line) if gsm else line, KEY) for line in _closing(job, short=True)]
+        text = _join(short)
+    return text, dropped
+
