@@ -60,9 +60,10 @@ def draft_concern(
     question = _checked(question)
     topic = _topic_label(topic_id)
     passages = _evidence(store, question, topic_id)
+    sources = sorted({p.source_id for p in passages})
     completion = chat.complete(
         _messages(question, topic, passages),
-        answer_schema([p.source_id for p in passages]),
+        answer_schema(sources),
         seed=settings.seed,
         max_tokens=MAX_TOKENS,
         temperature=settings.llm_temperature,
@@ -72,6 +73,10 @@ def draft_concern(
     except (ValueError, ValidationError) as exc:
         reason = str(exc).splitlines()[0][:200]
         return skeleton(question, note=f"The model's answer could not be read ({reason}).")
+    cited = {f.source for k in answer.key_messages for f in k.facts}
+    if not cited <= set(sources):
+        unknown = ", ".join(sorted(cited - set(sources)))
+        return skeleton(question, note=f"The model cited sources it was not given ({unknown}).")
     return concern_yaml(question, [_key(k) for k in answer.key_messages])
 
 
@@ -100,7 +105,7 @@ def concern_yaml(question: str, keys: list[dict[str, Any]], note: str = "") -> s
 def answer_schema(sources: list[str]) -> dict[str, Any]:
     """The JSON the model must give: three key messages, each with facts citing a passage."""
     text = {"type": "string", "minLength": 1, "maxLength": 240}
-    fact = _object({"source": {"enum": sorted(set(sources))}, "de": text, "en": text})
+    fact = _object({"source": {"enum": sources}, "de": text, "en": text})
     facts = {"type": "array", "maxItems": MAX_FACTS, "items": fact}
     key = _object({"de": text, "en": text, "facts": facts})
     keys = {"type": "array", "minItems": KEY_MESSAGES, "maxItems": KEY_MESSAGES, "items": key}
