@@ -53,7 +53,7 @@ def test_shipped_templates_are_valid(template_id: str) -> None:
     [
         (
             edit("{{ concern }}", "{{ concen }}"),
-            "user part, line 12, file line 34: variable 'concen' is used but not declared",
+            "user part, line 17, file line 41: variable 'concen' is used but not declared",
         ),
         (
             edit("Topic: {{ topic.label.en }}", "Topic: {{ topic.label.en }"),
@@ -138,7 +138,7 @@ def test_sandbox_forbidden_statements_are_problems(
 ) -> None:
     text = edit("Answer this concern: {{ concern }}", f"Answer this concern: {statement}")
     problems = [str(p) for p in validate(text, expected_id="draft_message")]
-    assert f"user part, line 12, file line 34: {message}" in problems
+    assert f"user part, line 17, file line 41: {message}" in problems
     with pytest.raises(InvalidTemplate, match="was not saved"):
         store.save("draft_message", text, author="Eve", base_version=0)
     assert store.history("draft_message")[0].number == 0
@@ -374,7 +374,7 @@ def test_cli_check_exit_codes(tmp_path: Path) -> None:
     assert (ok.returncode, ok.stdout.strip()) == (0, f"{good}: ok")
     failed = cli("check", str(bad))
     assert failed.returncode == 2
-    assert f"{bad}: user part, line 12, file line 34: variable 'concen' is used" in failed.stderr
+    assert f"{bad}: user part, line 17, file line 41: variable 'concen' is used" in failed.stderr
     assert f"{bad}: file line 6: version: Input should be a valid integer" in failed.stderr
     missing = cli("check", str(tmp_path / "nope.yaml"))
     assert missing.returncode == 2 and "error: Cannot read" in missing.stderr

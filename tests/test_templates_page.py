@@ -79,7 +79,7 @@ def test_every_change_is_validated_and_an_invalid_template_cannot_be_saved(
         "1 Problem(e): so kann die Vorlage nicht gespeichert werden."
     ]
     assert (
-        "user part, line 12, file line 34: variable 'concen' is used but not declared under "
+        "user part, line 17, file line 41: variable 'concen' is used but not declared under "
         "`variables`"
     ) in codes(page)
     assert page.button(key="tpl_save").disabled
