@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +34,29 @@ class ModelRef(BaseModel):
     license: str = ""  # the licence as read from the model ("unknown" where it says none)
 
 
+class KeyMessageRef(BaseModel):
+    """An approved key message a message carries."""
+
+    id: str
+    text: str
+
+
+class MapRef(BaseModel):
+    """The message map a message was made from: which version, and which key messages."""
+
+    id: str
+    version: str  # the map file's hash
+    key_set: str  # "key_messages" (the overarching three) or the concern whose three were used
+    key_messages: list[KeyMessageRef]
+
+
+class RejectedVersion(BaseModel):
+    """The model's version when it was not used, and why."""
+
+    text: str
+    reasons: list[dict[str, str]]  # {"item": check id, "reason": why it failed}
+
+
 class Message(BaseModel):
     """One generated message with its full provenance."""
 
@@ -59,6 +82,15 @@ class Message(BaseModel):
     first_checks: LintReport = EMPTY_REPORT  # the checks before any repair
     flagged_passages: list[int] = Field(default_factory=list)  # evidence that tried to instruct
     created_at: str = Field(default_factory=now)
+    # Message maps: which version staff get, the composed floor and the model's version.
+    version: Literal["composed", "model"] = "model"  # messages before maps were the model's
+    map: MapRef | None = None
+    concern_matched: str | None = None  # the map concern the message answers; None: general
+    composed_text: str = ""
+    composed_checks: LintReport = EMPTY_REPORT
+    model_text: str = ""  # the model's version, when the model was asked (used or not)
+    model_checks: LintReport = EMPTY_REPORT
+    rejected_model_version: RejectedVersion | None = None
 
     def cited_passages(self) -> list[Passage]:
         """The evidence passages the message cites."""

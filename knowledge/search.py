@@ -88,6 +88,15 @@ class Passage:
         return asdict(self)
 
 
+def source_passages(store: Store | None, source_id: str) -> list[Passage]:
+    """Every chunk of one source in the store, in document order, as passages."""
+    if store is None:
+        return []
+    snapshot = store.snapshot()
+    found = [n for n, meta in enumerate(snapshot.metadatas) if meta.get("source_id") == source_id]
+    return [_passage(snapshot, n, 1.0) for n in found]
+
+
 def search(store: Store, query: str, k: int = 5, filters: Filters | None = None) -> list[Passage]:
     """The k best passages: dense and BM25 rankings fused, at most PER_SOURCE per source."""
     query = _check(query, k)

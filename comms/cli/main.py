@@ -15,8 +15,9 @@ from comms.cli.templates import add_parser as add_templates_parser
 from comms.cli.templates import run as run_templates
 from comms.cli.users import add_parser as add_users_parser
 from comms.cli.users import run as run_users
+from comms.message import Message
 from knowledge.base.catalog import KINDS, load_catalog
-from knowledge.base.errors import ClarionError
+from knowledge.base.errors import ClarionError, InputError
 from knowledge.base.settings import load_settings
 
 
@@ -33,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--facts", type=Path, help="campaign fact sheet (YAML: when, where, …)")
     gen.add_argument("--variants", type=int, default=1, help="1–5 versions with distinct seeds")
     gen.add_argument("--json", action="store_true", help="print the message object as JSON")
+    gen.add_argument(
+        "--ask-model",
+        action="store_true",
+        help="also ask the model for its version, whatever CLARION_ASK_MODEL says",
+    )
+    gen.add_argument("--concern-id", help="answer this concern of the topic's message map")
     listing = sub.add_parser("list", help="list the ids and labels of a catalog")
     listing.add_argument("kind", choices=KINDS)
     listing.add_argument("--ui-language", default="en", choices=("de", "en"))
@@ -48,27 +55,28 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def generate(args: argparse.Namespace) -> int:
-    """Write one message and print it."""
-    from comms.drafting.draft import Request, draft_variants, resolve
+    """Write one message (composed from the map; the model's version when asked) and print it."""
+    from comms.drafting.draft import VARIANT_STRIDE, Request, resolve
+    from comms.drafting.write import should_ask, write_message
     from comms.facts import load_facts
     from comms.model.backends import build_chat_model
     from knowledge import open_store
 
     request = Request(args.topic, args.audience, args.channel, args.language, args.concern)
     resolved = resolve(request)  # check the ids before loading any model
+    if not 1 <= args.variants <= 5:
+        raise InputError("Choose between 1 and 5 variants.")
     facts = load_facts(args.facts) if args.facts else None
     settings = load_settings()
-    chat = build_chat_model(settings)  # a bad model path or URL fails before the embedder loads
+    ask = should_ask(settings, requested=args.ask_model)
+    chat = build_chat_model(settings) if ask else None  # a bad model fails before the embedder
     store = open_store(settings)
-    messages = draft_variants(
-        resolved,
-        args.variants,
-        settings=settings,
-        chat=chat,
-        store=store,
-        facts=facts,
-        seed=args.seed,
-    )
+    first = settings.seed if args.seed is None else args.seed
+    messages = [
+        write_message(resolved, settings=settings, store=store, chat=chat, facts=facts,
+                      ask_model=ask, seed=first + VARIANT_STRIDE * n, concern_id=args.concern_id)
+        for n in range(args.variants if ask else 1)
+    ]  # fmt: skip
     if args.json:
         payload = [m.model_dump(mode="json") for m in messages]
         print(
@@ -76,14 +84,24 @@ def generate(args: argparse.Namespace) -> int:
         )
         return 0
     for message in messages:
-        print(message.text)
-        for citation in message.citations:
-            print(f"[{citation.number}] {citation.title} {citation.url}")
-        failed = message.checks.failed()
-        print(f"checks: score {message.checks.score}, {len(failed)} to review")
-        for item in failed:
-            print(f"  - {item.id}: {item.reason}")
+        _print_message(message)
     return 0
+
+
+def _print_message(message: Message) -> None:
+    print(message.text)
+    for citation in message.citations:
+        print(f"[{citation.number}] {citation.title} {citation.url}")
+    if message.map is not None:
+        concern = message.concern_matched or "general key messages"
+        print(f"version: {message.version} · map {message.map.id}@{message.map.version} · {concern}")
+    if message.rejected_model_version is not None:
+        reasons = "; ".join(f"{r['item']}: {r['reason']}" for r in message.rejected_model_version.reasons)
+        print(f"the model's version was not used: {reasons}")
+    failed = message.checks.failed()
+    print(f"checks: score {message.checks.score}, {len(failed)} to review")
+    for item in failed:
+        print(f"  - {item.id}: {item.reason}")
 
 
 def run_doctor(args: argparse.Namespace) -> int:

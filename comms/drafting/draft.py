@@ -165,6 +165,8 @@ def draft_message(
     on_text: OnText | None = None,
     template: PromptTemplate | None = None,
     passages: list[Passage] | None = None,
+    key_messages: list[str] | None = None,
+    composed: str = "",
 ) -> Message:
     """Write one cited, checked message; failed checks are fed back for repair.
 
@@ -178,7 +180,7 @@ def draft_message(
     passages = passages or retrieve(store, resolved, settings.retrieval_k)
     screened = [screen(p.text) for p in passages]
     template = template or load_template("draft_message", settings)
-    variables = template_variables(resolved, passages, facts, screened)
+    variables = template_variables(resolved, passages, facts, screened, key_messages, composed)
     closing = _closing(resolved, facts)
     budget = max(MIN_TEXT, _char_limit(resolved, closing) - (len(closing) + 1 if closing else 0))
     schema = output_schema(len(passages), budget)

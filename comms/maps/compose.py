@@ -47,7 +47,7 @@ class Composed:
     concern_id: str | None  # the concern answered; None when the general key messages were used
     key_set: str  # "key_messages" (the overarching three) or the id of the concern used
     key_messages: list[tuple[str, str]]  # (id, text) of the key messages the message carries
-    facts: list[Fact]  # the supporting facts shown
+    facts: list[Fact]  # the supporting facts under the key messages used: what it rests on
     sources: list[str]  # corpus ids the message cites, in order
     myth: str | None = None  # the myth a myth concern states once, inside a fact sandwich
     dropped: list[str] = field(default_factory=list)  # parts left out to fit the channel
@@ -125,7 +125,7 @@ def compose(
     parts = LAYOUTS.get(channel.id, _letter)(job)
     text, dropped = _fit(parts, job)
     answered = concern if concern_id else None
-    shown = [f for key in keys for f in key.facts if _fact(f, job) and _fact(f, job) in text]
+    grounds = [f for key in keys for f in key.facts]
     sources = _sources(keys, loaded)
     return Composed(
         text=text,
@@ -134,7 +134,7 @@ def compose(
         concern_id=answered.id if answered else None,
         key_set=concern.id if concern is not None else "key_messages",
         key_messages=[(key.id, _key(key, job)) for key in keys if _key(key, job) in text],
-        facts=shown,
+        facts=grounds,
         sources=sources,
         myth=(concern.myth or {}).get(job.lang) if concern is not None else None,
         dropped=dropped,

@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     collection: str = "clarion"
     retrieval_k: int = Field(default=5, ge=1, le=20)
     repair_tries: int = Field(default=2, ge=0, le=5, description="Repair rounds after checks fail.")
+    ask_model: Literal["always", "on-request", "never"] = Field(
+        default="on-request",
+        description="When the model writes its version of a composed message: always, "
+        "on-request (a button per message and per pack) or never.",
+    )
 
     @field_validator("llm_url", "chroma_url", "llm_api_key", mode="before")
     @classmethod

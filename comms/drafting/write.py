@@ -1,0 +1,263 @@
+"""Writing a message the way staff get it: the composed floor from the message map first, then
+the model's version, offered only when it passes every error-level check and keeps the key
+messages (docs/maps.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from comms.checks.fidelity import check_fidelity
+from comms.checks.lint import lint
+from comms.drafting.draft import (
+    OnText,
+    Request,
+    Resolved,
+    draft_message,
+    lint_context,
+    resolve,
+    retrieve,
+)
+from comms.facts import FactSheet
+from comms.maps.compose import Composed, compose
+from comms.maps.library import LoadedMap, load_map
+from comms.maps.matching import ConcernMatch, match_concern
+from comms.message import Citation, KeyMessageRef, MapRef, Message, ModelRef, RejectedVersion
+from comms.model.backends import ChatModel
+from comms.report import LintItem, LintReport
+from knowledge.base.errors import GenerationError
+from knowledge.base.settings import Settings
+
+if TYPE_CHECKING:
+    from knowledge.search import Passage
+    from knowledge.store import Store
+
+AskModel = Literal["always", "on-request", "never"]
+COMPOSER = ModelRef(backend="composer", model_id="message map")
+
+
+@dataclass(frozen=True)
+class Floor:
+    """A composed message with what the model's version needs to be judged against it."""
+
+    message: Message
+    composed: Composed
+    loaded: LoadedMap
+    resolved: Resolved
+    match: ConcernMatch
+
+
+def should_ask(settings: Settings, requested: bool = False) -> bool:
+    """Whether the model is asked: always, never, or only when staff ask for it."""
+    mode: AskModel = settings.ask_model
+    return mode == "always" or (mode == "on-request" and requested)
+
+
+def compose_message(
+    request: Request | Resolved,
+    *,
+    settings: Settings,
+    store: Store | None,
+    facts: FactSheet | None = None,
+    concern_id: str | None = None,
+) -> Floor:
+    """The composed floor: the map's key messages for this request, cited and checked."""
+    resolved = request if isinstance(request, Resolved) else resolve(request)
+    loaded = load_map(resolved.topic.id, settings)
+    match = _match(resolved, loaded, store, concern_id)
+    composed = compose(loaded, topic=resolved.topic, audience=resolved.audience,
+                       channel=resolved.channel, language=resolved.language,
+                       facts=facts, concern_id=match.concern_id)  # fmt: skip
+    passages = cited_passages(store, composed)
+    checks = lint(composed.text, _context(resolved, facts, passages, composed, loaded))
+    message = Message(
+        text=composed.text,
+        topic=resolved.topic.id,
+        audience=resolved.audience.id,
+        channel=resolved.channel.id,
+        language=resolved.language.id,
+        concern=resolved.concern,
+        citations=[_citation(n, p) for n, p in enumerate(passages, 1)],
+        evidence=passages,
+        model=COMPOSER,
+        template_id=f"map:{loaded.id}",
+        template_version=loaded.version,
+        seed=0,
+        slots={k: v for k, v in (facts or FactSheet()).filled().items() if v in composed.text},
+        checks=checks,
+        first_checks=checks,
+        version="composed",
+        map=map_ref(composed),
+        concern_matched=composed.concern_id,
+        composed_text=composed.text,
+        composed_checks=checks,
+    )
+    return Floor(message, composed, loaded, resolved, match)
+
+
+def adapt_message(
+    floor: Floor,
+    *,
+    settings: Settings,
+    chat: ChatModel,
+    store: Store,
+    facts: FactSheet | None = None,
+    seed: int | None = None,
+    on_text: OnText | None = None,
+) -> Message:
+    """Ask the model for its version of the composed message; keep it only if it passes."""
+    resolved, composed = floor.resolved, floor.composed
+    passages = _merge(floor.message.evidence, retrieve(store, resolved, settings.retrieval_k))
+    keys = [text for _, text in composed.key_messages]
+    try:
+        model = draft_message(resolved, settings=settings, chat=chat, store=store, facts=facts,
+                              seed=seed, on_text=on_text, passages=passages,
+                              key_messages=keys, composed=composed.text)  # fmt: skip
+    except GenerationError as exc:
+        reasons = [{"item": "model", "reason": str(exc)}]
+        return _keep_floor(floor, "", LintReport(items=(), score=0), reasons, chat)
+    fidelity = check_fidelity(model.text, composed.key_messages, resolved.language.id,
+                              store.embedder.embed)  # fmt: skip
+    checks = _with(model.checks, fidelity)
+    failures = [{"item": i.id, "reason": i.reason} for i in checks.items
+                if not i.passed and i.severity == "error"]  # fmt: skip
+    if failures:
+        return _keep_floor(floor, model.text, checks, failures, chat)
+    citations = _union(floor.message.citations, model.citations, passages)
+    return model.model_copy(update={
+        "checks": checks, "citations": citations, "version": "model", "map": floor.message.map,
+        "concern_matched": composed.concern_id, "composed_text": composed.text,
+        "composed_checks": floor.message.checks, "model_text": model.text, "model_checks": checks,
+    })  # fmt: skip
+
+
+def write_message(
+    request: Request | Resolved,
+    *,
+    settings: Settings,
+    store: Store,
+    chat: ChatModel | None = None,
+    facts: FactSheet | None = None,
+    ask_model: bool | None = None,
+    seed: int | None = None,
+    on_text: OnText | None = None,
+    concern_id: str | None = None,
+) -> Message:
+    """The message staff get: composed, then the model's version if asked and if it passes.
+
+    `ask_model` None follows the setting (`always` asks; `on-request` and `never` do not).
+    """
+    floor = compose_message(request, settings=settings, store=store, facts=facts,
+                            concern_id=concern_id)  # fmt: skip
+    ask = should_ask(settings) if ask_model is None else ask_model
+    if not ask or chat is None:
+        return floor.message
+    return adapt_message(floor, settings=settings, chat=chat, store=store, facts=facts,
+                         seed=seed, on_text=on_text)  # fmt: skip
+
+
+def map_ref(composed: Composed) -> MapRef:
+    """The map version and key messages a composed message carries."""
+    return MapRef(
+        id=composed.map_id,
+        version=composed.map_version,
+        key_set=composed.key_set,
+        key_messages=[KeyMessageRef(id=i, text=t) for i, t in composed.key_messages],
+    )
+
+
+def _match(
+    resolved: Resolved, loaded: LoadedMap, store: Store | None, concern_id: str | None
+) -> ConcernMatch:
+    if concern_id:
+        if loaded.map.concern(concern_id) is None:
+            from knowledge.base.errors import InputError
+
+            known = ", ".join(c.id for c in loaded.map.concerns)
+            raise InputError(f"The map '{loaded.id}' has no concern '{concern_id}' ({known}).")
+        return ConcernMatch(concern_id, "chosen")
+    embed = store.embedder.embed if store is not None else None
+    return match_concern(resolved.concern, loaded, resolved.language.id, embed)
+
+
+def _context(
+    resolved: Resolved,
+    facts: FactSheet | None,
+    passages: list[Passage],
+    composed: Composed,
+    loaded: LoadedMap,
+) -> Any:
+    context = lint_context(resolved, facts or FactSheet(), [p.text for p in passages],
+                           len(passages), True)  # fmt: skip
+    return context.model_copy(update={"myth": composed.myth})
+
+
+def _with(report: LintReport, item: LintItem) -> LintReport:
+    items = (*report.items, item)
+    possible = sum(i.max_points for i in items)
+    score = round(100 * sum(i.points for i in items) / possible) if possible else 100
+    return LintReport(items=items, score=min(score, report.score) if not item.passed else score)
+
+
+def _keep_floor(
+    floor: Floor, text: str, checks: LintReport, reasons: list[dict[str, str]], chat: ChatModel
+) -> Message:
+    rejected = RejectedVersion(text=text, reasons=reasons)
+    return floor.message.model_copy(update={
+        "model_text": text, "model_checks": checks, "rejected_model_version": rejected,
+    })  # fmt: skip
+
+
+def _merge(first: list[Passage], more: list[Passage]) -> list[Passage]:
+    seen = {p.chunk_id for p in first}
+    return [*first, *(p for p in more if p.chunk_id not in seen)]
+
+
+def _union(composed: list[Citation], model: list[Citation], passages: list[Passage]) -> list[Citation]:
+    numbers = sorted({c.number for c in composed} | {c.number for c in model})
+    return [_citation(n, passages[n - 1]) for n in numbers if 0 < n <= len(passages)]
+
+
+def _citation(number: int, passage: Passage) -> Citation:
+    return Citation(number=number, chunk_id=passage.chunk_id, source_id=passage.source_id,
+                    title=passage.title, url=passage.url, date=passage.date)  # fmt: skip
+
+
+def cited_passages(store: Store | None, composed: Composed) -> list[Passage]:
+    """For each source the composed message cites, the passage that best carries its facts:
+    from the store where it holds the source, else from the shipped corpus document."""
+    from knowledge.search import source_passages
+
+    passages = []
+    for source in composed.sources:
+        candidates = source_passages(store, source) or _corpus_passages(source)
+        if not candidates:
+            continue
+        wanted = [f.text.get("en", "") + " " + f.text.get("de", "") for f in composed.facts
+                  if f.source == source]  # fmt: skip
+        passages.append(max(candidates, key=lambda p: _overlap(p.text, " ".join(wanted))))
+    return passages
+
+
+def _overlap(text: str, wanted: str) -> int:
+    words = {w.lower().strip(".,;:()") for w in wanted.split() if len(w) > 3}
+    lowered = text.lower()
+    return sum(1 for w in words if w in lowered)
+
+
+def _corpus_passages(source_id: str) -> list[Passage]:
+    """A shipped corpus document's chunks, as ingestion makes them (same ids)."""
+    from knowledge.corpus import CORPUS_DIR, read_document
+    from knowledge.ingest import corpus_chunks
+    from knowledge.search import Passage
+
+    path = CORPUS_DIR / f"{source_id}.md"
+    if not path.is_file():
+        return []
+    return [
+        Passage(chunk_id=c.id, source_id=source_id, title=str(c.metadata["title"]),
+                url=str(c.metadata["url"]), date=str(c.metadata["date"]),
+                language=str(c.metadata["language"]), kind=str(c.metadata["kind"]),
+                section=str(c.metadata.get("section", "")), text=c.text, score=1.0)
+        for c in corpus_chunks(read_document(path))
+    ]  # fmt: skip
