@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from comms.cli.main import main
-from comms.maps.library import shipped_map_text
+from comms.maps.library import shipped_map_ids, shipped_map_text
 from tests.conftest import ROOT
 
 MEASLES = shipped_map_text("measles")
@@ -81,8 +81,9 @@ def test_check_an_invalid_file_prints_every_problem_with_its_line(
 
 def test_check_names_an_unknown_target(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "check", "mumps-nothing")
+    known = ", ".join(shipped_map_ids())
     assert code == 2 and err == (
-        "error: mumps-nothing is neither a map file nor a map id (measles).\n"
+        f"error: mumps-nothing is neither a map file nor a map id ({known}).\n"
     )
 
 
@@ -91,7 +92,8 @@ def test_import_proposes_and_a_second_person_approves(
 ) -> None:
     code, out, _ = run(capsys, "import", str(firm_file), "--author", "Ann")
     assert code == 0 and out.startswith("measles: version 1 proposed by Ann")
-    assert run(capsys, "list")[1].rstrip().endswith("v1 by Ann")
+    listed = run(capsys, "list")[1].splitlines()
+    assert next(row for row in listed if row.startswith("measles\t")).endswith("\tv1 by Ann")
     code, _, err = run(capsys, "approve", "measles", "--author", "Ann")
     assert code == 2 and "a second admin must approve it" in err
     code, out, _ = run(capsys, "approve", "measles", "--author", "Bob")

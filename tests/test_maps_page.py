@@ -33,6 +33,7 @@ def page(monkeypatch: pytest.MonkeyPatch, fresh_settings: None) -> AppTest:
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     at.switch_page("pages/maps.py").run()
+    at.selectbox(key="map_id").set_value("measles").run()
     assert not at.exception, at.exception
     return at
 
