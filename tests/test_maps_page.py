@@ -4,10 +4,12 @@ history, revert, the composed preview and the drafted concern."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from comms.accounts.auth import add_user
 from comms.maps.library import shipped_map_text
 from comms.maps.store import MapStore
 from knowledge.base.settings import Settings
@@ -151,3 +153,24 @@ def test_drafting_a_concern_shows_a_labelled_draft(
     assert draft.startswith("# Entwurf/Draft – check every line\n")
     assert "could not be read" in draft and "de: Ist die Impfung teuer?" in draft
     assert len(chat.calls) == 1
+
+
+def test_an_editor_sees_the_map_but_cannot_change_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fresh_settings: None
+) -> None:
+    users = tmp_path / "users.yaml"
+    add_user(users, "erika", "editor", "Impfen-2025!")
+    monkeypatch.setenv("CLARION_AUTH", "local")
+    monkeypatch.setenv("CLARION_USERS_FILE", str(users))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.text_input(key="login_name").input("erika")
+    at.text_input(key="login_password").input("Impfen-2025!")
+    next(b for b in at.button if b.label == "Anmelden").click().run()
+    at.switch_page("pages/maps.py").run()
+    assert not at.exception and at.title[0].value == "Botschaftskarten"
+    assert len(at.main.columns[2:5]) == 3 and at.main.columns[2].text  # the map is shown
+    assert not at.text_area and not [b for b in at.button if b.key == "map_propose"]
+    assert "Ändern und freigeben dürfen Personen mit der Rolle admin." in [
+        c.value for c in at.caption
+    ]

@@ -52,11 +52,6 @@ def summarize(found: MessageMap, language: str) -> list[ConcernSummary]:
     return [overview, *concerns]
 
 
-def summary_of(found: MessageMap, concern_id: str, language: str) -> ConcernSummary:
-    """One concern's summary ("" for the overarching key messages)."""
-    return next(s for s in summarize(found, language) if s.concern_id == concern_id)
-
-
 def readability(text: str, language: str) -> tuple[list[int], str, float | None]:
     """Each sentence's word count, and a formula with its grade for German and English."""
     base = base_language(language)
