@@ -27,6 +27,7 @@ with st.sidebar:
 pages = [st.Page("pages/write.py", title=t("page_write"), icon="✍️", default=True)]
 pages.append(st.Page("pages/knowledge.py", title=t("page_knowledge"), icon="📚"))
 pages.append(st.Page("pages/templates.py", title=t("page_templates"), icon="🧩"))
+pages.append(st.Page("pages/maps.py", title=t("page_maps"), icon="🗺️"))
 pages.append(st.Page("pages/packs.py", title=t("page_packs"), icon="📦"))
 pages.append(st.Page("pages/system.py", title=t("page_system"), icon="🩺"))
 navigation = st.navigation(auth.pages_for(pages))  # only the login page until signed in

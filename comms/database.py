@@ -1,10 +1,10 @@
 """The one way to `clarion.db`: connection, transactions, error messages, schema migrations.
 
-Every store that keeps rows in the database (template versions, packs, the audit trail) opens it
-here. The schema is the list of MIGRATIONS below, applied in order, each once; the names of the
-applied ones are kept in the `clarion_migrations` table, so a database made by an older Clarion
-is brought up to date the first time a newer one opens it. A change to the schema is a new
-function at the end of the list, never an edit of an old one.
+Every store that keeps rows in the database (template and map versions, packs, the audit
+trail) opens it here. The schema is the list of MIGRATIONS below, applied in order, each once;
+the names of the applied ones are kept in the `clarion_migrations` table, so a database made by
+an older Clarion is brought up to date the first time a newer one opens it. A change to the
+schema is a new function at the end of the list, never an edit of an old one.
 """
 
 from __future__ import annotations
@@ -135,6 +135,27 @@ def m004_audit_model_licence(db: sqlite3.Connection) -> None:
     """The audit trail records the model's own name and licence beside its id and hash."""
     for column in ("model_name", "model_license"):
         db.execute(f"ALTER TABLE audit_events ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+
+
+@migration
+def m005_map_versions(db: sqlite3.Connection) -> None:
+    """Message maps: every version, proposed by one admin and approved by another."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS map_versions (
+    map_id       TEXT NOT NULL,
+    number       INTEGER NOT NULL,
+    text         TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    author       TEXT NOT NULL,
+    comment      TEXT NOT NULL,
+    action       TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('proposed', 'approved', 'superseded')),
+    approver     TEXT NOT NULL DEFAULT '',
+    approved_at  TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (map_id, number)
+)"""
+    )
 
 
 def migrate(db: sqlite3.Connection) -> list[str]:

@@ -46,6 +46,10 @@ def cli(monkeypatch: pytest.MonkeyPatch, *argv: str, stdin: str = "") -> int:
         ("admin", "templates", True),
         ("admin", "knowledge", True),
         ("admin", "users", True),
+        ("editor", "view_maps", True),
+        ("editor", "edit_maps", False),
+        ("reviewer", "edit_maps", False),
+        ("admin", "edit_maps", True),
     ],
 )
 def test_roles_grant_permissions(

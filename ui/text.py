@@ -225,6 +225,98 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Citations to passages that were not retrieved were rejected: {numbers}",
     },
     "error": {"de": "Das hat nicht geklappt: {error}", "en": "That did not work: {error}"},
+    # Maps page
+    "page_maps": {"de": "Botschaftskarten", "en": "Message maps"},
+    "map_intro": {
+        "de": "Die freigegebenen Kernbotschaften je Thema: drei pro Anliegen, etwa 27 Wörter "
+        "zusammen, jede mit Fakten aus dem Korpus. Änderungen schlägt eine Admin-Person vor, "
+        "eine zweite gibt sie frei.",
+        "en": "The approved key messages per topic: three per concern, about 27 words together, "
+        "each with facts from the corpus. One admin proposes a change, a second approves it.",
+    },
+    "map_topic": {"de": "Thema", "en": "Topic"},
+    "map_concern": {"de": "Anliegen", "en": "Concern"},
+    "map_overview": {"de": "Übergreifende Kernbotschaften", "en": "Overarching key messages"},
+    "map_language": {"de": "Sprache der Karte", "en": "Map language"},
+    "map_in_effect": {
+        "de": "In Kraft: Version {number} ({hash}), freigegeben von {approver}.",
+        "en": "In effect: version {number} ({hash}), approved by {approver}.",
+    },
+    "map_pending": {
+        "de": "Vorschlag wartet auf Freigabe: Version {number} von {author}.",
+        "en": "Proposal waiting for approval: version {number} by {author}.",
+    },
+    "map_showing_edit": {
+        "de": "Angezeigt wird der Text im Editor (noch nicht in Kraft).",
+        "en": "Showing the text in the editor (not in effect yet).",
+    },
+    "map_words": {"de": "{words} Wörter", "en": "{words} words"},
+    "map_grade": {"de": "{formula}: {grade}", "en": "{formula}: {grade}"},
+    "map_sentence_words": {
+        "de": "Wörter je Satz: {counts}",
+        "en": "Words per sentence: {counts}",
+    },
+    "map_total": {
+        "de": "Zusammen {words} Wörter (Ziel: etwa {target}).",
+        "en": "Together {words} words (aim: about {target}).",
+    },
+    "map_no_facts": {"de": "(keine Fakten)", "en": "(no facts)"},
+    "map_editor": {"de": "Bearbeiten", "en": "Edit"},
+    "map_yaml": {"de": "Botschaftskarte (YAML)", "en": "Message map (YAML)"},
+    "map_editing_from": {
+        "de": "Bearbeitet ab Version {number}",
+        "en": "Editing from version {number}",
+    },
+    "map_valid": {"de": "Die Karte ist gültig.", "en": "The map is valid."},
+    "map_problems": {
+        "de": "{count} Fehler: so kann die Karte nicht vorgeschlagen werden.",
+        "en": "{count} error(s): the map cannot be proposed like this.",
+    },
+    "map_warnings": {"de": "{count} Hinweis(e)", "en": "{count} warning(s)"},
+    "map_author": {"de": "Ihr Name", "en": "Your name"},
+    "map_comment": {"de": "Was wurde geändert?", "en": "What changed?"},
+    "map_propose": {"de": "Als Vorschlag speichern", "en": "Save as a proposal"},
+    "map_proposed": {
+        "de": "Version {number} ist vorgeschlagen; eine zweite Admin-Person muss sie freigeben.",
+        "en": "Version {number} is proposed; a second admin must approve it.",
+    },
+    "map_approval": {"de": "Freigabe", "en": "Approval"},
+    "map_approve": {"de": "Version {number} freigeben", "en": "Approve version {number}"},
+    "map_approved": {
+        "de": "Version {number} ist freigegeben und jetzt in Kraft.",
+        "en": "Version {number} is approved and now in effect.",
+    },
+    "map_nothing_pending": {
+        "de": "Kein Vorschlag wartet auf Freigabe.",
+        "en": "No proposal is waiting for approval.",
+    },
+    "map_view_only": {
+        "de": "Ändern und freigeben dürfen Personen mit der Rolle admin.",
+        "en": "Changing and approving maps needs the admin role.",
+    },
+    "map_history": {"de": "Versionen", "en": "Versions"},
+    "map_col_status": {"de": "Status", "en": "Status"},
+    "map_col_approver": {"de": "Freigegeben von", "en": "Approved by"},
+    "map_col_approved": {"de": "Freigegeben (UTC)", "en": "Approved (UTC)"},
+    "map_revert": {"de": "Erneut vorschlagen", "en": "Propose again"},
+    "map_preview": {"de": "Vorschau der Nachrichten", "en": "Preview of the messages"},
+    "map_preview_caption": {
+        "de": "So setzt Clarion die Nachricht aus der angezeigten Karte zusammen, ohne Modell.",
+        "en": "How Clarion composes the message from the map shown, without a model.",
+    },
+    "map_draft": {
+        "de": "Anliegen aus der Evidenz entwerfen",
+        "en": "Draft a concern from the evidence",
+    },
+    "map_draft_question": {
+        "de": "Neue Frage, in den Worten der Menschen",
+        "en": "New question, in the words people use",
+    },
+    "map_draft_button": {"de": "Entwurf erstellen", "en": "Draft it"},
+    "map_draft_caption": {
+        "de": "Entwurf – jede Zeile prüfen, übersetzen und dann in den Editor übernehmen.",
+        "en": "Draft – check every line, translate, then copy it into the editor.",
+    },
     "page_system": {"de": "System", "en": "System"},
     "sys_intro": {
         "de": "Modell, llama.cpp-Build, Einbettungsmodell und Wissensspeicher, wie "

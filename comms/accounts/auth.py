@@ -25,13 +25,15 @@ from knowledge.base.errors import ConfigError, InputError
 from knowledge.base.settings import Settings
 
 Role = Literal["editor", "reviewer", "admin"]
-Permission = Literal["write", "generate", "approve", "templates", "knowledge", "users"]
+Permission = Literal[
+    "write", "generate", "approve", "templates", "knowledge", "users", "view_maps", "edit_maps"
+]
 ROLES: tuple[Role, ...] = get_args(Role)
 
 # Each role includes the one before it: a reviewer also writes, an admin may do everything.
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    "editor": frozenset({"write", "generate"}),
-    "reviewer": frozenset({"write", "generate", "approve"}),
+    "editor": frozenset({"write", "generate", "view_maps"}),
+    "reviewer": frozenset({"write", "generate", "approve", "view_maps"}),
     "admin": frozenset(get_args(Permission)),
 }
 

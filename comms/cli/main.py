@@ -1,4 +1,4 @@
-"""`python -m comms`: write messages, run packs, manage templates and users, check the set-up."""
+"""`python -m comms`: write messages, run packs, manage templates, maps, users; check the set-up."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from comms.cli.maps import add_parser as add_maps_parser
+from comms.cli.maps import run as run_maps
 from comms.cli.packs import add_parsers as add_pack_parsers
 from comms.cli.packs import run as run_pack
 from comms.cli.templates import add_parser as add_templates_parser
@@ -46,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
     doctor.add_argument("--no-smoke", action="store_true", help="skip the 5-token generation")
     add_templates_parser(sub)
+    add_maps_parser(sub)
     add_users_parser(sub)
     add_pack_parsers(sub)
     return parser
@@ -134,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "templates":
             return run_templates(args)
+        if args.command == "maps":
+            return run_maps(args)
         if args.command == "users":
             return run_users(args)
         if args.command == "doctor":

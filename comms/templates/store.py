@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import os
-import sqlite3
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from comms.clock import now
-from comms.database import DB_FILE, DatabaseError, transaction
+from comms.database import DB_FILE, DatabaseError
 from comms.drafting.template import parse_template, shipped_ids, shipped_text, template_path
 from comms.templates.validation import Problem, validate
+from comms.versions import (
+    VersionTable,
+    note,
+    person,
+    pick,
+    unified_diff,
+    write_override,
+)
 from knowledge.base.errors import TemplateError
 from knowledge.base.settings import Settings
 
 SHIPPED_AUTHOR = "Clarion"
-MAX_AUTHOR_CHARS = 100
-MAX_COMMENT_CHARS = 500
-COLUMNS = "template_id, number, text, content_hash, author, comment, action, created_at"
 
 
 @dataclass(frozen=True)
@@ -66,14 +64,6 @@ class TemplateConflict(TemplateError):
         )
 
 
-def unified_diff(old: str, new: str, old_label: str, new_label: str) -> str:
-    """A unified diff of two template texts (empty when they are the same)."""
-    lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), old_label, new_label
-    )
-    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
-
-
 def content_hash(text: str) -> str:
     """The template's version hash (as recorded on messages); a raw hash if it does not parse."""
     try:
@@ -89,33 +79,30 @@ class TemplateStore:
         self.settings = settings
         self.path = settings.data_dir / DB_FILE
         self.override_dir = settings.data_dir / "templates"
+        self.table = VersionTable(
+            self.path,
+            "template_versions",
+            "template_id",
+            Version,
+            "the template database",
+            TemplateStoreError,
+        )
 
     def current(self, template_id: str) -> Version:
         """The version in effect now."""
         _known(template_id)
-        with self._session(write=False) as db:
-            return self._current(db, template_id)
+        with self.table.session(write=False) as db:
+            return self.table.latest(db, template_id) or self._baseline(template_id)
 
     def version(self, template_id: str, number: int) -> Version:
         """One version by number."""
-        for version in self.history(template_id):
-            if version.number == number:
-                return version
-        latest = self.current(template_id).number
-        raise TemplateError(
-            f"Template '{template_id}' has no version {number}; versions are 0 to {latest}."
-        )
+        return pick(self.history(template_id), number, f"Template '{template_id}'", TemplateError)
 
     def history(self, template_id: str) -> list[Version]:
         """Every version, newest first."""
         _known(template_id)
-        with self._session(write=False) as db:
-            rows = db.execute(
-                f"SELECT {COLUMNS} FROM template_versions WHERE template_id = ? "
-                "ORDER BY number DESC",
-                (template_id,),
-            ).fetchall()
-        return [Version(*row) for row in rows] or [self._baseline(template_id)]
+        with self.table.session(write=False) as db:
+            return self.table.rows(db, template_id) or [self._baseline(template_id)]
 
     def summaries(self) -> list[Version]:
         """The current version of every template Clarion ships."""
@@ -146,9 +133,9 @@ class TemplateStore:
         problems = validate(text, expected_id=template_id)
         if problems:
             raise InvalidTemplate(template_id, problems)
-        author, comment = _person(author), comment.strip()[:MAX_COMMENT_CHARS]
-        with self._session(write=True) as db:
-            current = self._current(db, template_id)
+        author, comment = person(author, TemplateError), note(comment)
+        with self.table.session(write=True) as db:
+            current = self.table.latest(db, template_id) or self._baseline(template_id)
             if base_version is not None and base_version != current.number:
                 theirs = f"{template_id} v{current.number} ({current.author})"
                 diff = unified_diff(current.text, text, theirs, "your edit")
@@ -157,8 +144,6 @@ class TemplateStore:
                 raise TemplateError(
                     f"Nothing to save: the text is the same as version {current.number}."
                 )
-            if current.number == 0:
-                self._insert(db, current)  # keep what was in effect before the first change
             new = Version(
                 template_id,
                 current.number + 1,
@@ -169,9 +154,9 @@ class TemplateStore:
                 action,
                 now(),
             )
-            self._insert(db, new)
+            self.table.append(db, current, new)
             # Written inside the transaction, so files change in the order versions commit.
-            self._write_override(template_id, text)
+            write_override(self.override_dir, template_id, text)
         return new
 
     def revert(
@@ -185,12 +170,11 @@ class TemplateStore:
     ) -> Version:
         """Make an old version current again, as a new version."""
         old = self.version(template_id, number)
-        note = comment.strip() or f"revert to version {number}"
         return self.save(
             template_id,
             old.text,
             author=author,
-            comment=note,
+            comment=comment.strip() or f"revert to version {number}",
             base_version=base_version,
             action="revert",
         )
@@ -199,23 +183,14 @@ class TemplateStore:
         self, template_id: str, *, author: str, comment: str = "", base_version: int | None = None
     ) -> Version:
         """Make the shipped default current again, as a new version."""
-        note = comment.strip() or "reset to the shipped default"
         return self.save(
             template_id,
             shipped_text(template_id),
             author=author,
-            comment=note,
+            comment=comment.strip() or "reset to the shipped default",
             base_version=base_version,
             action="reset",
         )
-
-    def _current(self, db: sqlite3.Connection, template_id: str) -> Version:
-        row = db.execute(
-            f"SELECT {COLUMNS} FROM template_versions WHERE template_id = ? "
-            "ORDER BY number DESC LIMIT 1",
-            (template_id,),
-        ).fetchone()
-        return Version(*row) if row else self._baseline(template_id)
 
     def _baseline(self, template_id: str) -> Version:
         """Version 0: the shipped default, or an override file put in place by hand."""
@@ -227,56 +202,8 @@ class TemplateStore:
             template_id, 0, text, content_hash(text), SHIPPED_AUTHOR, comment, "shipped", ""
         )
 
-    @staticmethod
-    def _insert(db: sqlite3.Connection, version: Version) -> None:
-        db.execute(
-            f"INSERT INTO template_versions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                version.template_id,
-                version.number,
-                version.text,
-                version.content_hash,
-                version.author,
-                version.comment,
-                version.action,
-                version.created_at,
-            ),
-        )
-
-    def _write_override(self, template_id: str, text: str) -> None:
-        """Atomically replace data_dir/templates/<id>.yaml: load_template never sees half a file."""
-        self.override_dir.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=f".{template_id}.", dir=self.override_dir)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(temp, 0o644)  # mkstemp makes it private; it is an ordinary data file
-            os.replace(temp, self.override_dir / f"{template_id}.yaml")
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-
-    @contextmanager
-    def _session(self, *, write: bool) -> Iterator[sqlite3.Connection]:
-        """One transaction; BEGIN IMMEDIATE takes the write lock before reading the current."""
-        with transaction(
-            self.path, write=write, what="the template database", error=TemplateStoreError
-        ) as db:
-            yield db
-
 
 def _known(template_id: str) -> None:
     if template_id not in shipped_ids():
         known = ", ".join(shipped_ids())
         raise TemplateError(f"No template '{template_id}'; choose one of: {known}.")
-
-
-def _person(author: str) -> str:
-    name = " ".join(author.split())
-    if not name:
-        raise TemplateError("Enter your name as the author of this change.")
-    if len(name) > MAX_AUTHOR_CHARS:
-        raise TemplateError(f"The author's name is longer than {MAX_AUTHOR_CHARS} characters.")
-    return name
