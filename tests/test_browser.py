@@ -66,7 +66,7 @@ def serve(data: Path, **env: str) -> Iterator[str]:
             *(sys.executable, "-m", "streamlit", "run", "app.py"),
             *("--server.address", "127.0.0.1", "--server.port", str(port)),
             *("--server.headless", "true", "--browser.gatherUsageStats", "false"),
-            *("--server.fileWatcherType", "none", "--client.toolbarMode", "viewer"),
+            *("--server.fileWatcherType", "none"),  # the rest: .streamlit/config.toml
         ],
         cwd=ROOT,
         env=environment,
