@@ -216,8 +216,10 @@ def review_actions(campaign_id: str, message: PackMessage) -> None:
         on_click=act,
         args=(lambda: edit_text(packs, campaign_id, cell, text(), user=user, revision=revision),),
     )
-    buttons = st.columns(5)
-    buttons[0].button(
+    # A row that wraps at content width: every label shows in full, whatever the column width
+    # (five equal columns cut "Änderung anfordern" to "Änderung…").
+    buttons = st.container(horizontal=True, wrap=True)
+    buttons.button(
         t("pk_add_comment"),
         key="pk_add_comment",
         on_click=act,
@@ -233,17 +235,17 @@ def review_actions(campaign_id: str, message: PackMessage) -> None:
                 packs, campaign_id, cell, user=user, revision=revision, note=note()
             ),
         }
-        for column, (key, action) in zip(buttons[1:4], decisions.items(), strict=True):
-            column.button(t(key), key=key, on_click=act, args=(action,))
-    else:
-        st.caption(t("pk_no_approve"))
-    if buttons[4].button(t("pk_regenerate"), key="pk_regenerate"):
+        for key, action in decisions.items():
+            buttons.button(t(key), key=key, on_click=act, args=(action,))
+    if buttons.button(t("pk_regenerate"), key="pk_regenerate"):
         with st.spinner(t("writing")):
             act(lambda: regenerate_cell(
                 packs, campaign_id, cell, settings=resources.settings(),
                 chat=resources.chat_model(), knowledge=resources.store(), user=user,
             ))  # fmt: skip
         st.rerun()
+    if not auth.allowed("approve"):
+        st.caption(t("pk_no_approve"))
 
 
 def audit_section(record: CampaignRecord) -> None:

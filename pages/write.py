@@ -1,4 +1,5 @@
-"""The "Write a message" page: choose, generate, and review the message with its checks."""
+"""The "Write a message" page: the composed message from the map first, then, if asked, the
+model's version beside it; staff choose one, edit it and check it again."""
 
 from __future__ import annotations
 
@@ -7,20 +8,25 @@ import re
 
 import streamlit as st
 
-from comms.drafting.draft import Request, check_message, draft_variants, resolve
+from comms.drafting.draft import Request, check_message
+from comms.drafting.write import Floor, adapt_message, compose_message, should_ask
 from comms.facts import SLOTS, FactSheet
 from comms.message import Message
+from comms.report import LintReport
 from knowledge.base.catalog import load_catalog
 from knowledge.base.errors import ClarionError
 from ui import auth, resources
 from ui.text import link, plain, t, ui_language
-from ui.widgets import check_list, error_box, labelled_select
+from ui.widgets import check_list, error_box, labelled_select, rejection_list
 
 auth.require("write")
 catalog = load_catalog()
 lang = ui_language()
 languages = {lg.id: lg for lg in catalog.languages}
 channels = {c.id: c for c in catalog.channels}
+VERSIONS = ("composed", "model")
+# Per-result state: cleared when a new message is composed or the model's version arrives.
+RESULT_KEYS = ("edited-", "report-", "editor-")
 
 
 st.title(t("page_write"))
@@ -42,11 +48,10 @@ with st.form("write"):
             slot: fact_cols[n % 2].text_input(t(f"fact_{slot}"), key=f"fact_{slot}", max_chars=300)
             for n, slot in enumerate(SLOTS)
         }
-    variants = st.number_input(t("variants"), min_value=1, max_value=3, value=1, key="variants")
     submitted = st.form_submit_button(t("generate"), type="primary")
 
 
-def show_text(message: Message, text: str) -> None:
+def show_text(message: Message, text: str, *, copyable: bool = True) -> None:
     """The message as text, never as markup; fact values highlighted; Arabic right to left."""
     if languages[message.language].rtl:
         st.html(
@@ -54,7 +59,8 @@ def show_text(message: Message, text: str) -> None:
         )
     else:
         st.markdown(highlight(text, [*message.slots.values(), message.fact_line]))
-    st.code(text, language=None, wrap_lines=True)
+    if copyable:
+        st.code(text, language=None, wrap_lines=True)
 
 
 def highlight(text: str, values: list[str]) -> str:
@@ -71,27 +77,138 @@ def highlight(text: str, values: list[str]) -> str:
     return "".join(parts).replace("\n", "  \n")
 
 
-def show_message(message: Message, index: int, facts: FactSheet) -> None:
-    """A message, its checks beside it, an editor that re-runs the checks, and its sources."""
-    text_col, checks_col = st.columns([3, 2])
-    edited_key = f"edited-{index}"
-    with text_col:
-        show_text(message, st.session_state.get(edited_key, message.text))
-        spec = channels[message.channel]
-        current = st.session_state.get(edited_key, message.text)
-        st.caption(t("characters", count=len(current), limit=spec.max_chars))
-        if languages[message.language].needs_test_reader:
-            st.warning(t("leichte_review"))
-        if message.attempts > 1:
-            st.caption(t("repaired", rounds=message.attempts - 1))
-        new_text = st.text_area(t("edit"), current, key=f"editor-{index}", max_chars=5000)
-        if st.button(t("recheck"), key=f"recheck-{index}"):
-            st.session_state[edited_key] = new_text
-            st.session_state[f"report-{index}"] = check_message(message, facts, new_text)
-            st.rerun()
-    with checks_col:
-        st.subheader(t("checks"))
-        check_list(st.session_state.get(f"report-{index}", message.checks))
+def version_of(message: Message, version: str) -> tuple[str, LintReport]:
+    """The text and checks of one version of a message ("composed" or "model")."""
+    if version == "composed":
+        if message.composed_text:
+            return message.composed_text, message.composed_checks
+        return message.text, message.checks  # a message from before maps: one version only
+    if message.model_text:
+        return message.model_text, message.model_checks
+    return message.text, message.checks
+
+
+def has_model_version(message: Message) -> bool:
+    """Whether the model wrote a version of this composed message (used or not)."""
+    return message.map is not None and bool(message.model_text)
+
+
+def clear_result() -> None:
+    for key in [k for k in st.session_state if str(k).startswith(RESULT_KEYS)]:
+        del st.session_state[key]
+
+
+def show_map(floor: Floor | None, message: Message) -> None:
+    """Which map, concern and key messages the composed message was made from."""
+    if message.map is None:
+        return
+    st.markdown(f"**{t('composed_label')}**")
+    concern = message.concern_matched
+    question = ""
+    if concern and floor is not None and (found := floor.loaded.map.concern(concern)):
+        question = found.question.get(lang) or found.question.get("en", "")
+    named = f"{plain(concern)} · {plain(question)}" if question else plain(concern or "")
+    st.markdown(t("concern_answered", concern=named) if concern else t("concern_general"))
+    st.caption(t("map_used", map=f"{plain(message.map.id)}@{plain(message.map.version[:12])}"))
+    with st.expander(t("key_messages", count=len(message.map.key_messages))):
+        for key in message.map.key_messages:
+            st.markdown(f"**{plain(key.id)}** · {plain(key.text)}")
+
+
+def chosen_version(message: Message, version: str, facts: FactSheet) -> None:
+    """The chosen version: its text, an editor that re-runs the checks, and the checks."""
+    text, checks = version_of(message, version)
+    st.subheader(t("chosen_composed") if version == "composed" else t("chosen_model"))
+    if version == "model" and message.rejected_model_version is not None:
+        st.warning(t("model_chosen_anyway"))
+    current = st.session_state.get(f"edited-{version}", text)
+    show_text(message, current)
+    st.caption(t("characters", count=len(current), limit=channels[message.channel].max_chars))
+    if languages[message.language].needs_test_reader:
+        st.warning(t("leichte_review"))
+    if version == "model" and message.attempts > 1:
+        st.caption(t("repaired", rounds=message.attempts - 1))
+    new_text = st.text_area(t("edit"), current, key=f"editor-{version}", max_chars=5000)
+    if st.button(t("recheck"), key=f"recheck-{version}"):
+        st.session_state[f"edited-{version}"] = new_text
+        st.session_state[f"report-{version}"] = check_message(message, facts, new_text)
+        st.rerun()
+    st.markdown(f"**{t('checks')}**")
+    check_list(st.session_state.get(f"report-{version}", checks))
+
+
+def other_version(message: Message, version: str) -> None:
+    """The version not chosen, read-only; the model's says why it was not used."""
+    text, _ = version_of(message, version)
+    rejected = message.rejected_model_version
+    if version == "composed":
+        st.subheader(t("other_composed"))
+    elif rejected is not None:
+        st.subheader(t("model_not_used"))
+        st.markdown(f"**{t('not_used_because')}**")
+        rejection_list(rejected.reasons, message.model_checks)
+    else:
+        st.subheader(t("other_model"))
+    if text:
+        show_text(message, text, copyable=False)
+
+
+def ask_model(floor: Floor, facts: FactSheet) -> None:
+    """Ask the model for its version, streaming its text here, then show the outcome."""
+    st.subheader(t("model_version"))
+    live = st.empty()
+    try:
+        with st.spinner(t("writing")):
+            result = adapt_message(
+                floor,
+                settings=resources.settings(),
+                chat=resources.chat_model(),  # loaded only now: composing needs no model
+                store=resources.store(),
+                facts=facts,
+                on_text=lambda text: live.text(text),
+            )
+    except ClarionError as exc:
+        live.empty()
+        error_box(exc)
+        return
+    clear_result()
+    st.session_state["write_message"] = result
+    st.session_state["write_version"] = result.version
+    st.rerun()
+
+
+def second_column(floor: Floor | None, message: Message, chosen: str, ask: bool) -> None:
+    """Beside the chosen version: the other one, the model at work, or the button to ask it."""
+    if message.map is None or floor is None:  # a message from before maps: one version only
+        return
+    if has_model_version(message) or message.rejected_model_version is not None:
+        other_version(message, "model" if chosen == "composed" else "composed")
+        return
+    mode = resources.settings().ask_model
+    if mode == "on-request":
+        st.caption(t("ask_model_help"))
+        ask = st.button(t("ask_model"), key="write_ask") or ask
+    if ask:
+        ask_model(floor, st.session_state.get("write_facts") or FactSheet())
+    elif mode == "never":
+        st.caption(t("model_never"))
+
+
+def show_result(message: Message, ask: bool) -> None:
+    """The message staff get, both versions, its sources and where it came from."""
+    floor: Floor | None = st.session_state.get("write_floor")
+    facts = st.session_state.get("write_facts") or FactSheet()
+    st.subheader(t("message"))
+    show_map(floor, message)
+    chosen = message.version
+    if has_model_version(message):
+        chosen = str(st.radio(t("version"), VERSIONS, key="write_version", horizontal=True,
+                              format_func=lambda v: t(f"version_{v}")))  # fmt: skip
+    left, right = st.columns(2)
+    with left:
+        chosen_version(message, chosen, facts)
+    with right:
+        second_column(floor, message, chosen, ask)
     st.subheader(t("citations"))
     for c in message.citations:
         st.markdown(f"**[{c.number}]** {link(c.title, c.url)} · {plain(c.date)}")
@@ -108,39 +225,27 @@ def show_message(message: Message, index: int, facts: FactSheet) -> None:
     )
 
 
+ask_now = False
 if submitted:
-    request = Request(topic, audience, channel, language, concern)
     try:
-        resolved = resolve(request)  # the ids are checked before any model is asked
         facts = FactSheet(**fact_values)
-        live = st.empty()
-        with st.spinner(t("writing")):
-            messages = draft_variants(
-                resolved,
-                int(variants),
-                settings=resources.settings(),
-                chat=resources.chat_model(),
-                store=resources.store(),
-                facts=facts,
-                on_text=lambda text: live.text(text),
-            )
-        live.empty()
-        for key in [k for k in st.session_state if str(k).startswith(("edited-", "report-"))]:
-            del st.session_state[key]
-        st.session_state["last_messages"] = messages
-        st.session_state["last_facts"] = facts
-    except ValueError as exc:  # a fact that fails validation
+        settings = resources.settings()
+        floor = compose_message(
+            Request(topic, audience, channel, language, concern),
+            settings=settings,
+            store=resources.store(),
+            facts=facts,
+        )
+    except (ValueError, ClarionError) as exc:  # a fact that fails validation; a backend
         error_box(exc)
-    except ClarionError as exc:
-        error_box(exc)
+    else:
+        clear_result()
+        st.session_state.pop("write_version", None)
+        st.session_state["write_floor"] = floor
+        st.session_state["write_facts"] = facts
+        st.session_state["write_message"] = floor.message
+        ask_now = should_ask(settings)
 
-shown = st.session_state.get("last_messages") or []
-facts_shown = st.session_state.get("last_facts") or FactSheet()
-if len(shown) == 1:
-    st.subheader(t("message"))
-    show_message(shown[0], 0, facts_shown)
-elif shown:
-    tabs = st.tabs([t("variant", n=n + 1) for n in range(len(shown))])
-    for n, (tab, message) in enumerate(zip(tabs, shown, strict=True)):
-        with tab:
-            show_message(message, n, facts_shown)
+shown: Message | None = st.session_state.get("write_message")
+if shown is not None:
+    show_result(shown, ask_now)

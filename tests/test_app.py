@@ -32,7 +32,7 @@ def test_language_switch_to_english(app: AppTest) -> None:
 
 
 @pytest.mark.e2e
-def test_generate_a_message_with_the_real_model(app: AppTest) -> None:
+def test_compose_then_ask_the_real_model(app: AppTest) -> None:
     app.selectbox(key="topic").set_value("rsv")
     app.selectbox(key="audience").set_value("older-adults")
     app.selectbox(key="channel").set_value("sms")
@@ -48,6 +48,15 @@ def test_generate_a_message_with_the_real_model(app: AppTest) -> None:
     assert app.metric[0].label == "Prüfwert"
     cited = [m.value for m in app.markdown if m.value.startswith("**[")]
     assert cited and "https://" in cited[0]
+    composed = app.code[0].value
+    app.button(key="write_ask").click().run()  # the real model, asked for its version
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    message = app.session_state["write_message"]
+    assert message.model_text or message.rejected_model_version is not None
+    if message.version == "composed":
+        assert app.code[0].value == composed, "a version that fails leaves the composed one"
+    else:
+        assert app.code[0].value == message.model_text
 
 
 def _message(language: str, text: str) -> object:
@@ -69,18 +78,18 @@ def _message(language: str, text: str) -> object:
 
 
 def test_leichte_sprache_is_flagged_for_a_test_reader(app: AppTest) -> None:
-    app.session_state["last_messages"] = [_message("de-leicht", "Impfen schützt.")]
+    app.session_state["write_message"] = _message("de-leicht", "Impfen schützt.")
     app.run()
     assert any("Prüfgruppe" in w.value for w in app.warning)
 
 
 def test_edited_text_is_checked_again(app: AppTest) -> None:
-    app.session_state["last_messages"] = [
-        _message("de", "Die Grippeimpfung schützt Sie. Rufen Sie uns an.")
-    ]
+    app.session_state["write_message"] = _message(
+        "de", "Die Grippeimpfung schützt Sie. Rufen Sie uns an."
+    )
     app.run()
-    app.text_area(key="editor-0").input("Achtung, tödliche Gefahr! " * 20)
-    app.button(key="recheck-0").click().run()
+    app.text_area(key="editor-model").input("Achtung, tödliche Gefahr! " * 20)
+    app.button(key="recheck-model").click().run()
     assert not app.exception
     failed = [m.value for m in app.markdown if m.value.startswith(("❌", "⚠️"))]
     # the German interface names the checks and gives the reasons in German
@@ -90,16 +99,16 @@ def test_edited_text_is_checked_again(app: AppTest) -> None:
 
 
 def test_model_text_is_never_rendered_as_markup(app: AppTest) -> None:
-    app.session_state["last_messages"] = [
-        _message("de", "<b>fett</b> [Link](javascript:alert(1)) **x**")
-    ]
+    app.session_state["write_message"] = _message(
+        "de", "<b>fett</b> [Link](javascript:alert(1)) **x**"
+    )
     app.run()
     shown = [m.value for m in app.markdown if "fett" in m.value]
     assert shown and "\\<b\\>" in shown[0] and "\\[Link\\]" in shown[0]
 
 
 def test_arabic_is_shown_right_to_left(app: AppTest) -> None:
-    app.session_state["last_messages"] = [_message("ar", "اللقاح يحمي طفلك <script>")]
+    app.session_state["write_message"] = _message("ar", "اللقاح يحمي طفلك <script>")
     app.run()
     html_blocks = [h.proto.body for h in app.get("html")]
     assert any('dir="rtl"' in body and "&lt;script&gt;" in body for body in html_blocks)

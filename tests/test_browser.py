@@ -66,7 +66,7 @@ def serve(data: Path, **env: str) -> Iterator[str]:
             *(sys.executable, "-m", "streamlit", "run", "app.py"),
             *("--server.address", "127.0.0.1", "--server.port", str(port)),
             *("--server.headless", "true", "--browser.gatherUsageStats", "false"),
-            *("--server.fileWatcherType", "none", "--client.toolbarMode", "viewer"),
+            *("--server.fileWatcherType", "none"),  # the rest: .streamlit/config.toml
         ],
         cwd=ROOT,
         env=environment,
@@ -151,8 +151,9 @@ def open_page(page: Any, url: str, title: str) -> None:
         page.get_by_role("heading", name=title, exact=True).wait_for()
 
 
-def test_write_a_message_with_the_real_model(page: Any, app_url: str) -> None:
+def test_compose_a_message_then_switch_to_the_models_version(page: Any, app_url: str) -> None:
     open_page(page, app_url, "Nachricht schreiben")
+    assert not page.get_by_role("button", name="Deploy").count(), "no Deploy button for staff"
     choose(page, "Thema", "RSV")
     choose(page, "Zielgruppe", "Ältere Menschen")
     choose(page, "Kanal", "SMS")
@@ -162,14 +163,26 @@ def test_write_a_message_with_the_real_model(page: Any, app_url: str) -> None:
     )
     started = time.monotonic()
     page.get_by_role("button", name="Nachricht erstellen").click()
-    page.get_by_role("heading", name="Quellen", exact=True).wait_for(timeout=GENERATION_MS)
-    print(f"message written in {time.monotonic() - started:.0f} s")
     main = page.locator('[data-testid="stMain"]')
-    assert main.get_by_role("heading", name="Nachricht", exact=True).is_visible()
-    message = main.locator('[data-testid="stCode"]').first.inner_text()
-    assert len(message.strip()) >= 20
+    main.get_by_text("Aus der Botschaftskarte zusammengesetzt").wait_for()
+    print(f"composed message shown in {time.monotonic() - started:.1f} s")
+    expect(
+        main.get_by_role("heading", name="Gewählt: die zusammengesetzte Fassung")
+    ).to_be_visible()
+    composed = main.locator('[data-testid="stCode"]').first.inner_text()
+    assert len(composed.strip()) >= 20
     sources = main.locator('[data-testid="stMarkdownContainer"] a[href^="https://"]')
     assert sources.count() >= 1, "each source is a link to where it comes from"
+    started = time.monotonic()
+    page.get_by_role("button", name="Modell-Fassung anfordern").click()
+    versions = main.get_by_role("radiogroup")
+    versions.wait_for(timeout=GENERATION_MS)
+    print(f"the model's version in {time.monotonic() - started:.0f} s")
+    versions.get_by_text("Modell", exact=True).click()
+    expect(main.get_by_role("heading", name="Gewählt: die Fassung des Modells")).to_be_visible()
+    expect(main.get_by_role("heading", name="Zusammengesetzte Fassung")).to_be_visible()
+    model_text = main.locator('[data-testid="stCode"]').first.inner_text()
+    assert model_text.strip() and model_text != composed
     assert not page.locator('[data-testid="stException"]').count()
     main.get_by_role("heading", name="Nachricht", exact=True).scroll_into_view_if_needed()
     screenshot(page, "write.png", height=1900)

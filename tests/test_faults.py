@@ -90,6 +90,7 @@ def test_llm_server_down_shows_a_clear_message_and_the_app_keeps_running(
     monkeypatch.setenv("CLARION_DATA_DIR", str(data))
     monkeypatch.setenv("CLARION_LLM_MODE", "openai")
     monkeypatch.setenv("CLARION_LLM_URL", url)
+    monkeypatch.setenv("CLARION_ASK_MODEL", "always")  # the page asks the model on each write
     at = app(monkeypatch)
     assert url in " ".join(c.value for c in at.sidebar.caption)
     write_sms(at)

@@ -46,8 +46,61 @@ TEXT: dict[str, dict[str, str]] = {
     "fact_booking": {"de": "Termin buchen (Telefon, Link)", "en": "How to book (phone, link)"},
     "fact_contact": {"de": "Kontakt", "en": "Contact"},
     "fact_source": {"de": "Empfehlung (Quelle)", "en": "Recommendation (source)"},
-    "variants": {"de": "Varianten (A/B)", "en": "Variants (A/B)"},
-    "variant": {"de": "Variante {n}", "en": "Variant {n}"},
+    # Write page: the composed message and the model's version
+    "composed_label": {
+        "de": "Aus der Botschaftskarte zusammengesetzt",
+        "en": "Composed from the message map",
+    },
+    "concern_answered": {
+        "de": "Beantwortetes Anliegen: {concern}",
+        "en": "Concern answered: {concern}",
+    },
+    "concern_general": {
+        "de": "Kein bestimmtes Anliegen erkannt: die allgemeinen Kernbotschaften.",
+        "en": "No particular concern recognised: the general key messages.",
+    },
+    "map_used": {"de": "Botschaftskarte {map}", "en": "Message map {map}"},
+    "key_messages": {
+        "de": "Verwendete Kernbotschaften ({count})",
+        "en": "Key messages used ({count})",
+    },
+    "version": {"de": "Fassung", "en": "Version"},
+    "version_composed": {"de": "Zusammengesetzt", "en": "Composed"},
+    "version_model": {"de": "Modell", "en": "Model"},
+    "chosen_composed": {
+        "de": "Gewählt: die zusammengesetzte Fassung",
+        "en": "Chosen: the composed version",
+    },
+    "chosen_model": {"de": "Gewählt: die Fassung des Modells", "en": "Chosen: the model's version"},
+    "model_chosen_anyway": {
+        "de": "Diese Fassung hat Prüfungen nicht bestanden; Clarion empfiehlt die "
+        "zusammengesetzte.",
+        "en": "This version failed checks; Clarion recommends the composed one.",
+    },
+    "other_composed": {"de": "Zusammengesetzte Fassung", "en": "Composed version"},
+    "other_model": {
+        "de": "Fassung des Modells (hat alle Prüfungen bestanden)",
+        "en": "The model's version (passed every check)",
+    },
+    "model_version": {"de": "Fassung des Modells", "en": "The model's version"},
+    "model_not_used": {
+        "de": "Fassung des Modells – nicht verwendet",
+        "en": "The model's version – not used",
+    },
+    "not_used_because": {"de": "Nicht verwendet, weil:", "en": "Not used because:"},
+    "check_model_answer": {"de": "Antwort des Modells", "en": "The model's answer"},
+    "ask_model": {"de": "Modell-Fassung anfordern", "en": "Ask the model for its version"},
+    "ask_model_help": {
+        "de": "Das Modell formuliert die Kernbotschaften für Zielgruppe und Anliegen neu. Clarion "
+        "verwendet seine Fassung nur, wenn sie alle Prüfungen besteht und die Kernbotschaften "
+        "behält.",
+        "en": "The model rewrites the key messages for the audience and concern. Clarion uses "
+        "its version only if it passes every check and keeps the key messages.",
+    },
+    "model_never": {
+        "de": "Das Modell wird nicht gefragt (Einstellung CLARION_ASK_MODEL=never).",
+        "en": "The model is not asked (setting CLARION_ASK_MODEL=never).",
+    },
     "score": {"de": "Prüfwert", "en": "Check score"},
     "checks": {"de": "Prüfungen", "en": "Checks"},
     "edit": {"de": "Text bearbeiten", "en": "Edit the text"},

@@ -8,7 +8,7 @@ from typing import Protocol
 import streamlit as st
 
 from comms.checks.texts import check_name, check_reason
-from comms.report import LintReport
+from comms.report import LintItem, LintReport
 from knowledge.base.errors import ModelCrashed
 from ui.text import plain, t, ui_language
 
@@ -35,6 +35,27 @@ def check_list(report: LintReport) -> None:
         icon = "✅" if item.passed else ("❌" if item.severity == "error" else "⚠️")
         name, reason = check_name(item.id, language), check_reason(item, language)
         st.markdown(f"{icon} **{plain(name)}** · {plain(reason)}")
+
+
+def check_label(check_id: str) -> str:
+    """A check's name in the interface language where one is known, else its id."""
+    if check_id == "model":  # the model's answer itself failed (no JSON, no text)
+        return t("check_model_answer")
+    return str(check_name(check_id, ui_language()))
+
+
+def reason_text(item: LintItem | None, reason: str) -> str:
+    """A failed check's reason in the interface language where it can be said, else English."""
+    return reason if item is None else str(check_reason(item, ui_language()))
+
+
+def rejection_list(reasons: list[dict[str, str]], checks: LintReport) -> None:
+    """Why a version was not used: each failed check by name, with its reason (escaped)."""
+    items = {item.id: item for item in checks.items}
+    for found in reasons:
+        check_id, reason = found.get("item", ""), found.get("reason", "")
+        text = reason_text(items.get(check_id), reason)
+        st.markdown(f"❌ **{plain(check_label(check_id))}** · {plain(text)}")
 
 
 def error_text(problem: BaseException | str) -> str:
