@@ -94,7 +94,9 @@ def grid(topics: list[str]) -> list[Request]:
     for topic in topics:
         for audience in audiences:
             cells += [Request(topic, audience, ch, lg) for lg in MAIN_LANGUAGES for ch in channels]
-            cells += [Request(topic, audience, ch, lg) for lg in MORE_LANGUAGES for ch in MORE_CHANNELS]
+            cells += [
+                Request(topic, audience, ch, lg) for lg in MORE_LANGUAGES for ch in MORE_CHANNELS
+            ]
     return cells
 
 
@@ -170,7 +172,9 @@ def main(argv: list[str] | None = None) -> None:
             composed.add(floor.message.checks, time.perf_counter() - begun)
             if chat is not None and n % stride == 0:
                 begun = time.perf_counter()
-                message = adapt_message(floor, settings=settings, chat=chat, store=store, facts=FACTS)
+                message = adapt_message(
+                    floor, settings=settings, chat=chat, store=store, facts=FACTS
+                )
                 model.add(message.model_checks, time.perf_counter() - begun)
                 chosen[message.version] += 1
                 _progress(request, message)
@@ -186,8 +190,9 @@ def main(argv: list[str] | None = None) -> None:
 
 def _progress(request: Request, message: Message) -> None:
     reasons = message.rejected_model_version.reasons if message.rejected_model_version else []
-    print(f"{request.topic} {request.language} {request.audience} {request.channel}: "
-          f"{message.version}; {[r['item'] for r in reasons]}", file=sys.stderr, flush=True)  # fmt: skip
+    cell = f"{request.topic} {request.language} {request.audience} {request.channel}"
+    failed = [r["item"] for r in reasons]
+    print(f"{cell}: {message.version}; {failed}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

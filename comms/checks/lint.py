@@ -62,8 +62,8 @@ class LintContext(BaseModel):
     grade: int = Field(ge=1, le=20)  # the audience's reading grade
     citations: int = Field(default=0, ge=0)
     citations_valid: bool = True  # every cited number points to a retrieved passage
-    allowed_numbers: frozenset[str] = frozenset()
-    fact_values: tuple[str, ...] = ()  # the fact sheet's values: not judged for their language  # numbers in the fact sheet or cited passages
+    allowed_numbers: frozenset[str] = frozenset()  # numbers in the fact sheet or cited passages
+    fact_values: tuple[str, ...] = ()  # the fact sheet's values: not judged for their language
     myth: str | None = None
     topic_keywords: tuple[str, ...] = ()
     known_words: frozenset[str] = frozenset()  # words of the fact sheet, cited passages, glossary

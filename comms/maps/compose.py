@@ -122,11 +122,15 @@ def compose(
     concern, keys = choose_keys(loaded, audience.id, concern_id)
     words = _phrases().get(language.id) or _phrases()["en"]
     typical = tuple(typical_concerns(loaded, audience.id, concern)[:TYPICAL])
-    job = _Job(topic, audience, channel, language, facts or FactSheet(), words, concern, keys, typical)
+    job = _Job(
+        topic, audience, channel, language, facts or FactSheet(), words, concern, keys, typical
+    )
     parts = LAYOUTS.get(channel.id, _letter)(job)
     text, dropped = _fit(parts, job)
     answered = concern if concern_id else None
-    shown = [k for k in (*keys, *(k for c in typical for k in c.key_messages)) if _key(k, job) in text]
+    shown = [
+        k for k in (*keys, *(k for c in typical for k in c.key_messages)) if _key(k, job) in text
+    ]
     grounds = [f for key in shown for f in key.facts]
     sources = _sources(tuple(shown) or keys, loaded)
     return Composed(
@@ -280,7 +284,7 @@ def _phone(job: _Job) -> list[Part]:
             line = f"{lead.format(question=asked)}\n{answer}"
             parts.append(Part(line, FRAME - n, gap=True))
     parts += [Part(line, MAIN, gap=n == 0) for n, line in enumerate(_closing(job))]
-    return parts + [Part(job.say("phone_closing"), CLOSE)]
+    return [*parts, Part(job.say("phone_closing"), CLOSE)]
 
 
 LAYOUTS = {
@@ -327,4 +331,3 @@ def _gsm(text: str, job: _Job) -> str:
     if job.channel.id == "sms" and job.language.base_language in GSM_LANGUAGES:
         return to_gsm(text)
     return text
-
