@@ -64,6 +64,9 @@ class LintContext(BaseModel):
     citations_valid: bool = True  # every cited number points to a retrieved passage
     allowed_numbers: frozenset[str] = frozenset()  # numbers in the fact sheet or cited passages
     fact_values: tuple[str, ...] = ()  # the fact sheet's values: not judged for their language
+    # The approved key messages and facts the message was made from: a word of another
+    # audience they use for this audience (grandparents and the baby they protect) is fine.
+    approved_texts: tuple[str, ...] = ()
     myth: str | None = None
     topic_keywords: tuple[str, ...] = ()
     known_words: frozenset[str] = frozenset()  # words of the fact sheet, cited passages, glossary
@@ -331,7 +334,13 @@ def _check_audience_fit(m: _Message) -> LintItem:
     if not m.ctx.off_audience_terms:
         reason = "No words that mark another audience are known for this audience."
         return _item("audience_fit", True, reason, "error", scored=False, key=("audience.none", {}))
-    found = _find(m, m.ctx.off_audience_terms)
+    approved = "\n".join(m.ctx.approved_texts)
+    found = [
+        hit
+        for entry in m.ctx.off_audience_terms
+        if not (approved and _find(m, (entry,), approved))  # the office approved it for them
+        for hit in _find(m, (entry,))
+    ]
     args: Args = {"audience": audience, "found": _quote(found)}
     if found:
         reason = f"The message is for {audience} but speaks of another audience: {args['found']}."
@@ -442,12 +451,26 @@ def _plain_language_items(m: _Message) -> list[LintItem]:
     return items
 
 
+def _own_sentences(m: _Message) -> list[str]:
+    """The sentences without the fact sheet's values (an address or opening hours are the
+    office's data, not its wording); a sentence left with under two words is dropped."""
+    if not m.ctx.fact_values:
+        return m.sentences
+    kept = []
+    for sentence in m.sentences:
+        for value in sorted(m.ctx.fact_values, key=len, reverse=True):
+            sentence = sentence.replace(value, " ")
+        if len(split_words(sentence)) >= 2:
+            kept.append(sentence)
+    return kept or m.sentences
+
+
 def _check_readability(m: _Message) -> list[LintItem]:
     """A readability formula against the audience grade, or the sentence rules of the language."""
     if m.ctx.language in SENTENCE_LIMITS:
         return _plain_language_items(m)
     if m.ctx.language in ("de", "en"):
-        found = measure_readability(m.sentences, m.ctx.language)
+        found = measure_readability(_own_sentences(m), m.ctx.language)
         top = m.ctx.grade + GRADE_TOLERANCE
         ease = "Flesch-Amstad" if m.ctx.language == "de" else "Flesch reading ease"
         reason = (

@@ -189,7 +189,8 @@ def _context(
 ) -> Any:
     context = lint_context(resolved, facts or FactSheet(), [p.text for p in passages],
                            len(passages), True)  # fmt: skip
-    return context.model_copy(update={"myth": composed.myth})
+    approved = tuple(composed.approved_texts)
+    return context.model_copy(update={"myth": composed.myth, "approved_texts": approved})
 
 
 def _with(report: LintReport, item: LintItem) -> LintReport:

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from comms.checks.lint import has_call_to_action
+from comms.checks.sentences import split_sentences
 from comms.checks.sms import sms_info, to_gsm
 from comms.facts import FactSheet, fact_line
 from comms.maps.library import LoadedMap
@@ -24,6 +25,7 @@ from knowledge.base.settings import PROJECT_ROOT
 PHRASES = PROJECT_ROOT / "prompts" / "catalog" / "compose.yaml"
 GSM_LANGUAGES = frozenset({"de", "en"})
 PLAIN_GERMAN = frozenset({"de-einfach", "de-leicht"})
+PLAIN_GRADE = 5  # audiences reading at this grade or below get Einfache Sprache in German
 MAX_SMS_SEGMENTS = 2
 TYPICAL = 3  # at most this many of the audience's typical concerns in an FAQ or phone script
 MAIN, KEY, CLOSE, FACT, FRAME, EXTRA = 10, 9, 8, 6, 5, 3  # part priorities: higher stays longer
@@ -52,6 +54,7 @@ class Composed:
     sources: list[str]  # corpus ids the message cites, in order
     myth: str | None = None  # the myth a myth concern states once, inside a fact sandwich
     dropped: list[str] = field(default_factory=list)  # parts left out to fit the channel
+    approved_texts: list[str] = field(default_factory=list)  # map texts the message shows
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,8 @@ def compose(
         sources=sources,
         myth=(concern.myth or {}).get(job.lang) if concern is not None else None,
         dropped=dropped,
+        approved_texts=[_key(k, job) for k in shown]
+        + [_fact(f, job) for f in grounds if _fact(f, job)],
     )
 
 
@@ -154,20 +159,42 @@ def _sources(keys: tuple[KeyMessage, ...], loaded: LoadedMap) -> list[str]:
 
 
 def _key(key: KeyMessage, job: _Job) -> str:
-    return key.text.get(job.lang) or key.text[job.language.base_language]
+    return _text(key.text, job) or key.text[job.language.base_language]
 
 
 def _fact(fact: Fact, job: _Job) -> str:
     """A fact in the message language; facts are not translated beyond the map's languages."""
-    return fact.text.get(job.lang, "")
+    return _text(fact.text, job)
+
+
+def _text(texts: dict[str, str], job: _Job) -> str:
+    """A map text in the message language; German for an audience that reads at grade 5 or
+    below (people with limited German) takes the map's Einfache Sprache wording."""
+    if job.lang == "de" and job.audience.grade <= PLAIN_GRADE and "de-einfach" in texts:
+        return texts["de-einfach"]
+    return texts.get(job.lang, "")
 
 
 def _main(job: _Job) -> str:
-    """The main key message, opened with the topic's name where it does not name the topic."""
+    """The main key message, opened with the topic's name where it does not name the topic;
+    one that opens with a question ("Sie sind über 60?") gets a headline before it, so that
+    the message still opens with a statement."""
     text = _key(job.keys[0], job)
+    first = split_sentences(text, job.language.base_language)[:1]
+    if first and first[0].rstrip("“”»«\"' ").endswith(("?", "؟")):
+        return f"{job.say('headline')}\n{text}"
     if _names_topic(text, job):
         return text
     return f"{_topic(job)}: {text}"
+
+
+def _one_question(text: str, job: _Job) -> str:
+    """An FAQ opens with one question: the map's question, or its sentence that asks."""
+    sentences = split_sentences(text, job.language.base_language)
+    asking = [s for s in sentences if s.rstrip("“”»«\"' ").endswith(("?", "؟"))]
+    if len(sentences) == 1 and asking:
+        return text
+    return asking[-1] if asking else job.say("general_question")
 
 
 def _topic(job: _Job) -> str:
@@ -198,7 +225,8 @@ def _sms(job: _Job) -> list[Part]:
     """The main key message and the fact line: all of it, else booking only, else the call to
     action alone."""
     main = _main(job)
-    for closing in (_closing(job), _closing(job, short=True), [job.say("call_to_action")]):
+    options = (_closing(job), _closing(job, short=True), [job.say("call_to_action")], [])
+    for closing in options:
         parts = [Part(main, MAIN), *(Part(line, MAIN) for line in closing)]
         if _fits(_join([Part(_gsm(p.text, job), p.priority) for p in parts]), job):
             return parts
@@ -261,7 +289,7 @@ def _poster(job: _Job) -> list[Part]:
 
 def _faq(job: _Job) -> list[Part]:
     question = job.concern.question.get(job.lang) if job.concern is not None else None
-    parts = [Part(question or job.say("general_question"), MAIN)]
+    parts = [Part(_one_question(question, job) if question else job.say("general_question"), MAIN)]
     parts += [Part(_main(job) if n == 0 else _key(k, job), MAIN if n == 0 else KEY)
               for n, k in enumerate(job.keys)]  # fmt: skip
     parts += _frame(job)[:1] if job.concern is not None and job.concern.myth else []
