@@ -57,16 +57,16 @@ def test_shipped_templates_are_valid(template_id: str) -> None:
         ),
         (
             edit("Topic: {{ topic.label.en }}", "Topic: {{ topic.label.en }"),
-            "user part, line 8, file line 30: unexpected '}'",
+            "user part, line 8, file line 32: unexpected '}'",
         ),
         (
             edit("{% endfor %}", ""),
-            "user part, line 14, file line 36: Unexpected end of template. Jinja was looking "
+            "user part, line 19, file line 43: Unexpected end of template. Jinja was looking "
             "for the following tags: 'endfor' or 'else'.",
         ),
         (
             edit("{{ channel.structure }}", "{{ channel.structure | shout }}"),
-            "user part, line 11, file line 33: No filter named 'shout'.",
+            "user part, line 16, file line 40: No filter named 'shout'.",
         ),
         (
             edit("  passages: The retrieved", "  pasages: The retrieved"),
@@ -80,7 +80,7 @@ def test_shipped_templates_are_valid(template_id: str) -> None:
         ),
         (
             edit("  passages: The retrieved", "  pasages: The retrieved"),
-            "user part, line 2, file line 24: variable 'passages' is used but not declared",
+            "user part, line 2, file line 26: variable 'passages' is used but not declared",
         ),
         (edit("version: 1", "version: 1\ncolour: red"), "file line 7: colour: Extra inputs"),
         (edit("version: 1\n", ""), "version: Field required"),
