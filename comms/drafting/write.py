@@ -5,10 +5,10 @@ messages (docs/maps.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from comms.checks.fidelity import check_fidelity
-from comms.checks.lint import lint
+from comms.checks.lint import LintContext, lint
 from comms.drafting.draft import (
     OnText,
     Request,
@@ -116,14 +116,17 @@ def adapt_message(
     except GenerationError as exc:
         reasons = [{"item": "model", "reason": str(exc)}]
         return _keep_floor(floor, "", LintReport(items=(), score=0), reasons, chat)
+    citations = _union(floor.message.citations, model.citations, passages)
+    cited = [passages[c.number - 1] for c in citations]
+    context = _context(resolved, facts, cited, composed, floor.loaded,
+                       valid=not model.rejected_citations)  # fmt: skip
     fidelity = check_fidelity(model.text, composed.key_messages, resolved.language.id,
                               store.embedder.embed)  # fmt: skip
-    checks = _with(model.checks, fidelity)
+    checks = _with(lint(model.text, context), fidelity)
     failures = [{"item": i.id, "reason": i.reason} for i in checks.items
                 if not i.passed and i.severity == "error"]  # fmt: skip
     if failures:
         return _keep_floor(floor, model.text, checks, failures, chat)
-    citations = _union(floor.message.citations, model.citations, passages)
     return model.model_copy(update={
         "checks": checks, "citations": citations, "version": "model", "map": floor.message.map,
         "concern_matched": composed.concern_id, "composed_text": composed.text,
@@ -186,11 +189,21 @@ def _context(
     passages: list[Passage],
     composed: Composed,
     loaded: LoadedMap,
-) -> Any:
+    valid: bool = True,
+) -> LintContext:
+    """The linter's context for a message made from the map: its evidence, the myth it
+    answers, the approved texts it may use, and the body that speaks for the office."""
     context = lint_context(resolved, facts or FactSheet(), [p.text for p in passages],
-                           len(passages), True)  # fmt: skip
-    approved = tuple(composed.approved_texts)
-    return context.model_copy(update={"myth": composed.myth, "approved_texts": approved})
+                           len(passages), valid)  # fmt: skip
+    authority = loaded.map.authority
+    body = authority.body.get(resolved.language.id) or authority.body.get("en", "")
+    return context.model_copy(update={
+        "myth": composed.myth,
+        "approved_texts": tuple(composed.approved_texts),
+        "authority": body,
+        "authority_sources": frozenset(authority.sources),
+        "cited_recommendations": tuple(p.source_id for p in passages if p.kind == "recommendation"),
+    })  # fmt: skip
 
 
 def _with(report: LintReport, item: LintItem) -> LintReport:

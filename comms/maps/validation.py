@@ -152,6 +152,33 @@ def _content_problems(found: MessageMap, expected_id: str | None) -> Found:
     yield from _key_message_problems(("key_messages",), found.key_messages, found)
     yield from _concern_problems(found)
     yield from _duplicate_ids(found)
+    yield from _audience_problems(found)
+
+
+def _audience_problems(found: MessageMap) -> Found:
+    """Key messages an audience gets that speak of another audience: a warning, since the
+    office may mean it (grandparents protecting a baby); the composer's text is approved."""
+    from comms.checks.lexicon import base_language, find_terms, load_lexicon
+
+    audiences = load_catalog().audiences
+    overview = {a for c in found.concerns if c.kind == "overview" for a in c.audiences}
+    sets: list[tuple[Path_, tuple[KeyMessage, ...], list[str]]] = [
+        (("key_messages",), found.key_messages, [a.id for a in audiences if a.id not in overview])
+    ]
+    sets += [(("concerns", n, "key_messages"), c.key_messages, list(c.audiences))
+             for n, c in enumerate(found.concerns)]  # fmt: skip
+    for path, keys, audience_ids in sets:
+        for audience in (a for a in audiences if a.id in audience_ids):
+            for language in MAP_LANGUAGES:
+                terms = tuple(audience.not_about.get(base_language(language), ()))
+                text = " ".join(k.text.get(language, "") for k in keys)
+                hits = find_terms(text, terms, load_lexicon(language).prefixes) if terms else []
+                if hits:
+                    said = ", ".join(f'"{h}"' for h in dict.fromkeys(hits))
+                    yield path, (f"{audience.id} get these key messages, which speak of another "
+                                 f"audience ({said}, {language}); give {audience.id} an overview "
+                                 "concern if that is not meant"), "warning"  # fmt: skip
+                    break
 
 
 def _concern_problems(found: MessageMap) -> Found:
