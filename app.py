@@ -32,6 +32,8 @@ pages.append(st.Page("pages/packs.py", title=t("page_packs"), icon="📦"))
 pages.append(st.Page("pages/system.py", title=t("page_system"), icon="🩺"))
 navigation = st.navigation(auth.pages_for(pages))  # only the login page until signed in
 
+resources.warm_up()  # the first message must not wait for the store and the word lists
+
 with st.sidebar:
     settings = resources.settings()
     licence = resources.model_licence()

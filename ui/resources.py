@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import TYPE_CHECKING
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx
 
 from comms.model.backends import ChatModel, build_chat_model
 from comms.model.licence import ModelLicence, licence_of_server_model, read_licence
@@ -44,3 +47,22 @@ def model_licence() -> ModelLicence:
 def chat_model() -> ChatModel:
     """The chat model; the llama.cpp backend locks itself around each call."""
     return build_chat_model(settings())
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> threading.Thread:
+    """Load the store, the embedder, the maps and the checks' word lists in the background
+    when the server starts, so that the first composed message does not wait for them."""
+    thread = threading.Thread(target=_warm, name="clarion-warm-up", daemon=True)
+    add_script_run_ctx(thread)
+    thread.start()
+    return thread
+
+
+def _warm() -> None:
+    from comms.drafting.write import prepare
+
+    try:
+        prepare(settings(), store())
+    except (ClarionError, OSError, ValueError) as exc:  # the page says so when it is used
+        logging.getLogger(__name__).warning("Warm-up stopped: %s", exc)

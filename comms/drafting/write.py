@@ -159,6 +159,17 @@ def write_message(
                          seed=seed, on_text=on_text)  # fmt: skip
 
 
+def prepare(settings: Settings, store: Store | None) -> None:
+    """Load everything a first message needs (maps, the store's snapshot, the embedder, the
+    language detector, the word lists) by composing one message and throwing it away."""
+    from comms.maps.library import shipped_map_ids
+
+    for map_id in shipped_map_ids():
+        load_map(map_id, settings)
+    request = Request("measles", "hesitant", "sms", "de", "Ist die Impfung sicher?")
+    compose_message(request, settings=settings, store=store)
+
+
 def map_ref(composed: Composed) -> MapRef:
     """The map version and key messages a composed message carries."""
     return MapRef(
