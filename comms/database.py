@@ -137,6 +137,13 @@ def m004_audit_model_licence(db: sqlite3.Connection) -> None:
         db.execute(f"ALTER TABLE audit_events ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
 
 
+@migration
+def m005_pack_map(db: sqlite3.Connection) -> None:
+    """A campaign records the message map version its cells were generated from."""
+    for column in ("map_id", "map_version"):
+        db.execute(f"ALTER TABLE pack_campaigns ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply the migrations this database has not had yet; the names of those applied now."""
     db.execute(
