@@ -64,9 +64,7 @@ def pack_consistency(campaign: Campaign, messages: list[PackMessage]) -> list[Pa
     ordered = sorted(messages, key=lambda m: order.get(m.cell, len(order)))
     pairs = [(m.cell, checked) for m in ordered if (checked := _as_message(m)) is not None]
     findings = check_consistency([message for _, message in pairs], campaign.fact_sheet)
-    return [
-        PackFinding(f.kind, f.detail, tuple(pairs[i][0] for i in f.messages)) for f in findings
-    ]
+    return [PackFinding(f.kind, f.detail, tuple(pairs[i][0] for i in f.messages)) for f in findings]
 
 
 def coherence(campaign: Campaign, messages: list[PackMessage], settings: Settings) -> Coherence:
