@@ -26,11 +26,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from comms.clock import now
 from comms.drafting.draft import VARIANT_STRIDE, Request, find_evidence
 from comms.drafting.template import PromptTemplate, parse_template, render
 from comms.drafting.write import should_ask, write_message
+from comms.maps.compose import compose
 from comms.maps.library import LoadedMap, load_map
 from comms.message import Message
 from comms.model.backends import ChatModel
@@ -144,27 +146,36 @@ def open_campaign(
     return existing
 
 
-def dimension_order(campaign: Campaign, template: PromptTemplate) -> tuple[str, ...]:
-    """Grid dimensions, outermost first: the one that changes the prompt earliest changes least."""
+def dimension_order(
+    campaign: Campaign, template: PromptTemplate, loaded: LoadedMap | None = None
+) -> tuple[str, ...]:
+    """Grid dimensions, outermost first: the one that changes the prompt earliest changes least.
+
+    With `loaded`, the sample prompts carry the map's key messages and composed draft per cell,
+    as the model is asked them (they change with the language and the channel).
+    """
     base = {dim: getattr(campaign, dim + "s")[0] for dim in DIMENSIONS}
+    prompt = partial(_prompt_text, template, campaign, loaded)
     try:
-        reference = _prompt_text(template, campaign.topic, base)
+        reference = prompt(base)
         positions = {}
         for dim in DIMENSIONS:
             values = getattr(campaign, dim + "s")
             if len(values) < 2:
                 positions[dim] = -1  # one value: it never changes, any place is as good
                 continue
-            other = _prompt_text(template, campaign.topic, base | {dim: values[1]})
+            other = prompt(base | {dim: values[1]})
             positions[dim] = _common_prefix(reference, other)
     except TemplateError:
         return FALLBACK_ORDER  # a template the sample variables cannot fill
     return tuple(sorted(DIMENSIONS, key=lambda dim: positions[dim]))
 
 
-def plan_order(campaign: Campaign, template: PromptTemplate) -> list[Cell]:
+def plan_order(
+    campaign: Campaign, template: PromptTemplate, loaded: LoadedMap | None = None
+) -> list[Cell]:
     """Every cell, sorted so that consecutive prompts share the longest prefix."""
-    order = dimension_order(campaign, template)
+    order = dimension_order(campaign, template, loaded)
     rank = {dim: getattr(campaign, dim + "s") for dim in DIMENSIONS}
 
     def key(cell: Cell) -> tuple[int, ...]:
@@ -201,8 +212,8 @@ def generate_pack(
     record = store.campaign(campaign_id)
     template = parse_template(record.template_text, origin=f"campaign {campaign_id} template")
     stored = {m.cell for m in store.messages(campaign_id)}
-    order = plan_order(record.campaign, template)
     loaded = load_map(record.campaign.topic, settings)  # once: every cell from this version
+    order = plan_order(record.campaign, template, loaded if ask else None)
     run = PackRun(total=len(order), skipped=sum(cell in stored for cell in order),
                   asked_model=ask, map_id=loaded.id, map_version=loaded.version)  # fmt: skip
     pinned = Pinned(template, loaded, ask, _evidence(ask, knowledge, record.campaign, settings))
@@ -442,11 +453,27 @@ def _reporter(
     return report
 
 
-def _prompt_text(template: PromptTemplate, topic: str, cell: dict[str, str]) -> str:
-    scenario = Scenario(topic=topic, concern="", **cell)
-    return "\n".join(
-        m["content"] for m in render(template, sample_variables(template.id, scenario))
-    )
+def _prompt_text(
+    template: PromptTemplate, campaign: Campaign, loaded: LoadedMap | None, cell: dict[str, str]
+) -> str:
+    scenario = Scenario(topic=campaign.topic, concern="", **cell)
+    variables = sample_variables(template.id, scenario)
+    if loaded is not None:
+        catalog = load_catalog()
+        composed = compose(
+            loaded,
+            topic=pick(catalog.topics, campaign.topic, "topic"),
+            audience=pick(catalog.audiences, cell["audience"], "audience"),
+            channel=pick(catalog.channels, cell["channel"], "channel"),
+            language=pick(catalog.languages, cell["language"], "language"),
+            facts=campaign.fact_sheet,
+        )
+        variables |= {"key_messages": [t for _, t in composed.key_messages],
+                      "composed": composed.text}  # fmt: skip
+        # The passages the composed message cites open the model's evidence: they come first.
+        cited = "evidence: " + " ".join(composed.sources)
+        return "\n".join([cited, *(m["content"] for m in render(template, variables))])
+    return "\n".join(m["content"] for m in render(template, variables))
 
 
 def _common_prefix(a: str, b: str) -> int:
