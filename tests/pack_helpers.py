@@ -65,7 +65,7 @@ def generated(
     campaign: Campaign | None = None,
     user: str = "Ann",
     *,
-    ask_model: bool = False,
+    ask_model: bool | None = False,
 ) -> tuple[PackStore, PackRun]:
     """A stored campaign with every message generated: composed, or (ask_model) with the
     scripted model asked for its version too."""
