@@ -91,9 +91,13 @@ def _print_message(message: Message) -> None:
         print(f"[{citation.number}] {citation.title} {citation.url}")
     if message.map is not None:
         concern = message.concern_matched or "general key messages"
-        print(f"version: {message.version} · map {message.map.id}@{message.map.version} · {concern}")
+        print(
+            f"version: {message.version} · map {message.map.id}@{message.map.version} · {concern}"
+        )
     if message.rejected_model_version is not None:
-        reasons = "; ".join(f"{r['item']}: {r['reason']}" for r in message.rejected_model_version.reasons)
+        reasons = "; ".join(
+            f"{r['item']}: {r['reason']}" for r in message.rejected_model_version.reasons
+        )
         print(f"the model's version was not used: {reasons}")
     failed = message.checks.failed()
     print(f"checks: score {message.checks.score}, {len(failed)} to review")

@@ -231,7 +231,9 @@ def _merge(first: list[Passage], more: list[Passage]) -> list[Passage]:
     return [*first, *(p for p in more if p.chunk_id not in seen)]
 
 
-def _union(composed: list[Citation], model: list[Citation], passages: list[Passage]) -> list[Citation]:
+def _union(
+    composed: list[Citation], model: list[Citation], passages: list[Passage]
+) -> list[Citation]:
     numbers = sorted({c.number for c in composed} | {c.number for c in model})
     return [_citation(n, passages[n - 1]) for n in numbers if 0 < n <= len(passages)]
 

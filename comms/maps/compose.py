@@ -121,7 +121,9 @@ def compose(
     concern, keys = choose_keys(loaded, audience.id, concern_id)
     words = _phrases().get(language.id) or _phrases()["en"]
     typical = tuple(typical_concerns(loaded, audience.id, concern)[:TYPICAL])
-    job = _Job(topic, audience, channel, language, facts or FactSheet(), words, concern, keys, typical)
+    job = _Job(
+        topic, audience, channel, language, facts or FactSheet(), words, concern, keys, typical
+    )
     parts = LAYOUTS.get(channel.id, _letter)(job)
     text, dropped = _fit(parts, job)
     answered = concern if concern_id else None
@@ -265,7 +267,7 @@ def _phone(job: _Job) -> list[Part]:
             line = f"{job.say('phone_objection', question=asked)}\n{answer}"
             parts.append(Part(line, FRAME - n, gap=True))
     parts += [Part(line, MAIN, gap=n == 0) for n, line in enumerate(_closing(job))]
-    return parts + [Part(job.say("phone_closing"), CLOSE)]
+    return [*parts, Part(job.say("phone_closing"), CLOSE)]
 
 
 LAYOUTS = {
@@ -311,4 +313,3 @@ def _fit(parts: list[Part], job: _Job) -> tuple[str, list[str]]:
         short += [Part(to_gsm(line) if gsm else line, KEY) for line in _closing(job, short=True)]
         text = _join(short)
     return text, dropped
-

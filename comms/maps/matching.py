@@ -36,9 +36,8 @@ def _hits(text: str, concern: Concern) -> list[str]:
     found = []
     for keyword in (k for terms in concern.keywords.values() for k in terms):
         parts = keyword.lower().split()
-        if len(parts) > 1 and keyword.lower() in text.lower():
-            found.append(keyword)
-        elif len(parts) == 1 and any(word.startswith(parts[0]) for word in words):
+        phrase = len(parts) > 1 and keyword.lower() in text.lower()
+        if phrase or (len(parts) == 1 and any(word.startswith(parts[0]) for word in words)):
             found.append(keyword)
     return found
 
@@ -52,12 +51,15 @@ def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
 _QUESTIONS: dict[tuple[str, str], list[tuple[str, Sequence[float]]]] = {}
 
 
-def _question_vectors(loaded: LoadedMap, language: str, embed: Embed) -> list[tuple[str, Sequence[float]]]:
+def _question_vectors(
+    loaded: LoadedMap, language: str, embed: Embed
+) -> list[tuple[str, Sequence[float]]]:
     """Each concern's questions (English, German and the message language), embedded once."""
     key = (loaded.version, language)
     if key not in _QUESTIONS:
+        languages = dict.fromkeys(("en", "de", language))
         pairs = [(c.id, c.question[lang]) for c in loaded.map.concerns
-                 for lang in dict.fromkeys(("en", "de", language)) if lang in c.question]  # fmt: skip
+                 for lang in languages if lang in c.question]  # fmt: skip
         vectors = embed([text for _, text in pairs]) if pairs else []
         _QUESTIONS[key] = [(cid, vector) for (cid, _), vector in zip(pairs, vectors, strict=True)]
     return _QUESTIONS[key]
@@ -86,7 +88,9 @@ def match_concern(
     return ConcernMatch(None, "none")
 
 
-def _similarities(text: str, loaded: LoadedMap, language: str, embed: Embed | None) -> dict[str, float]:
+def _similarities(
+    text: str, loaded: LoadedMap, language: str, embed: Embed | None
+) -> dict[str, float]:
     if embed is None:
         return {}
     vector = embed([text])[0]

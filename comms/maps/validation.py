@@ -40,7 +40,9 @@ class MapProblem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
 
 
 class InvalidMap(InputError):
@@ -127,9 +129,17 @@ def _content_problems(found: MessageMap, expected_id: str | None) -> Found:
     """What the schema cannot see: ids, languages, sources, grounded numbers, word counts."""
     topics = {topic.id for topic in load_catalog().topics}
     if expected_id is not None and found.id != expected_id:
-        yield ("id",), f"the map's id is '{found.id}'; this file must have id '{expected_id}'", "error"
+        yield (
+            ("id",),
+            f"the map's id is '{found.id}'; this file must have id '{expected_id}'",
+            "error",
+        )
     if found.id not in topics:
-        yield ("id",), f"'{found.id}' is not a topic; use one of: {', '.join(sorted(topics))}", "error"
+        yield (
+            ("id",),
+            f"'{found.id}' is not a topic; use one of: {', '.join(sorted(topics))}",
+            "error",
+        )
     yield from _language_problems(("authority", "body"), found.authority.body, MAP_LANGUAGES)
     documents = corpus_texts()
     for n, source in enumerate(found.authority.sources):
@@ -149,7 +159,9 @@ def _concern_problems(found: MessageMap) -> Found:
         path: Path_ = ("concerns", n)
         yield from _language_problems((*path, "question"), concern.question, ALL_LANGUAGES)
         if concern.myth is not None:
-            yield from _language_problems((*path, "myth"), concern.myth, MAP_LANGUAGES, optional=True)
+            yield from _language_problems(
+                (*path, "myth"), concern.myth, MAP_LANGUAGES, optional=True
+            )
         for language in concern.keywords:
             if language not in ALL_LANGUAGES:
                 yield (*path, "keywords", language), f"'{language}' is not a language", "error"
@@ -160,7 +172,9 @@ def _concern_problems(found: MessageMap) -> Found:
         yield from _key_message_problems((*path, "key_messages"), concern.key_messages, found)
 
 
-def _key_message_problems(path: Path_, messages: tuple[KeyMessage, ...], found: MessageMap) -> Found:
+def _key_message_problems(
+    path: Path_, messages: tuple[KeyMessage, ...], found: MessageMap
+) -> Found:
     documents = corpus_texts()
     for n, key in enumerate(messages):
         here: Path_ = (*path, n)
@@ -174,7 +188,9 @@ def _key_message_problems(path: Path_, messages: tuple[KeyMessage, ...], found: 
             if fact.source not in documents:
                 yield (*at, "source"), _unknown_source(fact.source), "error"
                 continue
-            yield from _number_problems((*at, "text"), fact.text, [documents[fact.source]], fact.source)
+            yield from _number_problems(
+                (*at, "text"), fact.text, [documents[fact.source]], fact.source
+            )
     for language in MAP_LANGUAGES:
         words = sum(len(split_words(key.text.get(language, ""))) for key in messages)
         if words > TARGET_WORDS * WORD_SLACK and language in ("de", "en"):
@@ -189,7 +205,11 @@ def _language_problems(
     """Every required language present and non-empty; no language Clarion does not know."""
     for language, text in texts.items():
         if language not in ALL_LANGUAGES:
-            yield (*path, language), f"'{language}' is not a language ({', '.join(ALL_LANGUAGES)})", "error"
+            yield (
+                (*path, language),
+                f"'{language}' is not a language ({', '.join(ALL_LANGUAGES)})",
+                "error",
+            )
         elif not text.strip():
             yield (*path, language), "is empty", "error"
     missing = [language for language in required if language not in texts]
