@@ -158,6 +158,13 @@ def m005_map_versions(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m006_pack_map(db: sqlite3.Connection) -> None:
+    """A campaign records the message map version its cells were generated from."""
+    for column in ("map_id", "map_version"):
+        db.execute(f"ALTER TABLE pack_campaigns ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply the migrations this database has not had yet; the names of those applied now."""
     db.execute(

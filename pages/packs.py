@@ -9,9 +9,11 @@ import streamlit as st
 from pydantic import ValidationError
 
 from comms.checks.sms import sms_info
+from comms.drafting.write import should_ask
 from comms.facts import SLOTS
 from comms.packs.audit import audit_csv, audit_rows
 from comms.packs.campaign import Campaign, Cell, Sender, cells
+from comms.packs.coherence import Coherence, coherence
 from comms.packs.export import export_pack, export_path, import_pack
 from comms.packs.generation import Progress, create_campaign, generate_pack, regenerate_cell
 from comms.packs.review import (
@@ -117,7 +119,33 @@ def import_form() -> None:
     st.rerun()
 
 
-def generate(record: CampaignRecord) -> None:
+def asking() -> bool:
+    """The page's "ask the model" choice, within what the ask_model setting allows."""
+    mode = resources.settings().ask_model
+    requested = st.checkbox(
+        t("pk_ask_model"), value=mode == "always", disabled=mode != "on-request", key="pk_ask"
+    )
+    return should_ask(resources.settings(), requested=requested)
+
+
+def chat_for(ask: bool) -> Any:
+    """The chat model only when it is asked: composing needs none."""
+    return resources.chat_model() if ask else None
+
+
+def coherence_section(state: Coherence) -> None:
+    """The map version, the cells from an older one, and the consistency findings."""
+    st.caption(t("pk_map", id=state.map_id, version=state.map_version))
+    if state.stale:
+        st.warning(t("pk_stale", cells=", ".join(cell.key for cell in state.stale)))
+    if state.findings:
+        lines = [f"- **{f.kind}**: {plain(f.detail)}" for f in state.findings]
+        st.warning("\n".join([t("pk_consistency"), *lines]))
+    else:
+        st.caption(t("pk_consistent"))
+
+
+def generate(record: CampaignRecord, ask: bool) -> None:
     """Generate missing messages with a progress bar; Stop reruns the page, which ends it."""
     bar = st.progress(0.0)
     st.button(t("pk_stop"), key="pk_stop")  # a click interrupts this run; finished cells stay
@@ -128,8 +156,8 @@ def generate(record: CampaignRecord) -> None:
         bar.progress(progress.done / max(progress.total, 1), text=text)
 
     run = generate_pack(
-        packs, record.id, settings=resources.settings(), chat=resources.chat_model(),
-        knowledge=resources.store(), user=user, on_progress=show,
+        packs, record.id, settings=resources.settings(), chat=chat_for(ask),
+        knowledge=resources.store(), user=user, ask_model=ask, on_progress=show,
     )  # fmt: skip
     st.session_state[NOTICE] = (
         "warning" if run.failed else "success",
@@ -238,10 +266,11 @@ def review_actions(campaign_id: str, message: PackMessage) -> None:
         for key, action in decisions.items():
             buttons.button(t(key), key=key, on_click=act, args=(action,))
     if buttons.button(t("pk_regenerate"), key="pk_regenerate"):
+        ask = should_ask(resources.settings(), requested=bool(st.session_state.get("pk_ask")))
         with st.spinner(t("writing")):
             act(lambda: regenerate_cell(
                 packs, campaign_id, cell, settings=resources.settings(),
-                chat=resources.chat_model(), knowledge=resources.store(), user=user,
+                chat=chat_for(ask), knowledge=resources.store(), user=user, ask_model=ask,
             ))  # fmt: skip
         st.rerun()
     if not auth.allowed("approve"):
@@ -312,13 +341,16 @@ st.caption(
         model=plain(record.model),
     )
 )
+if stored:
+    coherence_section(coherence(record.campaign, list(stored.values()), resources.settings()))
 if st.session_state.get("pk_stop"):
     st.info(t("pk_stopped"))
+ask = asking()
 if len(stored) < record.campaign.size and st.button(
     t("pk_generate"), key="pk_generate", type="primary"
 ):
     try:
-        generate(record)
+        generate(record, ask)
     except ClarionError as exc:
         error_box(exc)
 

@@ -198,13 +198,15 @@ def test_a_pack_marks_the_crashed_cell_failed_goes_on_and_resumes(
     create_campaign(packs, campaign, settings=settings, user="Ann")
     crashing = CrashOnce(chat, call=1, sig=sig)
     run = generate_pack(
-        packs, campaign.id, settings=settings, chat=crashing, knowledge=fake_store, user="Ann"
-    )
+        packs, campaign.id, settings=settings, chat=crashing, knowledge=fake_store, user="Ann",
+        ask_model=True,
+    )  # fmt: skip
     assert len(run.failed) == 1 and len(run.generated) == 1, (run.failed, run.generated)
     assert "stopped unexpectedly" in next(iter(run.failed.values()))
     resumed = generate_pack(
-        packs, campaign.id, settings=settings, chat=chat, knowledge=fake_store, user="Ann"
-    )
+        packs, campaign.id, settings=settings, chat=chat, knowledge=fake_store, user="Ann",
+        ask_model=True,
+    )  # fmt: skip
     assert resumed.generated == list(run.failed) and not resumed.failed
     assert len(packs.messages(campaign.id)) == 2
 

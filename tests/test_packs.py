@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from comms.drafting.template import load_template, parse_template, shipped_text
+from comms.maps.library import load_map
 from comms.packs.campaign import Cell, cells, load_campaign, parse_campaign
 from comms.packs.generation import (
     Progress,
@@ -22,9 +23,16 @@ from comms.packs.generation import (
 )
 from comms.packs.review import approve
 from comms.packs.store import PackStore, PackStoreError
-from knowledge.base.errors import InputError
+from knowledge.base.errors import InputError, ModelCrashed
 from tests.conftest import ROOT, ScriptedChat
-from tests.pack_helpers import answer, generated, pack_settings, scripted, small_campaign
+from tests.pack_helpers import (
+    answer,
+    generated,
+    kept,
+    pack_settings,
+    scripted,
+    small_campaign,
+)
 
 
 def _flat(call: dict) -> str:  # type: ignore[type-arg]
@@ -116,13 +124,17 @@ def test_the_planned_order_shares_the_longest_prompt_prefixes(settings, fake_sto
     create_campaign(packs, campaign, settings=settings, user="Ann")
     chat = scripted(campaign.size)
     generate_pack(
-        packs, campaign.id, settings=settings, chat=chat, knowledge=fake_store, user="Ann"
-    )
-    planned = plan_order(campaign, load_template("draft_message"))
+        packs, campaign.id, settings=settings, chat=chat, knowledge=fake_store, user="Ann",
+        ask_model=True,
+    )  # fmt: skip
+    planned = plan_order(campaign, load_template("draft_message"), load_map("flu", settings))
     prompts = dict(zip(planned, map(_flat, chat.calls), strict=True))
-    assert (
-        len({call["messages"][1]["content"].split("Topic:")[0] for call in chat.calls}) == 1
-    )  # one evidence set
+    evidence = {
+        cell: call["messages"][1]["content"].split("Topic:")[0]
+        for cell, call in zip(planned, chat.calls, strict=True)
+    }  # the composed message's cited passages first (per audience), then the pack's shared set
+    for audience in campaign.audiences:  # the outermost loop: one evidence set per audience
+        assert len({text for cell, text in evidence.items() if cell.audience == audience}) == 1
     best = _shared([prompts[c] for c in planned])
     for dims in itertools.permutations(("audience", "channel", "language")):
         other = sorted(prompts, key=lambda c: ([getattr(c, d) for d in dims], c.variant))
@@ -142,11 +154,13 @@ def test_generate_pack_stores_every_cell_and_reports_progress(settings, fake_sto
     packs = PackStore(settings)
     create_campaign(packs, campaign, settings=settings, user="Ann")
     seen: list[Progress] = []
+    chat = scripted(16)
     run = generate_pack(
-        packs, campaign.id, settings=settings, chat=scripted(16), knowledge=fake_store,
-        user="Ann", on_progress=seen.append,
+        packs, campaign.id, settings=settings, chat=chat, knowledge=fake_store,
+        user="Ann", on_progress=seen.append, ask_model=False,
     )  # fmt: skip
     assert run.complete and len(run.generated) == 16 and not run.failed and not run.stopped
+    assert chat.calls == [] and not run.asked_model  # composed: the model was never called
     assert [p.done for p in seen] == list(range(17)) and seen[-1].total == 16
     assert seen[0].seconds_left is None and seen[-1].seconds_left == 0
     assert seen[8].seconds_left is not None and seen[8].seconds_left >= 0
@@ -155,12 +169,14 @@ def test_generate_pack_stores_every_cell_and_reports_progress(settings, fake_sto
     message = stored[Cell("older-adults", "sms", "de", 2)]
     assert message.status == "draft" and message.revision == 1
     assert message.seed == 7 + 1000 == cell_seed(campaign, settings, message.cell)
-    assert "https://impfen.example.org" in message.text  # the {booking} slot was filled
-    assert message.message["slots"] == {"booking": "https://impfen.example.org"}
+    assert "https://impfen.example.org" in message.text  # the booking fact is in the message
+    assert message.message["slots"]["booking"] == "https://impfen.example.org"
+    assert message.message["version"] == "composed"
     assert message.checks.items and isinstance(message.score, int)
     events = [e for e in packs.events(campaign.id) if e.action == "generate"]
-    assert len(events) == 16 and events[0].model_id == "scripted" and events[0].evidence_ids
-    assert events[0].template_id == "draft_message" and len(events[0].template_version) == 12
+    assert len(events) == 16 and events[0].model_id == "message map" and events[0].evidence_ids
+    version = load_map("flu", settings).version
+    assert events[0].template_id == "map:flu" and events[0].template_version == version
 
 
 def test_a_stopped_run_resumes_without_duplicates(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
@@ -172,13 +188,15 @@ def test_a_stopped_run_resumes_without_duplicates(settings, fake_store) -> None:
     run = generate_pack(
         packs, campaign.id, settings=settings, chat=scripted(8), knowledge=fake_store,
         user="Ann", on_progress=progress.append, should_stop=lambda: len(progress) > 3,
+        ask_model=True,
     )  # fmt: skip
     assert run.stopped and len(run.generated) == 3
     first = {m.cell: m.text for m in packs.messages(campaign.id)}
     chat = scripted(5)
     again = generate_pack(
-        packs, campaign.id, settings=settings, chat=chat, knowledge=fake_store, user="Bo"
-    )
+        packs, campaign.id, settings=settings, chat=chat, knowledge=fake_store, user="Bo",
+        ask_model=True,
+    )  # fmt: skip
     assert again.skipped == 3 and len(again.generated) == 5 and again.complete
     assert len(chat.calls) == 5  # nothing generated twice
     stored = packs.messages(campaign.id)
@@ -196,30 +214,98 @@ def test_a_stop_during_a_message_loses_only_that_message(settings, fake_store) -
     stop = lambda: len(chat.calls) == 2  # noqa: E731  true while the 2nd message streams
     run = generate_pack(
         packs, campaign.id, settings=settings, chat=chat, knowledge=fake_store, user="Ann",
-        should_stop=stop,
+        should_stop=stop, ask_model=True,
     )  # fmt: skip
     assert run.stopped and len(run.generated) == 1
     assert len(packs.messages(campaign.id)) == 1
 
 
-def test_a_failed_message_is_recorded_and_the_run_goes_on(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
+class CrashingChat(ScriptedChat):
+    """A model process that dies on the first call, then answers from the script."""
+
+    def complete(self, messages, schema, **kwargs):  # type: ignore[no-untyped-def]
+        if not self.calls:
+            self.calls.append({"messages": messages, "schema": schema, "seed": kwargs["seed"]})
+            raise ModelCrashed("The model process stopped unexpectedly (signal 9).")
+        return super().complete(messages, schema, **kwargs)
+
+
+def test_a_model_answer_that_fails_is_rejected_and_the_composed_text_kept(
+    settings, fake_store
+) -> None:  # type: ignore[no-untyped-def]
     settings = pack_settings(settings)
     campaign = small_campaign(languages=["de"], channels=["sms"])
     packs = PackStore(settings)
     create_campaign(packs, campaign, settings=settings, user="Ann")
     chat = ScriptedChat(["not json", "still not json", answer(1)])
     run = generate_pack(
-        packs, campaign.id, settings=settings, chat=chat, knowledge=fake_store, user="Ann"
-    )
+        packs, campaign.id, settings=settings, chat=chat, knowledge=fake_store, user="Ann",
+        ask_model=True,
+    )  # fmt: skip
+    first, second = plan_order(campaign, load_template("draft_message"))
+    assert run.complete and not run.failed and run.asked_model
+    stored = {m.cell: m.message for m in packs.messages(campaign.id)}
+    assert stored[first]["version"] == "composed"
+    assert stored[first]["text"] == stored[first]["composed_text"]
+    assert "not valid JSON" in stored[first]["rejected_model_version"]["reasons"][0]["reason"]
+    # A scripted answer that does not keep the map's key messages is the gate's to refuse.
+    assert stored[second]["version"] == "composed"
+    assert stored[second]["model_text"].startswith("Die Grippeimpfung schützt Sie im Winter.")
+    assert stored[second]["text"] == stored[second]["composed_text"] != stored[second]["model_text"]
+    reasons = [r["item"] for r in stored[second]["rejected_model_version"]["reasons"]]
+    assert "fidelity" in reasons, reasons
+    events = {e.cell: e for e in packs.events(campaign.id) if e.action == "generate"}
+    assert "the model's version was rejected" in events[second].detail
+
+
+def test_a_model_answer_that_keeps_the_key_messages_is_used(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
+    settings = pack_settings(settings)
+    campaign = small_campaign(languages=["de"], channels=["sms"], audiences=["older-adults"])
+    packs = PackStore(settings)
+    create_campaign(packs, campaign, settings=settings, user="Ann")
+    (cell,) = cells(campaign)
+    answer_kept = kept(settings, fake_store, campaign, cell)
+    run = generate_pack(
+        packs, campaign.id, settings=settings, chat=ScriptedChat([answer_kept]),
+        knowledge=fake_store, user="Ann", ask_model=True,
+    )  # fmt: skip
+    assert run.complete and not run.failed
+    (message,) = packs.messages(campaign.id)
+    assert message.message["version"] == "model", message.message["rejected_model_version"]
+    assert message.message["rejected_model_version"] is None
+    assert message.message["model"]["model_id"] == "scripted"
+
+
+def test_a_crashed_model_fails_only_its_cell_and_the_run_goes_on(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
+    settings = pack_settings(settings)
+    campaign = small_campaign(languages=["de"], channels=["sms"])
+    packs = PackStore(settings)
+    create_campaign(packs, campaign, settings=settings, user="Ann")
+    chat = CrashingChat([answer(1)])
+    run = generate_pack(
+        packs, campaign.id, settings=settings, chat=chat, knowledge=fake_store, user="Ann",
+        ask_model=True,
+    )  # fmt: skip
     first = plan_order(campaign, load_template("draft_message"))[0]
-    assert list(run.failed) == [first] and "not valid JSON" in run.failed[first]
+    assert list(run.failed) == [first] and "stopped unexpectedly" in run.failed[first]
     assert len(run.generated) == 1 and not run.complete
     failed = [e for e in packs.events(campaign.id) if e.action == "generate_failed"]
-    assert failed[0].cell == first and "not valid JSON" in failed[0].detail
+    assert failed[0].cell == first and "stopped unexpectedly" in failed[0].detail
     retry = generate_pack(
-        packs, campaign.id, settings=settings, chat=scripted(1), knowledge=fake_store, user="Ann"
-    )
+        packs, campaign.id, settings=settings, chat=scripted(1), knowledge=fake_store, user="Ann",
+        ask_model=True,
+    )  # fmt: skip
     assert retry.generated == [first] and retry.complete
+
+
+def test_asking_the_model_without_one_is_an_input_error(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
+    packs = PackStore(settings)
+    create_campaign(packs, small_campaign(), settings=settings, user="Ann")
+    with pytest.raises(InputError, match="needs a chat model"):
+        generate_pack(
+            packs, "flu-test", settings=settings, knowledge=fake_store, user="Ann", ask_model=True
+        )
+    assert packs.messages("flu-test") == []
 
 
 def test_a_cell_is_stored_once_whatever_runs_at_the_same_time(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
@@ -238,19 +324,31 @@ def test_regenerate_writes_a_new_revision_with_the_next_seed(settings, fake_stor
     packs, _ = generated(settings, fake_store)
     cell = Cell("older-adults", "sms", "de")
     approve(packs, "flu-test", cell, user="Ann", revision=1)
+    composed = packs.message("flu-test", cell).text  # type: ignore[union-attr]
     chat = ScriptedChat([{"text": "Neu: Die Grippeimpfung schützt. {booking}", "citations": [2]}])
     fresh = regenerate_cell(
-        packs, "flu-test", cell, settings=settings, chat=chat, knowledge=fake_store, user="Bo"
-    )
-    assert fresh.revision == 2 and fresh.status == "draft" and fresh.text.startswith("Neu:")
+        packs, "flu-test", cell, settings=settings, chat=chat, knowledge=fake_store, user="Bo",
+        ask_model=True,
+    )  # fmt: skip
+    # The model's text drops the key messages: the gate keeps the composed text.
+    assert fresh.revision == 2 and fresh.status == "draft" and fresh.text == composed
+    assert fresh.message["model_text"].startswith("Neu:") and fresh.message["version"] == "composed"
     assert fresh.seed == settings.seed + 10 and chat.calls[0]["seed"] == fresh.seed
+    campaign = packs.campaign("flu-test").campaign
+    chat = ScriptedChat([kept(settings, fake_store, campaign, cell)])
+    third = regenerate_cell(
+        packs, "flu-test", cell, settings=settings, chat=chat, knowledge=fake_store, user="Bo",
+        ask_model=True,
+    )  # fmt: skip
+    assert third.revision == 3 and third.message["version"] == "model"
+    assert third.seed == settings.seed + 20
     assert packs.approvers("flu-test", cell, 2) == []
     event = packs.events("flu-test")[-1]
-    assert (event.action, event.user, event.revision) == ("regenerate", "Bo", 2)
+    assert (event.action, event.user, event.revision) == ("regenerate", "Bo", 3)
     with pytest.raises(InputError, match="not a cell"):
         regenerate_cell(
             packs, "flu-test", Cell("pregnant", "sms", "de"), settings=settings, chat=chat,
-            knowledge=fake_store, user="Bo",
+            knowledge=fake_store, user="Bo", ask_model=True,
         )  # fmt: skip
 
 

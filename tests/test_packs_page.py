@@ -88,3 +88,24 @@ def test_a_review_mistake_is_shown_not_raised(page: AppTest) -> None:
     page.button(key="pk_changes").click().run()  # without a comment
     assert not page.exception
     assert "Write a comment saying what should change" in page.error[0].value
+
+
+def test_the_page_offers_the_model_and_warns_of_stale_cells(
+    packs: PackStore, settings, monkeypatch: pytest.MonkeyPatch, fresh_settings: None
+) -> None:  # type: ignore[no-untyped-def]
+    from comms.maps.library import shipped_map_text
+
+    changed = settings.data_dir / "maps" / "flu.yaml"
+    changed.parent.mkdir(parents=True, exist_ok=True)
+    changed.write_text(shipped_map_text("flu") + "\n# approved again\n", encoding="utf-8")
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/packs.py").run()
+    assert not at.exception, at.exception
+    ask = at.checkbox(key="pk_ask")
+    assert ask.value is False and not ask.disabled  # on-request: staff choose per run
+    warnings = [w.value for w in at.warning]
+    assert any("älteren Version der Botschaftskarte" in w and CELL.key in w for w in warnings)
+    assert any("Uneinheitlich" in w for w in warnings) or any(
+        "Einheitlich" in c.value for c in at.caption
+    )

@@ -70,6 +70,7 @@ def test_a_killed_pack_run_resumes_with_nothing_lost_or_doubled(
         "--out",
         str(out),
         "--draft",
+        "--ask-model",  # the model writes its version of every cell, and can be killed doing it
     ]
     log = tmp_path / "first.log"
     with log.open("w") as stderr:
@@ -109,8 +110,15 @@ def test_a_killed_pack_run_resumes_with_nothing_lost_or_doubled(
     model = bundled_model_path()
     assert model is not None
     for entry in manifest["messages"]:
-        assert entry["model"]["backend"] == "llamacpp" and entry["model"]["model_id"] == model.name
-        assert entry["model"]["sha256"] == file_sha256(model)
+        generated = entry["generated"]
+        assert generated["model_text"] or generated["rejected_model_version"]  # it was asked
+        if generated["version"] == "model":  # the model's version passed the gate
+            assert entry["model"]["backend"] == "llamacpp"
+            assert entry["model"]["model_id"] == model.name
+            assert entry["model"]["sha256"] == file_sha256(model)
+        else:  # refused: the composed message, with the model's version and why
+            assert entry["text"] == generated["composed_text"]
+            assert generated["rejected_model_version"]["reasons"]
         assert entry["sources"] and set(entry["evidence_ids"]) >= {
             s["chunk_id"] for s in entry["sources"]
         }

@@ -84,7 +84,7 @@ def test_one_approval_approves_and_cannot_be_repeated(packs) -> None:  # type: i
         approve(packs, "flu-test", CELL, user="Bo", revision=1)
     event = packs.events("flu-test")[-1]
     assert (event.action, event.user, event.detail) == ("approve", "Ann", "approval 1 of 1")
-    assert event.model_id == "scripted" and event.evidence_ids and event.check_score is not None
+    assert event.model_id == "message map" and event.evidence_ids and event.check_score is not None
 
 
 def test_two_approvals_must_come_from_two_people(two_person) -> None:  # type: ignore[no-untyped-def]
@@ -144,11 +144,13 @@ def test_the_audit_trail_as_csv(packs) -> None:  # type: ignore[no-untyped-def]
     approve(packs, "flu-test", CELL, user="@Ann", revision=1)
     rows = list(csv.DictReader(io.StringIO(audit_csv(packs.events("flu-test")))))
     assert list(rows[0]) == CSV_HEADER
-    assert [r["action"] for r in rows][:2] == ["create", "generate"]
+    assert [r["action"] for r in rows][:3] == ["create", "generate_run", "generate"]
     assert [r["action"] for r in rows][-2:] == ["comment", "approve"]
     comment = rows[-2]
     assert comment["user"] == "'@Ann" and comment["detail"].startswith("'=HYPERLINK")
-    generate = rows[1]
-    assert generate["model_id"] == "scripted" and generate["template_id"] == "draft_message"
-    assert len(generate["evidence_ids"].split()) == 5 and generate["check_score"].isdigit()
+    run, generate = rows[1], rows[2]
+    assert run["template_id"] == "map:flu" and run["detail"].startswith("map flu version ")
+    assert generate["model_id"] == "message map" and generate["template_id"] == "map:flu"
+    assert generate["evidence_ids"].split() and generate["check_score"].isdigit()
+    assert generate["detail"] == f"map flu version {run['template_version']}; composed version"
     assert generate["at"].endswith("+00:00") and generate["seed"] == "42"

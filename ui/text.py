@@ -437,6 +437,30 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "pk_generate": {"de": "Fehlende Nachrichten erstellen", "en": "Generate missing messages"},
     "pk_stop": {"de": "Anhalten", "en": "Stop"},
+    "pk_ask_model": {
+        "de": "Auch das Modell um seine Fassung bitten (nur übernommen, wenn sie alle Prüfungen "
+        "besteht und die Kernbotschaften behält)",
+        "en": "Also ask the model for its version (kept only where it passes every check and "
+        "keeps the key messages)",
+    },
+    "pk_map": {
+        "de": "Botschaftskarte {id}, Version {version}",
+        "en": "Message map {id}, version {version}",
+    },
+    "pk_stale": {
+        "de": "Diese Nachrichten stammen aus einer älteren Version der Botschaftskarte; neu "
+        "erstellen, um die geltende Karte zu verwenden: {cells}",
+        "en": "These messages came from an older version of the message map; regenerate them "
+        "to use the map in effect: {cells}",
+    },
+    "pk_consistency": {
+        "de": "Uneinheitlich zwischen Nachrichten:",
+        "en": "Inconsistent across messages:",
+    },
+    "pk_consistent": {
+        "de": "Einheitlich: keine Widersprüche zwischen den Nachrichten gefunden.",
+        "en": "Consistent: no disagreements between the messages found.",
+    },
     "pk_stopped": {
         "de": "Angehalten. Fertige Nachrichten sind gespeichert; „Erstellen“ setzt fort.",
         "en": "Stopped. Finished messages are stored; “Generate” continues.",

@@ -23,6 +23,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     pack.add_argument("--resume", action="store_true", help="continue a stored campaign")
     pack.add_argument("--draft", action="store_true", help="export every message, marked DRAFT")
     pack.add_argument("--user", default=CLI_USER, help="name recorded in the audit trail")
+    pack.add_argument(
+        "--ask-model",
+        action="store_true",
+        help="also ask the model for its version of each message (kept only where it passes "
+        "every check and keeps the key messages); without it every message is composed from "
+        "the map",
+    )
     audit = sub.add_parser("audit", help="a campaign's audit trail as CSV")
     audit.add_argument("--campaign", required=True, help="campaign id")
     audit.add_argument("--csv", type=Path, help="file to write (default: standard output)")
@@ -35,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
 
 def pack(args: argparse.Namespace) -> int:
     """Generate the campaign's missing messages, then export the pack."""
+    from comms.drafting.write import should_ask
     from comms.model.backends import build_chat_model
     from comms.packs.campaign import load_campaign
     from comms.packs.export import export_pack
@@ -45,18 +53,22 @@ def pack(args: argparse.Namespace) -> int:
     settings = load_settings()
     store = PackStore(settings)
     open_campaign(store, campaign, settings=settings, user=args.user, resume=args.resume)
-    chat = build_chat_model(settings)
+    ask = should_ask(settings, requested=args.ask_model)
+    chat = build_chat_model(settings) if ask else None  # composing needs no model
     knowledge = open_store(settings)
     try:
         run = generate_pack(
             store, campaign.id, settings=settings, chat=chat, knowledge=knowledge,
-            user=args.user, on_progress=print_progress,
+            user=args.user, ask_model=ask, on_progress=print_progress,
         )  # fmt: skip
     except KeyboardInterrupt:
         print("\nstopped; finished messages are stored: run again with --resume", file=sys.stderr)
         return 130
     for cell, error in run.failed.items():
         print(f"failed: {cell.key}: {error}", file=sys.stderr)
+    if run.coherence is not None:
+        for line in run.coherence.lines():
+            print(line, file=sys.stderr)
     if not args.draft and not any(m.status == "approved" for m in store.messages(campaign.id)):
         raise InputError(
             f"{_summary(run)} None is approved yet: review them on the app's Packs page, "

@@ -29,6 +29,7 @@ from knowledge.base.errors import GenerationError
 from knowledge.base.settings import Settings
 
 if TYPE_CHECKING:
+    from comms.drafting.template import PromptTemplate
     from knowledge.search import Passage
     from knowledge.store import Store
 
@@ -60,10 +61,15 @@ def compose_message(
     store: Store | None,
     facts: FactSheet | None = None,
     concern_id: str | None = None,
+    loaded: LoadedMap | None = None,
 ) -> Floor:
-    """The composed floor: the map's key messages for this request, cited and checked."""
+    """The composed floor: the map's key messages for this request, cited and checked.
+
+    `loaded` pins the map version (a pack loads it once for all its cells); default: the map
+    in effect now.
+    """
     resolved = request if isinstance(request, Resolved) else resolve(request)
-    loaded = load_map(resolved.topic.id, settings)
+    loaded = loaded or load_map(resolved.topic.id, settings)
     match = _match(resolved, loaded, store, concern_id)
     composed = compose(loaded, topic=resolved.topic, audience=resolved.audience,
                        channel=resolved.channel, language=resolved.language,
@@ -104,14 +110,21 @@ def adapt_message(
     facts: FactSheet | None = None,
     seed: int | None = None,
     on_text: OnText | None = None,
+    template: PromptTemplate | None = None,
+    passages: list[Passage] | None = None,
 ) -> Message:
-    """Ask the model for its version of the composed message; keep it only if it passes."""
+    """Ask the model for its version of the composed message; keep it only if it passes.
+
+    `template` pins the drafting template and `passages` is evidence already found (a pack's
+    shared set); by default the current template and a fresh search.
+    """
     resolved, composed = floor.resolved, floor.composed
-    passages = _merge(floor.message.evidence, retrieve(store, resolved, settings.retrieval_k))
+    found = retrieve(store, resolved, settings.retrieval_k) if passages is None else passages
+    passages = _merge(floor.message.evidence, found)
     keys = [text for _, text in composed.key_messages]
     try:
         model = draft_message(resolved, settings=settings, chat=chat, store=store, facts=facts,
-                              seed=seed, on_text=on_text, passages=passages,
+                              seed=seed, on_text=on_text, passages=passages, template=template,
                               key_messages=keys, composed=composed.text)  # fmt: skip
     except GenerationError as exc:
         reasons = [{"item": "model", "reason": str(exc)}]
@@ -145,18 +158,23 @@ def write_message(
     seed: int | None = None,
     on_text: OnText | None = None,
     concern_id: str | None = None,
+    loaded: LoadedMap | None = None,
+    template: PromptTemplate | None = None,
+    passages: list[Passage] | None = None,
 ) -> Message:
     """The message staff get: composed, then the model's version if asked and if it passes.
 
     `ask_model` None follows the setting (`always` asks; `on-request` and `never` do not).
+    `loaded`, `template` and `passages` pin the map, the template and the evidence (packs).
     """
     floor = compose_message(request, settings=settings, store=store, facts=facts,
-                            concern_id=concern_id)  # fmt: skip
+                            concern_id=concern_id, loaded=loaded)  # fmt: skip
     ask = should_ask(settings) if ask_model is None else ask_model
     if not ask or chat is None:
         return floor.message
     return adapt_message(floor, settings=settings, chat=chat, store=store, facts=facts,
-                         seed=seed, on_text=on_text)  # fmt: skip
+                         seed=seed, on_text=on_text, template=template,
+                         passages=passages)  # fmt: skip
 
 
 def prepare(settings: Settings, store: Store | None) -> None:

@@ -21,6 +21,7 @@ from comms.clock import now
 from comms.drafting.template import parse_template
 from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Campaign, Cell, cells, check_campaign
+from comms.packs.coherence import Coherence, coherence
 from comms.packs.files import (
     Layout,
     PackItem,
@@ -110,6 +111,20 @@ class ManifestTemplate(Strict):
     text: str
 
 
+class ManifestMap(Strict):
+    """The message map: the version the last generation run used, and the one in effect."""
+
+    id: str
+    version: str
+    in_effect: str
+
+
+class ManifestFinding(Strict):
+    kind: str
+    detail: str
+    cells: list[str]  # cell keys
+
+
 class Manifest(Strict):
     """manifest.json: what the pack holds and where every message came from."""
 
@@ -125,6 +140,9 @@ class Manifest(Strict):
     created_at: str
     messages: list[ManifestMessage]
     files: dict[str, str]  # path in the ZIP → sha256 of its bytes
+    map: ManifestMap | None = None  # absent in packs made before message maps
+    stale_cells: list[str] = Field(default_factory=list)  # from another map version
+    consistency: list[ManifestFinding] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -166,8 +184,9 @@ def export_pack(
     chosen.sort(key=lambda m: _grid_rank(record.campaign, m.cell))
     layout = Layout(record.campaign, draft, ui_language, dt.date.today())
     items = [PackItem(m, tuple(approvers[m.cell]), _name(m.cell, draft)) for m in chosen]
-    files = _files(layout, items)
-    manifest = _manifest(record, items, remarks, files, user=user, draft=draft)
+    state = coherence(record.campaign, chosen, store.settings)
+    files = _files(layout, items, state)
+    manifest = _manifest(record, items, remarks, files, state, user=user, draft=draft)
     files[MANIFEST] = manifest.model_dump_json(indent=2).encode("utf-8")
     write_zip(out, files)
     with store.transaction() as tx:
@@ -208,14 +227,14 @@ def _grid_rank(campaign: Campaign, cell: Cell) -> tuple[int, int, int, int]:
     )
 
 
-def _files(layout: Layout, items: list[PackItem]) -> dict[str, bytes]:
+def _files(layout: Layout, items: list[PackItem], state: Coherence) -> dict[str, bytes]:
     prefix = "DRAFT_" if layout.draft else ""
     files: dict[str, bytes] = {}
     for item in items:
         files[item.name + ".md"] = markdown(layout, item).encode("utf-8")
         files[item.name + ".docx"] = docx_bytes(layout, item)
     names = {name: name for name in files}
-    files[f"{prefix}index.html"] = overview_html(layout, items, names).encode("utf-8")
+    files[f"{prefix}index.html"] = overview_html(layout, items, names, state).encode("utf-8")
     files[f"{prefix}sms.csv"] = sms_csv(layout, items).encode("utf-8")
     return files
 
@@ -225,6 +244,7 @@ def _manifest(
     items: list[PackItem],
     remarks: dict[Cell, list[Remark]],
     files: dict[str, bytes],
+    state: Coherence,
     *,
     user: str,
     draft: bool,
@@ -247,6 +267,16 @@ def _manifest(
         created_at=record.created_at,
         messages=[_entry(item, remarks[item.cell]) for item in items],
         files={name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+        map=ManifestMap(
+            id=record.map_id or state.map_id,
+            version=record.map_version,
+            in_effect=state.map_version,
+        ),
+        stale_cells=[cell.key for cell in state.stale],
+        consistency=[
+            ManifestFinding(kind=f.kind, detail=f.detail, cells=[c.key for c in f.cells])
+            for f in state.findings
+        ],
     )
 
 
@@ -327,6 +357,8 @@ def import_pack(store: PackStore, source: Path | bytes | IO[bytes], *, user: str
         model=manifest.model,
         created_by=manifest.created_by,
         created_at=manifest.created_at,
+        map_id=manifest.map.id if manifest.map else "",
+        map_version=manifest.map.version if manifest.map else "",
     )
     grid = set(cells(campaign))
     stray = [m.cell.key for m in manifest.messages if m.cell not in grid]

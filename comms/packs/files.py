@@ -14,6 +14,7 @@ from comms.checks.sentences import split_sentences
 from comms.checks.sms import sms_info
 from comms.model.licence import UNKNOWN, ModelLicence
 from comms.packs.campaign import Campaign, Cell, Sender
+from comms.packs.coherence import Coherence
 from comms.packs.store import PackMessage
 from knowledge.base.catalog import load_catalog, pick
 
@@ -296,8 +297,16 @@ def pack_attribution(items: list[PackItem]) -> str:
     return ""
 
 
-def overview_html(layout: Layout, items: list[PackItem], file_names: dict[str, str]) -> str:
-    """One static page: per language a grid of audiences × channels; everything escaped."""
+def overview_html(
+    layout: Layout,
+    items: list[PackItem],
+    file_names: dict[str, str],
+    state: Coherence | None = None,
+) -> str:
+    """One static page: per language a grid of audiences × channels; everything escaped.
+
+    With `state`, it first names the map version, the cells from an older one and the
+    consistency findings."""
     e = html.escape
     campaign = layout.campaign
     head = (
@@ -310,6 +319,8 @@ def overview_html(layout: Layout, items: list[PackItem], file_names: dict[str, s
         parts.append(f'<p class="draft">{e(layout.mark)}</p>')
     parts.append(f"<h1>{e(campaign.name)}</h1>")
     parts.append(f"<p>{e(label('topics', campaign.topic, layout.ui))} · {e(str(layout.date))}</p>")
+    if state is not None:
+        parts.append(_coherence_html(state))
     by_cell = {item.cell: item for item in items}
     for language in campaign.languages:
         parts.append(f"<h2>{e(label('languages', language, layout.ui))}</h2>")
@@ -318,6 +329,26 @@ def overview_html(layout: Layout, items: list[PackItem], file_names: dict[str, s
     if attribution:  # the Llama licence asks products built on it to say so
         parts.append(f'<p class="attribution">{e(attribution)}</p>')
     parts.append("</body></html>\n")
+    return "".join(parts)
+
+
+def _coherence_html(state: Coherence) -> str:
+    e = html.escape
+    parts = [f'<p class="map">Message map: {e(state.map_id)}, version {e(state.map_version)}</p>']
+    if state.stale:
+        keys = "".join(f"<li>{e(cell.key)}</li>" for cell in state.stale)
+        parts.append(
+            '<div class="stale"><p>These messages came from an older version of the message '
+            f"map; regenerate them to use the map in effect:</p><ul>{keys}</ul></div>"
+        )
+    if state.findings:
+        rows = "".join(
+            f"<li><b>{e(f.kind)}</b>: {e(f.detail)} ({e(', '.join(c.key for c in f.cells))})</li>"
+            for f in state.findings
+        )
+        parts.append(f'<div class="consistency"><h2>Consistency</h2><ul>{rows}</ul></div>')
+    else:
+        parts.append('<p class="consistency">Consistency: no disagreements found.</p>')
     return "".join(parts)
 
 
@@ -372,5 +403,6 @@ _STYLE = (
     "vertical-align:top}th{background:#f0f0f0;text-align:left}"
     ".card{margin-bottom:.8em}.text{white-space:pre-wrap;margin:.3em 0}"
     ".status{font-size:.85em;color:#555}.approved{color:#1a7f37}.rejected{color:#b00}"
+    ".stale,.consistency{background:#fff4d6;padding:.3em .8em;margin:.6em 0}"
     ".draft{background:#fde2e2;color:#b00;font-weight:bold;padding:.6em;font-size:1.2em}"
 )

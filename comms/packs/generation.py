@@ -11,6 +11,11 @@ in the innermost, and variants, whose prompts are identical, come last. The ship
 the shared evidence, facts and topic first and names the language last, so the order is
 audience → channel → language → variant and consecutive calls re-evaluate only the last lines.
 
+Map. Every message starts from the office's message map (comms.drafting.write): a run loads the
+map once, so every cell it writes comes from the same map version, and records that version in
+the campaign and the audit trail. The model is asked for its version only when the run asks for
+it; the composed message needs no model at all.
+
 Resume. Each finished message is stored in its own transaction as soon as it is written, under
 a unique (campaign, audience, channel, language, variant) key: a crash loses at most the message
 in flight, and a second run skips every stored cell.
@@ -21,14 +26,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from comms.clock import now
-from comms.drafting.draft import VARIANT_STRIDE, Request, draft_message, find_evidence
+from comms.drafting.draft import VARIANT_STRIDE, Request, find_evidence
 from comms.drafting.template import PromptTemplate, parse_template, render
+from comms.drafting.write import should_ask, write_message
+from comms.maps.compose import compose
+from comms.maps.library import LoadedMap, load_map
 from comms.message import Message
 from comms.model.backends import ChatModel
 from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Campaign, Cell, cells, check_campaign
+from comms.packs.coherence import Coherence, coherence
 from comms.packs.review import ReviewConflict, message_checks, person
 from comms.packs.store import CampaignRecord, PackMessage, PackStore, audit_event
 from comms.templates.samples import Scenario, sample_variables
@@ -78,6 +88,10 @@ class PackRun:
     skipped: int = 0  # already stored before this run
     failed: dict[Cell, str] = field(default_factory=dict)
     stopped: bool = False
+    asked_model: bool = False
+    map_id: str = ""
+    map_version: str = ""  # the one map version every cell of this run was made from
+    coherence: Coherence | None = None  # stale cells and consistency, after the run
 
     @property
     def complete(self) -> bool:
@@ -90,6 +104,7 @@ def create_campaign(
     """Store a new campaign, pinning the current draft_message template version."""
     check_campaign(campaign)
     version = TemplateStore(settings).current(TEMPLATE_ID)
+    loaded = load_map(campaign.topic, settings)
     record = CampaignRecord(
         campaign=campaign,
         template_id=TEMPLATE_ID,
@@ -99,6 +114,8 @@ def create_campaign(
         model=settings.model_label(),
         created_by=person(user),
         created_at=now(),
+        map_id=loaded.id,
+        map_version=loaded.version,
     )
     with store.transaction() as tx:
         tx.insert_campaign(record)
@@ -129,27 +146,36 @@ def open_campaign(
     return existing
 
 
-def dimension_order(campaign: Campaign, template: PromptTemplate) -> tuple[str, ...]:
-    """Grid dimensions, outermost first: the one that changes the prompt earliest changes least."""
+def dimension_order(
+    campaign: Campaign, template: PromptTemplate, loaded: LoadedMap | None = None
+) -> tuple[str, ...]:
+    """Grid dimensions, outermost first: the one that changes the prompt earliest changes least.
+
+    With `loaded`, the sample prompts carry the map's key messages and composed draft per cell,
+    as the model is asked them (they change with the language and the channel).
+    """
     base = {dim: getattr(campaign, dim + "s")[0] for dim in DIMENSIONS}
+    prompt = partial(_prompt_text, template, campaign, loaded)
     try:
-        reference = _prompt_text(template, campaign.topic, base)
+        reference = prompt(base)
         positions = {}
         for dim in DIMENSIONS:
             values = getattr(campaign, dim + "s")
             if len(values) < 2:
                 positions[dim] = -1  # one value: it never changes, any place is as good
                 continue
-            other = _prompt_text(template, campaign.topic, base | {dim: values[1]})
+            other = prompt(base | {dim: values[1]})
             positions[dim] = _common_prefix(reference, other)
     except TemplateError:
         return FALLBACK_ORDER  # a template the sample variables cannot fill
     return tuple(sorted(DIMENSIONS, key=lambda dim: positions[dim]))
 
 
-def plan_order(campaign: Campaign, template: PromptTemplate) -> list[Cell]:
+def plan_order(
+    campaign: Campaign, template: PromptTemplate, loaded: LoadedMap | None = None
+) -> list[Cell]:
     """Every cell, sorted so that consecutive prompts share the longest prefix."""
-    order = dimension_order(campaign, template)
+    order = dimension_order(campaign, template, loaded)
     rank = {dim: getattr(campaign, dim + "s") for dim in DIMENSIONS}
 
     def key(cell: Cell) -> tuple[int, ...]:
@@ -169,21 +195,32 @@ def generate_pack(
     campaign_id: str,
     *,
     settings: Settings,
-    chat: ChatModel,
+    chat: ChatModel | None = None,
     knowledge: Store,
     user: str,
+    ask_model: bool | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: ShouldStop | None = None,
 ) -> PackRun:
-    """Write every missing message of the campaign, storing each as soon as it is done."""
+    """Write every missing message of the campaign, storing each as soon as it is done.
+
+    Every cell is composed from one map version; `ask_model` (default: the setting) also asks
+    the model for its version of each, kept only where it passes the checks.
+    """
     user = person(user)
+    ask = _asking(settings, ask_model, chat)
     record = store.campaign(campaign_id)
     template = parse_template(record.template_text, origin=f"campaign {campaign_id} template")
     stored = {m.cell for m in store.messages(campaign_id)}
-    order = plan_order(record.campaign, template)
-    evidence = pack_evidence(knowledge, record.campaign, settings)
-    run = PackRun(total=len(order), skipped=sum(cell in stored for cell in order))
-    model_fingerprint(chat)
+    loaded = load_map(record.campaign.topic, settings)  # once: every cell from this version
+    order = plan_order(record.campaign, template, loaded if ask else None)
+    run = PackRun(total=len(order), skipped=sum(cell in stored for cell in order),
+                  asked_model=ask, map_id=loaded.id, map_version=loaded.version)  # fmt: skip
+    pinned = Pinned(template, loaded, ask, _evidence(ask, knowledge, record.campaign, settings))
+    if ask and chat is not None:
+        model_fingerprint(chat)
+    if run.skipped < run.total:
+        _start_run(store, record, loaded, user, ask)
     started = time.monotonic()
     report = _reporter(run, started, on_progress)
     report(None)
@@ -193,9 +230,8 @@ def generate_pack(
             break
         try:
             _generate_cell(
-                store, record, cell, template, evidence, settings, chat, knowledge, user,
-                should_stop,
-            )  # fmt: skip
+                store, record, cell, pinned, settings, chat, knowledge, user, should_stop
+            )
             run.generated.append(cell)
         except PackStopped:
             run.stopped = True
@@ -204,6 +240,7 @@ def generate_pack(
             run.failed[cell] = str(exc)
             store.record(_failure_event(record, cell, user, str(exc)))
         report(cell)
+    run.coherence = coherence(record.campaign, store.messages(campaign_id), settings)
     return run
 
 
@@ -213,12 +250,14 @@ def regenerate_cell(
     cell: Cell,
     *,
     settings: Settings,
-    chat: ChatModel,
+    chat: ChatModel | None = None,
     knowledge: Store,
     user: str,
+    ask_model: bool | None = None,
 ) -> PackMessage:
-    """Write one cell again with the next seed; the new text goes back to draft."""
+    """Write one cell again from the map in effect, with the next seed; it goes back to draft."""
     user = person(user)
+    ask = _asking(settings, ask_model, chat)
     record = store.campaign(campaign_id)
     if cell not in cells(record.campaign):
         raise InputError(f"{cell.key} is not a cell of campaign '{campaign_id}'.")
@@ -229,12 +268,13 @@ def regenerate_cell(
         else cell_seed(record.campaign, settings, cell)
     )
     template = parse_template(record.template_text, origin=f"campaign {campaign_id} template")
-    model_fingerprint(chat)
-    evidence = pack_evidence(knowledge, record.campaign, settings)
-    message = _draft(
-        record.campaign, cell, template, evidence, seed, settings, chat, knowledge, None
-    )
-    fresh = _pack_message(record, cell, message, user, current.revision + 1 if current else 1)
+    if ask and chat is not None:
+        model_fingerprint(chat)
+    loaded = load_map(record.campaign.topic, settings)
+    pinned = Pinned(template, loaded, ask, _evidence(ask, knowledge, record.campaign, settings))
+    message = _draft(record.campaign, cell, pinned, seed, settings, chat, knowledge, None)
+    revision = current.revision + 1 if current else 1
+    fresh = _pack_message(record, cell, message, user, revision, seed)
     with store.transaction() as tx:
         now_stored = tx.message(campaign_id, cell)
         if now_stored != current:
@@ -245,7 +285,9 @@ def regenerate_cell(
             tx.insert_message(fresh)
         else:
             tx.update_message(fresh)
-        tx.record(audit_event(fresh, user, "regenerate" if current else "generate"))
+        tx.record(
+            audit_event(fresh, user, "regenerate" if current else "generate", made_from(message))
+        )
     return fresh
 
 
@@ -262,50 +304,101 @@ def model_fingerprint(chat: ChatModel) -> str | None:
     return sha() if callable(sha) else None
 
 
+@dataclass(frozen=True)
+class Pinned:
+    """What every cell of one run shares: the template, the map version, the evidence."""
+
+    template: PromptTemplate
+    loaded: LoadedMap
+    ask: bool
+    evidence: list[Passage] | None  # the shared evidence for the model; None: not asked
+
+
+def made_from(message: Message) -> str:
+    """The audit note of a written message: its map version and whose version it is."""
+    ref = message.map
+    where = f"map {ref.id} version {ref.version}" if ref else "no map"
+    note = f"{where}; {message.version} version"
+    rejected = message.rejected_model_version
+    if rejected is not None:
+        reasons = "; ".join(f"{r['item']}: {r['reason']}" for r in rejected.reasons)
+        note += f"; the model's version was rejected ({reasons})"
+    return note
+
+
+def _asking(settings: Settings, ask_model: bool | None, chat: ChatModel | None) -> bool:
+    ask = should_ask(settings) if ask_model is None else ask_model
+    if ask and chat is None:
+        raise InputError("Asking the model for its version needs a chat model.")
+    return ask
+
+
+def _evidence(
+    ask: bool, knowledge: Store, campaign: Campaign, settings: Settings
+) -> list[Passage] | None:
+    return pack_evidence(knowledge, campaign, settings) if ask else None
+
+
+def _start_run(
+    store: PackStore, record: CampaignRecord, loaded: LoadedMap, user: str, ask: bool
+) -> None:
+    """Record the map version this run writes every cell from, in the campaign and the trail."""
+    who = "composed, the model asked" if ask else "composed, the model not asked"
+    event = AuditEvent(
+        campaign_id=record.id,
+        user=user,
+        action="generate_run",
+        template_id=f"map:{loaded.id}",
+        template_version=loaded.version,
+        detail=f"map {loaded.id} version {loaded.version}; {who}",
+    )
+    with store.transaction() as tx:
+        tx.set_campaign_map(record.id, loaded.id, loaded.version)
+        tx.record(event)
+
+
 def _generate_cell(
     store: PackStore,
     record: CampaignRecord,
     cell: Cell,
-    template: PromptTemplate,
-    evidence: list[Passage],
+    pinned: Pinned,
     settings: Settings,
-    chat: ChatModel,
+    chat: ChatModel | None,
     knowledge: Store,
     user: str,
     should_stop: ShouldStop | None,
 ) -> None:
     seed = cell_seed(record.campaign, settings, cell)
-    message = _draft(
-        record.campaign, cell, template, evidence, seed, settings, chat, knowledge, should_stop
-    )
-    stored = _pack_message(record, cell, message, user, 1)
+    message = _draft(record.campaign, cell, pinned, seed, settings, chat, knowledge, should_stop)
+    stored = _pack_message(record, cell, message, user, 1, seed)
     with store.transaction() as tx:  # one transaction per message: a crash loses only this one
         if tx.insert_message(stored):  # False: another run stored this cell meanwhile
-            tx.record(audit_event(stored, user, "generate"))
+            tx.record(audit_event(stored, user, "generate", made_from(message)))
 
 
 def _draft(
     campaign: Campaign,
     cell: Cell,
-    template: PromptTemplate,
-    evidence: list[Passage],
+    pinned: Pinned,
     seed: int,
     settings: Settings,
-    chat: ChatModel,
+    chat: ChatModel | None,
     knowledge: Store,
     should_stop: ShouldStop | None,
 ) -> Message:
     request = Request(campaign.topic, cell.audience, cell.channel, cell.language, campaign.concern)
-    return draft_message(
+    return write_message(
         request,
         settings=settings,
+        store=knowledge,
         chat=chat,
-        store=knowledge,  # not searched: the pack's evidence is passed in
-        seed=seed,
-        template=template,
-        passages=evidence,
         facts=campaign.fact_sheet,
+        ask_model=pinned.ask,
+        seed=seed,
         on_text=_stop_check(should_stop),
+        loaded=pinned.loaded,
+        template=pinned.template,
+        passages=pinned.evidence,  # the pack's shared evidence: a long common prompt prefix
     )
 
 
@@ -322,7 +415,7 @@ def _stop_check(should_stop: ShouldStop | None) -> Callable[[str], None] | None:
 
 
 def _pack_message(
-    record: CampaignRecord, cell: Cell, message: Message, user: str, revision: int
+    record: CampaignRecord, cell: Cell, message: Message, user: str, revision: int, seed: int
 ) -> PackMessage:
     dump = message.model_dump(mode="json")
     checks = (
@@ -338,7 +431,7 @@ def _pack_message(
         checks=checks,
         message=dump,
         revision=revision,
-        seed=message.seed,
+        seed=seed,  # the cell's seed: the composed message has none, a regeneration steps on
         updated_by=user,
     )
 
@@ -360,11 +453,27 @@ def _reporter(
     return report
 
 
-def _prompt_text(template: PromptTemplate, topic: str, cell: dict[str, str]) -> str:
-    scenario = Scenario(topic=topic, concern="", **cell)
-    return "\n".join(
-        m["content"] for m in render(template, sample_variables(template.id, scenario))
-    )
+def _prompt_text(
+    template: PromptTemplate, campaign: Campaign, loaded: LoadedMap | None, cell: dict[str, str]
+) -> str:
+    scenario = Scenario(topic=campaign.topic, concern="", **cell)
+    variables = sample_variables(template.id, scenario)
+    if loaded is not None:
+        catalog = load_catalog()
+        composed = compose(
+            loaded,
+            topic=pick(catalog.topics, campaign.topic, "topic"),
+            audience=pick(catalog.audiences, cell["audience"], "audience"),
+            channel=pick(catalog.channels, cell["channel"], "channel"),
+            language=pick(catalog.languages, cell["language"], "language"),
+            facts=campaign.fact_sheet,
+        )
+        variables |= {"key_messages": [t for _, t in composed.key_messages],
+                      "composed": composed.text}  # fmt: skip
+        # The passages the composed message cites open the model's evidence: they come first.
+        cited = "evidence: " + " ".join(composed.sources)
+        return "\n".join([cited, *(m["content"] for m in render(template, variables))])
+    return "\n".join(m["content"] for m in render(template, variables))
 
 
 def _common_prefix(a: str, b: str) -> int:

@@ -26,7 +26,7 @@ MESSAGE_COLUMNS = (
 )
 CAMPAIGN_COLUMNS = (
     "id, spec, fingerprint, template_id, template_number, template_hash, template_text, model, "
-    "created_by, created_at"
+    "created_by, created_at, map_id, map_version"
 )
 
 
@@ -46,6 +46,8 @@ class CampaignRecord:
     model: str
     created_by: str
     created_at: str
+    map_id: str = ""  # the message map of the latest generation run, and its version hash
+    map_version: str = ""
 
     @property
     def id(self) -> str:
@@ -152,13 +154,20 @@ class Transaction:
             )
         c = record.campaign
         self.db.execute(
-            f"INSERT INTO pack_campaigns ({CAMPAIGN_COLUMNS}) VALUES ({', '.join('?' * 10)})",
+            f"INSERT INTO pack_campaigns ({CAMPAIGN_COLUMNS}) VALUES ({', '.join('?' * 12)})",
             (
                 c.id, c.model_dump_json(), c.fingerprint, record.template_id,
                 record.template_number, record.template_hash, record.template_text, record.model,
-                record.created_by, record.created_at,
+                record.created_by, record.created_at, record.map_id, record.map_version,
             ),
         )  # fmt: skip
+
+    def set_campaign_map(self, campaign_id: str, map_id: str, map_version: str) -> None:
+        """Record the map version a generation run uses for the campaign's cells."""
+        self.db.execute(
+            "UPDATE pack_campaigns SET map_id = ?, map_version = ? WHERE id = ?",
+            (map_id, map_version, campaign_id),
+        )
 
     def messages(self, campaign_id: str) -> list[PackMessage]:
         rows = self.db.execute(
@@ -232,6 +241,7 @@ class PackStore:
     """The pack tables in data_dir/clarion.db (the database the template versions live in)."""
 
     def __init__(self, settings: Settings) -> None:
+        self.settings = settings  # the map in effect is read with them (stale cells)
         self.path = settings.data_dir / DB_FILE
 
     @contextmanager
@@ -316,6 +326,8 @@ def _campaign(row: tuple[Any, ...]) -> CampaignRecord:
         model=row[7],
         created_by=row[8],
         created_at=row[9],
+        map_id=row[10],
+        map_version=row[11],
     )
 
 
