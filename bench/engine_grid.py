@@ -7,7 +7,7 @@ bundled model or with the tiny random-weight llama4 GGUF of tests/tiny_llama4.py
 nonsense the gate must reject every time. Prints Markdown and writes it into
 docs/engine-grid.md between its markers.
 
-    python -m bench.engine_grid [--topics measles,flu] [--model default|tiny-llama4|none]
+    python -m bench.engine_grid [--topics measles,flu] [--models default,tiny-llama4]
                                 [--model-cells 24] [--out docs/engine-grid.md | --out -]
 """
 
@@ -100,26 +100,31 @@ def grid(topics: list[str]) -> list[Request]:
     return cells
 
 
-def table(composed: Column, model: Column, chosen: Counter[str]) -> str:
-    """Markdown: one row per check for both versions, then the totals."""
-    lines = ["| check | composed version | model's version |", "|---|---|---|"]
-    for item in sorted(set(composed.seen) | set(model.seen)):
-        lines.append(f"| {item} | {_pct(composed.passed[item], composed.seen[item])} | "
-                     f"{_pct(model.passed[item], model.seen[item])} |")  # fmt: skip
-    n, m = len(composed.times), len(model.times)
-    rows = [
-        ("**every error-level check**", _pct(composed.ok, n), _pct(model.ok, m)),
-        ("**every check, warnings too**", _pct(composed.clean, n), _pct(model.clean, m)),
-        ("mean score (0–100)", _mean(composed.scores, "{:.0f}"), _mean(model.scores, "{:.0f}")),
-        ("real-word share, lowest / median", _spread(composed.word_shares),
-         _spread(model.word_shares)),
-        (f"score above {NONSENSE_CAP} with too few real words", str(composed.over_cap),
-         str(model.over_cap)),
-        ("time to this version, median / slowest", _times(composed.times), _times(model.times)),
-    ]  # fmt: skip
-    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
-    versions = ", ".join(f"{k} {v}" for k, v in sorted(chosen.items())) or "–"
-    return "\n".join(lines) + f"\n\nVersion shown to staff where the model was asked: {versions}."
+def table(composed: Column, models: dict[str, Column], chosen: dict[str, Counter[str]]) -> str:
+    """Markdown: one row per check for the composed version and each model's, then totals."""
+    columns = {"composed version": composed} | {
+        f"{name}'s version": c for name, c in models.items()
+    }
+    lines = ["| check | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for item in sorted({i for c in columns.values() for i in c.seen}):
+        cells = [_pct(c.passed[item], c.seen[item]) for c in columns.values()]
+        lines.append(f"| {item} | " + " | ".join(cells) + " |")
+    rows = {
+        "**every error-level check**": [_pct(c.ok, len(c.times)) for c in columns.values()],
+        "**every check, warnings too**": [_pct(c.clean, len(c.times)) for c in columns.values()],
+        "mean score (0–100)": [_mean(c.scores, "{:.0f}") for c in columns.values()],
+        "real-word share, lowest / median": [_spread(c.word_shares) for c in columns.values()],
+        f"score above {NONSENSE_CAP} with too few real words": [
+            str(c.over_cap) for c in columns.values()
+        ],
+        "time to this version, median / slowest": [_times(c.times) for c in columns.values()],
+    }
+    lines += [f"| {name} | " + " | ".join(cells) + " |" for name, cells in rows.items()]
+    shown = "; ".join(
+        f"{name}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        for name, counts in chosen.items()
+    )
+    return "\n".join(lines) + f"\n\nVersion shown to staff where a model was asked: {shown or '–'}."
 
 
 def _mean(values: list[int], fmt: str) -> str:
@@ -141,6 +146,7 @@ def _seconds(value: float) -> str:
 
 
 def _model_path(kind: str, folder: Path) -> Path | None:
+    """The GGUF to load: the bundled default (None) or the tiny random-weight llama4."""
     if kind == "tiny-llama4":
         from tests.tiny_llama4 import write_tiny_llama4
 
@@ -151,48 +157,56 @@ def _model_path(kind: str, folder: Path) -> Path | None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--topics", default=",".join(shipped_map_ids()))
-    parser.add_argument("--model", choices=("default", "tiny-llama4", "none"), default="default")
-    parser.add_argument("--model-cells", type=int, default=24, help="cells the model is asked")
+    parser.add_argument(
+        "--models",
+        default="default,tiny-llama4",
+        help="models asked for their version: default, tiny-llama4 or none",
+    )
+    parser.add_argument("--model-cells", type=int, default=24, help="cells the models are asked")
     parser.add_argument("--out", default=str(DOC), help="Markdown file to update, or - for none")
     args = parser.parse_args(argv)
     cells = grid(args.topics.split(","))
+    kinds = [k for k in args.models.split(",") if k and k != "none"]
     load_before, started = load_average(), time.monotonic()
-    composed, model, chosen = Column(), Column(), Counter[str]()
-    stride = max(1, len(cells) // args.model_cells) if args.model_cells else 0
+    composed = Column()
+    models = {kind: Column() for kind in kinds}
+    chosen: dict[str, Counter[str]] = {kind: Counter() for kind in kinds}
+    stride = max(1, len(cells) // args.model_cells) if args.model_cells and kinds else 0
     with tempfile.TemporaryDirectory(prefix="clarion-grid-") as folder:
-        path = _model_path(args.model, Path(folder))
-        settings = load_settings(data_dir=Path(folder), **({"model_path": path} if path else {}))
+        settings = load_settings(data_dir=Path(folder))
         store = open_store(settings)
         sync_corpus(store)
-        chat = build_chat_model(settings) if args.model != "none" and stride else None
+        chats = {}
+        for kind in kinds:
+            path = _model_path(kind, Path(folder))
+            chats[kind] = build_chat_model(settings.model_copy(update={"model_path": path}))
         for n, request in enumerate(cells):
             resolved = resolve(request)
             begun = time.perf_counter()
             floor = compose_message(resolved, settings=settings, store=store, facts=FACTS)
             composed.add(floor.message.checks, time.perf_counter() - begun)
-            if chat is not None and n % stride == 0:
+            for kind, chat in chats.items() if stride and n % stride == 0 else ():
                 begun = time.perf_counter()
-                message = adapt_message(
-                    floor, settings=settings, chat=chat, store=store, facts=FACTS
-                )
-                model.add(message.model_checks, time.perf_counter() - begun)
-                chosen[message.version] += 1
-                _progress(request, message)
-    name = chat.info.model_id if chat is not None else "none"
+                message = adapt_message(floor, settings=settings, chat=chat, store=store,
+                                        facts=FACTS)  # fmt: skip
+                models[kind].add(message.model_checks, time.perf_counter() - begun)
+                chosen[kind][message.version] += 1
+                _progress(kind, request, message)
+    names = ", ".join(f"{kind} = {chat.info.model_id}" for kind, chat in chats.items())
     heading = (
         f"{len(cells)} cells: {args.topics.count(',') + 1} topic map(s) × 8 audiences × 7 channels "
-        f"× de, en, plus SMS and letter × {', '.join(MORE_LANGUAGES)}; the model ({name}) was "
-        f"asked for {len(model.times)} of them (every {stride or '–'}th cell); "
-        f"repair_tries {settings.repair_tries}"
+        f"× de, en, plus SMS and letter × {', '.join(MORE_LANGUAGES)}. Models ({names or 'none'}) "
+        f"were asked for {len(next(iter(models.values())).times) if models else 0} of them "
+        f"(every {stride or '–'}th cell); repair_tries {settings.repair_tries}."
     )
-    publish(f"{heading}\n\n{table(composed, model, chosen)}", load_before, started, args.out)
+    publish(f"{heading}\n\n{table(composed, models, chosen)}", load_before, started, args.out)
 
 
-def _progress(request: Request, message: Message) -> None:
+def _progress(kind: str, request: Request, message: Message) -> None:
     reasons = message.rejected_model_version.reasons if message.rejected_model_version else []
     cell = f"{request.topic} {request.language} {request.audience} {request.channel}"
     failed = [r["item"] for r in reasons]
-    print(f"{cell}: {message.version}; {failed}", file=sys.stderr, flush=True)
+    print(f"{kind} {cell}: {message.version}; {failed}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

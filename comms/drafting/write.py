@@ -25,7 +25,7 @@ from comms.maps.matching import ConcernMatch, match_concern
 from comms.message import Citation, KeyMessageRef, MapRef, Message, ModelRef, RejectedVersion
 from comms.model.backends import ChatModel
 from comms.report import LintItem, LintReport
-from knowledge.base.errors import GenerationError
+from knowledge.base.errors import BackendError, GenerationError, ModelCrashed
 from knowledge.base.settings import Settings
 
 if TYPE_CHECKING:
@@ -120,13 +120,18 @@ def adapt_message(
     """
     resolved, composed = floor.resolved, floor.composed
     found = retrieve(store, resolved, settings.retrieval_k) if passages is None else passages
-    passages = _merge(floor.message.evidence, found)
+    # The composed message's own passages first, then the search's, up to retrieval_k in all:
+    # the small default model has a 4k context, and the draft and key messages need room too.
+    limit = max(settings.retrieval_k, len(floor.message.evidence))
+    passages = _merge(floor.message.evidence, found)[:limit]
     keys = [text for _, text in composed.key_messages]
     try:
         model = draft_message(resolved, settings=settings, chat=chat, store=store, facts=facts,
                               seed=seed, on_text=on_text, passages=passages, template=template,
                               key_messages=keys, composed=composed.text)  # fmt: skip
-    except GenerationError as exc:
+    except ModelCrashed:
+        raise  # the caller restarts nothing: the worker is already back; a pack marks the cell
+    except (GenerationError, BackendError) as exc:  # no usable answer: the floor stands
         reasons = [{"item": "model", "reason": str(exc)}]
         return _keep_floor(floor, "", LintReport(items=(), score=0), reasons, chat)
     citations = _union(floor.message.citations, model.citations, passages)

@@ -225,7 +225,12 @@ def _sms(job: _Job) -> list[Part]:
     """The main key message and the fact line: all of it, else booking only, else the call to
     action alone."""
     main = _main(job)
-    options = (_closing(job), _closing(job, short=True), [job.say("call_to_action")], [])
+    options: tuple[list[str], ...] = (
+        _closing(job),
+        _closing(job, short=True),
+        [job.say("call_to_action")],
+        [],
+    )
     for closing in options:
         parts = [Part(main, MAIN), *(Part(line, MAIN) for line in closing)]
         if _fits(_join([Part(_gsm(p.text, job), p.priority) for p in parts]), job):
