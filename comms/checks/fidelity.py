@@ -54,7 +54,7 @@ def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
     return dot / norm if norm else 0.0
 
 
-def _kept(key: str, text: str, language: str, closest: float) -> list[str]:
+def kept(key: str, text: str, language: str, closest: float) -> list[str]:
     """What the text lacks of one key message (empty when it keeps it)."""
     problems = []
     found = {normalise_number(n) for n in find_numbers(text)}
@@ -81,7 +81,7 @@ def check_fidelity(
     lost = []
     for (key_id, key), vector in zip(key_messages, keys, strict=True):
         closest = max((_cosine(vector, s) for s in rest), default=0.0)
-        problems = _kept(key, text, language, closest)
+        problems = kept(key, text, language, closest)
         if problems:
             lost.append(f"{key_id}: lacks {'; '.join(problems)}")
     if lost:
