@@ -80,6 +80,18 @@ def test_different_recommending_bodies_in_one_language_are_reported() -> None:
     )
 
 
+def test_a_second_body_cited_for_a_fact_beside_the_shared_one_is_one_voice() -> None:
+    both = message("Die Impfung ist ab 60 Jahren empfohlen und gut verträglich.")
+    who = message("Die Impfung ist gut verträglich.", cited=("rec-flu-who-en", "recommendation"))
+    both.citations.append(who.citations[0].model_copy(update={"number": 2}))
+    both.evidence.append(who.evidence[0])
+    assert (
+        check_consistency([both, message("Die Impfung ist ab 60 Jahren empfohlen.")], FACTS) == []
+    )
+    [finding] = check_consistency([both, who, message("Ab 60 Jahren empfohlen.")], FACTS)
+    assert finding.kind == "recommendation" and finding.messages == (0, 1, 2)
+
+
 def test_mixed_terminology_is_reported_with_the_preferred_term() -> None:
     messages = [message("Holen Sie sich die Impfung."), message("Holen Sie sich den Piks.")]
     [finding] = check_consistency(messages, FACTS)

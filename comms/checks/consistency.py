@@ -70,7 +70,11 @@ def _recommendations(messages: list[Message]) -> list[Finding]:
                 by_language[message.language][_body(passage.source_id)].append(index)
     findings = []
     for language, bodies in by_language.items():
-        if len(bodies) > 1:
+        # One voice: some body that every message of the language cites. A message may also
+        # cite another body's paper for a fact (WHO's for side effects beside STIKO's schedule).
+        citing = {i for ix in bodies.values() for i in ix}
+        shared = [body for body, ix in bodies.items() if set(ix) == citing]
+        if len(bodies) > 1 and not shared:
             detail = "; ".join(
                 f"{body}: {len(set(ix))} message(s)" for body, ix in sorted(bodies.items())
             )

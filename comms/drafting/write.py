@@ -123,7 +123,8 @@ def adapt_message(
     # The composed message's own passages first, then the search's, up to retrieval_k in all:
     # the small default model has a 4k context, and the draft and key messages need room too.
     limit = max(settings.retrieval_k, len(floor.message.evidence))
-    passages = _merge(floor.message.evidence, found)[:limit]
+    preferred = prefer_authority(found, floor.loaded.map.authority.sources)
+    passages = _merge(floor.message.evidence, preferred)[:limit]
     keys = [text for _, text in composed.key_messages]
     try:
         model = draft_message(resolved, settings=settings, chat=chat, store=store, facts=facts,
@@ -254,6 +255,16 @@ def _keep_floor(
     return floor.message.model_copy(update={
         "model_text": text, "model_checks": checks, "rejected_model_version": rejected,
     })  # fmt: skip
+
+
+def prefer_authority(passages: list[Passage], sources: tuple[str, ...]) -> list[Passage]:
+    """The body that speaks for the office first; another country's recommendation is left
+    out where the office's own body has one among the passages (their schedules differ)."""
+    own = [p for p in passages if p.source_id in sources]
+    has_own = any(p.kind == "recommendation" for p in own)
+    others = [p for p in passages if p.source_id not in sources
+              and not (has_own and p.kind == "recommendation")]  # fmt: skip
+    return own + others
 
 
 def _merge(first: list[Passage], more: list[Passage]) -> list[Passage]:
