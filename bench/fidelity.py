@@ -56,8 +56,8 @@ def main() -> None:
                         continue
                     similarity = _cosine(vector, other)
                     others[language].append(similarity)
-                    key, text = keys[n].text[language], keys[m].text[language]
-                    _count(whole[language], kept(key, text, language, similarity))
+                    said, text = keys[n].text[language], keys[m].text[language]
+                    _count(whole[language], kept(said, text, language, similarity))
     print(f"threshold {FIDELITY_SIMILARITY}\n")
     print("| pairs | n | min | p10 | median | p90 | max | at or above threshold |")
     print("|---|---|---|---|---|---|---|---|")

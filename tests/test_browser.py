@@ -246,6 +246,44 @@ def test_edit_and_save_a_template(page: Any, app_url: str) -> None:
     screenshot(page, "templates.png")
 
 
+def test_edit_validate_propose_and_approve_a_message_map(page: Any, app_url: str) -> None:
+    open_page(page, app_url, "Botschaftskarten")
+    choose(page, "Thema", "measles")
+    main = page.get_by_text("Zwei MMR-Impfungen schützen zuverlässig vor Masern.", exact=True)
+    expect(main.first).to_be_visible()  # the overarching key messages, in three columns
+    editor = page.get_by_role("textbox", name="Botschaftskarte (YAML)")
+    text = editor.input_value()
+    broken = text.replace("source: rec-measles-stiko-de", "source: rec-measles-nowhere", 1)
+    editor.fill(broken)
+    editor.press("Control+Enter")  # a text area sends its value on Ctrl+Enter or on blur
+    page.get_by_text("1 Fehler: so kann die Karte nicht vorgeschlagen werden.").wait_for()
+    expect(page.get_by_text(re.compile("'rec-measles-nowhere' is not a document"))).to_be_visible()
+    expect(page.get_by_role("button", name="Als Vorschlag speichern")).to_be_disabled()
+    sharper = "de: Zwei MMR-Impfungen schützen sehr zuverlässig vor Masern."
+    editor.fill(text.replace("de: Zwei MMR-Impfungen schützen zuverlässig vor Masern.", sharper))
+    editor.press("Control+Enter")
+    page.get_by_text("Die Karte ist gültig.").wait_for()
+    page.get_by_role("textbox", name="Ihr Name").fill("A. Admin")
+    page.get_by_role("textbox", name="Was wurde geändert?").fill("Kernbotschaft 1 geschärft")
+    page.get_by_role("textbox", name="Was wurde geändert?").press("Tab")
+    page.get_by_role("button", name="Als Vorschlag speichern").click()
+    page.get_by_text(re.compile(r"Version 1 ist vorgeschlagen")).wait_for()
+    page.get_by_role("textbox", name="Ihr Name").fill("A. Admin")
+    page.get_by_role("textbox", name="Ihr Name").press("Tab")
+    page.get_by_role("button", name="Version 1 freigeben").click()
+    page.get_by_text(re.compile("a second admin must approve it")).first.wait_for()
+    page.get_by_role("textbox", name="Ihr Name").fill("B. Admin")
+    page.get_by_role("textbox", name="Ihr Name").press("Tab")
+    page.get_by_role("button", name="Version 1 freigeben").click()
+    page.get_by_text("Version 1 ist freigegeben und jetzt in Kraft.").wait_for()
+    sharpened = page.get_by_text(
+        "Zwei MMR-Impfungen schützen sehr zuverlässig vor Masern.", exact=True
+    )
+    expect(sharpened.first).to_be_visible()
+    page.get_by_role("heading", name="Botschaftskarten", exact=True).scroll_into_view_if_needed()
+    screenshot(page, "maps.png", height=1500)
+
+
 def test_generate_and_download_a_pack(page: Any, app_url: str, tmp_path: Path) -> None:
     if not (ROOT / "pages" / "packs.py").exists():
         pytest.skip("pages/packs.py does not exist yet (the packs page is being built)")
