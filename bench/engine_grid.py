@@ -179,7 +179,11 @@ def main(argv: list[str] | None = None) -> None:
         chats = {}
         for kind in kinds:
             path = _model_path(kind, Path(folder))
-            chats[kind] = build_chat_model(settings.model_copy(update={"model_path": path}))
+            # The tiny model's 503-token vocabulary spells a prompt out in many more tokens.
+            extra = {"llm_context": 8192} if path is not None else {}
+            chats[kind] = build_chat_model(
+                settings.model_copy(update={"model_path": path, **extra})
+            )
         for n, request in enumerate(cells):
             resolved = resolve(request)
             begun = time.perf_counter()

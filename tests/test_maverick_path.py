@@ -41,6 +41,38 @@ def tiny_settings(tmp_path: Path, model: Path, **changes: Any) -> Settings:
     )  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("topic", "audience", "channel", "language"),
+    [("rsv", "older-adults", "sms", "en"), ("measles", "parents-infants", "letter", "de"),
+     ("flu", "limited-german", "sms", "tr")],
+)  # fmt: skip
+def test_the_gate_shows_the_composed_version_when_the_model_writes_nonsense(
+    tmp_path: Path, maverick_like: Path, fake_store: Any, topic: str, audience: str,
+    channel: str, language: str,
+) -> None:  # fmt: skip
+    from comms.drafting.draft import Request
+    from comms.drafting.write import write_message
+
+    settings = tiny_settings(tmp_path, maverick_like, repair_tries=0).model_copy(
+        update={"llm_context": 8192}
+    )
+    chat = LlamaCppChat(settings)
+    try:
+        message = write_message(
+            Request(topic, audience, channel, language), settings=settings, store=fake_store,
+            chat=chat, ask_model=True, seed=7,
+        )  # fmt: skip
+    finally:
+        chat.close()
+    assert message.version == "composed" and message.text == message.composed_text
+    assert message.checks.ok, "the composed floor passes every error-level check"
+    rejected = message.rejected_model_version
+    assert rejected is not None and rejected.text and rejected.text == message.model_text
+    failed = {reason["item"] for reason in rejected.reasons}
+    assert "fidelity" in failed, failed
+    assert message.model_checks.score <= 40 or not message.model_checks.ok
+
+
 @pytest.fixture
 def chat(tmp_path: Path, maverick_like: Path) -> Iterator[LlamaCppChat]:
     model = LlamaCppChat(tiny_settings(tmp_path, maverick_like))
