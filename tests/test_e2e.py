@@ -75,7 +75,13 @@ def test_cli_generate_json(real_store_dir: Path) -> None:
     assert {c["chunk_id"] for c in message["citations"]} <= {
         p["chunk_id"] for p in message["evidence"]
     }
-    assert message["template_id"] == "draft_message"
+    assert message["template_id"] == "map:measles" and message["version"] == "composed"
+    assert message["map"]["id"] == "measles" and message["map"]["key_messages"]
+    assert message["map"]["key_messages"][0]["text"] in message["text"]
+    assert message["rejected_model_version"] is None and message["model_text"] == ""
+    assert message["checks"]["items"] and all(
+        item["passed"] for item in message["checks"]["items"] if item["severity"] == "error"
+    )
 
 
 def test_cli_knowledge_search_json(real_store_dir: Path) -> None:
@@ -107,6 +113,7 @@ def test_cli_errors_are_one_clear_line(
     for flag, value in zip(args[::2], args[1::2], strict=True):
         base[flag] = value
     argv = [item for pair in base.items() for item in pair]
+    argv += ["--ask-model"] if env else []  # without it the model is not even loaded
     done = _cli("comms", "generate", *argv, data_dir=real_store_dir, extra_env=env)
     assert done.returncode == 2
     assert message in done.stderr

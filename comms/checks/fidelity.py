@@ -86,8 +86,11 @@ def check_fidelity(
             lost.append(f"{key_id}: lacks {'; '.join(problems)}")
     if lost:
         reason = "Key messages not kept: " + " | ".join(lost) + "."
+        args = {"count": str(len(lost)), "keys": ", ".join(x.split(":")[0] for x in lost)}
         return LintItem(id="fidelity", passed=False, severity="error", reason=reason,
-                        points=0, max_points=1)  # fmt: skip
+                        points=0, max_points=1, reason_key="fidelity.lost",
+                        reason_args=args)  # fmt: skip
     reason = f"Keeps all {len(key_messages)} key message(s): numbers, key terms and meaning."
     return LintItem(id="fidelity", passed=True, severity="error", reason=reason,
-                    points=1, max_points=1)  # fmt: skip
+                    points=1, max_points=1, reason_key="fidelity.kept",
+                    reason_args={"count": str(len(key_messages))})  # fmt: skip
