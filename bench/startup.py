@@ -87,22 +87,8 @@ def composing_in_process(rig: Rig) -> float:
 
 def first_paint(browser: Any, script: Path, data: Path) -> tuple[float, float]:
     """Seconds from spawning the server to its health answer, and to a visible heading."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLARION_")}
-    env |= {"CLARION_DATA_DIR": str(data)}
-    command = [
-        *(sys.executable, "-m", "streamlit", "run", str(script)),
-        *("--server.address", "127.0.0.1", "--server.port", str(port)),
-        *("--server.headless", "true", "--browser.gatherUsageStats", "false"),
-        *("--server.fileWatcherType", "none"),
-    ]
     started = time.perf_counter()
-    server = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        wait_until_up(url)
+    with serving(script, data) as url:
         up = time.perf_counter() - started
         page = browser.new_page()
         page.goto(url)
@@ -110,13 +96,6 @@ def first_paint(browser: Any, script: Path, data: Path) -> tuple[float, float]:
         painted = time.perf_counter() - started
         page.close()
         return up, painted
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @contextmanager

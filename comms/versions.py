@@ -135,3 +135,13 @@ def write_override(directory: Path, document_id: str, text: str) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def decode_upload(raw: bytes, max_bytes: int) -> str | None:
+    """An uploaded text file's text, or None unless it is UTF-8 and at most max_bytes long."""
+    if len(raw) > max_bytes:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None

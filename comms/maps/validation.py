@@ -21,6 +21,7 @@ from comms.maps.schema import (
     MessageMap,
     Texts,
 )
+from comms.versions import decode_upload
 from knowledge.base.catalog import load_catalog
 from knowledge.base.errors import InputError
 
@@ -59,12 +60,10 @@ class InvalidMap(InputError):
 
 def read_map_file(raw: bytes) -> str:
     """The text of an uploaded map file, or an InputError: UTF-8 under MAX_MAP_BYTES."""
-    if len(raw) > MAX_MAP_BYTES:
+    text = decode_upload(raw, MAX_MAP_BYTES)
+    if text is None:
         raise InputError(f"A map file must be UTF-8 text under {MAX_MAP_BYTES} bytes.")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"A map file must be UTF-8 text under {MAX_MAP_BYTES} bytes.") from exc
+    return text
 
 
 def parse_map(text: str, name: str, expected_id: str | None = None) -> MessageMap:

@@ -17,6 +17,7 @@ from comms.drafting.template import (
     shipped_text,
 )
 from comms.templates.samples import preview
+from comms.versions import decode_upload
 from knowledge.base.errors import TemplateError
 
 PARTS = ("system", "user")
@@ -48,12 +49,10 @@ MAX_TEMPLATE_BYTES = 200_000  # a template file, uploaded or imported
 
 def read_template_file(raw: bytes) -> str:
     """The text of a template file, or a TemplateError: UTF-8 text under MAX_TEMPLATE_BYTES."""
-    if len(raw) > MAX_TEMPLATE_BYTES:
+    text = decode_upload(raw, MAX_TEMPLATE_BYTES)
+    if text is None:
         raise TemplateError(f"not a UTF-8 text file under {MAX_TEMPLATE_BYTES} bytes")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise TemplateError(f"not a UTF-8 text file under {MAX_TEMPLATE_BYTES} bytes") from exc
+    return text
 
 
 def required_variables(template_id: str) -> dict[str, str]:
