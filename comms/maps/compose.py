@@ -16,10 +16,11 @@ import yaml
 from comms.checks.lint import has_call_to_action
 from comms.checks.sentences import split_sentences
 from comms.checks.sms import sms_info, to_gsm
-from comms.facts import FactSheet, fact_line
+from comms.facts import DEFAULT_LINE_FIELDS, FACT_LINE_FIELDS, FactSheet, fact_line
 from comms.maps.library import LoadedMap
 from comms.maps.schema import Concern, Fact, KeyMessage
 from knowledge.base.catalog import Audience, Channel, Language, Topic
+from knowledge.base.errors import InputError
 from knowledge.base.settings import PROJECT_ROOT
 
 PHRASES = PROJECT_ROOT / "prompts" / "catalog" / "compose.yaml"
@@ -94,6 +95,9 @@ def choose_keys(
     """The concern answered and its three key messages; without a concern, the audience's
     overview where the map has one, else the overarching key messages."""
     found = loaded.map.concern(concern_id) if concern_id else None
+    if concern_id and found is None:
+        known = ", ".join(c.id for c in loaded.map.concerns)
+        raise InputError(f"The map '{loaded.id}' has no concern '{concern_id}' ({known}).")
     if found is not None:
         return found, found.key_messages
     for concern in loaded.map.concerns:
@@ -211,10 +215,12 @@ def _closing(job: _Job, short: bool = False) -> list[str]:
 
     Outside an SMS (and in plain German everywhere) each fact gets its own line: a row of
     facts joined by dots would read as one long sentence."""
-    fields = ("booking",) if short else None
-    line = fact_line(job.facts, job.lang, job.channel.id, fields)
+    fields = ("booking",) if short else FACT_LINE_FIELDS.get(job.channel.id, DEFAULT_LINE_FIELDS)
     if job.channel.id != "sms" or job.lang in PLAIN_GERMAN:
-        line = line.replace(" · ", "\n")
+        each = [fact_line(job.facts, job.lang, job.channel.id, (name,)) for name in fields]
+        line = "\n".join(part for part in each if part)
+    else:
+        line = fact_line(job.facts, job.lang, job.channel.id, fields)
     lines = [line] if line else []
     if not has_call_to_action(line, job.lang):
         lines.insert(0, job.say("call_to_action"))
@@ -263,7 +269,7 @@ def _frame(job: _Job) -> list[Part]:
     concern = job.concern
     myth = (concern.myth or {}).get(job.lang) if concern is not None else None
     if myth:
-        return [Part(job.say("myth", myth=myth), KEY)]
+        return [Part(job.say("myth", myth=myth.rstrip(".!。 ")), KEY)]
     if concern is not None and concern.kind != "overview":
         question = concern.question.get(job.lang)
         if question:

@@ -17,6 +17,10 @@ Embed = Callable[[list[str]], Sequence[Sequence[float]]]
 # match by meaning needs a clear lead over the runner-up as well).
 MATCH_SIMILARITY = 0.55
 MATCH_MARGIN = 0.08
+# The bundled embedder reads English; on German it ranks unrelated questions of a map at 0.6
+# ("Warum sollte ich mich impfen lassen?" is 0.62 to the pregnancy question), while a real
+# paraphrase reaches 0.78. Other languages need 0.7, or a keyword, to be matched.
+MATCH_SIMILARITY_OTHER = 0.7
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -87,7 +91,8 @@ def match_concern(
     if ranked:
         concern_id, value = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else -1.0
-        if value >= MATCH_SIMILARITY and value - runner_up >= MATCH_MARGIN:
+        needed = MATCH_SIMILARITY if language == "en" else MATCH_SIMILARITY_OTHER
+        if value >= needed and value - runner_up >= MATCH_MARGIN:
             return ConcernMatch(concern_id, "meaning", value)
         return ConcernMatch(None, "none", value)
     return ConcernMatch(None, "none")

@@ -256,22 +256,31 @@ def _number_problems(path: Path_, texts: Texts, grounds: list[str], cited: str) 
 
 
 def _duplicate_ids(found: MessageMap) -> Found:
-    seen: dict[str, Path_] = {}
+    """Concern, key-message and fact ids are unique in a map; a repeat is named where it is."""
+    seen: set[str] = set()
     for n, concern in enumerate(found.concerns):
         if concern.id in seen:
             yield ("concerns", n, "id"), f"the concern id '{concern.id}' is used twice", "error"
-        seen[concern.id] = ("concerns", n)
+        seen.add(concern.id)
     keys: set[str] = set()
     facts: set[str] = set()
-    for concern_id, key in found.all_key_messages():
-        where = f" (in {concern_id or 'key_messages'})"
+    for path, key in _key_paths(found):
         if key.id in keys:
-            yield ("key_messages",), f"the key message id '{key.id}' is used twice{where}", "error"
+            yield (*path, "id"), f"the key message id '{key.id}' is used twice", "error"
         keys.add(key.id)
-        for fact in key.facts:
+        for m, fact in enumerate(key.facts):
             if fact.id in facts:
-                yield ("key_messages",), f"the fact id '{fact.id}' is used twice{where}", "error"
+                at: Path_ = (*path, "facts", m, "id")
+                yield at, f"the fact id '{fact.id}' is used twice", "error"
             facts.add(fact.id)
+
+
+def _key_paths(found: MessageMap) -> Iterator[tuple[Path_, KeyMessage]]:
+    for n, key in enumerate(found.key_messages):
+        yield ("key_messages", n), key
+    for c, concern in enumerate(found.concerns):
+        for n, key in enumerate(concern.key_messages):
+            yield ("concerns", c, "key_messages", n), key
 
 
 def _unknown_source(source: str) -> str:

@@ -1,0 +1,230 @@
+"""The composer: every map, channel, language and a spread of audiences compose a message that
+fits its channel and cites its sources; layouts per channel; composed messages pass every
+error-level check over the bench grid; nonsense never passes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bench.engine_grid import grid
+from bench.rig import FACTS
+from comms.checks.lint import lint
+from comms.checks.sms import sms_info
+from comms.drafting.draft import Request, resolve
+from comms.drafting.write import Floor, _context, compose_message
+from comms.facts import FactSheet
+from comms.maps.compose import PHRASES, Composed, compose
+from comms.maps.library import load_map, shipped_map_ids
+from knowledge.base.catalog import load_catalog, pick
+from knowledge.base.errors import InputError
+from knowledge.base.settings import Settings, load_settings
+
+CATALOG = load_catalog()
+CHANNELS = [channel.id for channel in CATALOG.channels]
+LANGUAGES = ("de", "en", "de-einfach", "de-leicht", "tr", "ar", "uk", "ru")
+AUDIENCES = ("parents-infants", "older-adults", "limited-german")
+PHRASE_TABLE = yaml.safe_load(PHRASES.read_text(encoding="utf-8"))
+CONTACT = "Dr. Erika Muster, Gesundheitsamt Musterstadt, 0123 456700"
+
+
+def make(
+    topic: str,
+    audience: str,
+    channel: str,
+    language: str,
+    facts: FactSheet | None = FACTS,
+    concern_id: str | None = None,
+) -> Composed:
+    return compose(
+        load_map(topic),
+        topic=pick(CATALOG.topics, topic, "topic"),
+        audience=pick(CATALOG.audiences, audience, "audience"),
+        channel=pick(CATALOG.channels, channel, "channel"),
+        language=pick(CATALOG.languages, language, "language"),
+        facts=facts,
+        concern_id=concern_id,
+    )
+
+
+def floor(settings: Settings, *request: str, concern_id: str | None = None) -> Floor:
+    return compose_message(
+        Request(*request), settings=settings, store=None, facts=FACTS, concern_id=concern_id
+    )
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("topic", shipped_map_ids())
+def test_every_map_composes_in_every_channel_language_and_audience(
+    topic: str, channel: str
+) -> None:
+    limit = pick(CATALOG.channels, channel, "channel").max_chars
+    wrong = []
+    for language in LANGUAGES:
+        for audience in AUDIENCES:
+            for facts in (FACTS, None):
+                made = make(topic, audience, channel, language, facts)
+                cell = (language, audience, facts is not None)
+                if not made.text.strip() or not made.sources or not made.key_messages:
+                    wrong.append((cell, "empty, uncited or without a key message"))
+                missing = [key for key, text in made.key_messages if text not in made.text]
+                if missing:
+                    wrong.append((cell, f"key messages not in the text: {missing}"))
+                if len(made.text) > limit:
+                    wrong.append((cell, f"{len(made.text)} characters > {limit}"))
+                if channel == "sms" and sms_info(made.text).segments > 2:
+                    wrong.append((cell, f"{sms_info(made.text).segments} SMS segments"))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("topic", ["measles", "flu"])
+def test_composed_messages_pass_every_error_level_check_over_the_bench_grid(
+    settings: Settings, topic: str
+) -> None:
+    cells = grid([topic])
+    failed = []
+    for request in cells:
+        checks = compose_message(request, settings=settings, store=None, facts=FACTS).message.checks
+        if not checks.ok:
+            errors = [i.id for i in checks.failed() if i.severity == "error"]
+            failed.append((request.audience, request.channel, request.language, errors))
+    assert len(cells) == 208 and failed == []
+
+
+def phrase(language: str, name: str, audience: str | None = None) -> str:
+    found = PHRASE_TABLE.get(language, PHRASE_TABLE["en"])[name]
+    return str(found.get(audience) or found["default"]) if audience is not None else str(found)
+
+
+@pytest.mark.parametrize("language", ["de", "en", "tr", "ar", "uk", "ru"])
+@pytest.mark.parametrize("audience", ["parents-infants", "older-adults", "health-workers"])
+def test_a_letter_opens_with_the_salutation_and_ends_with_the_sender(
+    audience: str, language: str
+) -> None:
+    lines = make("measles", audience, "letter", language).text.splitlines()
+    assert lines[0] == phrase(language, "salutation", audience)
+    assert lines[-2:] == [phrase(language, "closing"), phrase(language, "sender")]
+    signed = make(
+        "measles", audience, "letter", language, FACTS.model_copy(update={"contact": CONTACT})
+    )
+    assert signed.text.splitlines()[-1] == CONTACT  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["de", "en", "tr", "uk"])
+@pytest.mark.parametrize("topic", ["measles", "rsv", "shingles"])
+def test_a_phone_script_opens_naming_the_topic(topic: str, language: str) -> None:
+    opening = make(topic, "older-adults", "phone", language).text.splitlines()[0]
+    name = PHRASE_TABLE[language]["topic_names"][topic]
+    assert opening == phrase(language, "phone_opening").format(topic=name)
+    assert name in opening
+
+
+@pytest.mark.parametrize(
+    ("language", "concern_id", "question"),
+    [
+        ("de", None, "Warum ist die Masern-Impfung wichtig?"),
+        ("en", None, "Why does Measles vaccination matter?"),
+        ("en", "safety", "Is the measles vaccine safe for my child?"),
+        ("de", "cost", "Was kostet die Masernimpfung?"),
+        ("tr", "safety", "Kızamık aşısı çocuğum için güvenli mi?"),
+    ],
+)
+def test_an_faq_opens_with_one_question(
+    language: str, concern_id: str | None, question: str
+) -> None:
+    made = make("measles", "parents-infants", "faq", language, concern_id=concern_id)
+    first = made.text.splitlines()[0]
+    assert first == question and first.endswith("?")
+
+
+MYTH_LANGUAGES = ["en", "de", "de-einfach", "de-leicht"]
+
+
+@pytest.mark.parametrize("language", ["en", "de", "de-einfach", "de-leicht"])
+@pytest.mark.parametrize("channel", ["letter", "email"])
+def test_a_myth_letter_states_the_myth_once_after_the_first_key_message(
+    settings: Settings, channel: str, language: str
+) -> None:
+    made = floor(settings, "measles", "hesitant", channel, language, concern_id="autism-myth")
+    text, keys = made.message.text, made.composed.key_messages
+    myth = (made.composed.myth or "").rstrip(".")  # one sentence: its own full stop goes
+    assert myth and text.count(myth) == 1
+    assert text.index(keys[0][1]) < text.index(myth) < text.index(keys[1][1])
+
+
+@pytest.mark.parametrize("language", MYTH_LANGUAGES)
+@pytest.mark.parametrize("channel", ["letter", "email"])
+def test_a_myth_letter_passes_the_fact_sandwich_check(
+    settings: Settings, channel: str, language: str
+) -> None:
+    made = floor(settings, "measles", "hesitant", channel, language, concern_id="autism-myth")
+    sandwich = made.message.checks.item("fact_sandwich")
+    assert sandwich.passed and sandwich.max_points == 1, sandwich.reason
+
+
+@pytest.mark.parametrize(("concern_id", "key_set"), [(None, "adults"), ("cost", "cost")])
+def test_german_for_limited_german_uses_the_einfache_sprache_wording(
+    concern_id: str | None, key_set: str
+) -> None:
+    made = make("measles", "limited-german", "letter", "de", concern_id=concern_id)
+    concern = load_map("measles").map.concern(key_set)
+    assert concern is not None and made.key_set == key_set
+    assert made.key_messages == [(k.id, k.text["de-einfach"]) for k in concern.key_messages]
+    plain = [k.text["de"] for k in concern.key_messages if k.text["de"] != k.text["de-einfach"]]
+    assert plain and not [text for text in plain if text in made.text]
+
+
+@pytest.mark.parametrize("concern_id", ["safety", "autism-myth", "cost", "law"])
+def test_a_concern_chosen_by_id_is_reported(settings: Settings, concern_id: str) -> None:
+    made = floor(settings, "measles", "parents-infants", "letter", "en", concern_id=concern_id)
+    concern = made.loaded.map.concern(concern_id)
+    assert concern is not None
+    assert made.composed.concern_id == made.message.concern_matched == concern_id
+    assert made.message.map is not None and made.message.map.key_set == concern_id
+    assert [k.id for k in made.message.map.key_messages] == [k.id for k in concern.key_messages]
+
+
+def test_the_overview_for_an_audience_is_not_reported_as_a_chosen_concern() -> None:
+    made = make("measles", "older-adults", "letter", "de")
+    assert made.key_set == "adults" and made.concern_id is None
+
+
+def test_an_unknown_concern_id_raises_an_input_error(settings: Settings) -> None:
+    with pytest.raises(InputError, match="has no concern 'no-such-concern'"):
+        floor(settings, "measles", "parents-infants", "sms", "de", concern_id="no-such-concern")
+
+
+def test_compose_itself_refuses_an_unknown_concern() -> None:
+    with pytest.raises(InputError, match="no concern 'no-such-concern'"):
+        make("measles", "older-adults", "letter", "de", concern_id="no-such-concern")
+
+
+NONSENSE = [
+    "text_message_here_is_the_main_message_here_is_the_text",
+    "RSV-Imprezung: Die persönliche Schwimmfunksschutz für mich kostenlos",
+]
+
+
+@pytest.mark.parametrize("text", NONSENSE)
+@pytest.mark.parametrize(
+    "request_",
+    [
+        Request("rsv", "older-adults", "sms", "de"),
+        Request("rsv", "parents-infants", "social", "en"),
+        Request("measles", "parents-infants", "letter", "de"),
+        Request("flu", "hesitant", "sms", "de-einfach"),
+    ],
+)
+def test_nonsense_never_passes_with_the_composer_context(
+    tmp_path: Path, request_: Request, text: str
+) -> None:
+    made = compose_message(
+        resolve(request_), settings=load_settings(data_dir=tmp_path), store=None, facts=FACTS
+    )
+    context = _context(made.resolved, FACTS, made.message.evidence, made.composed, made.loaded)
+    report = lint(text, context)
+    assert made.message.checks.ok  # the same context passes the composed text
+    assert not report.ok and report.score <= 40
+    assert "real_words" in [i.id for i in report.failed() if i.severity == "error"]
