@@ -23,7 +23,7 @@ from comms.model.licence import (
 from comms.packs.export import export_pack
 from knowledge.base.settings import bundled_model_path, load_settings
 from tests.conftest import ROOT, ScriptedChat
-from tests.pack_helpers import answer, generated, pack_settings, small_campaign
+from tests.pack_helpers import generated, pack_settings, small_campaign
 from tests.tiny_llama4 import write_tiny_llama4
 from ui import resources
 
@@ -163,8 +163,23 @@ def test_the_app_with_the_bundled_model_shows_its_licence_and_no_notice(app_with
 # Packs ---------------------------------------------------------------------------------------
 
 
+def faithful(language: str) -> dict[str, Any]:
+    """The composed SMS of the pack's cell as the model's answer: it keeps the key messages,
+    so the gate offers the model's version (the manifest then names the model)."""
+    from comms.drafting.draft import Request
+    from comms.drafting.write import compose_message
+    from comms.facts import FactSheet
+    from knowledge.base.settings import load_settings
+
+    floor = compose_message(
+        Request("flu", "older-adults", "sms", language), settings=load_settings(), store=None,
+        facts=FactSheet(**small_campaign().facts),
+    )  # fmt: skip
+    return {"text": floor.message.text, "citations": [1]}
+
+
 def llama_chat(count: int) -> ScriptedChat:
-    chat = ScriptedChat([answer(n) for n in range(count)])
+    chat = ScriptedChat([faithful(("de", "en")[n % 2]) for n in range(count)])
     chat.info = ModelInfo("fake", "maverick.gguf", name="Llama-4-Maverick-17B-128E-Instruct",
                           license="llama4")  # fmt: skip
     return chat
@@ -181,7 +196,8 @@ def export(settings: Any, store: Any, tmp_path: Path, chat: ScriptedChat | None)
     else:
         packs = PackStore(settings)
         create_campaign(packs, campaign, settings=settings, user="Ann")
-        generate_pack(packs, campaign.id, settings=settings, chat=chat, knowledge=store, user="Ann")
+        generate_pack(packs, campaign.id, settings=settings, chat=chat, knowledge=store,
+                      user="Ann", ask_model=True)  # fmt: skip
     result = export_pack(packs, campaign.id, tmp_path / "p.zip", user="Ann", draft=True)
     with zipfile.ZipFile(result.path) as archive:
         names = archive.namelist()
@@ -203,5 +219,5 @@ def test_a_pack_from_another_model_has_no_llama_attribution(
     settings: Any, fake_store: Any, tmp_path: Path
 ) -> None:
     pack = export(settings, fake_store, tmp_path, None)
-    assert pack["manifest"]["messages"][0]["model"]["model_id"] == "scripted"
+    assert pack["manifest"]["messages"][0]["model"]["model_id"] == "message map"  # composed
     assert "Built with Llama" not in pack["overview"]

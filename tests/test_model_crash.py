@@ -218,7 +218,17 @@ def cli_generate(data: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "CLARION_DATA_DIR": str(data)}
     args = ["--topic", "measles", "--audience", "parents-infants", "--channel", "sms"]
     return subprocess.Popen(
-        [sys.executable, "-m", "comms", "generate", *args, "--language", "en", "--json"],
+        [
+            sys.executable,
+            "-m",
+            "comms",
+            "generate",
+            *args,
+            "--language",
+            "en",
+            "--json",
+            "--ask-model",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

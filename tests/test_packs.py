@@ -129,12 +129,8 @@ def test_the_planned_order_shares_the_longest_prompt_prefixes(settings, fake_sto
     )  # fmt: skip
     planned = plan_order(campaign, load_template("draft_message"), load_map("flu", settings))
     prompts = dict(zip(planned, map(_flat, chat.calls), strict=True))
-    evidence = {
-        cell: call["messages"][1]["content"].split("Topic:")[0]
-        for cell, call in zip(planned, chat.calls, strict=True)
-    }  # the composed message's cited passages first (per audience), then the pack's shared set
-    for audience in campaign.audiences:  # the outermost loop: one evidence set per audience
-        assert len({text for cell, text in evidence.items() if cell.audience == audience}) == 1
+    # Each prompt's evidence opens with the passages its composed message cites (they differ by
+    # channel: an SMS carries one key message, a letter three), then the pack's shared set.
     best = _shared([prompts[c] for c in planned])
     for dims in itertools.permutations(("audience", "channel", "language")):
         other = sorted(prompts, key=lambda c: ([getattr(c, d) for d in dims], c.variant))

@@ -4,11 +4,12 @@ Order. llama.cpp keeps the previous prompt's tokens in its KV cache and, on the 
 only evaluates the tokens after the longest prefix the two prompts share (llama-cpp-python does
 this in-process; llama-server does it per slot with `cache_prompt`). A pack retrieves its
 evidence once and every cell uses it, so within a campaign the prompt differs only where the
-template mentions the audience, the channel and the language. `dimension_order` renders the
-pinned template for sample cells and measures where each dimension first changes the prompt: the
-dimension that changes it earliest goes in the outermost loop (it changes least often), the latest
-in the innermost, and variants, whose prompts are identical, come last. The shipped template puts
-the shared evidence, facts and topic first and names the language last, so the order is
+template mentions the audience, the channel and the language (and, when the model is asked for
+its version of a composed message, where the key messages, the draft and the passages the draft
+cites differ). `dimension_order` renders the prompt of every distinct cell on sample variables and
+measures each nesting of the three dimensions by the prefixes its consecutive prompts share; the
+best one is the drafting order, and variants, whose prompts are identical, come last. With the
+shipped template and the composed-only default this is usually
 audience → channel → language → variant and consecutive calls re-evaluate only the last lines.
 
 Map. Every message starts from the office's message map (comms.drafting.write): a run loads the
@@ -23,6 +24,7 @@ in flight, and a second run skips every stored cell.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -149,26 +151,32 @@ def open_campaign(
 def dimension_order(
     campaign: Campaign, template: PromptTemplate, loaded: LoadedMap | None = None
 ) -> tuple[str, ...]:
-    """Grid dimensions, outermost first: the one that changes the prompt earliest changes least.
+    """Grid dimensions, outermost first: the nesting whose consecutive prompts share the most.
 
-    With `loaded`, the sample prompts carry the map's key messages and composed draft per cell,
-    as the model is asked them (they change with the language and the channel).
+    Each distinct cell's prompt is rendered on sample variables (with `loaded`, carrying the
+    map's key messages, the composed draft and the passages it cites, as the model is asked),
+    and every nesting of the dimensions is measured by the prefixes its neighbours share.
     """
-    base = {dim: getattr(campaign, dim + "s")[0] for dim in DIMENSIONS}
     prompt = partial(_prompt_text, template, campaign, loaded)
+    grid = [
+        {"audience": a, "channel": c, "language": lg}
+        for a in campaign.audiences for c in campaign.channels for lg in campaign.languages
+    ]  # fmt: skip
     try:
-        reference = prompt(base)
-        positions = {}
-        for dim in DIMENSIONS:
-            values = getattr(campaign, dim + "s")
-            if len(values) < 2:
-                positions[dim] = -1  # one value: it never changes, any place is as good
-                continue
-            other = prompt(base | {dim: values[1]})
-            positions[dim] = _common_prefix(reference, other)
+        prompts = {tuple(cell.values()): prompt(cell) for cell in grid}
     except TemplateError:
         return FALLBACK_ORDER  # a template the sample variables cannot fill
-    return tuple(sorted(DIMENSIONS, key=lambda dim: positions[dim]))
+    rank = {dim: getattr(campaign, dim + "s") for dim in DIMENSIONS}
+
+    def shared(order: tuple[str, ...]) -> int:
+        def key(cell: tuple[str, ...]) -> list[int]:
+            values = dict(zip(DIMENSIONS, cell, strict=True))
+            return [rank[dim].index(values[dim]) for dim in order]
+
+        ordered = [prompts[cell] for cell in sorted(prompts, key=key)]
+        return sum(_common_prefix(a, b) for a, b in itertools.pairwise(ordered))
+
+    return max(itertools.permutations(DIMENSIONS), key=shared)  # ties: the first, the default
 
 
 def plan_order(
