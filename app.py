@@ -40,7 +40,7 @@ with st.sidebar:
     if auth.identity() is not None:
         st.caption(f"**{t('model')}:** {settings.model_label()}")
         st.caption(f"**{t('licence')}:** {plain(licence.label())}")
-        st.caption(f"**{t('store')}:** {settings.store_label()}")
+        st.caption(f"**{t('store')}:** {settings.store_label(short=True)}")
     auth.sidebar()
     if licence.attribution:  # the Llama licence asks products built on it to say so
         st.caption(licence.attribution)

@@ -68,18 +68,10 @@ class Column:
         self.times.append(seconds)
         words = next((i for i in report.items if i.id == "real_words"), None)
         if words is not None:
-            share = _share_of(words.reason)
+            share = words.reason_args.get("share")  # the share in percent, as the check says
             if share is not None:
-                self.word_shares.append(share)
+                self.word_shares.append(int(share) / 100)
             self.over_cap += (not words.passed) and report.score > NONSENSE_CAP
-
-
-def _share_of(reason: str) -> float | None:
-    """The real-word share the real_words check reports ("… 96% of words …")."""
-    for token in reason.replace("(", " ").split():
-        if token.endswith("%") and token[:-1].replace(".", "").isdigit():
-            return float(token[:-1]) / 100
-    return None
 
 
 def _pct(count: int, total: int) -> str:

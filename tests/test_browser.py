@@ -184,6 +184,10 @@ def test_compose_a_message_then_switch_to_the_models_version(page: Any, app_url:
     model_text = main.locator('[data-testid="stCode"]').first.inner_text()
     assert model_text.strip() and model_text != composed
     assert not page.locator('[data-testid="stException"]').count()
+    versions.get_by_text("Zusammengesetzt", exact=True).click()  # and back: staff choose
+    expect(
+        main.get_by_role("heading", name="Gewählt: die zusammengesetzte Fassung")
+    ).to_be_visible()
     main.get_by_role("heading", name="Nachricht", exact=True).scroll_into_view_if_needed()
     screenshot(page, "write.png", height=1900)
 

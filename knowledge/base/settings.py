@@ -130,13 +130,13 @@ class Settings(BaseSettings):
         path = self.model_path or bundled_model_path()
         return f"llama.cpp: {path.name if path else '(no model found)'}"
 
-    def store_label(self) -> str:
-        """Which knowledge store is configured."""
-        return (
-            f"Chroma server {self.chroma_url}"
-            if self.chroma_url
-            else f"Chroma in {self.chroma_dir}"
-        )
+    def store_label(self, short: bool = False) -> str:
+        """Which knowledge store is configured; `short` names only the data folder's last part
+        (the sidebar), the full path is for `doctor` and the System page."""
+        if self.chroma_url:
+            return f"Chroma server {self.chroma_url}"
+        where = Path(self.data_dir.name) / self.chroma_dir.name if short else self.chroma_dir
+        return f"Chroma in {where}"
 
     @property
     def chroma_dir(self) -> Path:
