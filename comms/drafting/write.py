@@ -5,6 +5,7 @@ messages (docs/maps.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from comms.checks.fidelity import check_fidelity
@@ -134,7 +135,7 @@ def adapt_message(
         raise  # the caller restarts nothing: the worker is already back; a pack marks the cell
     except (GenerationError, BackendError) as exc:  # no usable answer: the floor stands
         reasons = [{"item": "model", "reason": str(exc)}]
-        return _keep_floor(floor, "", LintReport(items=(), score=0), reasons, chat)
+        return _keep_floor(floor, "", LintReport(items=(), score=0), reasons)
     citations = _union(floor.message.citations, model.citations, passages)
     cited = [passages[c.number - 1] for c in citations]
     context = _context(resolved, facts, cited, composed, floor.loaded,
@@ -145,7 +146,7 @@ def adapt_message(
     failures = [{"item": i.id, "reason": i.reason} for i in checks.items
                 if not i.passed and i.severity == "error"]  # fmt: skip
     if failures:
-        return _keep_floor(floor, model.text, checks, failures, chat)
+        return _keep_floor(floor, model.text, checks, failures)
     return model.model_copy(update={
         "checks": checks, "citations": citations, "version": "model", "map": floor.message.map,
         "concern_matched": composed.concern_id, "composed_text": composed.text,
@@ -207,12 +208,7 @@ def map_ref(composed: Composed) -> MapRef:
 def _match(
     resolved: Resolved, loaded: LoadedMap, store: Store | None, concern_id: str | None
 ) -> ConcernMatch:
-    if concern_id:
-        if loaded.map.concern(concern_id) is None:
-            from knowledge.base.errors import InputError
-
-            known = ", ".join(c.id for c in loaded.map.concerns)
-            raise InputError(f"The map '{loaded.id}' has no concern '{concern_id}' ({known}).")
+    if concern_id:  # compose() refuses an id the map does not have
         return ConcernMatch(concern_id, "chosen")
     embed = store.embedder.embed if store is not None else None
     return match_concern(resolved.concern, loaded, resolved.language.id, embed)
@@ -249,7 +245,7 @@ def _with(report: LintReport, item: LintItem) -> LintReport:
 
 
 def _keep_floor(
-    floor: Floor, text: str, checks: LintReport, reasons: list[dict[str, str]], chat: ChatModel
+    floor: Floor, text: str, checks: LintReport, reasons: list[dict[str, str]]
 ) -> Message:
     rejected = RejectedVersion(text=text, reasons=reasons)
     return floor.message.model_copy(update={
@@ -309,7 +305,7 @@ def cited_passages(store: Store | None, composed: Composed) -> list[Passage]:
 def _source_passages(store: Store | None, source: str) -> list[Passage]:
     from knowledge.search import source_passages
 
-    return source_passages(store, source) or _corpus_passages(source)
+    return source_passages(store, source) or list(_corpus_passages(source))
 
 
 def _overlap(text: str, wanted: str) -> int:
@@ -318,7 +314,8 @@ def _overlap(text: str, wanted: str) -> int:
     return sum(1 for w in words if w in lowered)
 
 
-def _corpus_passages(source_id: str) -> list[Passage]:
+@lru_cache(maxsize=64)
+def _corpus_passages(source_id: str) -> tuple[Passage, ...]:
     """A shipped corpus document's chunks, as ingestion makes them (same ids)."""
     from knowledge.corpus import CORPUS_DIR, read_document
     from knowledge.ingest import corpus_chunks
@@ -326,11 +323,11 @@ def _corpus_passages(source_id: str) -> list[Passage]:
 
     path = CORPUS_DIR / f"{source_id}.md"
     if not path.is_file():
-        return []
-    return [
+        return ()
+    return tuple(
         Passage(chunk_id=c.id, source_id=source_id, title=str(c.metadata["title"]),
                 url=str(c.metadata["url"]), date=str(c.metadata["date"]),
                 language=str(c.metadata["language"]), kind=str(c.metadata["kind"]),
                 section=str(c.metadata.get("section", "")), text=c.text, score=1.0)
         for c in corpus_chunks(read_document(path))
-    ]  # fmt: skip
+    )  # fmt: skip

@@ -186,9 +186,7 @@ def _concern_problems(found: MessageMap) -> Found:
         path: Path_ = ("concerns", n)
         yield from _language_problems((*path, "question"), concern.question, ALL_LANGUAGES)
         if concern.myth is not None:
-            yield from _language_problems(
-                (*path, "myth"), concern.myth, MAP_LANGUAGES, optional=True
-            )
+            yield from _language_problems((*path, "myth"), concern.myth, MAP_LANGUAGES)
         for language in concern.keywords:
             if language not in ALL_LANGUAGES:
                 yield (*path, "keywords", language), f"'{language}' is not a language", "error"
@@ -211,7 +209,7 @@ def _key_message_problems(
         yield from _number_problems((*here, "text"), key.text, grounds, ", ".join(sources))
         for m, fact in enumerate(key.facts):
             at: Path_ = (*here, "facts", m)
-            yield from _language_problems((*at, "text"), fact.text, MAP_LANGUAGES, optional=True)
+            yield from _language_problems((*at, "text"), fact.text, MAP_LANGUAGES)
             if fact.source not in documents:
                 yield (*at, "source"), _unknown_source(fact.source), "error"
                 continue
@@ -226,9 +224,7 @@ def _key_message_problems(
             yield path, reason, "warning"
 
 
-def _language_problems(
-    path: Path_, texts: Texts, required: tuple[str, ...], *, optional: bool = False
-) -> Found:
+def _language_problems(path: Path_, texts: Texts, required: tuple[str, ...]) -> Found:
     """Every required language present and non-empty; no language Clarion does not know."""
     for language, text in texts.items():
         if language not in ALL_LANGUAGES:
@@ -242,7 +238,6 @@ def _language_problems(
     missing = [language for language in required if language not in texts]
     if missing:
         yield path, f"needs a text in {', '.join(missing)}", "error"
-    del optional  # translated languages beyond `required` are always optional
 
 
 def _number_problems(path: Path_, texts: Texts, grounds: list[str], cited: str) -> Found:
