@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from comms.clock import now
+from knowledge.base.clock import now
 from comms.report import EMPTY_REPORT, LintReport
 from knowledge.base.errors import GenerationError
 from knowledge.search import Passage

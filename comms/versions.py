@@ -18,7 +18,7 @@ from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
-from comms.database import DatabaseError, transaction
+from knowledge.base.database import DatabaseError, transaction
 from knowledge.base.errors import ClarionError
 
 MAX_AUTHOR_CHARS = 100

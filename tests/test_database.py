@@ -1,4 +1,4 @@
-"""One database module: both stores share clarion.db through comms.database, whose migrations
+"""One database module: both stores share clarion.db through knowledge.base.database, whose migrations
 bring a database made before them (tests/fixtures/clarion-before-migrations.db, written by the
 code of 1 December 2026) up to date on open, without losing a row."""
 
@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import pytest
 
-from comms.database import DB_FILE, MIGRATIONS, DatabaseError, connect, migrate
+from knowledge.base.database import DB_FILE, MIGRATIONS, DatabaseError, connect, migrate
 from comms.packs.campaign import Cell
 from comms.packs.store import PackStore, PackStoreError, audit_event
 from comms.templates.store import TemplateStore, TemplateStoreError

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from comms.database import DB_FILE
+from knowledge.base.database import DB_FILE
 from comms.maps.library import MAPS_DIR, load_map, shipped_map_text
 from comms.maps.store import (
     MapChangeError,

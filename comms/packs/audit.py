@@ -8,7 +8,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
-from comms.clock import now
+from knowledge.base.clock import now
 from comms.packs.campaign import Cell
 
 COLUMNS = (

@@ -17,7 +17,7 @@ from typing import IO, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from comms.checks.sms import sms_info
-from comms.clock import now
+from knowledge.base.clock import now
 from comms.drafting.template import parse_template
 from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Campaign, Cell, cells, check_campaign

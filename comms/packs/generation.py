@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from comms.clock import now
+from knowledge.base.clock import now
 from comms.drafting.draft import VARIANT_STRIDE, Request, find_evidence
 from comms.drafting.template import PromptTemplate, parse_template, render
 from comms.drafting.write import should_ask, write_message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from comms.clock import now
+from knowledge.base.clock import now
 from comms.drafting.draft import check_message
 from comms.message import Message
 from comms.packs.campaign import Campaign, Cell

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from comms.clock import now
-from comms.database import DB_FILE, DatabaseError, transaction
+from knowledge.base.clock import now
+from knowledge.base.database import DB_FILE, DatabaseError, transaction
 from comms.packs.audit import AuditEvent, insert_event, read_events
 from comms.packs.campaign import Campaign, Cell
 from comms.report import LintReport

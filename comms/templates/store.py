@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from comms.clock import now
-from comms.database import DB_FILE, DatabaseError
+from knowledge.base.clock import now
+from knowledge.base.database import DB_FILE, DatabaseError
 from comms.drafting.template import parse_template, shipped_ids, shipped_text, template_path
 from comms.templates.validation import Problem, validate
 from comms.versions import (

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from comms.clock import now
+from knowledge.base.clock import now
 from knowledge.base.errors import ClarionError
 
 DB_FILE = "clarion.db"
