@@ -165,6 +165,97 @@ def m006_pack_map(db: sqlite3.Connection) -> None:
         db.execute(f"ALTER TABLE pack_campaigns ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
 
 
+@migration
+def m007_source_versions(db: sqlite3.Connection) -> None:
+    """Every version of every ingested source, its passages, and what changed between two."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS source_versions (
+    source_id  TEXT NOT NULL,
+    number     INTEGER NOT NULL,
+    doc_hash   TEXT NOT NULL,
+    title      TEXT NOT NULL,
+    origin     TEXT NOT NULL,
+    status     TEXT NOT NULL CHECK (status IN ('added', 'changed', 'removed')),
+    author     TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (source_id, number)
+)"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS source_chunks (
+    source_id    TEXT NOT NULL,
+    number       INTEGER NOT NULL,
+    position     INTEGER NOT NULL,
+    chunk_id     TEXT NOT NULL,
+    section      TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    text         TEXT NOT NULL,
+    PRIMARY KEY (source_id, number, position)
+)"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS chunk_changes (
+    source_id  TEXT NOT NULL,
+    number     INTEGER NOT NULL,
+    old_hash   TEXT NOT NULL,
+    new_hash   TEXT NOT NULL,
+    change     TEXT NOT NULL CHECK (change IN ('unchanged', 'changed', 'removed', 'new')),
+    similarity REAL NOT NULL
+)"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS chunk_changes_version ON chunk_changes (source_id, number)")
+
+
+@migration
+def m008_evidence_pins(db: sqlite3.Connection) -> None:
+    """What each stored message and map fact cited, and the flags raised when that changed."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS evidence_pins (
+    owner        TEXT NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('cell', 'fact')),
+    source_id    TEXT NOT NULL,
+    chunk_id     TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    pinned_at    TEXT NOT NULL,
+    PRIMARY KEY (owner, content_hash)
+)"""
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS evidence_pins_source ON evidence_pins (source_id, content_hash)"
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS evidence_flags (
+    owner       TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('cell', 'fact')),
+    source_id   TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    old_hash    TEXT NOT NULL,
+    new_hash    TEXT NOT NULL,
+    change      TEXT NOT NULL CHECK (change IN ('changed', 'removed')),
+    flagged_at  TEXT NOT NULL,
+    resolution  TEXT NOT NULL DEFAULT '',
+    resolved_by TEXT NOT NULL DEFAULT '',
+    resolved_at TEXT NOT NULL DEFAULT '',
+    reason      TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (owner, old_hash, version)
+)"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS evidence_flags_open ON evidence_flags (resolution, owner)")
+
+
+@migration
+def m009_source_reviews(db: sqlite3.Connection) -> None:
+    """A review date set for a source on the Knowledge page, over its front matter's."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS source_reviews (
+    source_id TEXT PRIMARY KEY,
+    review_by TEXT NOT NULL,
+    set_by    TEXT NOT NULL,
+    set_at    TEXT NOT NULL
+)"""
+    )
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply the migrations this database has not had yet; the names of those applied now."""
     db.execute(
