@@ -1,4 +1,5 @@
-"""`python -m knowledge {index,ingest,list,search,delete}`: the knowledge store from a shell."""
+"""`python -m knowledge {index,ingest,sync,list,history,diff,search,delete,eval}`: the knowledge
+store from a shell."""
 
 from __future__ import annotations
 
@@ -7,10 +8,16 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from knowledge import open_store
 from knowledge.base.errors import ClarionError
 from knowledge.base.settings import load_settings
+
+if TYPE_CHECKING:
+    from knowledge.history import ChunkChange
+    from knowledge.ingest import IngestResult
+    from knowledge.store import Store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -20,6 +27,18 @@ def _parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="add files (PDF, DOCX, HTML, Markdown, text)")
     ingest.add_argument("paths", nargs="+", type=Path)
     ingest.add_argument("--json", action="store_true")
+    sync = sub.add_parser("sync", help="mirror a folder: add new files, version changed ones")
+    sync.add_argument("folder", type=Path)
+    sync.add_argument("--yes", action="store_true", help="remove sources whose file is gone")
+    sync.add_argument("--json", action="store_true")
+    history = sub.add_parser("history", help="the versions of one source")
+    history.add_argument("source_id")
+    history.add_argument("--json", action="store_true")
+    diff = sub.add_parser("diff", help="two versions of a source, passage by passage")
+    diff.add_argument("source_id")
+    diff.add_argument("first", type=int)
+    diff.add_argument("second", type=int)
+    diff.add_argument("--json", action="store_true")
     listing = sub.add_parser("list", help="list sources with chunk counts")
     listing.add_argument("--json", action="store_true")
     find = sub.add_parser("search", help="search the evidence")
@@ -41,11 +60,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Carry out one command; returns the exit code."""
-    from knowledge.ingest import ingest_paths, sync_corpus
+    from knowledge.ingest import ingest_paths, remove_source, sync_corpus
     from knowledge.search import Filters, search
 
     if args.command == "eval":
         return run_eval_command(args)
+    if args.command in ("history", "diff"):
+        return run_history_command(args)
     store = open_store(load_settings())
     match args.command:
         case "index":
@@ -54,13 +75,12 @@ def run(args: argparse.Namespace) -> int:
             print(
                 f"{len(results)} corpus documents, {changed} (re)indexed, {store.count()} chunks."
             )
+            print(impact_summary(results))
         case "ingest":
             results = ingest_paths(store, args.paths)
-            _emit(
-                args.json,
-                [asdict(r) for r in results],
-                (f"{r.status}: {r.title} ({r.chunks} chunks)" for r in results),
-            )
+            _emit(args.json, [asdict(r) for r in results], _result_lines(results))
+        case "sync":
+            return run_sync_command(store, args)
         case "list":
             sources = store.sources()
             _emit(
@@ -77,13 +97,104 @@ def run(args: argparse.Namespace) -> int:
                 (f"{p.score:.3f}  {p.title} [{p.source_id}]  {p.url}" for p in passages),
             )
         case "delete":
-            removed = store.delete_source(args.source_id)
-            if not removed:
-                raise ClarionError(
-                    f"No source '{args.source_id}'; `python -m knowledge list` shows them."
-                )
-            print(f"Removed {args.source_id} ({removed} chunks).")
+            result = remove_source(store, args.source_id)
+            print(f"Removed {args.source_id} (version {result.version} records the removal).")
+            print(impact_summary([result]))
     return 0
+
+
+def _result_lines(results: list[IngestResult]) -> list[str]:
+    lines = [f"{r.status}: {r.title} ({r.chunks} chunks)" for r in results]
+    return [*lines, impact_summary(results)]
+
+
+def impact_summary(results: list[IngestResult]) -> str:
+    """One line: how many stored messages and map facts cite a passage that changed."""
+    impacts = [r.impact for r in results if r.impact is not None]
+    passages = sum(i.changed_passages for i in impacts)
+    cells = sum(len(i.cells) for i in impacts)
+    facts = sum(len(i.facts) for i in impacts)
+    if not passages:
+        return "No passage changed: no stored message or map fact is affected."
+    if not cells and not facts:
+        return f"{passages} passage(s) changed or removed; no stored message or map fact cites one."
+    return (
+        f"Evidence changed: {cells} stored message(s) and {facts} map fact(s) cite a passage that "
+        "changed or was removed; `python -m comms stale` lists them."
+    )
+
+
+def run_sync_command(store: Store, args: argparse.Namespace) -> int:
+    """Mirror a folder; sources whose file is gone are removed with --yes or on confirmation."""
+    from knowledge.ingest import sync_folder
+
+    remove = args.yes
+    synced = sync_folder(store, args.folder, remove=remove)
+    if synced.gone and not remove and sys.stdin.isatty() and not args.json:
+        names = ", ".join(synced.gone)
+        answer = input(f"Remove {len(synced.gone)} source(s) whose file is gone ({names})? [y/N] ")
+        if answer.strip().lower() in ("y", "yes", "j", "ja"):
+            synced = sync_folder(store, args.folder, remove=True)
+    results = [*synced.results, *synced.removed]
+    kept = [sid for sid in synced.gone if not synced.removed]
+    if args.json:
+        data = {"results": [asdict(r) for r in results], "gone_but_kept": kept}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    for line in _result_lines(results):
+        print(line)
+    if kept:
+        names = ", ".join(kept)
+        print(f"Kept {len(kept)} source(s) whose file is gone ({names}); --yes removes them.")
+    return 0
+
+
+def run_history_command(args: argparse.Namespace) -> int:
+    """`history SOURCE_ID` and `diff SOURCE_ID V1 V2`, read from clarion.db (no store needed)."""
+    from knowledge.history import diff, versions
+
+    data_dir = load_settings().data_dir
+    if args.command == "history":
+        found = versions(data_dir, args.source_id)
+        _emit(
+            args.json,
+            [asdict(v) for v in found],
+            (f"v{v.number}\t{v.created_at}\t{v.status}\t{v.passages} passages\t"
+             f"{v.author or '-'}\t{v.doc_hash[:12]}" for v in found),
+        )  # fmt: skip
+        return 0
+    changes = diff(data_dir, args.source_id, args.first, args.second)
+    if args.json:
+        print(json.dumps([_change_dict(c) for c in changes], ensure_ascii=False, indent=2))
+        return 0
+    for change in changes:
+        print(_change_text(change))
+    return 0
+
+
+def _change_dict(change: ChunkChange) -> dict[str, object]:
+    return {
+        "change": change.change,
+        "similarity": change.similarity,
+        "old": asdict(change.old) if change.old else None,
+        "new": asdict(change.new) if change.new else None,
+    }
+
+
+def _change_text(change: ChunkChange) -> str:
+    """A passage's change as plain text: the section, then what was removed and added."""
+    from knowledge.history import changed_sentences
+
+    section = (change.new or change.old).section  # type: ignore[union-attr]
+    head = f"[{change.change}] {section or '(no heading)'}"
+    if change.change == "unchanged":
+        return head
+    if change.change == "changed":
+        removed, added = changed_sentences(change.old.text, change.new.text)  # type: ignore[union-attr]
+        return "\n".join([head, *(f"- {s}" for s in removed), *(f"+ {s}" for s in added)])
+    text = (change.new or change.old).text  # type: ignore[union-attr]
+    sign = "+" if change.change == "new" else "-"
+    return "\n".join([head, *(f"{sign} {line}" for line in text.splitlines() if line.strip())])
 
 
 def run_eval_command(args: argparse.Namespace) -> int:

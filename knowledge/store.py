@@ -121,6 +121,7 @@ class Store:
 
     def __init__(self, settings: Settings, embedder: TextEmbedder) -> None:
         self.embedder = embedder
+        self.data_dir = settings.data_dir  # where the sources' history is kept (clarion.db)
         self.location = settings.chroma_url or str(settings.chroma_dir)
         self._client = _client(settings)
         try:
@@ -238,6 +239,13 @@ class Store:
         """Map of source id to the hash of the document its chunks came from."""
         got = self._get_all(["metadatas"])
         return {str(m["source_id"]): str(m.get("doc_hash", "")) for m in got["metadatas"] or []}
+
+    def source_metadata(self) -> dict[str, dict[str, Any]]:
+        """The metadata of each source's first chunk, by source id."""
+        first: dict[str, dict[str, Any]] = {}
+        for meta in self._get_all(["metadatas"])["metadatas"] or []:
+            first.setdefault(str(meta["source_id"]), dict(meta))
+        return first
 
     def sources(self) -> list[SourceSummary]:
         """Every source with its chunk count, sorted by title."""

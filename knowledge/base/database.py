@@ -203,7 +203,9 @@ def m007_source_versions(db: sqlite3.Connection) -> None:
     similarity REAL NOT NULL
 )"""
     )
-    db.execute("CREATE INDEX IF NOT EXISTS chunk_changes_version ON chunk_changes (source_id, number)")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS chunk_changes_version ON chunk_changes (source_id, number)"
+    )
 
 
 @migration
@@ -240,7 +242,9 @@ def m008_evidence_pins(db: sqlite3.Connection) -> None:
     PRIMARY KEY (owner, old_hash, version)
 )"""
     )
-    db.execute("CREATE INDEX IF NOT EXISTS evidence_flags_open ON evidence_flags (resolution, owner)")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS evidence_flags_open ON evidence_flags (resolution, owner)"
+    )
 
 
 @migration
