@@ -9,14 +9,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from knowledge.base.clock import now
 from comms.report import EMPTY_REPORT, LintReport
+from knowledge.base.clock import now
 from knowledge.base.errors import GenerationError
+from knowledge.chunks import content_hash
 from knowledge.search import Passage
 
 
 class Citation(BaseModel):
-    """A retrieved passage the message rests on."""
+    """A retrieved passage the message rests on, pinned by its text's hash."""
 
     number: int
     chunk_id: str
@@ -24,6 +25,16 @@ class Citation(BaseModel):
     title: str
     url: str
     date: str
+    content_hash: str = ""  # the passage's hash when cited ("" in messages made before)
+
+    @classmethod
+    def of(cls, number: int, passage: Passage) -> Citation:
+        """The citation numbered `number` of a passage."""
+        return cls(
+            number=number, chunk_id=passage.chunk_id, source_id=passage.source_id,
+            title=passage.title, url=passage.url, date=passage.date,
+            content_hash=content_hash(passage.text),
+        )  # fmt: skip
 
 
 class ModelRef(BaseModel):

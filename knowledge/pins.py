@@ -50,6 +50,7 @@ class Flag:
     resolved_by: str = ""
     resolved_at: str = ""
     reason: str = ""
+    source_status: str = ""  # the new version's: "removed" when the whole source went away
 
     @property
     def open(self) -> bool:
@@ -206,4 +207,6 @@ _FLAG_COLUMNS = """f.owner, f.kind, f.source_id, f.version, f.change, f.flagged_
               AND c.number = f.version AND c.content_hash = f.new_hash LIMIT 1), ''),
     COALESCE((SELECT text FROM source_chunks c WHERE c.source_id = f.source_id
               AND c.number = f.version AND c.content_hash = f.new_hash LIMIT 1), ''),
-    f.resolution, f.resolved_by, f.resolved_at, f.reason"""
+    f.resolution, f.resolved_by, f.resolved_at, f.reason,
+    COALESCE((SELECT status FROM source_versions v WHERE v.source_id = f.source_id
+              AND v.number = f.version), '')"""

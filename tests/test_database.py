@@ -13,10 +13,10 @@ from typing import TypeVar
 
 import pytest
 
-from knowledge.base.database import DB_FILE, MIGRATIONS, DatabaseError, connect, migrate
 from comms.packs.campaign import Cell
 from comms.packs.store import PackStore, PackStoreError, audit_event
 from comms.templates.store import TemplateStore, TemplateStoreError
+from knowledge.base.database import DB_FILE, MIGRATIONS, DatabaseError, connect, migrate
 from knowledge.base.settings import load_settings
 
 OLD = Path(__file__).parent / "fixtures" / "clarion-before-migrations.db"

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.base.database import DB_FILE
 from comms.maps.library import MAPS_DIR, load_map, shipped_map_text
 from comms.maps.store import (
     MapChangeError,
@@ -19,6 +18,7 @@ from comms.maps.store import (
     UnknownVersion,
 )
 from comms.maps.validation import InvalidMap
+from knowledge.base.database import DB_FILE
 from knowledge.base.errors import InputError
 from knowledge.base.settings import Settings, load_settings
 

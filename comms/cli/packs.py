@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from comms.packs.audit import audit_csv
+from comms.packs.citations import ChangedCell
 from comms.packs.generation import PackRun, Progress
 from comms.packs.store import PackStore
 from knowledge.base.errors import InputError
@@ -24,12 +26,22 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     pack.add_argument("--draft", action="store_true", help="export every message, marked DRAFT")
     pack.add_argument("--user", default=CLI_USER, help="name recorded in the audit trail")
     pack.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse to export approved messages whose cited evidence changed since",
+    )
+    pack.add_argument(
         "--ask-model",
         action="store_true",
         help="also ask the model for its version of each message (kept only where it passes "
         "every check and keeps the key messages); without it every message is composed from "
         "the map",
     )
+    stale = sub.add_parser(
+        "stale", help="stored messages and map facts whose cited evidence changed since"
+    )
+    stale.add_argument("--campaign", help="only this campaign's messages")
+    stale.add_argument("--json", action="store_true")
     audit = sub.add_parser("audit", help="a campaign's audit trail as CSV")
     audit.add_argument("--campaign", required=True, help="campaign id")
     audit.add_argument("--csv", type=Path, help="file to write (default: standard output)")
@@ -37,7 +49,50 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 def run(args: argparse.Namespace) -> int:
     """Run `pack` or `audit`."""
-    return pack(args) if args.command == "pack" else audit(args)
+    match args.command:
+        case "pack":
+            return pack(args)
+        case "stale":
+            return stale(args)
+    return audit(args)
+
+
+def stale(args: argparse.Namespace) -> int:
+    """List the messages (and, without --campaign, the map facts) on changed evidence."""
+    import json
+
+    from comms.packs.citations import changed_cells, changed_facts
+
+    settings = load_settings()
+    if args.campaign:
+        PackStore(settings).campaign(args.campaign)  # an unknown id is an error, not "none"
+    cells = changed_cells(settings, args.campaign)
+    facts = {} if args.campaign else changed_facts(settings)
+    if args.json:
+        data = {
+            "messages": [_changed_dict(item) for item in cells],
+            "facts": [
+                {"fact": name, "flags": [asdict(f) for f in found]} for name, found in facts.items()
+            ],
+        }
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    for item in cells:
+        print(item.summary())
+    for name, found in facts.items():
+        sources = ", ".join(sorted({f"{f.source_id} v{f.version}" for f in found}))
+        print(f"map fact {name}: evidence changed ({sources})")
+    if not cells and not facts:
+        print("No stored message or map fact cites evidence that changed.")
+    return 0
+
+
+def _changed_dict(item: ChangedCell) -> dict[str, object]:
+    return {
+        "campaign": item.campaign_id,
+        "cell": asdict(item.cell),
+        "flags": [asdict(f) for f in item.flags],
+    }
 
 
 def pack(args: argparse.Namespace) -> int:
@@ -74,7 +129,11 @@ def pack(args: argparse.Namespace) -> int:
             f"{_summary(run)} None is approved yet: review them on the app's Packs page, "
             "or pass --draft for a draft export (every file marked DRAFT)."
         )
-    result = export_pack(store, campaign.id, args.out, user=args.user, draft=args.draft)
+    result = export_pack(
+        store, campaign.id, args.out, user=args.user, draft=args.draft, strict=args.strict
+    )
+    for item in result.evidence_changed:
+        print(f"warning: approved, but {item.summary()}", file=sys.stderr)
     kind = "draft pack" if result.draft else "pack"
     print(
         f"{_summary(run)} Wrote the {kind} {result.path} ({result.messages} messages).",

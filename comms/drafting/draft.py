@@ -315,7 +315,7 @@ def _message(
     facts: FactSheet,
     flagged: list[int],
 ) -> Message:
-    citations = [_citation(n, passages[n - 1]) for n in best.cited if 1 <= n <= len(passages)]
+    citations = [Citation.of(n, passages[n - 1]) for n in best.cited if 1 <= n <= len(passages)]
     if not citations:
         raise GenerationError("The model cited none of the retrieved passages; try again.")
     return Message(
@@ -389,14 +389,3 @@ def _text_streamer(on_text: OnText | None) -> Callable[[str], None] | None:
         on_text(partial_text("".join(buffer)))
 
     return stream
-
-
-def _citation(number: int, passage: Passage) -> Citation:
-    return Citation(
-        number=number,
-        chunk_id=passage.chunk_id,
-        source_id=passage.source_id,
-        title=passage.title,
-        url=passage.url,
-        date=passage.date,
-    )

@@ -5,7 +5,6 @@ messages (docs/maps.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from comms.checks.fidelity import check_fidelity
@@ -19,6 +18,7 @@ from comms.drafting.draft import (
     resolve,
     retrieve,
 )
+from comms.drafting.grounding import cited_passages
 from comms.facts import FactSheet
 from comms.maps.compose import Composed, compose
 from comms.maps.library import LoadedMap, load_map
@@ -84,7 +84,7 @@ def compose_message(
         channel=resolved.channel.id,
         language=resolved.language.id,
         concern=resolved.concern,
-        citations=[_citation(n, p) for n, p in enumerate(passages, 1)],
+        citations=[Citation.of(n, p) for n, p in enumerate(passages, 1)],
         evidence=passages,
         model=COMPOSER,
         template_id=f"map:{loaded.id}",
@@ -272,62 +272,4 @@ def _union(
     composed: list[Citation], model: list[Citation], passages: list[Passage]
 ) -> list[Citation]:
     numbers = sorted({c.number for c in composed} | {c.number for c in model})
-    return [_citation(n, passages[n - 1]) for n in numbers if 0 < n <= len(passages)]
-
-
-def _citation(number: int, passage: Passage) -> Citation:
-    return Citation(number=number, chunk_id=passage.chunk_id, source_id=passage.source_id,
-                    title=passage.title, url=passage.url, date=passage.date)  # fmt: skip
-
-
-def cited_passages(store: Store | None, composed: Composed) -> list[Passage]:
-    """For each source the composed message cites, the passage that best carries its facts,
-    and any other passage of it needed for a number the message states: from the store where
-    it holds the source, else from the shipped corpus document."""
-    from comms.checks.numbers import allowed_set, find_numbers, normalise_number
-
-    numbers = {normalise_number(n) for n in find_numbers(composed.text)}
-    passages: list[Passage] = []
-    for source in composed.sources:
-        candidates = _source_passages(store, source)
-        if not candidates:
-            continue
-        wanted = " ".join(f.text.get("en", "") + " " + f.text.get("de", "")
-                          for f in composed.facts if f.source == source)  # fmt: skip
-        passages.append(max(candidates, key=lambda p: _overlap(p.text, wanted)))
-        for number in sorted(numbers - allowed_set(p.text for p in passages)):
-            found = next((p for p in candidates if number in allowed_set([p.text])), None)
-            if found is not None and found not in passages:
-                passages.append(found)
-    return passages
-
-
-def _source_passages(store: Store | None, source: str) -> list[Passage]:
-    from knowledge.search import source_passages
-
-    return source_passages(store, source) or list(_corpus_passages(source))
-
-
-def _overlap(text: str, wanted: str) -> int:
-    words = {w.lower().strip(".,;:()") for w in wanted.split() if len(w) > 3}
-    lowered = text.lower()
-    return sum(1 for w in words if w in lowered)
-
-
-@lru_cache(maxsize=64)
-def _corpus_passages(source_id: str) -> tuple[Passage, ...]:
-    """A shipped corpus document's chunks, as ingestion makes them (same ids)."""
-    from knowledge.corpus import CORPUS_DIR, read_document
-    from knowledge.ingest import corpus_chunks
-    from knowledge.search import Passage
-
-    path = CORPUS_DIR / f"{source_id}.md"
-    if not path.is_file():
-        return ()
-    return tuple(
-        Passage(chunk_id=c.id, source_id=source_id, title=str(c.metadata["title"]),
-                url=str(c.metadata["url"]), date=str(c.metadata["date"]),
-                language=str(c.metadata["language"]), kind=str(c.metadata["kind"]),
-                section=str(c.metadata.get("section", "")), text=c.text, score=1.0)
-        for c in corpus_chunks(read_document(path))
-    )  # fmt: skip
+    return [Citation.of(n, passages[n - 1]) for n in numbers if 0 < n <= len(passages)]

@@ -8,8 +8,8 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
-from knowledge.base.clock import now
 from comms.packs.campaign import Cell
+from knowledge.base.clock import now
 
 COLUMNS = (
     "campaign_id, at, user, action, audience, channel, language, variant, revision, "

@@ -10,6 +10,7 @@ from comms.checks.consistency import check_consistency
 from comms.maps.library import load_map
 from comms.message import Message
 from comms.packs.campaign import Campaign, Cell, cells
+from comms.packs.citations import ChangedCell, changed_keys
 from comms.packs.store import PackMessage
 from knowledge.base.settings import Settings
 
@@ -31,6 +32,12 @@ class Coherence:
     map_version: str  # in effect now
     stale: tuple[Cell, ...]
     findings: tuple[PackFinding, ...]
+    evidence: tuple[ChangedCell, ...] = ()  # cells whose cited passages changed since
+
+    def approved_on_old_evidence(self, messages: list[PackMessage]) -> list[ChangedCell]:
+        """The flagged cells that are approved: export warns about them (refuses if strict)."""
+        approved = {m.cell for m in messages if m.status == "approved"}
+        return [item for item in self.evidence if item.cell in approved]
 
     def lines(self) -> list[str]:
         """Plain-text lines for the CLI: the map, then what staff should look at."""
@@ -42,6 +49,12 @@ class Coherence:
                 "regenerate them to use the map in effect."
             )
         out += [f"Consistency ({f.kind}): {f.detail}" for f in self.findings]
+        if self.evidence:
+            out.append(
+                f"{len(self.evidence)} message(s) cite evidence that changed since they were "
+                "made: confirm or regenerate them (`python -m comms stale` lists them)."
+            )
+            out += [f"  {item.summary()}" for item in self.evidence]
         return out
 
 
@@ -75,7 +88,13 @@ def coherence(campaign: Campaign, messages: list[PackMessage], settings: Setting
         map_version=loaded.version,
         stale=tuple(stale_cells(campaign, messages, settings)),
         findings=tuple(pack_consistency(campaign, messages)),
+        evidence=tuple(_changed_in_order(campaign, settings)),
     )
+
+
+def _changed_in_order(campaign: Campaign, settings: Settings) -> list[ChangedCell]:
+    changed = changed_keys(settings, campaign.id)
+    return [changed[cell] for cell in cells(campaign) if cell in changed]
 
 
 def _as_message(message: PackMessage) -> Message | None:

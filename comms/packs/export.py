@@ -17,10 +17,10 @@ from typing import IO, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from comms.checks.sms import sms_info
-from knowledge.base.clock import now
 from comms.drafting.template import parse_template
 from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Campaign, Cell, cells, check_campaign
+from comms.packs.citations import ChangedCell
 from comms.packs.coherence import Coherence, coherence
 from comms.packs.files import (
     Layout,
@@ -34,6 +34,7 @@ from comms.packs.files import (
 from comms.packs.review import person
 from comms.packs.store import CampaignRecord, PackMessage, PackStore, Remark, audit_event
 from comms.report import LintReport
+from knowledge.base.clock import now
 from knowledge.base.errors import ClarionError, InputError
 from knowledge.base.settings import Settings
 
@@ -150,6 +151,7 @@ class ExportResult:
     path: Path
     messages: int
     draft: bool
+    evidence_changed: tuple[ChangedCell, ...] = ()  # approved, but their evidence changed
 
 
 def export_path(settings: Settings, campaign_id: str, *, draft: bool) -> Path:
@@ -166,8 +168,13 @@ def export_pack(
     user: str,
     draft: bool = False,
     ui_language: str = "de",
+    strict: bool = False,
 ) -> ExportResult:
-    """Write the pack to out: approved messages only, or (draft) all, each file marked DRAFT."""
+    """Write the pack to out: approved messages only, or (draft) all, each file marked DRAFT.
+
+    Approved messages whose cited evidence changed since are exported with a warning (listed
+    in the result and the overview); `strict` refuses the export until each is confirmed or
+    regenerated."""
     user = person(user)
     with store.transaction(write=False) as tx:
         record = tx.campaign(campaign_id)
@@ -185,6 +192,14 @@ def export_pack(
     layout = Layout(record.campaign, draft, ui_language, dt.date.today())
     items = [PackItem(m, tuple(approvers[m.cell]), _name(m.cell, draft)) for m in chosen]
     state = coherence(record.campaign, chosen, store.settings)
+    changed = state.approved_on_old_evidence(chosen)
+    if strict and changed and not draft:
+        lines = "; ".join(item.cell.key for item in changed)
+        raise InputError(
+            f"{len(changed)} approved message(s) cite evidence that changed since: {lines}. "
+            "A reviewer confirms or regenerates each (Packs page, or `python -m comms stale`); "
+            "export without --strict to write the pack with a warning."
+        )
     files = _files(layout, items, state)
     manifest = _manifest(record, items, remarks, files, state, user=user, draft=draft)
     files[MANIFEST] = manifest.model_dump_json(indent=2).encode("utf-8")
@@ -192,7 +207,7 @@ def export_pack(
     with store.transaction() as tx:
         for item in items:
             tx.record(audit_event(item.message, user, "export", _export_note(out, draft)))
-    return ExportResult(out, len(items), draft)
+    return ExportResult(out, len(items), draft, tuple(changed))
 
 
 def write_zip(out: Path, files: dict[str, bytes]) -> None:

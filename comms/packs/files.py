@@ -341,6 +341,12 @@ def _coherence_html(state: Coherence) -> str:
             '<div class="stale"><p>These messages came from an older version of the message '
             f"map; regenerate them to use the map in effect:</p><ul>{keys}</ul></div>"
         )
+    if state.evidence:
+        rows = "".join(f"<li>{e(item.summary())}</li>" for item in state.evidence)
+        parts.append(
+            '<div class="evidence"><p>These messages cite evidence that changed after they were '
+            f"made; a reviewer should confirm or regenerate them:</p><ul>{rows}</ul></div>"
+        )
     if state.findings:
         rows = "".join(
             f"<li><b>{e(f.kind)}</b>: {e(f.detail)} ({e(', '.join(c.key for c in f.cells))})</li>"

@@ -30,8 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from knowledge.base.clock import now
 from comms.drafting.draft import VARIANT_STRIDE, Request, find_evidence
+from comms.drafting.grounding import pin_map_facts
 from comms.drafting.template import PromptTemplate, parse_template, render
 from comms.drafting.write import should_ask, write_message
 from comms.maps.compose import compose
@@ -40,12 +40,14 @@ from comms.message import Message
 from comms.model.backends import ChatModel
 from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Campaign, Cell, cells, check_campaign
+from comms.packs.citations import close_flags, has_open_flags
 from comms.packs.coherence import Coherence, coherence
 from comms.packs.review import ReviewConflict, message_checks, person
 from comms.packs.store import CampaignRecord, PackMessage, PackStore, audit_event
 from comms.templates.samples import Scenario, sample_variables
 from comms.templates.store import TemplateStore
 from knowledge.base.catalog import load_catalog, pick
+from knowledge.base.clock import now
 from knowledge.base.errors import (
     ClarionError,
     GenerationError,
@@ -229,6 +231,7 @@ def generate_pack(
         model_fingerprint(chat)
     if run.skipped < run.total:
         _start_run(store, record, loaded, user, ask)
+        pin_map_facts(settings, knowledge, loaded)  # the facts' passages, as this run cites them
     started = time.monotonic()
     report = _reporter(run, started, on_progress)
     report(None)
@@ -293,9 +296,15 @@ def regenerate_cell(
             tx.insert_message(fresh)
         else:
             tx.update_message(fresh)
+            tx.pin(fresh)
         tx.record(
             audit_event(fresh, user, "regenerate" if current else "generate", made_from(message))
         )
+        if current is not None and has_open_flags(tx.db, campaign_id, cell):
+            link = f"revision {fresh.revision} replaces revision {current.revision}"
+            closed = close_flags(tx.db, campaign_id, cell, regenerated=True, user=user, reason=link)
+            sources = ", ".join(sorted({f"{f.source_id} v{f.version}" for f in closed}))
+            tx.record(audit_event(fresh, user, "evidence_regenerated", f"{link}; cites {sources}"))
     return fresh
 
 

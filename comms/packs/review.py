@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from knowledge.base.clock import now
 from comms.drafting.draft import check_message
 from comms.message import Message
 from comms.packs.campaign import Campaign, Cell
+from comms.packs.citations import close_flags, require_reason
 from comms.packs.store import PackMessage, PackStore, Remark, Transaction, audit_event, revised
 from comms.report import LintReport
+from knowledge.base.clock import now
 from knowledge.base.errors import InputError
 
 MAX_USER_CHARS = 100
@@ -121,6 +122,21 @@ def request_changes(
     """Send the message back with a note saying what to change."""
     note = _note(note, required=True)
     return _decide(store, campaign_id, cell, "needs_changes", user, revision, note)
+
+
+def confirm_evidence(
+    store: PackStore, campaign_id: str, cell: Cell, *, user: str, reason: str
+) -> PackMessage:
+    """A reviewer confirms that a flagged message still holds on the new evidence; the
+    message keeps its status and rests on the new passages from now on."""
+    user = person(user)
+    reason = require_reason(reason)
+    with store.transaction() as tx:
+        current = _current(tx, campaign_id, cell, None)
+        closed = close_flags(tx.db, campaign_id, cell, regenerated=False, user=user, reason=reason)
+        sources = ", ".join(sorted({f"{f.source_id} v{f.version}" for f in closed}))
+        tx.record(audit_event(current, user, "evidence_confirmed", f"{sources}: {reason}"))
+    return current
 
 
 def approvals_needed(store: PackStore, message: PackMessage) -> tuple[list[str], int]:

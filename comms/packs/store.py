@@ -9,11 +9,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from knowledge.base.clock import now
-from knowledge.base.database import DB_FILE, DatabaseError, transaction
 from comms.packs.audit import AuditEvent, insert_event, read_events
 from comms.packs.campaign import Campaign, Cell
+from comms.packs.citations import flag_events, pin_cell
 from comms.report import LintReport
+from knowledge.base.clock import now
+from knowledge.base.database import DB_FILE, DatabaseError, transaction
 from knowledge.base.errors import InputError
 from knowledge.base.settings import Settings
 
@@ -192,7 +193,12 @@ class Transaction:
             )
         except sqlite3.IntegrityError:
             return False
+        pin_cell(self.db, message.campaign_id, message.cell, message.message)
         return True
+
+    def pin(self, message: PackMessage) -> None:
+        """Pin a cell to what its (new) message cites: after a regeneration."""
+        pin_cell(self.db, message.campaign_id, message.cell, message.message)
 
     def update_message(self, message: PackMessage) -> None:
         self.db.execute(
@@ -234,7 +240,9 @@ class Transaction:
         insert_event(self.db, event)
 
     def events(self, campaign_id: str) -> list[AuditEvent]:
-        return read_events(self.db, campaign_id)
+        """The campaign's events with the evidence flags ingestion raised, in time order."""
+        events = read_events(self.db, campaign_id) + flag_events(self.db, campaign_id)
+        return sorted(events, key=lambda e: e.at)
 
 
 class PackStore:

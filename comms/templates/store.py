@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from knowledge.base.clock import now
-from knowledge.base.database import DB_FILE, DatabaseError
 from comms.drafting.template import parse_template, shipped_ids, shipped_text, template_path
 from comms.templates.validation import Problem, validate
 from comms.versions import (
@@ -17,6 +15,8 @@ from comms.versions import (
     unified_diff,
     write_override,
 )
+from knowledge.base.clock import now
+from knowledge.base.database import DB_FILE, DatabaseError
 from knowledge.base.errors import TemplateError
 from knowledge.base.settings import Settings
 
