@@ -61,7 +61,8 @@ def stale(args: argparse.Namespace) -> int:
     """List the messages (and, without --campaign, the map facts) on changed evidence."""
     import json
 
-    from comms.packs.citations import changed_cells, changed_facts
+    from comms.maps.evidence import changed_facts
+    from comms.packs.citations import changed_cells
 
     settings = load_settings()
     if args.campaign:

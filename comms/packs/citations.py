@@ -79,15 +79,6 @@ def changed_cells(settings: Settings, campaign_id: str | None = None) -> list[Ch
     return [_changed(name, found) for name, found in grouped.items()]
 
 
-def changed_facts(settings: Settings, map_id: str | None = None) -> dict[str, list[Flag]]:
-    """Open evidence flags of map facts, by "map/fact id"."""
-    prefix = f"fact:{map_id}/" if map_id else "fact:"
-    grouped: dict[str, list[Flag]] = {}
-    for flag in flags(settings.data_dir, prefix):
-        grouped.setdefault(flag.owner.removeprefix("fact:"), []).append(flag)
-    return grouped
-
-
 def changed_keys(settings: Settings, campaign_id: str) -> dict[Cell, ChangedCell]:
     """The flagged cells of a campaign, by cell."""
     return {item.cell: item for item in changed_cells(settings, campaign_id)}

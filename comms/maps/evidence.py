@@ -1,0 +1,28 @@
+"""Map facts whose cited passage changed since they were pinned, and an admin's confirmation."""
+
+from __future__ import annotations
+
+from knowledge.base.database import transaction
+from knowledge.base.errors import InputError
+from knowledge.base.settings import Settings
+from knowledge.history import WHAT, database
+from knowledge.pins import Flag, fact_owner, flags, resolve
+
+
+def changed_facts(settings: Settings, map_id: str | None = None) -> dict[str, list[Flag]]:
+    """Open evidence flags of map facts, by "map/fact id"."""
+    prefix = f"fact:{map_id}/" if map_id else "fact:"
+    grouped: dict[str, list[Flag]] = {}
+    for flag in flags(settings.data_dir, prefix):
+        grouped.setdefault(flag.owner.removeprefix("fact:"), []).append(flag)
+    return grouped
+
+
+def confirm_fact(
+    settings: Settings, map_id: str, fact_id: str, *, user: str, reason: str
+) -> list[Flag]:
+    """An admin confirms that a fact still holds on the new passage (which it now rests on)."""
+    if not reason.strip():
+        raise InputError("Say why the fact still holds: a reason is required to confirm it.")
+    with transaction(database(settings.data_dir), write=True, what=WHAT) as db:
+        return resolve(db, fact_owner(map_id, fact_id), "confirmed", user, reason)
