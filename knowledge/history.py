@@ -235,18 +235,22 @@ def diff(data_dir: Path, source_id: str, first: int, second: int) -> list[ChunkC
         return match_passages(passages(db, source_id, first), passages(db, source_id, second))
 
 
-def latest_texts(data_dir: Path) -> dict[str, str]:
-    """The newest text of every source in the history that is not removed, by source id."""
+def latest_texts(data_dir: Path, source_ids: Iterable[str]) -> dict[str, str]:
+    """The newest text of each of these sources that the history holds and that is not
+    removed (title, then its passages), by source id."""
     path = database(data_dir)
     if not path.is_file():
         return {}
+    rows = []
     with transaction(path, write=False, what=WHAT) as db:
-        rows = db.execute(
-            "SELECT v.source_id, v.title, c.text FROM source_versions v "
-            "JOIN source_chunks c ON c.source_id = v.source_id AND c.number = v.number "
-            "WHERE v.number = (SELECT MAX(number) FROM source_versions w "
-            "WHERE w.source_id = v.source_id) ORDER BY v.source_id, c.position"
-        ).fetchall()
+        for source_id in sorted(set(source_ids)):
+            rows += db.execute(
+                "SELECT v.source_id, v.title, c.text FROM source_versions v "
+                "JOIN source_chunks c ON c.source_id = v.source_id AND c.number = v.number "
+                "WHERE v.source_id = ? AND v.number = (SELECT MAX(number) FROM source_versions "
+                "w WHERE w.source_id = v.source_id) ORDER BY c.position",
+                (source_id,),
+            ).fetchall()
     texts: dict[str, list[str]] = {}
     for source_id, title, text in rows:
         texts.setdefault(source_id, [title]).append(text)

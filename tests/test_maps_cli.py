@@ -77,7 +77,7 @@ def test_check_an_invalid_file_prints_every_problem_with_its_line(
     assert code == 2 and out == ""
     assert err.splitlines() == [
         f"{path}:26: key_messages.0.facts.0.source: 'no-such-document' is not a document of "
-        "the curated corpus (knowledge/corpus)"
+        "the curated corpus (knowledge/corpus) nor a source ingested into the knowledge store"
     ]
 
 

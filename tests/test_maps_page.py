@@ -88,7 +88,7 @@ def test_validation_errors_show_with_line_numbers_and_block_the_proposal(page: A
     ]
     assert (
         "measles.yaml:26: key_messages.0.facts.0.source: 'no-such-document' is not a document "
-        "of the curated corpus (knowledge/corpus)"
+        "of the curated corpus (knowledge/corpus) nor a source ingested into the knowledge store"
     ) in [c.value for c in page.code]
     assert page.button(key="map_propose").disabled
     page.text_area(key=EDITOR).input(FIRM).run()

@@ -60,5 +60,6 @@ def load_map(map_id: str, settings: Settings | None = None) -> LoadedMap:
     text = path.read_text(encoding="utf-8")
     key = (path, map_hash(text))
     if key not in _CACHE:
-        _CACHE[key] = LoadedMap(parse_map(text, path.name, map_id), key[1], text)
+        evidence_dir = settings.data_dir if settings is not None else None
+        _CACHE[key] = LoadedMap(parse_map(text, path.name, map_id, evidence_dir), key[1], text)
     return _CACHE[key]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from comms.maps.library import map_path, shipped_map_ids, shipped_map_text
 from comms.maps.schema import map_hash
@@ -132,7 +133,7 @@ class MapStore:
         base_version is the newest version the editor started from: if another was proposed
         meanwhile, MapConflict is raised. None skips that check.
         """
-        check_map_or_raise(text, map_id)
+        check_map_or_raise(text, map_id, self.settings.data_dir)
         author, comment = person(author, MapChangeError), note(comment)
         with self.table.session(write=True) as db:
             latest = self._history(db, map_id)[0]
@@ -164,7 +165,9 @@ class MapStore:
                     f"{approver} proposed version {proposal.number} of map '{map_id}'; a "
                     "second admin must approve it."
                 )
-            check_map_or_raise(proposal.text, map_id)  # the corpus or catalog may have changed
+            check_map_or_raise(
+                proposal.text, map_id, self.settings.data_dir
+            )  # the corpus or catalog may have changed
             when = now()
             db.execute(
                 "UPDATE map_versions SET status = 'approved', approver = ?, approved_at = ? "
@@ -195,9 +198,9 @@ class MapStore:
                           "", "approved", SHIPPED_AUTHOR, "")  # fmt: skip
 
 
-def check_map_or_raise(text: str, map_id: str) -> None:
+def check_map_or_raise(text: str, map_id: str, evidence_dir: Path | None = None) -> None:
     """InvalidMap if the text has an error (warnings pass)."""
-    _, problems = check_map(text, f"{map_id}.yaml", map_id)
+    _, problems = check_map(text, f"{map_id}.yaml", map_id, evidence_dir)
     if any(problem.severity == "error" for problem in problems):
         raise InvalidMap(f"{map_id}.yaml", problems)
 

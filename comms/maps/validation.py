@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
 import yaml
@@ -66,18 +67,23 @@ def read_map_file(raw: bytes) -> str:
     return text
 
 
-def parse_map(text: str, name: str, expected_id: str | None = None) -> MessageMap:
+def parse_map(
+    text: str, name: str, expected_id: str | None = None, evidence_dir: Path | None = None
+) -> MessageMap:
     """The map in `text`, or InvalidMap listing every error (warnings do not stop it)."""
-    found, problems = check_map(text, name, expected_id)
+    found, problems = check_map(text, name, expected_id, evidence_dir)
     if found is None or any(p.severity == "error" for p in problems):
         raise InvalidMap(name, problems)
     return found
 
 
 def check_map(
-    text: str, name: str, expected_id: str | None = None
+    text: str, name: str, expected_id: str | None = None, evidence_dir: Path | None = None
 ) -> tuple[MessageMap | None, list[MapProblem]]:
-    """Parse and check a map file: the map (None if it does not parse) and all problems."""
+    """Parse and check a map file: the map (None if it does not parse) and all problems.
+
+    Facts may cite the curated corpus and, given the data directory (`evidence_dir`), any
+    source the office ingested there (its newest version)."""
     try:
         node, raw = _load_yaml(text)
     except yaml.YAMLError as exc:
@@ -91,8 +97,9 @@ def check_map(
         found = MessageMap.model_validate(raw)
     except ValidationError as exc:
         return None, [_from_pydantic(name, lines, error) for error in exc.errors()]
+    documents = _documents(found, evidence_dir)
     problems = [MapProblem(name, lines.get(path), _field(path), msg, sev)
-                for path, msg, sev in _content_problems(found, expected_id)]  # fmt: skip
+                for path, msg, sev in _content_problems(found, expected_id, documents)]  # fmt: skip
     return found, problems
 
 
@@ -137,7 +144,22 @@ def _from_pydantic(name: str, lines: dict[Path_, int], error: ErrorDetails) -> M
 Found = Iterator[tuple[Path_, str, Literal["error", "warning"]]]
 
 
-def _content_problems(found: MessageMap, expected_id: str | None) -> Found:
+def _documents(found: MessageMap, evidence_dir: Path | None) -> dict[str, str]:
+    """The texts facts may cite: the corpus, and the ingested sources this map cites."""
+    documents = corpus_texts()
+    keys = [*found.key_messages, *(k for c in found.concerns for k in c.key_messages)]
+    cited = {f.source for k in keys for f in k.facts} | set(found.authority.sources)
+    missing = cited - documents.keys()
+    if missing and evidence_dir is not None:
+        from knowledge.history import latest_texts
+
+        documents |= latest_texts(evidence_dir, missing)
+    return documents
+
+
+def _content_problems(
+    found: MessageMap, expected_id: str | None, documents: dict[str, str]
+) -> Found:
     """What the schema cannot see: ids, languages, sources, grounded numbers, word counts."""
     topics = {topic.id for topic in load_catalog().topics}
     if expected_id is not None and found.id != expected_id:
@@ -153,15 +175,14 @@ def _content_problems(found: MessageMap, expected_id: str | None) -> Found:
             "error",
         )
     yield from _language_problems(("authority", "body"), found.authority.body, MAP_LANGUAGES)
-    documents = corpus_texts()
     for n, source in enumerate(found.authority.sources):
         if source not in documents:
             yield ("authority", "sources", n), _unknown_source(source), "error"
     for n, pending in enumerate(found.native_review_pending):
         if pending not in ALL_LANGUAGES:
             yield ("native_review_pending", n), f"'{pending}' is not a language", "error"
-    yield from _key_message_problems(("key_messages",), found.key_messages, found)
-    yield from _concern_problems(found)
+    yield from _key_message_problems(("key_messages",), found.key_messages, found, documents)
+    yield from _concern_problems(found, documents)
     yield from _duplicate_ids(found)
     yield from _audience_problems(found)
 
@@ -192,7 +213,7 @@ def _audience_problems(found: MessageMap) -> Found:
                     break
 
 
-def _concern_problems(found: MessageMap) -> Found:
+def _concern_problems(found: MessageMap, documents: dict[str, str]) -> Found:
     audiences = {audience.id for audience in load_catalog().audiences}
     for n, concern in enumerate(found.concerns):
         path: Path_ = ("concerns", n)
@@ -206,13 +227,14 @@ def _concern_problems(found: MessageMap) -> Found:
             if audience not in audiences:
                 known = ", ".join(sorted(audiences))
                 yield (*path, "audiences", m), f"'{audience}' is not an audience ({known})", "error"
-        yield from _key_message_problems((*path, "key_messages"), concern.key_messages, found)
+        yield from _key_message_problems(
+            (*path, "key_messages"), concern.key_messages, found, documents
+        )
 
 
 def _key_message_problems(
-    path: Path_, messages: tuple[KeyMessage, ...], found: MessageMap
+    path: Path_, messages: tuple[KeyMessage, ...], found: MessageMap, documents: dict[str, str]
 ) -> Found:
-    documents = corpus_texts()
     for n, key in enumerate(messages):
         here: Path_ = (*path, n)
         yield from _language_problems((*here, "text"), key.text, ALL_LANGUAGES)
@@ -291,7 +313,10 @@ def _key_paths(found: MessageMap) -> Iterator[tuple[Path_, KeyMessage]]:
 
 
 def _unknown_source(source: str) -> str:
-    return f"'{source}' is not a document of the curated corpus (knowledge/corpus)"
+    return (
+        f"'{source}' is not a document of the curated corpus (knowledge/corpus) nor a source "
+        "ingested into the knowledge store"
+    )
 
 
 @lru_cache(maxsize=1)
