@@ -23,6 +23,7 @@ from tests.conftest import FakeEmbedder
 TODAY = dt.date(2026, 12, 2)
 RSV = "rec-rsv-older-adults-stiko-de"  # STIKO, 2024-08-08, review by 2025-01-31
 PRINCIPLE = "principle-fact-sandwich-en"  # review by 2027-11-30
+MMR = "vaccine-measles-mmr-safety-cdc-en"  # CDC/ACIP, 2013-06-14, review by 2014-06-14
 
 
 @pytest.mark.parametrize(
@@ -257,3 +258,41 @@ def test_the_cli_refuses_a_wrong_review_command(
     monkeypatch.setattr(knowledge_cli, "open_store", lambda settings: fake_store)
     assert knowledge_cli.main(argv) == 2
     assert error in capsys.readouterr().err
+
+
+def test_generate_names_each_cited_source_past_its_review_date(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fake_store: Store
+) -> None:
+    import knowledge
+    from comms.cli.main import main
+
+    monkeypatch.setattr(knowledge, "open_store", lambda settings: fake_store)
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    argv = ["generate", "--topic", "measles", "--audience", "parents-infants", "--channel", "sms",
+            "--language", "de", "--concern-id", "safety"]  # fmt: skip
+    assert main([*argv, "--json"]) == 0
+    out, err = capsys.readouterr()
+    payload = json.loads(out)
+    cited = [c["source_id"] for c in payload["citations"]]
+    assert cited == [MMR] and err == ""
+    assert payload["review_overdue"] == [
+        {
+            "source_id": MMR,
+            "review_by": "2014-06-14",
+            "notice": "“MMR vaccine: effectiveness and side effects in natural frequencies "
+            "(ACIP 2013)” of 2013-06: check for a newer one (review date 2014-06-14 passed)",
+        }
+    ]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    note = lines.index(f"note: {payload['review_overdue'][0]['notice']}")
+    assert lines[note - 1].startswith("[1] MMR vaccine")  # right under the citations
+    set_review_date(fake_store_settings(), fake_store, MMR, "2027-01-31", "Anna")
+    assert main([*argv, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["review_overdue"] == []
+
+
+def fake_store_settings() -> Settings:
+    from knowledge.base.settings import load_settings
+
+    return load_settings()  # CLARION_DATA_DIR is this test's (conftest), as the CLI reads it
