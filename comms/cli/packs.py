@@ -74,7 +74,9 @@ def pack(args: argparse.Namespace) -> int:
             f"{_summary(run)} None is approved yet: review them on the app's Packs page, "
             "or pass --draft for a draft export (every file marked DRAFT)."
         )
-    result = export_pack(store, campaign.id, args.out, user=args.user, draft=args.draft)
+    result = export_pack(
+        store, campaign.id, args.out, user=args.user, draft=args.draft, knowledge=knowledge
+    )
     kind = "draft pack" if result.draft else "pack"
     print(
         f"{_summary(run)} Wrote the {kind} {result.path} ({result.messages} messages).",

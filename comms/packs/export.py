@@ -17,7 +17,6 @@ from typing import IO, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from comms.checks.sms import sms_info
-from knowledge.base.clock import now
 from comms.drafting.template import parse_template
 from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Campaign, Cell, cells, check_campaign
@@ -34,8 +33,11 @@ from comms.packs.files import (
 from comms.packs.review import person
 from comms.packs.store import CampaignRecord, PackMessage, PackStore, Remark, audit_event
 from comms.report import LintReport
+from knowledge.base.clock import now
 from knowledge.base.errors import ClarionError, InputError
 from knowledge.base.settings import Settings
+from knowledge.reviews import Overdue, overdue
+from knowledge.store import Store
 
 FORMAT: Literal["clarion-pack"] = "clarion-pack"
 FORMAT_VERSION: Literal[1] = 1
@@ -166,8 +168,11 @@ def export_pack(
     user: str,
     draft: bool = False,
     ui_language: str = "de",
+    knowledge: Store | None = None,
 ) -> ExportResult:
-    """Write the pack to out: approved messages only, or (draft) all, each file marked DRAFT."""
+    """Write the pack to out: approved messages only, or (draft) all, each file marked DRAFT.
+
+    With the knowledge store, the overview names each cited source past its review date."""
     user = person(user)
     with store.transaction(write=False) as tx:
         record = tx.campaign(campaign_id)
@@ -185,7 +190,9 @@ def export_pack(
     layout = Layout(record.campaign, draft, ui_language, dt.date.today())
     items = [PackItem(m, tuple(approvers[m.cell]), _name(m.cell, draft)) for m in chosen]
     state = coherence(record.campaign, chosen, store.settings)
-    files = _files(layout, items, state)
+    cited = [source["source_id"] for item in items for source in sources(item.message.message)]
+    due = overdue(store.settings, knowledge, cited, layout.date) if knowledge else {}
+    files = _files(layout, items, state, list(due.values()))
     manifest = _manifest(record, items, remarks, files, state, user=user, draft=draft)
     files[MANIFEST] = manifest.model_dump_json(indent=2).encode("utf-8")
     write_zip(out, files)
@@ -227,14 +234,16 @@ def _grid_rank(campaign: Campaign, cell: Cell) -> tuple[int, int, int, int]:
     )
 
 
-def _files(layout: Layout, items: list[PackItem], state: Coherence) -> dict[str, bytes]:
+def _files(
+    layout: Layout, items: list[PackItem], state: Coherence, due: list[Overdue]
+) -> dict[str, bytes]:
     prefix = "DRAFT_" if layout.draft else ""
     files: dict[str, bytes] = {}
     for item in items:
         files[item.name + ".md"] = markdown(layout, item).encode("utf-8")
         files[item.name + ".docx"] = docx_bytes(layout, item)
     names = {name: name for name in files}
-    files[f"{prefix}index.html"] = overview_html(layout, items, names, state).encode("utf-8")
+    files[f"{prefix}index.html"] = overview_html(layout, items, names, state, due).encode("utf-8")
     files[f"{prefix}sms.csv"] = sms_csv(layout, items).encode("utf-8")
     return files
 
