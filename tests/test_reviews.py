@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from streamlit.testing.v1 import AppTest
 
 import knowledge.__main__ as knowledge_cli
 from knowledge.base import clock
@@ -18,11 +19,12 @@ from knowledge.documents import read_file
 from knowledge.ingest import corpus_chunks, ingest_paths
 from knowledge.reviews import Overdue, overdue, review_dates, set_review_date, short_org
 from knowledge.store import Store
-from tests.conftest import FakeEmbedder
+from tests.conftest import ROOT, FakeEmbedder
 
 TODAY = dt.date(2026, 12, 2)
 RSV = "rec-rsv-older-adults-stiko-de"  # STIKO, 2024-08-08, review by 2025-01-31
 PRINCIPLE = "principle-fact-sandwich-en"  # review by 2027-11-30
+PASSWORD = "Impfen-2025!"
 MMR = "vaccine-measles-mmr-safety-cdc-en"  # CDC/ACIP, 2013-06-14, review by 2014-06-14
 
 
@@ -296,3 +298,67 @@ def fake_store_settings() -> Settings:
     from knowledge.base.settings import load_settings
 
     return load_settings()  # CLARION_DATA_DIR is this test's (conftest), as the CLI reads it
+
+
+def knowledge_page(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, store: Store, role: str | None = None
+) -> AppTest:
+    """The Knowledge page on the fake store; signed in with role, or with sign-in off."""
+    from comms.accounts.auth import add_user
+    from knowledge.base.settings import load_settings
+    from ui import resources
+
+    current = settings
+    if role is not None:
+        add_user(settings.data_dir / "users.yaml", "rita", role, PASSWORD)
+        current = load_settings(data_dir=settings.data_dir, auth_mode="local")
+    monkeypatch.setattr(resources, "settings", lambda: current)
+    monkeypatch.setattr(resources, "store", lambda: store)
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    if role is not None:
+        at.text_input(key="login_name").input("rita")
+        at.text_input(key="login_password").input(PASSWORD)
+        next(b for b in at.button if b.label == "Anmelden").click().run()
+    at.switch_page("pages/knowledge.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def review_column(at: AppTest) -> dict[str, str]:
+    table = at.dataframe[0].value
+    return dict(zip(table["ID"], table["Prüfen bis"], strict=True))
+
+
+def test_the_knowledge_page_shows_review_dates_and_a_reviewer_sets_and_clears_one(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, fake_store: Store
+) -> None:
+    at = knowledge_page(monkeypatch, settings, fake_store, role="reviewer")
+    column = review_column(at)
+    assert column[RSV] == "2025-01-31 · überfällig" and column[PRINCIPLE] == "2027-11-30"
+    at.selectbox(key="open_source").set_value(RSV).run()
+    shown = [m.value for m in at.markdown]
+    assert r"Prüfdatum: 2025\-01\-31 · überfällig (aus den Angaben der Quelle)" in shown
+    at.date_input(key=f"review_date:{RSV}").set_value(dt.date(2027, 1, 31))
+    at.button(key="review_set").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert review_column(at)[RSV] == "2027-01-31"
+    assert review_dates(settings, fake_store)[RSV].set_by == "rita"
+    assert any(m.startswith(r"Prüfdatum: 2027\-01\-31 (gesetzt von rita, ") for m in
+               (m.value for m in at.markdown))  # fmt: skip
+    at.button(key="review_clear").click().run()
+    assert review_column(at)[RSV] == "2025-01-31 · überfällig"
+    with pytest.raises(KeyError):
+        at.button(key="review_clear")  # nothing set here any more
+
+
+def test_an_editor_sees_review_dates_but_may_not_set_them(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, fake_store: Store
+) -> None:
+    at = knowledge_page(monkeypatch, settings, fake_store, role="editor")
+    at.selectbox(key="open_source").set_value(RSV).run()
+    assert any(m.value.startswith(r"Prüfdatum: 2025\-01\-31") for m in at.markdown)
+    assert not at.date_input
+    with pytest.raises(KeyError):
+        at.button(key="review_set")
