@@ -25,6 +25,7 @@ from knowledge.store import Store
 
 WHAT = "the review dates database"
 MAX_USER_CHARS = 100
+Overrides = dict[str, tuple[dt.date | None, str, str]]  # source id → (date, set by, set at)
 
 
 class Review(BaseModel):
@@ -96,7 +97,7 @@ def overdue(
 ) -> dict[str, Overdue]:
     """The given sources that are past their review date on `today`, in the order given."""
     snapshot = store.snapshot()
-    overrides: dict[str, tuple[dt.date | None, str, str]] | None = None
+    overrides: Overrides | None = None
     found: dict[str, Overdue] = {}
     for sid in dict.fromkeys(source_ids):
         position = snapshot.positions.get(f"{sid}#0")  # every source's first chunk
@@ -145,8 +146,8 @@ def set_review_date(
     return _review(source_id, _own_date(source_id, meta), _overrides(settings))
 
 
-def _overrides(settings: Settings) -> dict[str, tuple[dt.date | None, str, str]]:
-    """The dates set over the front matter: source id → (date, set by, set at)."""
+def _overrides(settings: Settings) -> Overrides:
+    """The dates set over the front matter."""
     path = settings.data_dir / DB_FILE
     if not path.exists():  # nothing set yet; reading must not create the database
         return {}
@@ -155,9 +156,7 @@ def _overrides(settings: Settings) -> dict[str, tuple[dt.date | None, str, str]]
         return {row[0]: (_date(row[1]), row[2], row[3]) for row in rows}
 
 
-def _review(
-    source_id: str, own: dt.date | None, overrides: dict[str, tuple[dt.date | None, str, str]]
-) -> Review:
+def _review(source_id: str, own: dt.date | None, overrides: Overrides) -> Review:
     if source_id in overrides:
         date, set_by, set_at = overrides[source_id]
         return Review(source_id=source_id, review_by=date, own=own, set_by=set_by, set_at=set_at)

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 import knowledge.__main__ as knowledge_cli
 from knowledge.base import clock
 from knowledge.base.errors import InputError
-from knowledge.base.settings import Settings
+from knowledge.base.settings import Settings, load_settings
 from knowledge.corpus import SourceMeta, read_corpus
 from knowledge.documents import read_file
 from knowledge.ingest import corpus_chunks, ingest_paths
@@ -289,15 +289,9 @@ def test_generate_names_each_cited_source_past_its_review_date(
     lines = capsys.readouterr().out.splitlines()
     note = lines.index(f"note: {payload['review_overdue'][0]['notice']}")
     assert lines[note - 1].startswith("[1] MMR vaccine")  # right under the citations
-    set_review_date(fake_store_settings(), fake_store, MMR, "2027-01-31", "Anna")
+    set_review_date(load_settings(), fake_store, MMR, "2027-01-31", "Anna")  # the CLI's data dir
     assert main([*argv, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["review_overdue"] == []
-
-
-def fake_store_settings() -> Settings:
-    from knowledge.base.settings import load_settings
-
-    return load_settings()  # CLARION_DATA_DIR is this test's (conftest), as the CLI reads it
 
 
 def knowledge_page(
@@ -305,7 +299,6 @@ def knowledge_page(
 ) -> AppTest:
     """The Knowledge page on the fake store; signed in with role, or with sign-in off."""
     from comms.accounts.auth import add_user
-    from knowledge.base.settings import load_settings
     from ui import resources
 
     current = settings
