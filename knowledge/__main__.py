@@ -1,9 +1,10 @@
-"""`python -m knowledge {index,ingest,sync,list,history,diff,search,delete,eval}`: the knowledge
-store from a shell."""
+"""`python -m knowledge {index,ingest,sync,list,history,diff,search,delete,review,eval}`: the
+knowledge store from a shell."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from dataclasses import asdict
@@ -11,8 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from knowledge import open_store
-from knowledge.base.errors import ClarionError
-from knowledge.base.settings import load_settings
+from knowledge.base import clock
+from knowledge.base.errors import ClarionError, InputError
+from knowledge.base.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from knowledge.reviews import Review
+    from knowledge.store import Store
+
+CLI_USER = "cli"
 
 if TYPE_CHECKING:
     from knowledge.history import ChunkChange
@@ -51,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     find.add_argument("--json", action="store_true")
     delete = sub.add_parser("delete", help="remove a source and all its chunks")
     delete.add_argument("source_id")
+    review = sub.add_parser("review", help="set (or --clear) the date to check a source by")
+    review.add_argument("source_id")
+    review.add_argument("date", nargs="?", help="YYYY-MM-DD")
+    review.add_argument("--clear", action="store_true", help="back to its front matter's date")
+    review.add_argument("--user", default=CLI_USER, help="name recorded with the date")
     evaluate = sub.add_parser("eval", help="recall@k and MRR per language on the labelled queries")
     evaluate.add_argument("--k", type=int, default=5)
     evaluate.add_argument("--extra", type=Path, help="folder of extra HTML pages to ingest")
@@ -67,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
         return run_eval_command(args)
     if args.command in ("history", "diff"):
         return run_history_command(args)
-    store = open_store(load_settings())
+    settings = load_settings()
+    store = open_store(settings)
     match args.command:
         case "index":
             results = sync_corpus(store)
@@ -82,12 +96,7 @@ def run(args: argparse.Namespace) -> int:
         case "sync":
             return run_sync_command(store, args)
         case "list":
-            sources = store.sources()
-            _emit(
-                args.json,
-                [asdict(s) for s in sources],
-                (f"{s.source_id}\t{s.chunks}\t{s.date}\t{s.title}" for s in sources),
-            )
+            list_sources(settings, store, args.json)
         case "search":
             filters = Filters(args.vaccine, args.audience, args.language, args.kind)
             passages = search(store, args.query, k=args.k, filters=filters)
@@ -100,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
             result = remove_source(store, args.source_id)
             print(f"Removed {args.source_id} (version {result.version} records the removal).")
             print(impact_summary([result]))
+        case "review":
+            set_review(settings, store, args)
     return 0
 
 
@@ -195,6 +206,41 @@ def _change_text(change: ChunkChange) -> str:
     text = (change.new or change.old).text  # type: ignore[union-attr]
     sign = "+" if change.change == "new" else "-"
     return "\n".join([head, *(f"{sign} {line}" for line in text.splitlines() if line.strip())])
+
+
+def list_sources(settings: Settings, store: Store, as_json: bool) -> None:
+    """Print every source with its chunk count, date and review date (marked when overdue)."""
+    from knowledge.reviews import review_dates
+
+    reviews, today = review_dates(settings, store), clock.today()
+    rows = [asdict(s) | _review_fields(reviews.get(s.source_id), today) for s in store.sources()]
+    _emit(
+        as_json,
+        rows,
+        (
+            f"{r['source_id']}\t{r['chunks']}\t{r['date']}\t"
+            f"{r['review_by'] or '-'}{' overdue' if r['overdue'] else ''}\t{r['title']}"
+            for r in rows
+        ),
+    )
+
+
+def _review_fields(review: Review | None, today: dt.date) -> dict[str, object]:
+    if review is None or review.review_by is None:
+        return {"review_by": "", "overdue": False}
+    return {"review_by": review.review_by.isoformat(), "overdue": review.is_overdue(today)}
+
+
+def set_review(settings: Settings, store: Store, args: argparse.Namespace) -> None:
+    """Set or clear a source's review date and say which date is now in effect."""
+    from knowledge.reviews import set_review_date
+
+    if args.clear == bool(args.date):
+        raise InputError("Give either a date (YYYY-MM-DD) or --clear.")
+    review = set_review_date(settings, store, args.source_id, args.date, args.user)
+    date = review.review_by.isoformat() if review.review_by else "none"
+    origin = f"set by {review.set_by}" if review.set_by else "from its front matter"
+    print(f"Review date of {review.source_id}: {date} ({origin}).")
 
 
 def run_eval_command(args: argparse.Namespace) -> int:

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from knowledge.base.errors import ConfigError
+from knowledge.front_matter import split_front_matter
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 Language = Literal["de", "en"]
@@ -34,6 +35,7 @@ class SourceMeta(BaseModel):
     vaccines: list[str]
     audiences: list[str]
     kind: Kind
+    review_by: dt.date | None = None  # by when to check for a newer version of the source
 
     @field_validator("source_url")
     @classmethod
@@ -42,23 +44,18 @@ class SourceMeta(BaseModel):
             raise ValueError("source_url must be an http(s) address")
         return value
 
+    @model_validator(mode="after")
+    def _review_after_date(self) -> SourceMeta:
+        if self.review_by is not None and self.review_by < self.date:
+            raise ValueError(f"review_by {self.review_by} is before the document's date")
+        return self
+
 
 class SourceDoc(BaseModel):
     """A corpus document: its metadata and Markdown body."""
 
     meta: SourceMeta
     body: str
-
-
-def split_front_matter(text: str) -> tuple[dict[str, object], str]:
-    """Return (front matter, body) of a Markdown text; empty front matter if there is none."""
-    if not text.startswith("---"):
-        return {}, text
-    _, header, body = text.split("---", 2)
-    loaded = yaml.safe_load(header) or {}
-    if not isinstance(loaded, dict):
-        raise ValueError("front matter is not a mapping")
-    return loaded, body.lstrip("\n")
 
 
 def read_document(path: Path) -> SourceDoc:

@@ -6,7 +6,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from knowledge.base.errors import InputError
+from knowledge.front_matter import parse_date, split_front_matter
 from knowledge.language import detect_language
 
 MAX_FILE_BYTES = 20_000_000
@@ -31,6 +34,7 @@ class Document:
     url: str = ""
     date: str | None = None
     language: str = "und"
+    review_by: str | None = None  # YYYY-MM-DD, from a Markdown file's front matter
 
 
 def read_file(path: Path) -> Document:
@@ -42,6 +46,7 @@ def read_file(path: Path) -> Document:
     data = path.read_bytes()
     if not data.strip():
         raise InputError(f"{path.name}: the file is empty.")
+    review_by = None
     match suffix:
         case ".pdf":
             title, text, date = _read_pdf(path, data)
@@ -54,12 +59,27 @@ def read_file(path: Path) -> Document:
         case _:
             text = decode_text(path.name, data)
             title, date, url = _first_heading(text) or path.stem, None, ""
+            if SUPPORTED[suffix] == "Markdown":
+                review_by = _review_by(path.name, text)
     text = text.strip()
     if not text:
         raise InputError(f"{path.name}: no text could be read from this {SUPPORTED[suffix]} file.")
     if len(text) > MAX_TEXT_CHARS:
         raise InputError(f"{path.name}: more than {MAX_TEXT_CHARS:,} characters of text.")
-    return Document(title or path.stem, text, url, date, detect_language(text))
+    return Document(title or path.stem, text, url, date, detect_language(text), review_by)
+
+
+def _review_by(name: str, text: str) -> str | None:
+    """The `review_by` date of a Markdown file's front matter (YYYY-MM-DD), if it has one."""
+    try:
+        header, _ = split_front_matter(text)
+    except (ValueError, yaml.YAMLError):  # a leading "---" rule, not front matter
+        return None
+    try:
+        review_by = parse_date(header.get("review_by"))
+    except ValueError as exc:
+        raise InputError(f"{name}: review_by in the front matter: {exc}.") from None
+    return review_by.isoformat() if review_by else None
 
 
 # Encodings offices meet for Clarion's languages; limiting detection to them avoids

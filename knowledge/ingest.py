@@ -43,6 +43,7 @@ def corpus_chunks(doc: SourceDoc) -> list[Chunk]:
         "topics": meta.topics,
         "vaccines": meta.vaccines,
         "audiences": meta.audiences,
+        "review_by": meta.review_by.isoformat() if meta.review_by else "",
         "origin": "corpus",
         "doc_hash": document_hash(meta.model_dump_json() + doc.body),
     }
@@ -178,6 +179,7 @@ def file_chunks(path: Path, language: str | None = None) -> tuple[str, str, list
         "topics": topics or ["all"],
         "vaccines": topics,
         "audiences": ["all"],
+        "review_by": document.review_by or "",
         "origin": "upload",
         "doc_hash": document_hash(document.markdown),
     }

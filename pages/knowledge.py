@@ -1,14 +1,19 @@
-"""The "Knowledge" page: upload documents, browse sources and their passages, search, delete."""
+"""The "Knowledge" page: upload documents, browse sources and their passages, search, delete,
+and set the date by which a source is to be checked for a newer version."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
+from knowledge.base import clock
 from knowledge.base.catalog import load_catalog
 from knowledge.base.errors import ClarionError
 from knowledge.corpus import KINDS, LANGUAGES
 from knowledge.documents import SUPPORTED
 from knowledge.ingest import ingest_upload
+from knowledge.reviews import Review, review_dates, set_review_date
 from knowledge.search import Filters, search
 from ui import auth, resources
 from ui.text import link, plain, t, ui_language
@@ -25,6 +30,46 @@ try:
 except ClarionError as exc:
     error_box(exc)
     st.stop()
+
+today = clock.today()
+
+
+def review_cell(review: Review | None) -> str:
+    """A source's review date for the table, marked when it has passed."""
+    if review is None or review.review_by is None:
+        return "–"
+    overdue = f" · {t('kn_overdue')}" if review.is_overdue(today) else ""
+    return f"{review.review_by.isoformat()}{overdue}"
+
+
+def review_panel(source_id: str, review: Review | None) -> None:
+    """The source's review date and where it comes from; reviewers and admins set or clear it."""
+    date = review.review_by if review else None
+    origin = t("kn_review_own")
+    if review is not None and review.set_by:
+        origin = t("kn_review_set_by", name=plain(review.set_by), at=plain(review.set_at))
+    shown = plain(review_cell(review)) if date else t("kn_review_none")
+    st.markdown(f"{t('kn_review', date=shown)} ({origin})")
+    if not auth.allowed("approve"):
+        return
+    left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
+    chosen = left.date_input(t("kn_review_input"), value=date or today, format="YYYY-MM-DD",
+                             key=f"review_date:{source_id}")  # fmt: skip
+    if middle.button(t("kn_review_set"), key="review_set") and isinstance(chosen, dt.date):
+        save_review(source_id, chosen)
+    may_clear = review is not None and bool(review.set_by)  # only a date set here clears
+    if may_clear and right.button(t("kn_review_clear"), key="review_clear"):
+        save_review(source_id, None)
+
+
+def save_review(source_id: str, date: dt.date | None) -> None:
+    try:
+        set_review_date(resources.settings(), store, source_id, date, auth.current_user())
+    except ClarionError as exc:
+        error_box(exc)
+        return
+    st.rerun()
+
 
 upload_tab, sources_tab, search_tab = st.tabs([t("kn_upload"), t("kn_sources"), t("kn_search")])
 
@@ -58,6 +103,11 @@ with upload_tab:
 
 with sources_tab:
     sources = store.sources()
+    try:
+        reviews = review_dates(resources.settings(), store)
+    except ClarionError as exc:  # the sources still show; only their review dates are missing
+        error_box(exc)
+        reviews = {}
     st.caption(t("kn_count", sources=len(sources), chunks=store.count()))
     st.dataframe(
         [
@@ -67,6 +117,7 @@ with sources_tab:
                 t("kn_col_kind"): s.kind,
                 t("kn_col_language"): s.language,
                 t("kn_col_date"): s.date,
+                t("kn_col_review"): review_cell(reviews.get(s.source_id)),
                 t("kn_col_chunks"): s.chunks,
                 t("kn_col_origin"): s.origin,
             }
@@ -80,6 +131,7 @@ with sources_tab:
     if chosen:
         summary = next(s for s in sources if s.source_id == chosen)
         st.markdown(f"**{link(summary.title, summary.url)}** · {plain(summary.date)}")
+        review_panel(chosen, reviews.get(chosen))
         for chunk_id, section, text in store.chunks_of(chosen):
             with st.expander(f"{chunk_id} · {section}" if section else chunk_id):
                 st.text(text)

@@ -29,7 +29,7 @@ from knowledge.base.catalog import load_catalog
 from knowledge.base.errors import ClarionError
 from ui import auth, resources
 from ui.text import link, plain, t, ui_language
-from ui.widgets import check_list, error_box
+from ui.widgets import check_list, error_box, review_notes
 
 NOTICE = "pk_notice"
 ICONS = {"draft": "📝", "needs_changes": "✏️", "approved": "✅", "rejected": "⛔"}
@@ -220,6 +220,7 @@ def cell_panel(record: CampaignRecord, message: PackMessage) -> None:
         st.markdown(f"**{t('citations')}**")
         for c in message.message.get("citations", []):
             st.markdown(f"[{c['number']}] {link(c['title'], c['url'])} · {plain(c['date'])}")
+        review_notes(c["source_id"] for c in message.message.get("citations", []))
         st.markdown(f"**{t('pk_remarks')}**")
         for remark in packs.remarks(campaign_id, cell):
             note = f": {plain(remark.text)}" if remark.text else ""
@@ -294,7 +295,8 @@ def export_section(record: CampaignRecord) -> None:
     if st.button(t("pk_export_button"), key="pk_export"):
         out = export_path(resources.settings(), record.id, draft=draft)
         try:
-            result = export_pack(packs, record.id, out, user=user, draft=draft, ui_language=lang)
+            result = export_pack(packs, record.id, out, user=user, draft=draft, ui_language=lang,
+                                 knowledge=resources.store())  # fmt: skip
         except ClarionError as exc:
             error_box(exc)
             return

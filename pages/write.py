@@ -17,7 +17,7 @@ from knowledge.base.catalog import load_catalog
 from knowledge.base.errors import ClarionError
 from ui import auth, resources
 from ui.text import link, plain, t, ui_language
-from ui.widgets import check_list, error_box, labelled_select, rejection_list
+from ui.widgets import check_list, error_box, labelled_select, rejection_list, review_notes
 
 auth.require("write")
 catalog = load_catalog()
@@ -212,6 +212,7 @@ def show_result(message: Message, ask: bool) -> None:
     st.subheader(t("citations"))
     for c in message.citations:
         st.markdown(f"**[{c.number}]** {link(c.title, c.url)} · {plain(c.date)}")
+    review_notes(c.source_id for c in message.citations)
     if message.rejected_citations:
         st.warning(t("rejected", numbers=", ".join(map(str, message.rejected_citations))))
     with st.expander(t("evidence")):

@@ -254,3 +254,22 @@ def test_zip_bombs_and_unsafe_names_are_refused(tmp_path) -> None:  # type: igno
             archive.writestr(f"part{n}.bin", bytes(45 * 2**20))
     with pytest.raises(PackFileError, match="would unpack to 225 MB"):
         read_manifest(huge.getvalue())
+
+
+def test_the_overview_names_each_cited_source_past_its_review_date(
+    packs, fake_store, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from knowledge.reviews import set_review_date
+
+    cited = sorted({c["source_id"] for m in packs.messages("flu-test") if m.status == "approved"
+                    for c in m.message["citations"]})  # fmt: skip
+    for source_id in cited:  # every one past its date, whatever day the test runs
+        set_review_date(packs.settings, fake_store, source_id, "2020-01-31", "Ann")
+    page = _zip(
+        export_pack(packs, "flu-test", tmp_path / "p.zip", user="Ann", knowledge=fake_store).path
+    )["index.html"].decode("utf-8")
+    assert '<div class="review"><h2>Quellen nach ihrem Prüfdatum</h2>' in page
+    assert page.count("(Prüfdatum 2020-01-31 überschritten)") == len(cited) > 0
+    assert "STIKO-Empfehlung vom " in page
+    plain = _zip(export_pack(packs, "flu-test", tmp_path / "q.zip", user="Ann").path)
+    assert "Prüfdatum" not in plain["index.html"].decode("utf-8")

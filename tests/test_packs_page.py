@@ -34,7 +34,10 @@ def packs(settings, fake_store) -> PackStore:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def page(packs: PackStore, monkeypatch: pytest.MonkeyPatch, fresh_settings: None) -> AppTest:
+def page(
+    packs: PackStore, fake_store, monkeypatch: pytest.MonkeyPatch, fresh_settings: None
+) -> AppTest:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(resources, "store", lambda: fake_store)  # the sources' review dates
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     at.switch_page("pages/packs.py").run()
@@ -81,6 +84,26 @@ def test_review_a_cell_approve_it_and_export_the_pack(page: AppTest, packs: Pack
     manifest = json.loads(zipfile.ZipFile(io.BytesIO(data)).read("manifest.json"))
     assert [m["text"] for m in manifest["messages"]] == ["Grippeimpfung: jetzt Termin buchen."]
     assert manifest["messages"][0]["approvals"] == ["local"] and manifest["draft"] is False
+
+
+def test_a_cited_source_past_its_review_date_is_flagged_in_the_cell(
+    page: AppTest, packs: PackStore, fake_store, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from knowledge.base import clock
+    from knowledge.reviews import overdue
+    from ui.text import plain
+
+    today = dt.date(2026, 12, 2)
+    monkeypatch.setattr(clock, "today", lambda: today)
+    page.button(key=f"pk_cell:{CELL.key}").click().run()
+    assert not page.exception, page.exception
+    cited = [c["source_id"] for c in packs.message("flu-test", CELL).message["citations"]]  # type: ignore[union-attr]
+    due = overdue(packs.settings, fake_store, cited, today)
+    assert due, "the shipped flu recommendations are past their review dates on this day"
+    warnings = [w.value for w in page.warning]
+    assert all(plain(o.notice("de")) in warnings for o in due.values())
 
 
 def test_a_review_mistake_is_shown_not_raised(page: AppTest) -> None:

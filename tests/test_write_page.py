@@ -114,6 +114,30 @@ def test_a_nonsense_model_version_is_not_used_and_staff_can_switch_to_it(
     assert len(chat.calls) == 1, "switching and checking again do not ask the model"
 
 
+def test_a_cited_source_past_its_review_date_is_flagged_under_the_sources(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, fake_store: Store
+) -> None:
+    import datetime as dt
+
+    from knowledge.base import clock
+    from knowledge.reviews import overdue, set_review_date
+    from ui.text import plain
+
+    today = dt.date(2026, 12, 2)
+    monkeypatch.setattr(clock, "today", lambda: today)
+    at = write(page(monkeypatch, settings, fake_store, ScriptedChat([])))
+    cited = [c.source_id for c in at.session_state["write_message"].citations]
+    due = overdue(settings, fake_store, cited, today)
+    assert due, "the shipped flu recommendations are past their review dates on this day"
+    notices = [plain(o.notice("de")) for o in due.values()]
+    assert [w.value for w in at.warning if w.icon == "📅"] == notices
+    assert notices[0].startswith("STIKO\\-Empfehlung vom 2024\\-10")  # escaped Markdown
+    for source_id in due:  # checked: the next review is due in a year
+        set_review_date(settings, fake_store, source_id, today.replace(year=2027), "Ann")
+    at.run()
+    assert [w.value for w in at.warning if w.icon == "📅"] == []
+
+
 def test_on_request_the_model_is_asked_by_the_button(
     monkeypatch: pytest.MonkeyPatch, settings: Settings, fake_store: Store
 ) -> None:

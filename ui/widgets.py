@@ -9,7 +9,10 @@ import streamlit as st
 
 from comms.checks.texts import check_name, check_reason
 from comms.report import LintItem, LintReport
-from knowledge.base.errors import ModelCrashed
+from knowledge.base import clock
+from knowledge.base.errors import ClarionError, ModelCrashed
+from knowledge.reviews import overdue
+from ui import resources
 from ui.text import plain, t, ui_language
 
 
@@ -68,3 +71,14 @@ def error_text(problem: BaseException | str) -> str:
 def error_box(problem: BaseException | str) -> None:
     """Show a failure as one red line; the page and its form stay as they were."""
     st.error(error_text(problem))
+
+
+def review_notes(source_ids: Iterable[str]) -> None:
+    """A warning for each cited source past its review date, in the interface language."""
+    try:
+        found = overdue(resources.settings(), resources.store(), source_ids, clock.today())
+    except ClarionError as exc:  # the sources still show; only the dates could not be read
+        error_box(exc)
+        return
+    for source in found.values():
+        st.warning(plain(source.notice(ui_language())), icon="📅")

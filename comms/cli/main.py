@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from comms.cli.maps import add_parser as add_maps_parser
 from comms.cli.maps import run as run_maps
@@ -18,7 +19,10 @@ from comms.cli.users import run as run_users
 from comms.message import Message
 from knowledge.base.catalog import KINDS, load_catalog
 from knowledge.base.errors import ClarionError, InputError
-from knowledge.base.settings import load_settings
+from knowledge.base.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from knowledge.store import Store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -77,21 +81,40 @@ def generate(args: argparse.Namespace) -> int:
                       ask_model=ask, seed=first + VARIANT_STRIDE * n, concern_id=args.concern_id)
         for n in range(args.variants if ask else 1)
     ]  # fmt: skip
+    notes = [_overdue_notes(settings, store, m) for m in messages]
     if args.json:
-        payload = [m.model_dump(mode="json") for m in messages]
+        payload = [
+            m.model_dump(mode="json") | {"review_overdue": n}
+            for m, n in zip(messages, notes, strict=True)
+        ]
         print(
             json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2)
         )
         return 0
-    for message in messages:
-        _print_message(message)
+    for message, note in zip(messages, notes, strict=True):
+        _print_message(message, note)
     return 0
 
 
-def _print_message(message: Message) -> None:
+def _overdue_notes(settings: Settings, store: Store, message: Message) -> list[dict[str, Any]]:
+    """The message's cited sources past their review date: id, date and notice (English)."""
+    from knowledge.base import clock
+    from knowledge.reviews import overdue
+
+    found = overdue(settings, store, [c.source_id for c in message.citations], clock.today())
+    fields = {"source_id", "review_by"}
+    return [
+        o.model_dump(mode="json", include=fields) | {"notice": o.notice("en")}
+        for o in found.values()
+    ]
+
+
+def _print_message(message: Message, notes: list[dict[str, Any]]) -> None:
     print(message.text)
     for citation in message.citations:
         print(f"[{citation.number}] {citation.title} {citation.url}")
+    for note in notes:
+        print(f"note: {note['notice']}")
     if message.map is not None:
         concern = message.concern_matched or "general key messages"
         print(

@@ -131,7 +131,13 @@ def pack(args: argparse.Namespace) -> int:
             "or pass --draft for a draft export (every file marked DRAFT)."
         )
     result = export_pack(
-        store, campaign.id, args.out, user=args.user, draft=args.draft, strict=args.strict
+        store,
+        campaign.id,
+        args.out,
+        user=args.user,
+        draft=args.draft,
+        strict=args.strict,
+        knowledge=knowledge,
     )
     for item in result.evidence_changed:
         print(f"warning: approved, but {item.summary()}", file=sys.stderr)

@@ -37,6 +37,8 @@ from comms.report import LintReport
 from knowledge.base.clock import now
 from knowledge.base.errors import ClarionError, InputError
 from knowledge.base.settings import Settings
+from knowledge.reviews import Overdue, overdue
+from knowledge.store import Store
 
 FORMAT: Literal["clarion-pack"] = "clarion-pack"
 FORMAT_VERSION: Literal[1] = 1
@@ -169,12 +171,14 @@ def export_pack(
     draft: bool = False,
     ui_language: str = "de",
     strict: bool = False,
+    knowledge: Store | None = None,
 ) -> ExportResult:
     """Write the pack to out: approved messages only, or (draft) all, each file marked DRAFT.
 
     Approved messages whose cited evidence changed since are exported with a warning (listed
     in the result and the overview); `strict` refuses the export until each is confirmed or
-    regenerated."""
+    regenerated. With the knowledge store, the overview names each cited source past its
+    review date."""
     user = person(user)
     with store.transaction(write=False) as tx:
         record = tx.campaign(campaign_id)
@@ -200,7 +204,9 @@ def export_pack(
             "A reviewer confirms or regenerates each (Packs page, or `python -m comms stale`); "
             "export without --strict to write the pack with a warning."
         )
-    files = _files(layout, items, state)
+    cited = [source["source_id"] for item in items for source in sources(item.message.message)]
+    due = overdue(store.settings, knowledge, cited, layout.date) if knowledge else {}
+    files = _files(layout, items, state, list(due.values()))
     manifest = _manifest(record, items, remarks, files, state, user=user, draft=draft)
     files[MANIFEST] = manifest.model_dump_json(indent=2).encode("utf-8")
     write_zip(out, files)
@@ -242,14 +248,16 @@ def _grid_rank(campaign: Campaign, cell: Cell) -> tuple[int, int, int, int]:
     )
 
 
-def _files(layout: Layout, items: list[PackItem], state: Coherence) -> dict[str, bytes]:
+def _files(
+    layout: Layout, items: list[PackItem], state: Coherence, due: list[Overdue]
+) -> dict[str, bytes]:
     prefix = "DRAFT_" if layout.draft else ""
     files: dict[str, bytes] = {}
     for item in items:
         files[item.name + ".md"] = markdown(layout, item).encode("utf-8")
         files[item.name + ".docx"] = docx_bytes(layout, item)
     names = {name: name for name in files}
-    files[f"{prefix}index.html"] = overview_html(layout, items, names, state).encode("utf-8")
+    files[f"{prefix}index.html"] = overview_html(layout, items, names, state, due).encode("utf-8")
     files[f"{prefix}sms.csv"] = sms_csv(layout, items).encode("utf-8")
     return files
 

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import html
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from comms.packs.campaign import Campaign, Cell, Sender
 from comms.packs.coherence import Coherence
 from comms.packs.store import PackMessage
 from knowledge.base.catalog import load_catalog, pick
+from knowledge.reviews import Overdue
 
 DRAFT_MARK = {
     "de": "ENTWURF – nicht freigegeben",
@@ -30,6 +32,7 @@ EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Au
              "September", "October", "November", "December")  # fmt: skip
 SMS_COLUMNS = ["recipient_group", "language", "variant", "text", "characters", "segments",
                "encoding", "status"]  # fmt: skip
+REVIEW_HEADING = {"de": "Quellen nach ihrem Prüfdatum", "en": "Sources past their review date"}
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'"
 
 
@@ -302,11 +305,12 @@ def overview_html(
     items: list[PackItem],
     file_names: dict[str, str],
     state: Coherence | None = None,
+    overdue: Sequence[Overdue] = (),
 ) -> str:
     """One static page: per language a grid of audiences × channels; everything escaped.
 
     With `state`, it first names the map version, the cells from an older one and the
-    consistency findings."""
+    consistency findings; then a line for each cited source past its review date."""
     e = html.escape
     campaign = layout.campaign
     head = (
@@ -321,6 +325,8 @@ def overview_html(
     parts.append(f"<p>{e(label('topics', campaign.topic, layout.ui))} · {e(str(layout.date))}</p>")
     if state is not None:
         parts.append(_coherence_html(state))
+    if overdue:
+        parts.append(_review_html(layout.ui, overdue))
     by_cell = {item.cell: item for item in items}
     for language in campaign.languages:
         parts.append(f"<h2>{e(label('languages', language, layout.ui))}</h2>")
@@ -356,6 +362,13 @@ def _coherence_html(state: Coherence) -> str:
     else:
         parts.append('<p class="consistency">Consistency: no disagreements found.</p>')
     return "".join(parts)
+
+
+def _review_html(ui: str, overdue: Sequence[Overdue]) -> str:
+    e = html.escape
+    rows = "".join(f"<li>{e(source.notice(ui))}</li>" for source in overdue)
+    heading = REVIEW_HEADING.get(ui, REVIEW_HEADING["en"])
+    return f'<div class="review"><h2>{e(heading)}</h2><ul>{rows}</ul></div>'
 
 
 def _grid(
@@ -409,6 +422,6 @@ _STYLE = (
     "vertical-align:top}th{background:#f0f0f0;text-align:left}"
     ".card{margin-bottom:.8em}.text{white-space:pre-wrap;margin:.3em 0}"
     ".status{font-size:.85em;color:#555}.approved{color:#1a7f37}.rejected{color:#b00}"
-    ".stale,.consistency{background:#fff4d6;padding:.3em .8em;margin:.6em 0}"
+    ".stale,.consistency,.review{background:#fff4d6;padding:.3em .8em;margin:.6em 0}"
     ".draft{background:#fde2e2;color:#b00;font-weight:bold;padding:.6em;font-size:1.2em}"
 )
