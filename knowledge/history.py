@@ -235,9 +235,10 @@ def diff(data_dir: Path, source_id: str, first: int, second: int) -> list[ChunkC
         return match_passages(passages(db, source_id, first), passages(db, source_id, second))
 
 
-def latest_texts(data_dir: Path, source_ids: Iterable[str]) -> dict[str, str]:
-    """The newest text of each of these sources that the history holds and that is not
-    removed (title, then its passages), by source id."""
+def source_texts(data_dir: Path, source_ids: Iterable[str]) -> dict[str, str]:
+    """The text of each of these sources over every version the history holds (title, then
+    its passages), by source id: what a map fact citing an ingested source may rest on. A fact
+    whose passage later changed stays valid; the evidence flag tells staff to look at it."""
     path = database(data_dir)
     if not path.is_file():
         return {}
@@ -247,8 +248,7 @@ def latest_texts(data_dir: Path, source_ids: Iterable[str]) -> dict[str, str]:
             rows += db.execute(
                 "SELECT v.source_id, v.title, c.text FROM source_versions v "
                 "JOIN source_chunks c ON c.source_id = v.source_id AND c.number = v.number "
-                "WHERE v.source_id = ? AND v.number = (SELECT MAX(number) FROM source_versions "
-                "w WHERE w.source_id = v.source_id) ORDER BY c.position",
+                "WHERE v.source_id = ? ORDER BY v.number, c.position",
                 (source_id,),
             ).fetchall()
     texts: dict[str, list[str]] = {}

@@ -105,23 +105,32 @@ def flag_impact(
     """Flag every owner pinned to a passage this version changed or removed."""
     gone = {c.old.content_hash: c for c in changes if c.old and c.change in ("changed", "removed")}
     impact = Impact(source_id, version, len(gone))
-    if not gone:
+    removed = not any(c.new for c in changes)  # the whole source: every pin on it, however old
+    if not gone and not removed:
         return impact
-    marks = ",".join("?" * len(gone))
-    rows = db.execute(
-        f"SELECT DISTINCT owner, kind, content_hash FROM evidence_pins "
-        f"WHERE source_id = ? AND content_hash IN ({marks}) ORDER BY owner",
-        (source_id, *gone),
-    ).fetchall()
+    if removed:
+        rows = db.execute(
+            "SELECT DISTINCT owner, kind, content_hash FROM evidence_pins WHERE source_id = ? "
+            "ORDER BY owner",
+            (source_id,),
+        ).fetchall()
+    else:
+        marks = ",".join("?" * len(gone))
+        rows = db.execute(
+            f"SELECT DISTINCT owner, kind, content_hash FROM evidence_pins "
+            f"WHERE source_id = ? AND content_hash IN ({marks}) ORDER BY owner",
+            (source_id, *gone),
+        ).fetchall()
     at = now()
     for owner, kind, old_hash in rows:
-        change = gone[old_hash]
-        new_hash = change.new.content_hash if change.new else ""
+        change = gone.get(old_hash)
+        new_hash = change.new.content_hash if change and change.new else ""
         db.execute(
             "INSERT OR IGNORE INTO evidence_flags (owner, kind, source_id, version, old_hash, "
             "new_hash, change, flagged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (owner, kind, source_id, version, old_hash, new_hash, change.change, at),
-        )
+            (owner, kind, source_id, version, old_hash, new_hash,
+             change.change if change else "removed", at),
+        )  # fmt: skip
         owners = impact.cells if kind == "cell" else impact.facts
         if owner not in owners:
             owners.append(owner)

@@ -151,9 +151,9 @@ def _documents(found: MessageMap, evidence_dir: Path | None) -> dict[str, str]:
     cited = {f.source for k in keys for f in k.facts} | set(found.authority.sources)
     missing = cited - documents.keys()
     if missing and evidence_dir is not None:
-        from knowledge.history import latest_texts
+        from knowledge.history import source_texts
 
-        documents |= latest_texts(evidence_dir, missing)
+        documents |= source_texts(evidence_dir, missing)
     return documents
 
 
