@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import ingestion, memory, message, pack, retrieval, startup, threads
+from bench import evidence, ingestion, memory, message, pack, retrieval, startup, threads
 from bench.report import Row, format_table, load_average, publish, skipped
 from bench.rig import Rig
 
@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[Rig], list[Row]]]] = {
     "P4": ("ingestion throughput", ingestion.run),
     "P5": ("app start to first paint", startup.run),
     "P6": ("peak memory", memory.run),
+    "P8": ("impact check on re-ingest", evidence.run),
     "T": ("threads and OpenMP wait policy", threads.run),
 }
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"

@@ -57,6 +57,7 @@ def synthetic(
     rng: np.random.Generator,
     pools: dict[str, list[str]],
     vaccines: list[str],
+    dim: int = DIM,
 ) -> tuple[list[Chunk], np.ndarray]:
     """Chunks start..stop with metadata like a real source's, and random unit vectors."""
     chunks = []
@@ -73,7 +74,7 @@ def synthetic(
         }  # fmt: skip
         text = " ".join(pool[i] for i in picks)
         chunks.append(Chunk(f"synthetic-{n // 8}#{n % 8}", text, meta))
-    vectors = rng.standard_normal((stop - start, DIM)).astype(np.float32)
+    vectors = rng.standard_normal((stop - start, dim)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     return chunks, vectors
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from bench import __main__ as entry
-from bench import ingestion, memory, message, pack, retrieval, startup, threads
+from bench import evidence, ingestion, memory, message, pack, retrieval, startup, threads
 from bench.report import END, START, Row, format_table, machine, skipped, write_report
-from bench.rig import RecordingChat, closed, percentile
+from bench.rig import NHS_PAGES, RecordingChat, Rig, closed, percentile
+from tests.conftest import FakeEmbedder
 
 ROWS = [
     Row("P1", "one message, s", "4.10", "4.00", 1.025, "≤ 1.15×", True, "120 tokens"),
@@ -23,9 +24,9 @@ ROWS = [
 
 
 def test_every_benchmark_module_has_a_run_function() -> None:
-    for module in (message, pack, retrieval, ingestion, startup, memory, threads):
+    for module in (message, pack, retrieval, ingestion, startup, memory, evidence, threads):
         assert callable(module.run), module.__name__
-    assert set(entry.BENCHMARKS) == {"P1", "P2", "P3", "P4", "P5", "P6", "T"}
+    assert set(entry.BENCHMARKS) == {"P1", "P2", "P3", "P4", "P5", "P6", "P8", "T"}
 
 
 def test_the_table_has_one_line_per_row_and_the_same_columns() -> None:
@@ -118,7 +119,7 @@ def test_the_large_store_is_built_from_the_start_and_stopped_while_rows_are_time
 
         return run
 
-    for key in ("P1", "P2", "P4", "P5"):
+    for key in ("P1", "P2", "P4", "P5", "P8"):
         monkeypatch.setitem(entry.BENCHMARKS, key, (key, timed(key)))
     untimed = lambda rig: log.append("P6") or [Row("P6", "P6", "1", "1", 1.0, "", None)]  # noqa: E731
     monkeypatch.setitem(entry.BENCHMARKS, "P6", ("P6", untimed))
@@ -130,9 +131,9 @@ def test_the_large_store_is_built_from_the_start_and_stopped_while_rows_are_time
     monkeypatch.setattr(threads, "busy", busy)
     monkeypatch.setattr(threads, "rows", lambda rig, quiet, busy: [Row("T", "t", "", "", None, "")])
     rows = entry.run_all(list(entry.BENCHMARKS), Rig(tmp_path))
-    assert [row.id for row in rows] == ["P1", "P2", "P3", "P3", "P4", "P5", "P6", "T"]
+    assert [row.id for row in rows] == ["P1", "P2", "P3", "P3", "P4", "P5", "P6", "P8", "T"]
     stopped = [
-        step for key in ("P1", "P2", "P4", "P5", "T quiet", "P3 small")
+        step for key in ("P1", "P2", "P4", "P5", "P8", "T quiet", "P3 small")
         for step in ("pause", key, "resume")
     ]  # fmt: skip
     assert log == [
@@ -140,3 +141,34 @@ def test_the_large_store_is_built_from_the_start_and_stopped_while_rows_are_time
         *stopped,
         *("P6", "T busy, child running: True", "P3 100k", "resume", "child stopped"),
     ]
+
+
+needs_page = pytest.mark.skipif(
+    not (NHS_PAGES / evidence.PAGE).is_file(), reason="../shared/corpus is not beside this checkout"
+)
+
+
+@needs_page
+def test_the_impact_bench_flags_the_messages_pinned_to_the_changed_passage(tmp_path: Path) -> None:
+    """P8 at a small size with the fake embedder: its own check of the flags passes."""
+    rig = Rig(tmp_path, quick=True)
+    rig.embedder = FakeEmbedder()  # type: ignore[misc]
+    [row] = evidence.run(rig, chunks=300, messages=200)
+    assert row.id == "P8" and row.met is not None and row.ratio is not None
+    assert "2 of 200 messages flagged per run" in row.note  # every 10th, on 1 of 10 passages
+
+
+@needs_page
+def test_the_impact_bench_refuses_to_time_a_path_that_flags_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from knowledge import ingest
+    from knowledge.pins import Impact
+
+    monkeypatch.setattr(
+        ingest, "flag_impact", lambda db, source, version, changes: Impact(source, version, 1)
+    )
+    rig = Rig(tmp_path, quick=True)
+    rig.embedder = FakeEmbedder()  # type: ignore[misc]
+    with pytest.raises(RuntimeError, match="0 messages flagged where 2 cite the changed passage"):
+        evidence.run(rig, chunks=300, messages=200)
