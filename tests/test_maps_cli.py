@@ -12,6 +12,9 @@ import pytest
 from comms.cli.main import main
 from comms.maps.library import shipped_map_ids, shipped_map_text
 from comms.maps.schema import map_hash
+from comms.maps.validation import parse_map
+from knowledge.base.settings import load_settings
+from knowledge.pins import fact_owner, pins_of
 from tests.conftest import ROOT
 
 MEASLES = shipped_map_text("measles")
@@ -99,7 +102,15 @@ def test_import_proposes_and_a_second_person_approves(
     code, _, err = run(capsys, "approve", "measles", "--author", "Ann")
     assert code == 2 and "a second admin must approve it" in err
     code, out, _ = run(capsys, "approve", "measles", "--author", "Bob")
-    assert code == 0 and out == "measles: version 1 approved by Bob; in effect\n"
+    assert out.splitlines()[0] == "measles: version 1 approved by Bob; in effect"
+    firm = parse_map(FIRM, "firm.yaml")
+    keys = [*firm.key_messages, *(k for c in firm.concerns for k in c.key_messages)]
+    facts = [f for k in keys for f in k.facts]
+    assert code == 0 and out.splitlines()[1] == (
+        f"{len(facts)} supporting facts pinned to the passages they cite."
+    )
+    pinned = pins_of(load_settings().data_dir, fact_owner("measles", facts[0].id))
+    assert [p.source_id for p in pinned] == [facts[0].source]
     assert run(capsys, "export", "measles")[1] == FIRM
     history = run(capsys, "history", "measles")[1].splitlines()
     assert [line.split("\t")[0] for line in history] == ["v1", "v0"]

@@ -68,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
         case "approve":
             done = store.approve(args.id, approver=args.author, number=args.version)
             print(f"{done.map_id}: version {done.number} approved by {done.approver}; in effect")
+            pinned = _pin_facts(done.map_id)
+            print(f"{pinned} supporting facts pinned to the passages they cite.")
     return 0
 
 
@@ -177,3 +179,13 @@ def _proposed(version: MapVersion) -> None:
 
 def _known() -> str:
     return ", ".join(shipped_map_ids())
+
+
+def _pin_facts(map_id: str) -> int:
+    """Pin the approved map's facts, so that a change of their evidence flags them."""
+    from comms.drafting.grounding import pin_map_facts
+    from comms.maps.library import load_map
+    from knowledge import open_store
+
+    settings = load_settings()
+    return pin_map_facts(settings, open_store(settings), load_map(map_id, settings))
