@@ -235,6 +235,20 @@ def diff(data_dir: Path, source_id: str, first: int, second: int) -> list[ChunkC
         return match_passages(passages(db, source_id, first), passages(db, source_id, second))
 
 
+def latest_versions(data_dir: Path) -> list[SourceVersion]:
+    """The newest version of every source with a history, removed ones too, by title."""
+    path = database(data_dir)
+    if not path.is_file():
+        return []
+    with transaction(path, write=False, what=WHAT) as db:
+        rows = db.execute(
+            f"SELECT {_VERSION_COLUMNS} FROM source_versions v WHERE number = "
+            "(SELECT MAX(number) FROM source_versions w WHERE w.source_id = v.source_id) "
+            "ORDER BY title, source_id"
+        ).fetchall()
+    return [_version(row) for row in rows]
+
+
 def source_texts(data_dir: Path, source_ids: Iterable[str]) -> dict[str, str]:
     """The text of each of these sources over every version the history holds (title, then
     its passages), by source id: what a map fact citing an ingested source may rest on. A fact

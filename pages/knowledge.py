@@ -12,12 +12,13 @@ from knowledge.base.catalog import load_catalog
 from knowledge.base.errors import ClarionError
 from knowledge.corpus import KINDS, LANGUAGES
 from knowledge.documents import SUPPORTED
-from knowledge.ingest import ingest_upload
+from knowledge.history import diff, latest_versions, versions
+from knowledge.ingest import ingest_upload, remove_source
 from knowledge.reviews import Review, review_dates, set_review_date
 from knowledge.search import Filters, search
 from ui import auth, resources
 from ui.text import link, plain, t, ui_language
-from ui.widgets import error_box
+from ui.widgets import error_box, impact_note, passage_change
 
 auth.require()
 catalog = load_catalog()
@@ -88,7 +89,7 @@ with upload_tab:
         progress = st.progress(0.0, text=t("kn_progress", done=0, total=len(files)))
         for done, upload in enumerate(files, 1):
             try:
-                result = ingest_upload(store, upload.name, upload.getvalue())
+                result = ingest_upload(store, upload.name, upload.getvalue(), auth.author())
                 st.success(
                     t(
                         "kn_added",
@@ -97,6 +98,7 @@ with upload_tab:
                         chunks=result.chunks,
                     )
                 )
+                impact_note(result.impact)
             except ClarionError as exc:
                 st.error(t("kn_failed", name=plain(upload.name), error=plain(str(exc))))
             progress.progress(done / len(files), text=t("kn_progress", done=done, total=len(files)))
@@ -138,9 +140,9 @@ with sources_tab:
         if summary.origin == "corpus":
             st.info(t("kn_corpus_note"))
         if may_change and st.button(t("kn_delete"), key="delete_source"):
-            removed = store.delete_source(chosen)
+            removed = remove_source(store, chosen, auth.author())
             st.session_state.pop("open_source", None)
-            st.success(t("kn_deleted", name=plain(summary.title), chunks=removed))
+            st.session_state["kn_removed"] = (summary.title, removed)  # shown after the rerun
             st.rerun()
 
 with search_tab:
@@ -181,3 +183,59 @@ with search_tab:
         for n, p in enumerate(passages, 1):
             st.markdown(f"**{n}. {link(p.title, p.url)}** · {plain(p.section)} · {p.score:.3f}")
             st.text(p.text)
+
+
+# Living evidence: what a removal touched, and each source's versions and their differences.
+
+
+def removal_note() -> None:
+    """After a source was deleted (and the page redrawn): what went, and what cited it."""
+    removed = st.session_state.pop("kn_removed", None)
+    if removed is None:
+        return
+    title, result = removed
+    passages = result.impact.changed_passages if result.impact else 0
+    st.success(t("kn_deleted", name=plain(title), chunks=passages))
+    impact_note(result.impact)
+
+
+def history_section() -> None:
+    """A source's versions and, between two of them, what changed passage by passage."""
+    st.subheader(t("kn_history"))
+    known = {v.source_id: v for v in latest_versions(store.data_dir)}
+    if not known:
+        st.caption(t("kn_history_none"))
+        return
+    chosen = st.selectbox(
+        t("kn_history_source"), list(known), index=None, key="kn_history_source",
+        format_func=lambda sid: f"{known[sid].title} ({sid})",
+    )  # fmt: skip
+    if chosen is None:
+        return
+    found = versions(store.data_dir, chosen)
+    st.dataframe(
+        [{t("tpl_col_version"): v.number, t("kn_col_date"): v.created_at,
+          t("map_col_status"): t(f"kn_status_{v.status}"), t("kn_col_chunks"): v.passages,
+          t("tpl_col_author"): v.author or "–"} for v in found],
+        hide_index=True, key="kn_history_table",
+    )  # fmt: skip
+    if len(found) < 2:
+        st.caption(t("kn_one_version"))
+        return
+    numbers = [v.number for v in found]
+    left, right = st.columns(2)
+    chosen_key = f"{chosen}:{numbers[-1]}"  # a new version resets the choice to the latest two
+    first = left.selectbox(t("tpl_diff_old"), numbers, index=len(numbers) - 2,
+                           key=f"kn_diff_old:{chosen_key}")  # fmt: skip
+    second = right.selectbox(t("tpl_diff_new"), numbers, index=len(numbers) - 1,
+                             key=f"kn_diff_new:{chosen_key}")  # fmt: skip
+    changes = diff(store.data_dir, chosen, int(first), int(second))
+    shown = [change for change in changes if change.change != "unchanged"]
+    st.caption(t("kn_unchanged", count=len(changes) - len(shown)))
+    for change in shown:
+        passage_change(change)
+
+
+with sources_tab:
+    removal_note()
+    history_section()

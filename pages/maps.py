@@ -10,8 +10,10 @@ from typing import Any
 
 import streamlit as st
 
+from comms.drafting.grounding import pin_map_facts
 from comms.maps.compose import compose
-from comms.maps.library import LoadedMap
+from comms.maps.evidence import changed_facts, confirm_fact
+from comms.maps.library import LoadedMap, load_map
 from comms.maps.proposal import draft_concern
 from comms.maps.schema import ALL_LANGUAGES, MessageMap, map_hash
 from comms.maps.store import MapConflict, MapStore, MapVersion
@@ -21,7 +23,7 @@ from knowledge.base.catalog import load_catalog
 from knowledge.base.errors import ClarionError
 from ui import auth, resources
 from ui.text import plain, t
-from ui.widgets import error_box, labelled_select
+from ui.widgets import error_box, evidence_badge, evidence_change, labelled_select
 
 NOTICE = "map_notice"
 PREVIEW_CHANNELS = ("sms", "letter", "faq")
@@ -74,7 +76,32 @@ def run_change(map_id: str, change: str) -> None:
         return
     load_into_editor(store.latest(map_id))
     state["map_comment"] = ""
-    notify("approved" if change == "approve" else "proposed", number=version.number)
+    if change == "approve":
+        notify("approved", number=version.number, pin_error=pin_facts(map_id))
+    else:
+        notify("proposed", number=version.number)
+
+
+def pin_facts(map_id: str) -> str:
+    """Pin the approved map's facts to the passages they rest on; the error, if any."""
+    settings = resources.settings()
+    try:
+        pin_map_facts(settings, resources.store(), load_map(map_id, settings))
+    except ClarionError as exc:  # the approval stands; the page says what was not pinned
+        return str(exc)
+    return ""
+
+
+def confirm_change(map_id: str, fact_id: str) -> None:
+    """Callback: an admin confirms that a fact still holds on its changed passage."""
+    reason = str(st.session_state.get(f"map_fact_reason:{map_id}/{fact_id}", ""))
+    try:
+        confirm_fact(resources.settings(), map_id, fact_id, user=person() or auth.current_user(),
+                     reason=reason)  # fmt: skip
+    except ClarionError as exc:
+        notify("error", message=str(exc))
+        return
+    notify("fact_confirmed", fact=fact_id)
 
 
 def show_notice() -> None:
@@ -86,6 +113,10 @@ def show_notice() -> None:
             st.success(t("map_proposed", number=notice["number"]))
         case "approved":
             st.success(t("map_approved", number=notice["number"]))
+            if notice.get("pin_error"):
+                st.warning(t("map_pin_failed", error=plain(notice["pin_error"])))
+        case "fact_confirmed":
+            st.success(t("map_fact_confirmed", fact=plain(notice["fact"])))
         case _:
             error_box(notice["message"])
             if notice.get("diff"):
@@ -135,6 +166,31 @@ def show_map(found: MessageMap, language: str) -> ConcernSummary:
             show_key_message(key)
     st.caption(t("map_total", words=summary.words, target=summary.target_words))
     return summary
+
+
+def evidence_section(map_id: str, found: MessageMap, language: str, can_edit: bool) -> None:
+    """The map's facts whose cited passage changed: old beside new; an admin confirms each."""
+    changed = changed_facts(resources.settings(), map_id)
+    if not changed:
+        return
+    st.subheader(t("map_evidence"))
+    for name, flags in changed.items():
+        fact_id = name.split("/", 1)[1]
+        with st.container(border=True):
+            badge = evidence_badge(flags)
+            st.markdown(f"**{t('map_fact', fact=plain(fact_id))}** · ⚠️ {badge}")
+            fact = found.fact(fact_id)
+            if fact is not None:
+                st.text(fact.text.get(language) or fact.text.get("en", ""))
+            for flag in flags:
+                evidence_change(flag)
+            if can_edit:
+                st.text_input(t("map_fact_reason"), max_chars=2000,
+                              key=f"map_fact_reason:{map_id}/{fact_id}")  # fmt: skip
+                st.button(t("map_fact_confirm"), key=f"map_fact_confirm:{map_id}/{fact_id}",
+                          on_click=confirm_change, args=(map_id, fact_id))  # fmt: skip
+    if not can_edit:
+        st.caption(t("map_fact_admin_only"))
 
 
 def show_problems(problems: list[MapProblem]) -> None:
@@ -265,6 +321,7 @@ def page() -> None:
     show_status(map_id)
     found, text = shown_map(map_id, can_edit)
     summary = show_map(found, language)
+    evidence_section(map_id, found, language, can_edit)
     st.subheader(t("map_preview"))
     preview_section(found, text, summary)
     if not can_edit:

@@ -13,6 +13,7 @@ from comms.drafting.write import should_ask
 from comms.facts import SLOTS
 from comms.packs.audit import audit_csv, audit_rows
 from comms.packs.campaign import Campaign, Cell, Sender, cells
+from comms.packs.citations import ChangedCell
 from comms.packs.coherence import Coherence, coherence
 from comms.packs.export import export_pack, export_path, import_pack
 from comms.packs.generation import Progress, create_campaign, generate_pack, regenerate_cell
@@ -20,6 +21,7 @@ from comms.packs.review import (
     add_comment,
     approvals_needed,
     approve,
+    confirm_evidence,
     edit_text,
     reject,
     request_changes,
@@ -28,8 +30,15 @@ from comms.packs.store import CampaignRecord, PackMessage, PackStore
 from knowledge.base.catalog import load_catalog
 from knowledge.base.errors import ClarionError
 from ui import auth, resources
-from ui.text import link, plain, t, ui_language
-from ui.widgets import check_list, error_box, review_notes
+from ui.text import counted, link, plain, t, ui_language
+from ui.widgets import (
+    cell_name,
+    check_list,
+    error_box,
+    evidence_badge,
+    evidence_change,
+    review_notes,
+)
 
 NOTICE = "pk_notice"
 ICONS = {"draft": "📝", "needs_changes": "✏️", "approved": "✅", "rejected": "⛔"}
@@ -143,6 +152,8 @@ def coherence_section(state: Coherence) -> None:
         st.warning("\n".join([t("pk_consistency"), *lines]))
     else:
         st.caption(t("pk_consistent"))
+    if state.evidence:
+        st.warning(t("pk_evidence", messages=counted("n_messages", len(state.evidence))))
 
 
 def generate(record: CampaignRecord, ask: bool) -> None:
@@ -166,7 +177,9 @@ def generate(record: CampaignRecord, ask: bool) -> None:
     st.rerun()
 
 
-def grid(record: CampaignRecord, stored: dict[Cell, PackMessage]) -> None:
+def grid(
+    record: CampaignRecord, stored: dict[Cell, PackMessage], flagged: dict[Cell, ChangedCell]
+) -> None:
     """Rows audiences, columns channels, one language at a time; a button opens a cell."""
     campaign = record.campaign
     languages = labels("languages")
@@ -184,27 +197,45 @@ def grid(record: CampaignRecord, stored: dict[Cell, PackMessage]) -> None:
         for column, channel in zip(row[1:], campaign.channels, strict=True):
             for variant in range(1, campaign.variants + 1):
                 cell = Cell(audience, channel, language, variant)
-                column.button(
-                    cell_label(stored.get(cell), variant, campaign.variants),
-                    key=f"pk_cell:{cell.key}",
-                    on_click=st.session_state.__setitem__,
-                    args=("pk_open", cell.key),
-                    use_container_width=True,
-                )
+                label = cell_label(stored.get(cell), variant, campaign.variants, flagged.get(cell))
+                open_button(column, cell, label)
 
 
-def cell_label(message: PackMessage | None, variant: int, variants: int) -> str:
+def open_button(where: Any, cell: Cell, label: str) -> None:
+    """The button that opens a cell below the grid."""
+    where.button(
+        label,
+        key=f"pk_cell:{cell.key}",
+        on_click=st.session_state.__setitem__,
+        args=("pk_open", cell.key),
+        use_container_width=True,
+    )
+
+
+def changed_list(stored: dict[Cell, PackMessage], flagged: dict[Cell, ChangedCell]) -> None:
+    """Only the cells on changed evidence, every language, in grid order."""
+    for cell, item in flagged.items():
+        label = cell_label(stored.get(cell), cell.variant, 1, item)
+        open_button(st, cell, f"{plain(cell_name(cell))} · {label}")
+
+
+def cell_label(
+    message: PackMessage | None, variant: int, variants: int, changed: ChangedCell | None = None
+) -> str:
     prefix = f"{variant}: " if variants > 1 else ""
     if message is None:
         return prefix + t("pk_missing")
     status = f"{ICONS[message.status]} {t('pk_status_' + message.status)}"
-    return f"{prefix}{status} · {message.score}"
+    badge = f" · ⚠️ {evidence_badge(changed.flags)}" if changed else ""
+    return f"{prefix}{status} · {message.score}{badge}"
 
 
-def cell_panel(record: CampaignRecord, message: PackMessage) -> None:
+def cell_panel(record: CampaignRecord, message: PackMessage, changed: ChangedCell | None) -> None:
     """One message: text, checks, sources, history, and every review action."""
     cell, campaign_id = message.cell, record.id
     st.subheader(" · ".join(labels(k)[getattr(cell, k[:-1])] for k in ("audiences", "channels")))
+    if changed is not None:
+        evidence_section(campaign_id, changed)
     left, right = st.columns([3, 2])
     with left:
         st.code(message.text, language=None, wrap_lines=True)
@@ -267,15 +298,44 @@ def review_actions(campaign_id: str, message: PackMessage) -> None:
         for key, action in decisions.items():
             buttons.button(t(key), key=key, on_click=act, args=(action,))
     if buttons.button(t("pk_regenerate"), key="pk_regenerate"):
-        ask = should_ask(resources.settings(), requested=bool(st.session_state.get("pk_ask")))
-        with st.spinner(t("writing")):
-            act(lambda: regenerate_cell(
-                packs, campaign_id, cell, settings=resources.settings(),
-                chat=chat_for(ask), knowledge=resources.store(), user=user, ask_model=ask,
-            ))  # fmt: skip
-        st.rerun()
+        regenerate(campaign_id, cell)
     if not auth.allowed("approve"):
         st.caption(t("pk_no_approve"))
+
+
+def regenerate(campaign_id: str, cell: Cell) -> None:
+    """Write the cell again (this closes its evidence flags), then redraw the page."""
+    ask = should_ask(resources.settings(), requested=bool(st.session_state.get("pk_ask")))
+    with st.spinner(t("writing")):
+        act(lambda: regenerate_cell(
+            packs, campaign_id, cell, settings=resources.settings(),
+            chat=chat_for(ask), knowledge=resources.store(), user=user, ask_model=ask,
+        ))  # fmt: skip
+    st.rerun()
+
+
+def evidence_section(campaign_id: str, changed: ChangedCell) -> None:
+    """What changed in each cited passage, old beside new, with confirm and regenerate."""
+    cell = changed.cell
+    st.badge(evidence_badge(changed.flags), icon=":material/warning:", color="orange")
+    for flag in changed.flags:
+        with st.container(border=True):
+            evidence_change(flag)
+    reason_key = f"pk_reason:{cell.key}"
+    buttons = st.container(horizontal=True, wrap=True, vertical_alignment="bottom")
+    if auth.allowed("approve"):
+        buttons.text_input(t("ev_reason"), key=reason_key, max_chars=2000)
+
+        def confirm() -> None:
+            reason = str(st.session_state.get(reason_key, ""))
+            confirm_evidence(packs, campaign_id, cell, user=user, reason=reason)
+
+        buttons.button(
+            t("ev_confirm"), key="pk_confirm_evidence", on_click=act,
+            args=(confirm, t("ev_confirmed")),
+        )  # fmt: skip
+    if buttons.button(t("pk_regenerate"), key="pk_regenerate_evidence"):
+        regenerate(campaign_id, cell)
 
 
 def audit_section(record: CampaignRecord) -> None:
@@ -292,16 +352,29 @@ def audit_section(record: CampaignRecord) -> None:
 
 def export_section(record: CampaignRecord) -> None:
     draft = st.checkbox(t("pk_export_draft"), key="pk_export_draft")
+    strict = st.checkbox(t("pk_export_strict"), key="pk_export_strict")
     if st.button(t("pk_export_button"), key="pk_export"):
         out = export_path(resources.settings(), record.id, draft=draft)
         try:
-            result = export_pack(packs, record.id, out, user=user, draft=draft, ui_language=lang,
-                                 knowledge=resources.store())  # fmt: skip
+            result = export_pack(
+                packs,
+                record.id,
+                out,
+                user=user,
+                draft=draft,
+                ui_language=lang,
+                strict=strict,
+                knowledge=resources.store(),
+            )
         except ClarionError as exc:
             error_box(exc)
             return
         st.session_state["pk_zip"] = (result.path.name, result.path.read_bytes())
         st.success(t("pk_exported", count=result.messages))
+        if result.evidence_changed:
+            changed = result.evidence_changed
+            lines = [f"- {plain(cell_name(item.cell))}" for item in changed]
+            st.warning("\n".join([t("pk_export_evidence", count=len(changed)), *lines]))
     if "pk_zip" in st.session_state:
         name, data = st.session_state["pk_zip"]
         st.download_button(
@@ -343,8 +416,11 @@ st.caption(
         model=plain(record.model),
     )
 )
+flagged: dict[Cell, ChangedCell] = {}
 if stored:
-    coherence_section(coherence(record.campaign, list(stored.values()), resources.settings()))
+    state = coherence(record.campaign, list(stored.values()), resources.settings())
+    coherence_section(state)
+    flagged = {item.cell: item for item in state.evidence}  # grid order
 if st.session_state.get("pk_stop"):
     st.info(t("pk_stopped"))
 ask = asking()
@@ -357,11 +433,17 @@ if len(stored) < record.campaign.size and st.button(
         error_box(exc)
 
 st.subheader(t("pk_review"))
-grid(record, stored)
+only_changed = st.checkbox(
+    t("pk_only_changed", count=len(flagged)), key="pk_only_changed", disabled=not flagged
+)
+if only_changed and flagged:
+    changed_list(stored, flagged)
+else:
+    grid(record, stored, flagged)
 opened = st.session_state.get("pk_open")
 current = next((m for c, m in stored.items() if c.key == opened), None)
 if current is not None and current.cell in cells(record.campaign):
-    cell_panel(record, current)
+    cell_panel(record, current, flagged.get(current.cell))
 with st.expander(t("pk_audit")):
     audit_section(record)
 st.subheader(t("pk_export"))

@@ -12,12 +12,21 @@ from comms.drafting.draft import Request, check_message
 from comms.drafting.write import Floor, adapt_message, compose_message, should_ask
 from comms.facts import SLOTS, FactSheet
 from comms.message import Message
+from comms.packs.citations import updates
 from comms.report import LintReport
 from knowledge.base.catalog import load_catalog
 from knowledge.base.errors import ClarionError
 from ui import auth, resources
-from ui.text import link, plain, t, ui_language
-from ui.widgets import check_list, error_box, labelled_select, rejection_list, review_notes
+from ui.text import counted, link, plain, t, ui_language
+from ui.widgets import (
+    cell_name,
+    check_list,
+    error_box,
+    evidence_badge,
+    labelled_select,
+    rejection_list,
+    review_notes,
+)
 
 auth.require("write")
 catalog = load_catalog()
@@ -29,8 +38,34 @@ VERSIONS = ("composed", "model")
 RESULT_KEYS = ("edited-", "report-", "editor-")
 
 
+def updates_list() -> None:
+    """For reviewers and admins: each stored message and map fact on changed evidence, one
+    line each, with a link to the page that confirms or regenerates it (one query, no store)."""
+    if not auth.allowed("approve"):
+        return
+    try:
+        found = updates(resources.settings())
+    except ClarionError as exc:
+        error_box(exc)
+        return
+    if not found:
+        return
+    with st.expander(t("upd_title", count=len(found.cells) + len(found.facts))):
+        messages = counted("n_messages", len(found.cells))
+        st.caption(t("upd_summary", messages=messages, facts=counted("n_facts", len(found.facts))))
+        for item in found.cells:
+            st.text(f"{item.campaign_id} · {cell_name(item.cell)}: {evidence_badge(item.flags)}")
+        if found.cells:
+            st.page_link("pages/packs.py", label=t("page_packs"), icon="📦")
+        for name, flags in found.facts.items():
+            st.text(f"{name}: {evidence_badge(flags)}")
+        if found.facts:
+            st.page_link("pages/maps.py", label=t("page_maps"), icon="🗺️")
+
+
 st.title(t("page_write"))
 st.caption(t("tagline"))
+updates_list()
 
 with st.form("write"):
     left, right = st.columns(2)

@@ -371,3 +371,53 @@ def test_login_is_required_even_for_a_deep_link_after_a_restart(page: Any, auth_
     sidebar.get_by_role("button", name="Abmelden").click()
     page.get_by_role("heading", name="Anmelden", exact=True).wait_for()
     hidden(page.get_by_role("textbox", name="Vorlage (YAML)"))
+
+
+@pytest.fixture
+def evidence_url(real_store_dir: Path, real_embedder: Any, tmp_path: Path) -> Iterator[str]:
+    """A server over a pack of one message whose cited passage a re-ingest has changed."""
+    from knowledge.base.settings import load_settings
+    from knowledge.pins import cell_owner
+    from knowledge.store import Store
+    from tests.evidence_helpers import change_evidence
+    from tests.pack_helpers import generated, pack_settings, small_campaign
+
+    data = tmp_path / "data"
+    shutil.copytree(real_store_dir, data)
+    settings = pack_settings(load_settings(data_dir=data))
+    store = Store(settings, real_embedder)
+    campaign = small_campaign(audiences=["older-adults"], channels=["sms"], languages=["de"])
+    generated(settings, store, campaign)
+    change_evidence(
+        store, tmp_path / "in", [cell_owner("flu-test", "older-adults", "sms", "de", 1)]
+    )
+    with serve(data) as url:
+        yield url
+
+
+def test_a_pack_cell_on_changed_evidence_shows_its_badge_and_both_passages(
+    page: Any, evidence_url: str
+) -> None:
+    from tests.evidence_helpers import NEW_SENTENCE, OLD_SENTENCE
+
+    open_page(page, evidence_url, "Nachrichtenpakete")
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text(re.compile("Auf Evidenz, die sich seitdem geändert hat")).wait_for()
+    cell = main.get_by_role("button", name=re.compile("Evidenz geändert"))
+    expect(cell).to_have_count(1)  # the badge, on the one cell that cites the changed passage
+    cell.click()
+    main.get_by_role("button", name="Unverändert bestätigen").wait_for()
+    icon = page.get_by_role("img", name="warning icon")
+    badge = main.locator("span", has=icon).filter(has_text="Evidenz geändert").last
+    expect(badge).to_be_visible()  # the badge in the opened cell
+    old = main.get_by_text(OLD_SENTENCE, exact=False).first
+    new = main.get_by_text(NEW_SENTENCE, exact=False).first
+    expect(old).to_be_visible()
+    expect(new).to_be_visible()
+    old_box, new_box = old.bounding_box(), new.bounding_box()
+    assert old_box and new_box and new_box["x"] > old_box["x"] + 200, "side by side"
+    assert abs(new_box["y"] - old_box["y"]) < 40, "the two passages start on the same line"
+    expect(main.get_by_text(f"+ {NEW_SENTENCE}")).to_be_visible()
+    assert not page.locator('[data-testid="stException"]').count()
+    badge.scroll_into_view_if_needed()
+    screenshot(page, "evidence.png", height=1500)

@@ -263,3 +263,32 @@ def test_cli_history_diff_and_sync(
     assert "--yes removes them" in capsys.readouterr().out
     assert knowledge_main(["sync", str(folder), "--yes"]) == 0
     assert "removed: Measles vaccine" in capsys.readouterr().out
+
+
+def test_latest_versions_and_the_updates_list_read_the_history_without_a_store(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    from comms.packs.campaign import Cell
+    from comms.packs.citations import updates
+    from knowledge.history import latest_versions
+
+    assert latest_versions(settings.data_dir) == [] and not updates(settings)
+    path = write(tmp_path / "in", "measles.md", SOURCE)
+    ingest_paths(store, [path])
+    ingest_paths(store, [write(tmp_path / "in", "flu.md", "# Flu\n\nEvery autumn.\n")])
+    cell, fact = cell_owner("c", "older-adults", "sms", "de", 2), fact_owner("measles", "f-doses")
+    pin_cell(settings, cell, store, "Who should get it")
+    pin_cell(settings, fact, store, "Who should get it")
+    write(tmp_path / "in", "measles.md", SOURCE.replace("15 months", "18 months"))
+    ingest_paths(store, [path])
+    remove_source(store, "file-flu.md")
+    found = [(v.source_id, v.number, v.status) for v in latest_versions(settings.data_dir)]
+    assert found == [("file-flu.md", 2, "removed"), ("file-measles.md", 2, "changed")]
+    listed = updates(settings)
+    assert [(c.campaign_id, c.cell) for c in listed.cells] == [
+        ("c", Cell("older-adults", "sms", "de", 2))
+    ]
+    assert (
+        list(listed.facts) == ["measles/f-doses"]
+        and listed.facts["measles/f-doses"][0].version == 2
+    )

@@ -10,10 +10,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from comms.accounts.auth import add_user
+from comms.maps.evidence import changed_facts
 from comms.maps.library import shipped_map_text
 from comms.maps.store import MapStore
 from knowledge.base.settings import Settings
+from knowledge.pins import fact_owner, flags, pins_of
+from knowledge.store import Store
 from tests.conftest import ROOT, ScriptedChat
+from tests.evidence_helpers import NEW_SENTENCE, OLD_SENTENCE, change_evidence
 from ui import resources
 
 MEASLES = shipped_map_text("measles")
@@ -174,3 +178,82 @@ def test_an_editor_sees_the_map_but_cannot_change_it(
     assert "Ändern und freigeben dürfen Personen mit der Rolle admin." in [
         c.value for c in at.caption
     ]
+
+
+# Living evidence: a map fact whose cited passage changed since it was pinned.
+FACT = "children-two-doses"
+FACT_TEXT = "Die STIKO empfiehlt allen Kindern zwei MMR-Impfungen"
+
+
+def test_a_fact_on_changed_evidence_shows_both_passages_and_an_admin_confirms_it(
+    page: AppTest, fake_store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    change_evidence(fake_store, tmp_path / "in", [fact_owner("measles", FACT)])
+    page.run()
+    assert not page.exception, page.exception
+    assert "Fakten auf geänderter Evidenz" in [s.value for s in page.subheader]
+    assert "**Fakt children\\-two\\-doses** · ⚠️ Evidenz geändert" in [
+        m.value for m in page.markdown
+    ]
+    assert any(x.startswith(FACT_TEXT) for x in texts(page)), "the fact, in the map's language"
+    new = next(  # the column beside the one with the old passage
+        right
+        for left, right in zip(page.main.columns, page.main.columns[1:], strict=False)
+        if any(OLD_SENTENCE in x.value for x in left.text)
+    )
+    assert any(NEW_SENTENCE in x.value for x in new.text)
+    assert f"+ {NEW_SENTENCE}" in texts(page)
+    confirm = f"map_fact_confirm:measles/{FACT}"
+    page.button(key=confirm).click().run()  # no reason: refused
+    assert any("a reason is required" in e.value for e in page.error)
+    assert changed_facts(settings, "measles")
+    page.text_input(key=f"map_fact_reason:measles/{FACT}").input("Das Impfalter nennt die STIKO.")
+    page.button(key=confirm).click().run()
+    assert not page.exception, page.exception
+    assert "Fakt children\\-two\\-doses bestätigt: er beruht jetzt auf der neuen Passage." in [
+        s.value for s in page.success
+    ]
+    assert changed_facts(settings, "measles") == {}
+    assert "Fakten auf geänderter Evidenz" not in [s.value for s in page.subheader]
+    closed = flags(settings.data_dir, f"fact:measles/{FACT}", include_resolved=True)
+    assert [(f.resolution, f.resolved_by) for f in closed] == [("confirmed", "local")]
+
+
+def test_an_approved_map_pins_its_facts(
+    page: AppTest,
+    store: MapStore,
+    settings: Settings,
+    fake_store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(resources, "store", lambda: fake_store)
+    store.propose("measles", FIRM, author="Ann")
+    assert pins_of(settings.data_dir, fact_owner("measles", FACT)) == []
+    page.run()
+    page.text_input(key="map_author").input("Bob")
+    page.button(key="map_approve").click().run()
+    assert "Version 1 ist freigegeben und jetzt in Kraft." in [s.value for s in page.success]
+    assert not page.warning, [w.value for w in page.warning]
+    pinned = pins_of(settings.data_dir, fact_owner("measles", FACT))
+    assert [p.source_id for p in pinned] == ["rec-measles-stiko-de"]
+
+
+def test_an_editor_sees_a_changed_fact_but_cannot_confirm_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fresh_settings: None, fake_store: Store
+) -> None:
+    change_evidence(fake_store, tmp_path / "in", [fact_owner("measles", FACT)])
+    users = tmp_path / "users.yaml"
+    add_user(users, "erika", "editor", "Impfen-2025!")
+    monkeypatch.setenv("CLARION_AUTH", "local")
+    monkeypatch.setenv("CLARION_USERS_FILE", str(users))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.text_input(key="login_name").input("erika")
+    at.text_input(key="login_password").input("Impfen-2025!")
+    next(b for b in at.button if b.label == "Anmelden").click().run()
+    at.switch_page("pages/maps.py").run()
+    at.selectbox(key="map_id").set_value("measles").run()
+    assert not at.exception, at.exception
+    assert "Fakten auf geänderter Evidenz" in [s.value for s in at.subheader]
+    assert not [b for b in at.button if b.key.startswith("map_fact_confirm")]
+    assert any(c.value.startswith("Fakten bestätigen dürfen") for c in at.caption)

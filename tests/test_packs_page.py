@@ -6,13 +6,19 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from comms.packs.campaign import Cell
+from comms.packs.citations import changed_keys
+from comms.packs.review import approve
 from comms.packs.store import PackStore
+from knowledge.pins import cell_owner
+from knowledge.store import Store
 from tests.conftest import ROOT
+from tests.evidence_helpers import NEW_SENTENCE, OLD_SENTENCE, change_evidence
 from tests.pack_helpers import generated, pack_settings
 from ui import resources
 
@@ -132,3 +138,122 @@ def test_the_page_offers_the_model_and_warns_of_stale_cells(
     assert any("Uneinheitlich" in w for w in warnings) or any(
         "Einheitlich" in c.value for c in at.caption
     )
+
+
+# Living evidence: a cell whose cited passage changed since it was made.
+OWNER = cell_owner("flu-test", CELL.audience, CELL.channel, CELL.language, CELL.variant)
+OTHER = Cell("health-workers", "sms", "de")
+
+
+def flagged_page(fake_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The Packs page after a re-ingest changed the passage CELL cites."""
+    change_evidence(fake_store, tmp_path / "in", [OWNER])
+    monkeypatch.setattr(resources, "store", lambda: fake_store)  # regenerating needs it
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/packs.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> list[str]:
+    return [x.value for x in at.text]
+
+
+def test_a_cell_on_changed_evidence_has_a_badge_a_filter_and_both_passages(
+    packs: PackStore,
+    fake_store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fresh_settings: None,
+) -> None:
+    at = flagged_page(fake_store, tmp_path, monkeypatch)
+    assert at.button(key=f"pk_cell:{CELL.key}").label.endswith(" · ⚠️ Evidenz geändert")
+    assert "Evidenz" not in at.button(key=f"pk_cell:{OTHER.key}").label
+    assert any("Auf Evidenz, die sich seitdem geändert hat: 1 gespeicherte Nachricht" in w.value
+               for w in at.warning)  # fmt: skip
+    at.checkbox(key="pk_only_changed").check().run()
+    shown = [b for b in at.button if b.key.startswith("pk_cell:")]
+    assert [b.key for b in shown] == [f"pk_cell:{CELL.key}"]  # every language, only flagged
+    assert shown[0].label.startswith("Ältere Menschen · SMS · Deutsch · 📝 Entwurf")
+    shown[0].click().run()
+    assert not at.exception, at.exception
+    assert any("Evidenz geändert" in m.value for m in at.markdown)  # the badge in the cell
+    old, new = next(
+        (left, right)
+        for left, right in zip(at.main.columns, at.main.columns[1:], strict=False)
+        if any(OLD_SENTENCE in x.value for x in left.text)
+    )
+    assert any(NEW_SENTENCE in x.value for x in new.text), "the new passage beside the old"
+    assert [c.value for c in old.caption] == ["Vorher"]
+    assert [c.value for c in new.caption] == ["Jetzt (Version 2)"]
+    assert f"− {OLD_SENTENCE}" in texts(at) and f"+ {NEW_SENTENCE}" in texts(at)
+    captions = " ".join(c.value for c in at.caption)
+    assert "file\\-measles\\.md · Measles vaccine / Who should get it" in captions
+    assert "Version 2: Abschnitt geändert" in captions
+
+
+def test_a_reviewer_confirms_a_flagged_cell_with_a_reason(
+    packs: PackStore,
+    fake_store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fresh_settings: None,
+) -> None:
+    at = flagged_page(fake_store, tmp_path, monkeypatch)
+    at.button(key=f"pk_cell:{CELL.key}").click().run()
+    at.button(key="pk_confirm_evidence").click().run()  # no reason: refused, and said why
+    assert not at.exception, at.exception
+    assert any("a reason is required" in e.value for e in at.error)
+    assert changed_keys(packs.settings, "flu-test")
+    at.text_input(key=f"pk_reason:{CELL.key}").input("Die Nachricht nennt kein Impfalter.")
+    at.button(key="pk_confirm_evidence").click().run()
+    assert not at.exception, at.exception
+    assert "Bestätigt: die Nachricht beruht jetzt auf den neuen Passagen." in [
+        s.value for s in at.success
+    ]
+    assert changed_keys(packs.settings, "flu-test") == {}
+    assert "Evidenz" not in at.button(key=f"pk_cell:{CELL.key}").label
+    assert at.checkbox(key="pk_only_changed").disabled
+    confirmed = [e for e in packs.events("flu-test") if e.action == "evidence_confirmed"]
+    assert [(e.user, e.cell) for e in confirmed] == [("local", CELL)]
+    assert "Die Nachricht nennt kein Impfalter." in confirmed[0].detail
+
+
+def test_regenerating_a_flagged_cell_closes_its_flags(
+    packs: PackStore,
+    fake_store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fresh_settings: None,
+) -> None:
+    at = flagged_page(fake_store, tmp_path, monkeypatch)
+    at.button(key=f"pk_cell:{CELL.key}").click().run()
+    at.button(key="pk_regenerate_evidence").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert changed_keys(packs.settings, "flu-test") == {}
+    assert [e.action for e in packs.events("flu-test")][-1] == "evidence_regenerated"
+
+
+def test_export_warns_of_approved_cells_on_changed_evidence_and_strict_refuses(
+    packs: PackStore,
+    fake_store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fresh_settings: None,
+) -> None:
+    approve(packs, "flu-test", CELL, user="Rita", revision=None)
+    at = flagged_page(fake_store, tmp_path, monkeypatch)
+    at.checkbox(key="pk_export_strict").check()
+    at.button(key="pk_export").click().run()
+    assert not at.exception, at.exception
+    refused = at.error[0].value.replace("\\", "")  # escaped: shown as typed
+    assert "1 approved message(s) cite evidence that changed since: de__older-adults" in refused
+    assert "pk_zip" not in at.session_state
+    at.checkbox(key="pk_export_strict").uncheck()
+    at.button(key="pk_export").click().run()
+    assert [s.value for s in at.success][-1] == "1 Nachrichten exportiert."
+    warning = at.warning[-1].value
+    assert warning.startswith("Exportiert, aber diese freigegebenen Nachrichten beruhen auf")
+    assert "- Ältere Menschen · SMS · Deutsch" in warning

@@ -3,14 +3,18 @@ asked, its version shown as not used when it fails, and the switch between the t
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from comms.accounts.auth import add_user
 from knowledge.base.settings import Settings, load_settings
+from knowledge.pins import cell_owner, fact_owner
 from knowledge.store import Store
 from tests.conftest import ROOT, ScriptedChat
+from tests.evidence_helpers import change_evidence
 from ui import resources
 
 NONSENSE = {"text": "Blorf snarg wibble quux zonk plimf. Frabble dorn wex.", "citations": [1]}
@@ -160,3 +164,57 @@ def test_never_shows_no_button(
         at.button(key="write_ask")
     assert any("CLARION\\_ASK\\_MODEL=never" in c.value or "never" in c.value for c in at.caption)
     assert chat.calls == []
+
+
+# The start page's "Updates": stored messages and map facts on changed evidence.
+CELL_OWNER = cell_owner("flu-herbst", "older-adults", "sms", "de", 1)
+FACT_OWNER = fact_owner("measles", "children-two-doses")
+
+
+def signed_in(at: AppTest, name: str) -> AppTest:
+    at.text_input(key="login_name").input(name)
+    at.text_input(key="login_password").input("Impfen-2025!")
+    next(b for b in at.button if b.label == "Anmelden").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_updates_list_what_cites_changed_evidence_with_links(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, fake_store: Store, tmp_path: Path
+) -> None:
+    chat = ScriptedChat([])
+    before = page(monkeypatch, settings, fake_store, chat)
+    assert not [e for e in before.expander if e.label.startswith("Aktualisierungen")]
+    change_evidence(fake_store, tmp_path / "in", [CELL_OWNER, FACT_OWNER])
+    at = page(monkeypatch, settings, fake_store, chat)  # auth off: the local user is an admin
+    assert at.expander[0].label == "Aktualisierungen (2)"  # above the form
+    assert "1 gespeicherte Nachricht und 1 Kartenfakt beruhen auf geänderter Evidenz." in [
+        c.value for c in at.caption
+    ]
+    lines = [x.value for x in at.text]
+    assert "flu-herbst · Ältere Menschen · SMS · Deutsch: Evidenz geändert" in lines
+    assert "measles/children-two-doses: Evidenz geändert" in lines
+    assert [link.value for link in at.page_link] == ["Nachrichtenpakete", "Botschaftskarten"]
+
+
+@pytest.mark.parametrize(
+    ("user", "role", "shown"), [("rita", "reviewer", True), ("erika", "editor", False)]
+)
+def test_updates_show_for_reviewers_and_admins_only(
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
+    fake_store: Store,
+    tmp_path: Path,
+    user: str,
+    role: str,
+    shown: bool,
+) -> None:
+    change_evidence(fake_store, tmp_path / "in", [CELL_OWNER])
+    users = tmp_path / "users.yaml"
+    add_user(users, user, role, "Impfen-2025!")  # type: ignore[arg-type]
+    at = page(monkeypatch, settings, fake_store, ScriptedChat([]), auth_mode="local",
+              users_file=users)  # fmt: skip
+    at = signed_in(at, user)
+    assert at.title[0].value == "Nachricht schreiben"
+    labels = [e.label for e in at.expander]
+    assert ("Aktualisierungen (1)" in labels) is shown

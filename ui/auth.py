@@ -72,6 +72,12 @@ def current_user() -> str:
     return who.name if who else ""
 
 
+def author() -> str:
+    """Who to record as the author of a new source version: the signed-in person's name, or
+    "" when auth is off (nobody signed in)."""
+    return current_user() if enabled() else ""
+
+
 def allowed(permission: Permission) -> bool:
     """Whether the signed-in person's role allows permission."""
     who = identity()

@@ -521,6 +521,99 @@ TEXT: dict[str, dict[str, str]] = {
     "pk_export_button": {"de": "ZIP erstellen", "en": "Build ZIP"},
     "pk_download": {"de": "ZIP herunterladen", "en": "Download ZIP"},
     "pk_exported": {"de": "{count} Nachrichten exportiert.", "en": "{count} messages exported."},
+    # Living evidence: messages and map facts whose cited passages changed
+    "ev_changed": {"de": "Evidenz geändert", "en": "Evidence changed"},
+    "ev_removed": {"de": "Quelle entfernt", "en": "Source removed"},
+    "ev_passage_changed": {"de": "Abschnitt geändert", "en": "passage changed"},
+    "ev_passage_removed": {"de": "Abschnitt entfernt", "en": "passage removed"},
+    "ev_source_removed": {"de": "Quelle entfernt", "en": "source removed"},
+    "ev_flag": {"de": "Version {version}: {what}", "en": "version {version}: {what}"},
+    "ev_old": {"de": "Vorher", "en": "Before"},
+    "ev_new": {"de": "Jetzt (Version {version})", "en": "Now (version {version})"},
+    "ev_gone": {"de": "(nicht mehr in der Quelle)", "en": "(no longer in the source)"},
+    "ev_sentences_removed": {"de": "Entfallene Sätze", "en": "Sentences removed"},
+    "ev_sentences_added": {"de": "Neue Sätze", "en": "Sentences added"},
+    "ev_reason": {
+        "de": "Warum gilt die Nachricht weiter? (Pflichtangabe)",
+        "en": "Why does the message still hold? (required)",
+    },
+    "ev_confirm": {"de": "Unverändert bestätigen", "en": "Confirm unchanged"},
+    "ev_confirmed": {
+        "de": "Bestätigt: die Nachricht beruht jetzt auf den neuen Passagen.",
+        "en": "Confirmed: the message now rests on the new passages.",
+    },
+    "n_messages_1": {"de": "1 gespeicherte Nachricht", "en": "1 stored message"},
+    "n_messages_n": {"de": "{n} gespeicherte Nachrichten", "en": "{n} stored messages"},
+    "n_facts_1": {"de": "1 Kartenfakt", "en": "1 map fact"},
+    "n_facts_n": {"de": "{n} Kartenfakten", "en": "{n} map facts"},
+    "pk_evidence": {
+        "de": "Auf Evidenz, die sich seitdem geändert hat: {messages}. Jede unverändert "
+        "bestätigen oder neu erstellen (Filter „Nur Nachrichten mit geänderter Evidenz“).",
+        "en": "On evidence that changed since: {messages}. Confirm each unchanged or regenerate "
+        "it (filter “Only messages on changed evidence”).",
+    },
+    "pk_only_changed": {
+        "de": "Nur Nachrichten mit geänderter Evidenz ({count})",
+        "en": "Only messages on changed evidence ({count})",
+    },
+    "pk_export_strict": {
+        "de": "Nur exportieren, wenn keine freigegebene Nachricht auf geänderter Evidenz beruht",
+        "en": "Export only if no approved message rests on changed evidence",
+    },
+    "pk_export_evidence": {
+        "de": "Exportiert, aber diese freigegebenen Nachrichten beruhen auf geänderter Evidenz "
+        "({count}):",
+        "en": "Exported, but these approved messages rest on changed evidence ({count}):",
+    },
+    "map_evidence": {"de": "Fakten auf geänderter Evidenz", "en": "Facts on changed evidence"},
+    "map_fact": {"de": "Fakt {fact}", "en": "Fact {fact}"},
+    "map_fact_reason": {
+        "de": "Warum gilt der Fakt weiter? (Pflichtangabe)",
+        "en": "Why does the fact still hold? (required)",
+    },
+    "map_fact_confirm": {"de": "Fakt bestätigen", "en": "Confirm the fact"},
+    "map_fact_confirmed": {
+        "de": "Fakt {fact} bestätigt: er beruht jetzt auf der neuen Passage.",
+        "en": "Fact {fact} confirmed: it now rests on the new passage.",
+    },
+    "map_fact_admin_only": {
+        "de": "Fakten bestätigen dürfen Personen mit der Rolle admin; sonst die Karte ändern.",
+        "en": "Confirming facts needs the admin role; otherwise change the map.",
+    },
+    "map_pin_failed": {
+        "de": "Freigegeben, aber die Fakten wurden nicht an ihre Passagen gebunden: {error}",
+        "en": "Approved, but the facts were not pinned to their passages: {error}",
+    },
+    "upd_title": {"de": "Aktualisierungen ({count})", "en": "Updates ({count})"},
+    "upd_summary": {
+        "de": "{messages} und {facts} beruhen auf geänderter Evidenz.",
+        "en": "{messages} and {facts} rest on changed evidence.",
+    },
+    "kn_impact": {
+        "de": "{messages} und {facts} beruhen auf geänderten Passagen.",
+        "en": "{messages} and {facts} rest on changed passages.",
+    },
+    "kn_history": {"de": "Verlauf", "en": "History"},
+    "kn_history_source": {"de": "Verlauf der Quelle", "en": "History of the source"},
+    "kn_history_none": {
+        "de": "Noch keine Quelle hat einen Verlauf.",
+        "en": "No source has a history yet.",
+    },
+    "kn_status_added": {"de": "hinzugefügt", "en": "added"},
+    "kn_status_changed": {"de": "geändert", "en": "changed"},
+    "kn_status_removed": {"de": "entfernt", "en": "removed"},
+    "kn_one_version": {
+        "de": "Nur eine Version: noch nichts zu vergleichen.",
+        "en": "Only one version: nothing to compare yet.",
+    },
+    "kn_change_changed": {"de": "Geändert", "en": "Changed"},
+    "kn_change_removed": {"de": "Entfernt", "en": "Removed"},
+    "kn_change_new": {"de": "Neu", "en": "New"},
+    "kn_no_heading": {"de": "(ohne Überschrift)", "en": "(no heading)"},
+    "kn_unchanged": {
+        "de": "{count} Abschnitte unverändert (nicht angezeigt).",
+        "en": "{count} passages unchanged (not shown).",
+    },
 }
 
 
@@ -533,6 +626,11 @@ def t(key: str, **values: object) -> str:
     """The UI string for key in the current interface language."""
     text = TEXT[key][ui_language()]
     return text.format(**values) if values else text
+
+
+def counted(key: str, n: int) -> str:
+    """A count with its noun: key_1 for one, key_n (with {n}) otherwise."""
+    return t(f"{key}_1") if n == 1 else t(f"{key}_n", n=n)
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")

@@ -98,6 +98,11 @@ class MessageMap(_Strict):
         """The concern with this id, if the map has it."""
         return next((c for c in self.concerns if c.id == concern_id), None)
 
+    def fact(self, fact_id: str) -> Fact | None:
+        """The supporting fact with this id, if the map has it."""
+        facts = (f for _, key in self.all_key_messages() for f in key.facts)
+        return next((f for f in facts if f.id == fact_id), None)
+
 
 def map_hash(text: str) -> str:
     """A map file's version hash, as recorded on every message made from it."""

@@ -79,6 +79,31 @@ def changed_cells(settings: Settings, campaign_id: str | None = None) -> list[Ch
     return [_changed(name, found) for name, found in grouped.items()]
 
 
+@dataclass(frozen=True)
+class Updates:
+    """Every stored message and map fact whose cited evidence changed: the start page's list."""
+
+    cells: tuple[ChangedCell, ...]
+    facts: dict[str, tuple[Flag, ...]]  # by "map/fact id"
+
+    def __bool__(self) -> bool:
+        return bool(self.cells or self.facts)
+
+
+def updates(settings: Settings) -> Updates:
+    """The open evidence flags of cells and map facts, read with one query (no store)."""
+    grouped: dict[str, list[Flag]] = {}
+    for flag in flags(settings.data_dir):
+        grouped.setdefault(flag.owner, []).append(flag)
+    cells = [_changed(name, found) for name, found in grouped.items() if name.startswith("cell:")]
+    facts = {
+        name.removeprefix("fact:"): tuple(found)
+        for name, found in grouped.items()
+        if name.startswith("fact:")
+    }
+    return Updates(tuple(cells), facts)
+
+
 def changed_keys(settings: Settings, campaign_id: str) -> dict[Cell, ChangedCell]:
     """The flagged cells of a campaign, by cell."""
     return {item.cell: item for item in changed_cells(settings, campaign_id)}
