@@ -138,7 +138,8 @@ def test_deleting_a_source_records_who_and_says_what_cited_it(fast_page: AppTest
     at.button(key="delete_source").click().run()
     assert not at.exception, at.exception
     assert at.success[0].value.startswith("Measles vaccine gelöscht (")
-    assert "1 gespeicherte Nachricht und 0 Kartenfakten beruhen auf geänderten Passagen." in [
+    # both cells: the one already flagged for the changed dose too (a removal flags every pin)
+    assert "2 gespeicherte Nachrichten und 0 Kartenfakten beruhen auf geänderten Passagen." in [
         w.value for w in at.warning
     ]
     at.selectbox(key="kn_history_source").set_value(SOURCE_ID).run()

@@ -240,8 +240,9 @@ class Transaction:
         insert_event(self.db, event)
 
     def events(self, campaign_id: str) -> list[AuditEvent]:
-        """The campaign's events with the evidence flags ingestion raised, in time order."""
-        events = read_events(self.db, campaign_id) + flag_events(self.db, campaign_id)
+        """The campaign's events with the evidence flags ingestion raised, in time order (a
+        flag first within its second: what people did about it came after it)."""
+        events = flag_events(self.db, campaign_id) + read_events(self.db, campaign_id)
         return sorted(events, key=lambda e: e.at)
 
 
