@@ -52,10 +52,6 @@ class Flag:
     reason: str = ""
     source_status: str = ""  # the new version's: "removed" when the whole source went away
 
-    @property
-    def open(self) -> bool:
-        return not self.resolution
-
 
 @dataclass(frozen=True)
 class Impact:
@@ -197,11 +193,6 @@ def _move_pins(db: sqlite3.Connection, owner: str) -> None:
             "INSERT OR IGNORE INTO evidence_pins VALUES (?, ?, ?, ?, ?, ?)",
             (owner, kind, source_id, chunk[0] if chunk else "", new_hash, now()),
         )
-
-
-def open_owners(data_dir: Path, prefix: str = "") -> set[str]:
-    """Owners with an open flag."""
-    return {flag.owner for flag in flags(data_dir, prefix)}
 
 
 # Each flag with the old passage's text (the version before the change) and the new one's.

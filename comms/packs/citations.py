@@ -9,7 +9,6 @@ reason, or regenerates it. Both are written to the audit trail.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,11 +27,6 @@ class ChangedCell:
     campaign_id: str
     cell: Cell
     flags: tuple[Flag, ...]
-
-    @property
-    def removed(self) -> bool:
-        """Whether a cited source (or passage) is gone rather than changed."""
-        return any(flag.change == "removed" for flag in self.flags)
 
     def summary(self) -> str:
         """One line: the cell and, for each flag, the source, version and what happened."""
@@ -163,11 +157,6 @@ def require_reason(reason: str) -> str:
     if not reason.strip():
         raise InputError("Say why the message still holds: a reason is required to confirm it.")
     return reason.strip()
-
-
-def describe(items: Iterable[ChangedCell]) -> list[str]:
-    """One line per flagged cell, for the CLI and the export warning."""
-    return [item.summary() for item in items]
 
 
 def _changed(name: str, found: list[Flag]) -> ChangedCell:
