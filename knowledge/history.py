@@ -201,7 +201,7 @@ def record(
          for p in new],
     )  # fmt: skip
     db.executemany(
-        "INSERT INTO chunk_changes VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO source_changes VALUES (?, ?, ?, ?, ?, ?)",
         [(source_id, version.number, c.old.content_hash if c.old else "",
           c.new.content_hash if c.new else "", c.change, c.similarity) for c in changes],
     )  # fmt: skip

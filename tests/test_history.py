@@ -199,7 +199,7 @@ def test_a_store_made_before_the_history_gets_its_first_version_on_the_next_chan
     path = write(tmp_path / "in", "measles.md", SOURCE)
     ingest_paths(store, [path])
     with transaction(database(settings.data_dir), write=True, what="test") as db:
-        for table in ("source_versions", "source_chunks", "chunk_changes"):
+        for table in ("source_versions", "source_chunks", "source_changes"):
             db.execute(f"DELETE FROM {table}")
     write(tmp_path / "in", "measles.md", SOURCE.replace("3 days", "2 days"))
     assert ingest_paths(store, [path])[0].version == 2

@@ -194,7 +194,7 @@ def m007_source_versions(db: sqlite3.Connection) -> None:
 )"""
     )
     db.execute(
-        """CREATE TABLE IF NOT EXISTS chunk_changes (
+        """CREATE TABLE IF NOT EXISTS source_changes (
     source_id  TEXT NOT NULL,
     number     INTEGER NOT NULL,
     old_hash   TEXT NOT NULL,
@@ -204,7 +204,7 @@ def m007_source_versions(db: sqlite3.Connection) -> None:
 )"""
     )
     db.execute(
-        "CREATE INDEX IF NOT EXISTS chunk_changes_version ON chunk_changes (source_id, number)"
+        "CREATE INDEX IF NOT EXISTS source_changes_version ON source_changes (source_id, number)"
     )
 
 
