@@ -298,3 +298,30 @@ def test_app_shows_one_line_keeps_the_form_and_writes_again(
     assert message.model_text or message.rejected_model_version is not None
     for cached in (resources.settings, resources.store, resources.chat_model):
         cached.clear()
+
+
+def test_the_pipe_waits_on_a_descriptor_above_1024() -> None:
+    """A busy server holds many files; select() fails on descriptors from 1024 on (it did in a
+    full test run: "filedescriptor out of range in select()"), poll() does not."""
+    import resource
+
+    from comms.model.worker import Pipe
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip(f"the open-files limit ({hard}) is below 1200")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        read_fd, write_fd = os.pipe()
+        assert read_fd >= 1024
+        with os.fdopen(write_fd, "w") as writer:
+            pipe = Pipe(read_fd, writer)
+            assert pipe.receive(timeout=0.05) is None
+            pipe.send(kind="ready")
+            assert pipe.receive(timeout=5.0) == {"kind": "ready"}
+        os.close(read_fd)
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -33,7 +33,7 @@ END_OF_TURN = ("<|eot|>",)
 
 
 class Pipe:
-    """Line-framed JSON over raw file descriptors, so select() sees exactly what is unread."""
+    """Line-framed JSON over raw file descriptors, so poll() sees exactly what is unread."""
 
     def __init__(self, read_fd: int, write: IO[str]) -> None:
         self._fd = read_fd
@@ -47,7 +47,7 @@ class Pipe:
     def receive(self, timeout: float | None = None) -> dict[str, Any] | None:
         """The next message; None at end of input or when nothing arrived within timeout."""
         while b"\n" not in self._buffer:
-            if timeout is not None and not select.select([self._fd], [], [], timeout)[0]:
+            if timeout is not None and not _readable(self._fd, timeout):
                 return None
             block = os.read(self._fd, 1 << 16)
             if not block:
@@ -55,6 +55,15 @@ class Pipe:
             self._buffer += block
         line, self._buffer = self._buffer.split(b"\n", 1)
         return dict(json.loads(line))
+
+
+def _readable(fd: int, timeout: float) -> bool:
+    """Whether fd has something to read (or was closed) within timeout seconds. poll(), not
+    select(): select() fails on a descriptor numbered 1024 or above, which a busy app server
+    (many sessions, Chroma's files) reaches."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(max(0, round(timeout * 1000))))
 
 
 def build_uses_amx(system_info: str) -> bool:
