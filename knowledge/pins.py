@@ -153,7 +153,8 @@ def resolve(
 ) -> list[Flag]:
     """Close an owner's open flags (inside the caller's transaction); the flags closed."""
     if resolution == "confirmed" and not reason.strip():
-        raise InputError("Say why the message still holds: a reason is required to confirm it.")
+        what = "message" if owner.startswith("cell:") else "fact"
+        raise InputError(f"Say why the {what} still holds: a reason is required to confirm it.")
     open_rows = db.execute(
         f"SELECT {_FLAG_COLUMNS} FROM evidence_flags f WHERE owner = ? AND resolution = ''",
         (owner,),

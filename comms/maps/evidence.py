@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from knowledge.base.database import transaction
-from knowledge.base.errors import InputError
 from knowledge.base.settings import Settings
 from knowledge.history import WHAT, database
 from knowledge.pins import Flag, fact_owner, flags, resolve
@@ -22,7 +21,5 @@ def confirm_fact(
     settings: Settings, map_id: str, fact_id: str, *, user: str, reason: str
 ) -> list[Flag]:
     """An admin confirms that a fact still holds on the new passage (which it now rests on)."""
-    if not reason.strip():
-        raise InputError("Say why the fact still holds: a reason is required to confirm it.")
     with transaction(database(settings.data_dir), write=True, what=WHAT) as db:
         return resolve(db, fact_owner(map_id, fact_id), "confirmed", user, reason)

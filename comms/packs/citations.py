@@ -14,7 +14,6 @@ from typing import Any
 
 from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Cell
-from knowledge.base.errors import InputError
 from knowledge.base.settings import Settings
 from knowledge.chunks import content_hash
 from knowledge.pins import Flag, Pin, cell_owner, flags, replace_pins, resolve
@@ -150,13 +149,6 @@ def flag_events(db: sqlite3.Connection, campaign_id: str) -> list[AuditEvent]:
         )
         for name, source_id, version, change, old_hash, at, author in rows
     ]
-
-
-def require_reason(reason: str) -> str:
-    """A confirmation's reason, stripped; InputError if there is none."""
-    if not reason.strip():
-        raise InputError("Say why the message still holds: a reason is required to confirm it.")
-    return reason.strip()
 
 
 def _changed(name: str, found: list[Flag]) -> ChangedCell:

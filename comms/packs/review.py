@@ -7,7 +7,7 @@ from typing import Any
 from comms.drafting.draft import check_message
 from comms.message import Message
 from comms.packs.campaign import Campaign, Cell
-from comms.packs.citations import close_flags, require_reason
+from comms.packs.citations import close_flags
 from comms.packs.store import PackMessage, PackStore, Remark, Transaction, audit_event, revised
 from comms.report import LintReport
 from knowledge.base.clock import now
@@ -130,7 +130,7 @@ def confirm_evidence(
     """A reviewer confirms that a flagged message still holds on the new evidence; the
     message keeps its status and rests on the new passages from now on."""
     user = person(user)
-    reason = require_reason(reason)
+    reason = reason.strip()  # an empty one is refused by close_flags
     with store.transaction() as tx:
         current = _current(tx, campaign_id, cell, None)
         closed = close_flags(tx.db, campaign_id, cell, regenerated=False, user=user, reason=reason)
