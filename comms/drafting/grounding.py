@@ -73,18 +73,20 @@ def _corpus_passages(source_id: str) -> tuple[Passage, ...]:
     )  # fmt: skip
 
 
-def fact_passage(store: Store | None, fact: Fact) -> Passage | None:
-    """The passage of its source that best carries a fact, or None if the source is unknown."""
-    candidates = _source_passages(store, fact.source)
+def fact_passage(candidates: list[Passage], fact: Fact) -> Passage | None:
+    """The passage of its source (`candidates`) that best carries a fact; None if none."""
     wanted = fact.text.get("en", "") + " " + fact.text.get("de", "")
     return max(candidates, key=lambda p: _overlap(p.text, wanted)) if candidates else None
 
 
 def pin_map_facts(settings: Settings, store: Store | None, loaded: LoadedMap) -> int:
     """Pin every supporting fact of a map to the passage that grounds it; how many were."""
+    sources: dict[str, list[Passage]] = {}  # each source's passages read once, not per fact
     pinned: list[tuple[str, Pin]] = []
     for fact in _facts(loaded):
-        passage = fact_passage(store, fact)
+        if fact.source not in sources:
+            sources[fact.source] = _source_passages(store, fact.source)
+        passage = fact_passage(sources[fact.source], fact)
         if passage is not None:
             pin = Pin(passage.source_id, passage.chunk_id, content_hash(passage.text))
             pinned.append((fact_owner(loaded.id, fact.id), pin))
