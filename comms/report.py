@@ -10,6 +10,26 @@ from pydantic import BaseModel, ConfigDict, Field
 Severity = Literal["error", "warning"]
 
 
+class SentenceVerdict(BaseModel):
+    """One sentence a check refused: where it stands in the checked text, and why.
+
+    `start`/`end` are character offsets into the text the check ran on, so a view can
+    highlight the sentence in place; `rule` names the class of defect ("supported.unbacked",
+    "never_say.no_doctor") and `reason`/`reason_key`/`reason_args` work as in LintItem.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+    check: str
+    rule: str
+    reason: str
+    reason_key: str = ""
+    reason_args: dict[str, str] = Field(default_factory=dict)
+
+
 class LintItem(BaseModel):
     """One rule's verdict. `points` of `max_points` go into the score; 0 of 0 is not scored.
 
@@ -28,6 +48,7 @@ class LintItem(BaseModel):
     max_points: int
     reason_key: str = ""  # template keys, "+"-joined when the reason has several parts
     reason_args: dict[str, str] = Field(default_factory=dict)
+    sentences: tuple[SentenceVerdict, ...] = ()  # the sentences this check refused, if any
 
 
 class LintReport(BaseModel):
@@ -49,6 +70,11 @@ class LintReport(BaseModel):
             if found.id == item_id:
                 return found
         raise KeyError(item_id)
+
+    def refused_sentences(self) -> list[SentenceVerdict]:
+        """Every sentence a failed check refused, in text order."""
+        found = [v for i in self.items if not i.passed for v in i.sentences]
+        return sorted(found, key=lambda v: (v.start, v.check))
 
     def failed(self) -> list[LintItem]:
         """The items that did not pass, errors and warnings."""
