@@ -72,11 +72,15 @@ def kept(key: str, text: str, language: str, closest: float) -> list[str]:
 
 
 def check_fidelity(
-    text: str, key_messages: list[tuple[str, str]], language: str, embed: Embed
+    text: str, key_messages: list[tuple[str, str]], language: str, embed: Embed | None
 ) -> LintItem:
-    """Whether the text keeps every key message: numbers, key terms and meaning."""
+    """Whether the text keeps every key message: numbers, key terms and meaning (without an
+    embedder, numbers and key terms only)."""
     sentences = split_sentences(text, language) or [text]
-    vectors = embed([*(k for _, k in key_messages), *sentences])
+    if embed is None:
+        vectors: Sequence[Sequence[float]] = [[1.0]] * (len(key_messages) + len(sentences))
+    else:
+        vectors = embed([*(k for _, k in key_messages), *sentences])
     keys, rest = vectors[: len(key_messages)], vectors[len(key_messages) :]
     lost = []
     for (key_id, key), vector in zip(key_messages, keys, strict=True):

@@ -7,6 +7,7 @@ goes first, so the main key message and the call to action always stay.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -370,3 +371,26 @@ def _gsm(text: str, job: _Job) -> str:
     if job.channel.id == "sms" and job.language.base_language in GSM_LANGUAGES:
         return to_gsm(text)
     return text
+
+
+def frame_phrases(language: str, topic_id: str) -> list[str]:
+    """The composer's own phrases in a language (salutations, openings, the call to action,
+    sign-offs), with the topic named and a map's question or myth left out: the frames any
+    message may carry without stating anything about a vaccine."""
+    words = _phrases().get(language) or _phrases()["en"]
+    topic = str(words["topic_names"].get(topic_id, topic_id))
+    found: list[str] = []
+    for name, value in words.items():
+        if name in ("topic_names", "acknowledge", "myth"):
+            continue
+        values = value.values() if isinstance(value, dict) else value
+        for phrase in [value] if isinstance(value, str) else list(values):
+            text = str(phrase).replace("{topic}", topic)
+            found.append(re.sub(r"[„“\"]?\{[a-z]+\}[“”\"]?", " ", text).strip())
+    return [f for f in dict.fromkeys(found) if f]
+
+
+def topic_name(language: str, topic_id: str) -> str:
+    """The topic's name as the composer writes it in a language ("Masern-Impfung")."""
+    words = _phrases().get(language) or _phrases()["en"]
+    return str(words["topic_names"].get(topic_id, topic_id))

@@ -92,6 +92,11 @@ class Settings(BaseSettings):
         description="When the model writes its version of a composed message: always, "
         "on-request (a button per message and per pack) or never.",
     )
+    judge: Literal["off", "model"] = Field(
+        default="off",
+        description="A second opinion on each sentence of the model's version, from the model "
+        "itself: off, or model (one more request per version; for strong models only).",
+    )
 
     @field_validator("llm_url", "chroma_url", "llm_api_key", mode="before")
     @classmethod

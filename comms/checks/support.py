@@ -1,0 +1,371 @@
+"""Every sentence accounted for: each sentence of a message says something the office approved
+(a key message, fact or question of the topic's map, a passage the message cites, a sentence of
+the composed draft), or is logistics built from the fact sheet, or a frame of the catalogue
+(greeting, sign-off, invitation). Anything else is refused, sentence by sentence.
+
+A sentence matches an approved statement by meaning (embedding similarity) *and* by agreement:
+the same numbers with the same units, the same negation, no claim of frequency, duration or
+certainty the statement does not make, and most of its content words found in the statement.
+Embeddings find paraphrases; agreement tells "einmal" from "jedes Jahr" (docs/checks.md).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from comms.checks.lexicon import base_language, find_terms, normalise_text
+from comms.checks.numbers import find_numbers, normalise_number, spelled_numbers
+from comms.report import SentenceVerdict
+from knowledge.base.errors import ConfigError
+from knowledge.base.settings import PROJECT_ROOT
+
+Embed = Callable[[list[str]], Sequence[Sequence[float]]]
+MEANING = PROJECT_ROOT / "prompts" / "catalog" / "meaning.yaml"
+# Cosine similarity (all-MiniLM-L6-v2) from which a sentence may be the statement reworded;
+# from CLOSE on, fewer of its content words need to be the statement's (docs/checks.md).
+SIMILAR = 0.62
+CLOSE = 0.8
+COVERAGE = 0.75  # share of content words found in the statement (and the shared vocabulary)
+COVERAGE_CLOSE = 0.6
+LEXICAL_ONLY_COVERAGE = 0.85  # without an embedder, the words alone must carry the match
+CANDIDATES = 4  # the closest statements tried, one by one and the best two together
+MIN_CONTENT = 3  # a content word has at least this many letters
+_LETTERS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_LINK = re.compile(r"(?:https?://)?[\w.-]+\.[a-z]{2,}(?:/[^\s]*)?", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"\{\s*[a-z_]+\s*\}")
+_SPACE = re.compile(r"\s+")
+
+
+class MeaningWords(BaseModel):
+    """One language's entries of prompts/catalog/meaning.yaml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    negations: tuple[str, ...]
+    claims: tuple[str, ...]
+    units: tuple[str, ...]
+    numbers: dict[str, str]
+    frames: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def _catalogue() -> dict[str, MeaningWords]:
+    try:
+        raw = yaml.safe_load(MEANING.read_text(encoding="utf-8"))
+        return {lang: MeaningWords.model_validate(words) for lang, words in raw.items()}
+    except (OSError, yaml.YAMLError, ValidationError, AttributeError) as exc:
+        raise ConfigError(f"prompts/catalog/meaning.yaml is invalid: {exc}") from exc
+
+
+def meaning_words(language: str) -> MeaningWords:
+    """The negations, claims, units, number words and frames of a language id."""
+    found = _catalogue().get(base_language(language))
+    if found is None:
+        raise ConfigError(f"prompts/catalog/meaning.yaml has no entry for '{language}'.")
+    return found
+
+
+@dataclass(frozen=True)
+class Span:
+    """A sentence and where it stands in the text."""
+
+    start: int
+    end: int
+    text: str
+
+
+def sentence_spans(text: str, language: str) -> list[Span]:
+    """The sentences of `text` with their offsets, by sentencex (Wikimedia's segmenter); a line
+    break always ends a sentence (salutations, headlines and fact lines stand on their own)."""
+    from sentencex import segment
+
+    spans: list[Span] = []
+    offset = 0
+    for line in text.split("\n"):
+        cursor = 0
+        for piece in segment(base_language(language), line):
+            at = line.find(piece.strip(), cursor) if piece.strip() else -1
+            if at < 0:
+                continue
+            stripped = piece.strip()
+            spans.append(Span(offset + at, offset + at + len(stripped), stripped))
+            cursor = at + len(stripped)
+        offset += len(line) + 1
+    return [s for s in spans if _LETTERS.search(s.text) or find_numbers(s.text)]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """Something the office approved; `kind` is map, draft, passage, frame or myth."""
+
+    text: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Support:
+    """What a message's sentences may rest on."""
+
+    language: str
+    statements: tuple[Statement, ...]
+    fact_values: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()  # the fact sheet's labels in the message language ("Wann")
+    vocabulary: tuple[str, ...] = ()  # names any sentence may use: topic, body, office, audience
+    other_topics: tuple[str, ...] = ()  # keywords of the catalogue's other topics
+    myth_markers: tuple[str, ...] = ()
+    stopwords: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A sentence or statement reduced to what its meaning is checked on."""
+
+    content: tuple[str, ...]
+    numbers: frozenset[tuple[str, str]]  # (number, unit stem or "")
+    negated: bool
+    claims: frozenset[str]
+
+
+def _stem(word: str) -> str:
+    return word[: max(4, len(word) - 3)]
+
+
+def _covered(word: str, vocabulary: set[str]) -> bool:
+    """A word is covered when a known word shares its stem, or is a part of it (compounds:
+    "Masernimpfung" has "masern" and "impfung")."""
+    stem = _stem(word)
+    return any(
+        v.startswith(stem) or word.startswith(_stem(v)) or (len(v) >= 5 and v in word)
+        for v in vocabulary
+    )
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower().replace("’", "'") for w in _LETTERS.findall(normalise_text(text))]
+
+
+class _Reader:
+    """Parses sentences and statements of one language, caching statements."""
+
+    def __init__(self, support: Support) -> None:
+        self.support = support
+        self.words = meaning_words(support.language)
+        claim_words = {w for entry in self.words.claims for w in entry.split() if "*" not in w}
+        self.skip = support.stopwords - claim_words - set(self.words.negations)
+        self.shared = set(self.vocab(" ".join([*support.vocabulary, *support.labels])))
+        for frame in (s.text for s in support.statements if s.kind == "frame"):
+            self.shared.update(self.vocab(frame))
+
+    def vocab(self, text: str) -> list[str]:
+        return [w for w in _words(text) if len(w) >= MIN_CONTENT and w not in self.skip]
+
+    def parse(self, text: str) -> _Parsed:
+        plain = _PLACEHOLDER.sub(" ", text)
+        negations = find_terms(plain, self.words.negations)
+        claims = frozenset(c.lower() for c in find_terms(plain, self.words.claims))
+        return _Parsed(
+            content=tuple(dict.fromkeys(self.vocab(plain))),
+            numbers=frozenset(self.numbers(plain)),
+            negated=bool(negations),
+            claims=frozenset(_normal_claim(c) for c in claims),
+        )
+
+    def numbers(self, text: str) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        for raw in find_numbers(text):
+            at = text.find(raw)
+            after = _words(text[at + len(raw) : at + len(raw) + 24])[:1]
+            unit = after[0] if after and find_terms(after[0], self.words.units) else ""
+            found.add((normalise_number(raw), _stem(unit) if unit else ""))
+        lowered = " ".join(_words(text))
+        spelled = set(spelled_numbers(text))
+        spelled.update(d for w, d in self.words.numbers.items() if f" {w} " in f" {lowered} ")
+        found.update((n, "") for n in spelled if not any(n == m for m, _ in found))
+        return found
+
+
+def _normal_claim(claim: str) -> str:
+    return _SPACE.sub(" ", claim.lower().strip())
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why a sentence is accounted for, or why not."""
+
+    supported: bool
+    rule: str  # "" when supported; else the supported.* class
+    reason: str
+    args: dict[str, str] = field(default_factory=dict)
+    origin: str = ""  # the kind of what backs it
+
+
+def _strip_facts(sentence: str, support: Support) -> str:
+    """The sentence without fact-sheet values, links and fact labels: the office's data."""
+    for value in sorted(support.fact_values, key=len, reverse=True):
+        sentence = sentence.replace(value, " ")
+    sentence = _LINK.sub(" ", sentence)
+    for label in support.labels:
+        sentence = re.sub(rf"(?<!\w){re.escape(label)}\s*:", " ", sentence, flags=re.I)
+    return sentence
+
+
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0
+
+
+_VECTORS: dict[str, Sequence[float]] = {}
+_VECTOR_CAP = 20000
+
+
+def _vectors(texts: list[str], embed: Embed) -> list[Sequence[float]]:
+    """Embeddings, kept: a map's statements are embedded once per process, not per message."""
+    missing = list(dict.fromkeys(t for t in texts if t not in _VECTORS))
+    if missing:
+        if len(_VECTORS) + len(missing) > _VECTOR_CAP:
+            _VECTORS.clear()
+        _VECTORS.update(zip(missing, embed(missing), strict=True))
+    return [_VECTORS[t] for t in texts]
+
+
+def _norm(text: str) -> str:
+    return " ".join(_words(_PLACEHOLDER.sub(" ", text)))
+
+
+class Judge:
+    """Accounts for the sentences of one message against one Support."""
+
+    def __init__(self, support: Support, embed: Embed | None) -> None:
+        self.support = support
+        self.embed = embed
+        self.reader = _Reader(support)
+        self.statements = [s for s in support.statements if s.text.strip()]
+        self.parsed = [self.reader.parse(s.text) for s in self.statements]
+        self.normals = [_norm(s.text) for s in self.statements]
+        self.approved_words = set(w for p in self.parsed for w in p.content)
+
+    def verdicts(self, sentences: list[str]) -> list[Verdict]:
+        """One verdict per sentence, in order."""
+        vectors: list[Sequence[float]] = []
+        if self.embed is not None and self.statements:
+            vectors = _vectors([*(s.text for s in self.statements), *sentences], self.embed)
+        own = vectors[len(self.statements) :] if vectors else []
+        return [self._one(s, own[n] if own else None, vectors) for n, s in enumerate(sentences)]
+
+    def _one(
+        self, sentence: str, vector: Sequence[float] | None, vectors: list[Sequence[float]]
+    ) -> Verdict:
+        support = self.support
+        bare = _strip_facts(sentence, support)
+        parsed = self.reader.parse(bare)
+        topic = self._other_topic(sentence)
+        if topic:
+            reason = f"Speaks of another topic ({topic})"
+            return Verdict(False, "supported.topic", reason, {"topic": topic})
+        normal = _norm(bare)
+        if normal and any(normal in n for n in self.normals if n):
+            return Verdict(True, "", "Approved wording.", origin="exact")
+        if self._logistics(parsed, sentence):
+            return Verdict(True, "", "Logistics from the fact sheet.", origin="logistics")
+        scores = self._scores(bare, vector, vectors)
+        ranked = sorted(range(len(scores)), key=lambda n: -scores[n])[:CANDIDATES]
+        tried: list[Verdict] = []
+        for group in [[n] for n in ranked] + [ranked[:2]] * (len(ranked) >= 2):
+            verdict = self._agrees(parsed, group, min(scores[n] for n in group))
+            if verdict.supported:
+                return verdict
+            tried.append(verdict)
+        specific = [v for v in tried if v.rule != "supported.unbacked"]
+        if specific:
+            return specific[0]
+        return Verdict(False, "supported.unbacked", "Not backed by the map or a cited passage")
+
+    def _other_topic(self, sentence: str) -> str:
+        found = find_terms(sentence, self.support.other_topics)
+        approved = " ".join(self.normals)
+        return next((t for t in found if _norm(t) not in approved), "")
+
+    def _logistics(self, parsed: _Parsed, sentence: str) -> bool:
+        """Fact-sheet values and labels with at most frame words around them: "Termin: …",
+        "Kommen Sie am {when} ins {where}". No claim, number or negation of its own."""
+        if parsed.claims or parsed.negated or parsed.numbers:
+            return False
+        has_fact = any(v in sentence for v in self.support.fact_values) or bool(
+            _LINK.search(sentence)
+        )
+        if not has_fact and not parsed.content:
+            return True  # "Guten Tag," and other words the shared vocabulary has not
+        unknown = [w for w in parsed.content if not _covered(w, self.reader.shared)]
+        return has_fact and len(unknown) <= 1 if len(parsed.content) > 2 else not unknown
+
+    def _scores(
+        self, sentence: str, vector: Sequence[float] | None, vectors: list[Sequence[float]]
+    ) -> list[float]:
+        if vector is not None:
+            return [_cosine(vector, v) for v in vectors[: len(self.statements)]]
+        mine = set(self.reader.vocab(sentence))
+        return [
+            len(mine & set(p.content)) / max(1, len(mine | set(p.content))) for p in self.parsed
+        ]
+
+    def _agrees(self, parsed: _Parsed, group: list[int], score: float) -> Verdict:
+        """Whether the sentence says what the statement(s) say: numbers with units, negation,
+        claims, content words; and a myth only as a myth."""
+        lexical = self.embed is None
+        if not lexical and score < SIMILAR:
+            return Verdict(False, "supported.unbacked", "Not backed by the map or a cited passage")
+        kinds = {self.statements[n].kind for n in group}
+        backing = [self.parsed[n] for n in group]
+        numbers = set().union(*(p.numbers for p in backing))
+        values = self.reader.numbers(" ".join(self.support.fact_values))
+        wrong = [n for n, unit in parsed.numbers if not _number_ok(n, unit, numbers | values)]
+        if wrong:
+            reason = f"Its number {wrong[0]} is not the approved statement's"
+            return Verdict(False, "supported.number", reason, {"number": wrong[0]})
+        if parsed.negated != any(p.negated for p in backing):
+            return Verdict(False, "supported.negation", "Its negation turns the statement round")
+        claims = parsed.claims - set().union(*(p.claims for p in backing))
+        if claims:
+            claim = sorted(claims)[0]
+            reason = f'It claims "{claim}", which the approved statement does not'
+            return Verdict(False, "supported.claim", reason, {"claim": claim})
+        vocabulary = self.reader.shared | {w for p in backing for w in p.content}
+        content = parsed.content
+        covered = sum(_covered(w, vocabulary) for w in content)
+        need = LEXICAL_ONLY_COVERAGE if lexical else (COVERAGE_CLOSE if score >= CLOSE else COVERAGE)
+        if content and covered < math.ceil(need * len(content) - 1e-9):
+            missing = [w for w in content if not _covered(w, vocabulary)]
+            reason = "Not backed by the map or a cited passage"
+            return Verdict(False, "supported.unbacked", reason, {"words": ", ".join(missing[:4])})
+        if kinds == {"myth"} and not find_terms(" ".join(content), self.support.myth_markers):
+            return Verdict(False, "supported.myth", "States the myth as if it were true")
+        return Verdict(True, "", "Backed by an approved statement.", origin="+".join(sorted(kinds)))
+
+
+def _number_ok(number: str, unit: str, allowed: set[tuple[str, str]]) -> bool:
+    """A number is approved when the statement has it with the same unit (or either has none)."""
+    return any(n == number and (not unit or not u or u == unit) for n, u in allowed)
+
+
+def refused_sentences(
+    text: str, support: Support, embed: Embed | None, spans: list[Span] | None = None
+) -> tuple[list[Span], list[Verdict]]:
+    """Every sentence of `text` and its verdict."""
+    spans = sentence_spans(text, support.language) if spans is None else spans
+    return spans, Judge(support, embed).verdicts([s.text for s in spans])
+
+
+def sentence_verdict(span: Span, verdict: Verdict, check: str = "supported") -> SentenceVerdict:
+    """A refused sentence as the report carries it."""
+    return SentenceVerdict(
+        start=span.start, end=span.end, text=span.text, check=check, rule=verdict.rule,
+        reason=verdict.reason, reason_key=verdict.rule, reason_args=verdict.args,
+    )  # fmt: skip

@@ -1,0 +1,88 @@
+"""What a message's sentences may rest on, gathered for the meaning checks: the topic's map,
+the passages the message itself cites, the fact sheet, the catalogue's frames, and for a
+model's version the composed draft (docs/checks.md, "Every sentence accounted for")."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from comms.checks.fidelity import Embed
+from comms.checks.lexicon import base_language, load_lexicon
+from comms.checks.lint import Meaning
+from comms.checks.support import Statement, Support, meaning_words, sentence_spans
+from comms.facts import FactSheet, fact_labels
+from comms.maps.compose import frame_phrases, topic_name
+from comms.maps.library import LoadedMap
+from comms.maps.statements import fitting_key_sets, map_statements
+from knowledge.base.catalog import load_catalog
+
+if TYPE_CHECKING:
+    from comms.drafting.draft import Resolved
+
+MAX_PASSAGE_SENTENCES = 40  # of each cited passage: the passage's opening carries its point
+
+
+@lru_cache(maxsize=8)
+def stopwords(language: str) -> frozenset[str]:
+    """The language's stop words (stopwordsiso: one maintained list per ISO code)."""
+    import stopwordsiso
+
+    code = base_language(language)
+    return frozenset(stopwordsiso.stopwords(code)) if stopwordsiso.has_lang(code) else frozenset()
+
+
+def support_for(
+    resolved: Resolved,
+    loaded: LoadedMap,
+    facts: FactSheet,
+    cited_texts: list[str],
+    draft: str = "",
+) -> Support:
+    """Everything a sentence of this message may be backed by."""
+    language = resolved.language.id
+    statements = map_statements(loaded, language)
+    statements += [Statement(s.text, "draft") for s in sentence_spans(draft, language)]
+    for text in cited_texts:
+        spans = sentence_spans(text, language)[:MAX_PASSAGE_SENTENCES]
+        statements += [Statement(s.text, "passage") for s in spans]
+    frames = [*meaning_words(language).frames, *frame_phrases(language, resolved.topic.id)]
+    topic = resolved.topic
+    name = topic_name(language, topic.id)
+    statements += [Statement(f.replace("{topic}", name), "frame") for f in frames]
+    body = loaded.map.authority.body
+    vocabulary = (
+        *topic.keywords, name, topic.label_in("de"), topic.label_in("en"),
+        *(body.get(lang, "") for lang in (language, base_language(language))),
+        resolved.audience.label_in("de"), resolved.audience.label_in("en"),
+    )  # fmt: skip
+    others = tuple(k for t in load_catalog().topics if t.id != topic.id for k in t.keywords)
+    return Support(
+        language=language,
+        statements=tuple(dict.fromkeys(statements)),
+        fact_values=tuple(facts.filled().values()),
+        labels=tuple(fact_labels(language).values()),
+        vocabulary=tuple(v for v in vocabulary if v),
+        other_topics=others,
+        myth_markers=load_lexicon(language).myth_markers,
+        stopwords=stopwords(language),
+    )
+
+
+def meaning_for(
+    resolved: Resolved,
+    loaded: LoadedMap,
+    support: Support,
+    embed: Embed | None,
+    key_messages: list[tuple[str, str]] | None = None,
+    required: bool = True,
+) -> Meaning:
+    """The meaning checks' input for one message."""
+    sets = fitting_key_sets(loaded, resolved.audience.id, resolved.language.id)
+    return Meaning(
+        support=support,
+        embed=embed,
+        key_messages=tuple(key_messages or ()),
+        key_sets=tuple((name, tuple(keys)) for name, keys in sets),
+        fidelity_required=required,
+    )
