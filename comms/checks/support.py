@@ -22,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from comms.checks.lexicon import base_language, find_terms, normalise_text
 from comms.checks.numbers import find_numbers, normalise_number, spelled_numbers
+from comms.checks.sentences import split_sentences
+from comms.checks.sms import to_gsm
 from comms.report import SentenceVerdict
 from knowledge.base.errors import ConfigError
 from knowledge.base.settings import PROJECT_ROOT
@@ -37,10 +39,11 @@ COVERAGE_CLOSE = 0.6
 LEXICAL_ONLY_COVERAGE = 0.85  # without an embedder, the words alone must carry the match
 CANDIDATES = 4  # the closest statements tried, one by one and the best two together
 MIN_CONTENT = 3  # a content word has at least this many letters
+SHORT_LINE = 3  # a line of at most this many function words and no fact is a salutation
 _LETTERS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _LINK = re.compile(r"(?:https?://)?[\w.-]+\.[a-z]{2,}(?:/[^\s]*)?", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{\s*[a-z_]+\s*\}")
-_SPACE = re.compile(r"\s+")
+_TOKENS = re.compile(r"[^\W_]+(?:[.,:'][^\W_]+)*")
 
 
 class MeaningWords(BaseModel):
@@ -81,11 +84,28 @@ class Span:
     text: str
 
 
-def sentence_spans(text: str, language: str) -> list[Span]:
+def value_forms(values: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Fact values as a message may carry them: as written, and in GSM-7 (an SMS writes
+    "14-18 Uhr" for "14–18 Uhr"); longest first, so a value is taken out before its parts."""
+    forms = {form for v in values if v for form in (v, to_gsm(v))}
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def _masked(text: str, keep: tuple[str, ...]) -> str:
+    """The text with each kept value replaced by letters of the same length, so that no full
+    stop inside a value ("vom 3. März", "2. Stock") ends a sentence; offsets stay the same."""
+    for value in keep:
+        text = text.replace(value, "x" * len(value))
+    return text
+
+
+def sentence_spans(text: str, language: str, keep: tuple[str, ...] = ()) -> list[Span]:
     """The sentences of `text` with their offsets, by sentencex (Wikimedia's segmenter); a line
-    break always ends a sentence (salutations, headlines and fact lines stand on their own)."""
+    break always ends a sentence (salutations, headlines and fact lines stand on their own).
+    `keep`: values (the fact sheet's) never split."""
     from sentencex import segment
 
+    original, text = text, _masked(text, value_forms(list(keep)))
     spans: list[Span] = []
     offset = 0
     for line in text.split("\n"):
@@ -94,9 +114,9 @@ def sentence_spans(text: str, language: str) -> list[Span]:
             at = line.find(piece.strip(), cursor) if piece.strip() else -1
             if at < 0:
                 continue
-            stripped = piece.strip()
-            spans.append(Span(offset + at, offset + at + len(stripped), stripped))
-            cursor = at + len(stripped)
+            start, end = offset + at, offset + at + len(piece.strip())
+            spans.append(Span(start, end, original[start:end]))
+            cursor = at + len(piece.strip())
         offset += len(line) + 1
     return [s for s in spans if _LETTERS.search(s.text) or find_numbers(s.text)]
 
@@ -151,30 +171,43 @@ def _words(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in _LETTERS.findall(normalise_text(text))]
 
 
-class _Reader:
-    """Parses sentences and statements of one language, caching statements."""
+@lru_cache(maxsize=64)
+def _reader(language: str, stopwords: frozenset[str]) -> _Reader:
+    return _Reader(language, stopwords)
 
-    def __init__(self, support: Support) -> None:
-        self.support = support
-        self.words = meaning_words(support.language)
-        claim_words = {w for entry in self.words.claims for w in entry.split() if "*" not in w}
-        self.skip = support.stopwords - claim_words - set(self.words.negations)
-        self.shared = set(self.vocab(" ".join([*support.vocabulary, *support.labels])))
+
+class _Reader:
+    """Parses the sentences and statements of one language; a statement is parsed once."""
+
+    def __init__(self, language: str, stopwords: frozenset[str]) -> None:
+        self.words = meaning_words(language)
+        self.claims = [tuple(w.strip() for w in line.split(" | ")) for line in self.words.claims]
+        claim_words = {w for ways in self.claims for way in ways for w in way.split()
+                       if "*" not in w}  # fmt: skip
+        self.skip = stopwords - claim_words - set(self.words.negations)
+        self.parse = lru_cache(maxsize=20000)(self._parse)  # type: ignore[method-assign]
+
+    def shared_words(self, support: Support) -> set[str]:
+        """Words any sentence may use: names, labels, and the words of the frames."""
+        shared = set(self.vocab(" ".join([*support.vocabulary, *support.labels])))
         for frame in (s.text for s in support.statements if s.kind == "frame"):
-            self.shared.update(self.vocab(frame))
+            shared.update(self.vocab(frame))
+        return shared
 
     def vocab(self, text: str) -> list[str]:
         return [w for w in _words(text) if len(w) >= MIN_CONTENT and w not in self.skip]
 
-    def parse(self, text: str) -> _Parsed:
+    def _parse(self, text: str) -> _Parsed:
         plain = _PLACEHOLDER.sub(" ", text)
         negations = find_terms(plain, self.words.negations)
-        claims = frozenset(c.lower() for c in find_terms(plain, self.words.claims))
+        claims = frozenset(
+            ways[0] for ways in self.claims if find_terms(plain, ways)
+        )  # each claim named by its first way of saying it
         return _Parsed(
             content=tuple(dict.fromkeys(self.vocab(plain))),
             numbers=frozenset(self.numbers(plain)),
             negated=bool(negations),
-            claims=frozenset(_normal_claim(c) for c in claims),
+            claims=claims,
         )
 
     def numbers(self, text: str) -> set[tuple[str, str]]:
@@ -185,14 +218,11 @@ class _Reader:
             unit = after[0] if after and find_terms(after[0], self.words.units) else ""
             found.add((normalise_number(raw), _stem(unit) if unit else ""))
         lowered = " ".join(_words(text))
-        spelled = set(spelled_numbers(text))
+        # "ein"/"one" is an article as often as a number; "einmal"/"once" are claims.
+        spelled = set(spelled_numbers(text)) - {"1"}
         spelled.update(d for w, d in self.words.numbers.items() if f" {w} " in f" {lowered} ")
         found.update((n, "") for n in spelled if not any(n == m for m, _ in found))
         return found
-
-
-def _normal_claim(claim: str) -> str:
-    return _SPACE.sub(" ", claim.lower().strip())
 
 
 @dataclass(frozen=True)
@@ -208,7 +238,7 @@ class Verdict:
 
 def _strip_facts(sentence: str, support: Support) -> str:
     """The sentence without fact-sheet values, links and fact labels: the office's data."""
-    for value in sorted(support.fact_values, key=len, reverse=True):
+    for value in value_forms(support.fact_values):
         sentence = sentence.replace(value, " ")
     sentence = _LINK.sub(" ", sentence)
     for label in support.labels:
@@ -236,8 +266,11 @@ def _vectors(texts: list[str], embed: Embed) -> list[Sequence[float]]:
     return [_VECTORS[t] for t in texts]
 
 
+@lru_cache(maxsize=20000)
 def _norm(text: str) -> str:
-    return " ".join(_words(_PLACEHOLDER.sub(" ", text)))
+    """Words and numbers, lowercase, one space apart: how wording is compared as text."""
+    plain = normalise_text(_PLACEHOLDER.sub(" ", text)).lower().replace("’", "'")
+    return " ".join(_TOKENS.findall(plain))
 
 
 class Judge:
@@ -246,14 +279,27 @@ class Judge:
     def __init__(self, support: Support, embed: Embed | None) -> None:
         self.support = support
         self.embed = embed
-        self.reader = _Reader(support)
+        self.reader = _reader(support.language, support.stopwords)
+        self.shared = self.reader.shared_words(support)
         self.statements = [s for s in support.statements if s.text.strip()]
         self.parsed = [self.reader.parse(s.text) for s in self.statements]
         self.normals = [_norm(s.text) for s in self.statements]
         self.approved_words = set(w for p in self.parsed for w in p.content)
 
     def verdicts(self, sentences: list[str]) -> list[Verdict]:
-        """One verdict per sentence, in order."""
+        """One verdict per sentence, in order. A sentence the segmenter left whole where the
+        house splitter sees two ("…any age ill. Flu is…": "ill." read as an abbreviation) is
+        accounted for when each of its parts is."""
+        found = self._batch(sentences)
+        for n, verdict in enumerate(found):
+            parts = split_sentences(sentences[n], self.support.language)
+            if not verdict.supported and len(parts) > 1:
+                split = self._batch(parts)
+                if all(v.supported for v in split):
+                    found[n] = split[0]
+        return found
+
+    def _batch(self, sentences: list[str]) -> list[Verdict]:
         vectors: list[Sequence[float]] = []
         if self.embed is not None and self.statements:
             vectors = _vectors([*(s.text for s in self.statements), *sentences], self.embed)
@@ -271,8 +317,13 @@ class Judge:
             reason = f"Speaks of another topic ({topic})"
             return Verdict(False, "supported.topic", reason, {"topic": topic})
         normal = _norm(bare)
-        if normal and any(normal in n for n in self.normals if n):
+        if normal and normal in self.normals:
             return Verdict(True, "", "Approved wording.", origin="exact")
+        within = [
+            n for n, text in enumerate(self.normals) if normal and f" {normal} " in f" {text} "
+        ]
+        if any(self._agrees(parsed, [n], 1.0).supported for n in within):
+            return Verdict(True, "", "Part of an approved wording.", origin="exact")
         if self._logistics(parsed, sentence):
             return Verdict(True, "", "Logistics from the fact sheet.", origin="logistics")
         scores = self._scores(bare, vector, vectors)
@@ -298,13 +349,13 @@ class Judge:
         "Kommen Sie am {when} ins {where}". No claim, number or negation of its own."""
         if parsed.claims or parsed.negated or parsed.numbers:
             return False
-        has_fact = any(v in sentence for v in self.support.fact_values) or bool(
+        has_fact = any(v in sentence for v in value_forms(self.support.fact_values)) or bool(
             _LINK.search(sentence)
         )
-        if not has_fact and not parsed.content:
-            return True  # "Guten Tag," and other words the shared vocabulary has not
-        unknown = [w for w in parsed.content if not _covered(w, self.reader.shared)]
-        return has_fact and len(unknown) <= 1 if len(parsed.content) > 2 else not unknown
+        if not has_fact:  # a short line of function words only ("Guten Tag,"), or nothing
+            return not parsed.content and len(_words(sentence)) <= SHORT_LINE
+        unknown = [w for w in parsed.content if not _covered(w, self.shared)]
+        return len(unknown) <= (1 if len(parsed.content) > 2 else 0)
 
     def _scores(
         self, sentence: str, vector: Sequence[float] | None, vectors: list[Sequence[float]]
@@ -337,10 +388,12 @@ class Judge:
             claim = sorted(claims)[0]
             reason = f'It claims "{claim}", which the approved statement does not'
             return Verdict(False, "supported.claim", reason, {"claim": claim})
-        vocabulary = self.reader.shared | {w for p in backing for w in p.content}
+        vocabulary = self.shared | {w for p in backing for w in p.content}
         content = parsed.content
         covered = sum(_covered(w, vocabulary) for w in content)
-        need = LEXICAL_ONLY_COVERAGE if lexical else (COVERAGE_CLOSE if score >= CLOSE else COVERAGE)
+        need = (
+            LEXICAL_ONLY_COVERAGE if lexical else (COVERAGE_CLOSE if score >= CLOSE else COVERAGE)
+        )
         if content and covered < math.ceil(need * len(content) - 1e-9):
             missing = [w for w in content if not _covered(w, vocabulary)]
             reason = "Not backed by the map or a cited passage"

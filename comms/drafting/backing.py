@@ -20,16 +20,22 @@ from knowledge.base.catalog import load_catalog
 if TYPE_CHECKING:
     from comms.drafting.draft import Resolved
 
+FUNCTION_ZIPF = 5.0  # a stop word at least this frequent is a function word
 MAX_PASSAGE_SENTENCES = 40  # of each cited passage: the passage's opening carries its point
 
 
 @lru_cache(maxsize=8)
 def stopwords(language: str) -> frozenset[str]:
-    """The language's stop words (stopwordsiso: one maintained list per ISO code)."""
+    """The language's function words: in its stopwordsiso list (one maintained list per ISO
+    code) and frequent (wordfreq Zipf ≥ FUNCTION_ZIPF). stopwordsiso's lists are generous
+    ("serious" and "older" are in the English one); a word a claim rests on must not be
+    skipped."""
     import stopwordsiso
+    from wordfreq import zipf_frequency
 
     code = base_language(language)
-    return frozenset(stopwordsiso.stopwords(code)) if stopwordsiso.has_lang(code) else frozenset()
+    words = stopwordsiso.stopwords(code) if stopwordsiso.has_lang(code) else set()
+    return frozenset(w for w in words if zipf_frequency(w, code) >= FUNCTION_ZIPF)
 
 
 def support_for(

@@ -6,9 +6,10 @@ bundled small model cannot judge and the setting is off by default (docs/checks.
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol
+from typing import Any
 
 from comms.checks.support import Support, sentence_spans
+from comms.model.backends import ChatModel
 from comms.report import LintItem, SentenceVerdict
 from knowledge.base.errors import BackendError, GenerationError
 
@@ -20,10 +21,6 @@ INSTRUCTIONS = (
     "Greetings, sign-offs, invitations to book or ask, and the office's logistics are backed. "
     "Answer with JSON only."
 )
-
-
-class Chat(Protocol):
-    def complete(self, messages: Any, schema: Any, **kwargs: Any) -> Any: ...
 
 
 def judge_schema(count: int) -> dict[str, Any]:
@@ -40,8 +37,9 @@ def judge_schema(count: int) -> dict[str, Any]:
     }
     return {
         "type": "object",
-        "properties": {"verdicts": {"type": "array", "items": verdict, "minItems": count,
-                                    "maxItems": count}},  # fmt: skip
+        "properties": {
+            "verdicts": {"type": "array", "items": verdict, "minItems": count, "maxItems": count}
+        },  # fmt: skip
         "required": ["verdicts"],
         "additionalProperties": False,
     }
@@ -60,7 +58,7 @@ def judge_prompt(sentences: list[str], support: Support) -> list[dict[str, str]]
     return [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": user}]
 
 
-def judge_sentences(chat: Chat, text: str, support: Support, *, seed: int = 0) -> LintItem:
+def judge_sentences(chat: ChatModel, text: str, support: Support, *, seed: int = 0) -> LintItem:
     """The item "judge": an error naming each sentence the model found unsupported."""
     spans = sentence_spans(text, support.language)
     if not spans:
