@@ -2,13 +2,16 @@
 says one wrong thing? (issue 24; docs/gate.md)
 
 Every version of the labelled set in tests/fixtures/gate/ (good ones, and ones with one defect
-each, labelled with the defect's class) goes through the real pipeline: `write_message` with
+each, labelled with the defect's class) goes through the real pipeline (what `write_message`
+does: `compose_message` once a request, then `adapt_message` for each version) with
 `CLARION_LLM_MODE=openai` against a stand-in server on 127.0.0.1 (bench/standin.py) that answers
 with that version, the bundled embedder and a store of the shipped corpus, the shipped maps and
 the set's fact sheet. A version is kept when staff would be shown it (`message.version ==
 "model"`). Prints Markdown tables; exits 0 whatever it measured.
 
     python -m bench.gate [--only measles,hpv-letter] [--json PATH] [--data DIR]
+    python -m bench.gate --prompts --only hpv-letter-en   # the prompt Clarion sends, to write
+                                                          # versions for a request
 """
 
 from __future__ import annotations
@@ -33,13 +36,15 @@ from bench.standin import Answer, StandIn
 from comms.facts import FactSheet, fill_slots, load_facts
 
 if TYPE_CHECKING:
+    from comms.drafting.write import Floor
     from comms.message import Message
+    from comms.model.backends import ChatModel
     from knowledge.base.settings import Settings
     from knowledge.store import Store
 
 SET_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "gate"
 FACTS_FILE = "facts.yaml"
-COMPOSE_REPEATS = 5  # compose_message runs per request for the composing time
+COMPOSE_REPEATS = 3  # compose_message runs per request for the composing time
 TARGET_GOOD = 0.95
 TARGET_DEFECT = 1.0
 
@@ -225,7 +230,12 @@ def judge(message: Message, version: Version, facts: FactSheet, outcome: Outcome
 def run_set(
     gates: list[GateFile], facts: FactSheet, settings: Settings, store: Store, server: StandIn
 ) -> tuple[list[Outcome], list[float]]:
-    """Every version through write_message; also the composing times (seconds)."""
+    """Every version through the pipeline; also the composing times (seconds).
+
+    `write_message` is `compose_message` then `adapt_message`; the composed floor is the same
+    for every version of a request, so it is composed once per request (timed) and each version
+    goes through `adapt_message`: retrieval, the prompt, the stand-in, the checks.
+    """
     from comms.drafting.draft import Request
     from comms.drafting.write import compose_message
     from comms.model.backends import build_chat_model
@@ -233,15 +243,17 @@ def run_set(
     chat = build_chat_model(settings)
     outcomes: list[Outcome] = []
     composing: list[float] = []
+    if gates:  # load the maps, the embedder and the word lists before anything is timed
+        first = Request(**gates[0].request.model_dump())
+        compose_message(first, settings=settings, store=store, facts=facts)
     for gate in gates:
         request = Request(**gate.request.model_dump())
-        compose_message(request, settings=settings, store=store, facts=facts)  # warm-up
         for _ in range(COMPOSE_REPEATS):
             begun = time.perf_counter()
-            compose_message(request, settings=settings, store=store, facts=facts)
+            floor = compose_message(request, settings=settings, store=store, facts=facts)
             composing.append(time.perf_counter() - begun)
         for version in gate.versions:
-            outcome = _one(gate, version, request, facts, settings, store, server, chat)
+            outcome = _one(gate, version, floor, facts, settings, store, server, chat)
             outcomes.append(outcome)
             _progress(outcome)
     return outcomes, composing
@@ -250,14 +262,14 @@ def run_set(
 def _one(
     gate: GateFile,
     version: Version,
-    request: Any,
+    floor: Floor,
     facts: FactSheet,
     settings: Settings,
     store: Store,
     server: StandIn,
-    chat: Any,
+    chat: ChatModel,
 ) -> Outcome:
-    from comms.drafting.write import write_message
+    from comms.drafting.write import adapt_message
 
     req = gate.request
     outcome = Outcome(f"{gate.name}/{version.id}", version.label, version.defect, req.language,
@@ -274,8 +286,7 @@ def _one(
     server.script(respond)
     begun = time.perf_counter()
     try:
-        message = write_message(request, settings=settings, store=store, chat=chat, facts=facts,
-                                ask_model=True)  # fmt: skip
+        message = adapt_message(floor, settings=settings, chat=chat, store=store, facts=facts)
     except Exception as exc:  # one broken version must not hide the others' figures
         outcome.error = f"{type(exc).__name__}: {exc}"
         outcome.refused_by = ["error"]
@@ -340,7 +351,7 @@ def _headline(head: dict[str, Any]) -> str:
         ("refusals that name the changed sentence", _share(named, head["defects_refused"]),
          "100 %"),
         ("composing (compose_message), median", f"{head['compose_median_ms']} ms", "≤ 50 ms"),
-        ("one version through write_message, median", f"{head['version_median_s']} s", "–"),
+        ("one version through adapt_message, median", f"{head['version_median_s']} s", "–"),
     ]  # fmt: skip
     lines = ["| measure | result | target |", "|---|---|---|"]
     return "\n".join(lines + [f"| {a} | {b} | {c} |" for a, b, c in rows])
@@ -429,6 +440,32 @@ def _notes(head: dict[str, Any]) -> str:
     return "Notes: " + " ".join(notes) if notes else ""
 
 
+def show_prompts(
+    gates: list[GateFile], facts: FactSheet, settings: Settings, store: Store, server: StandIn
+) -> None:
+    """Print what Clarion sends the model for each request (messages, the text's maxLength,
+    the key messages), with the composed draft: what a version of the set is written against."""
+    from comms.drafting.draft import Request
+    from comms.drafting.write import write_message
+    from comms.model.backends import build_chat_model
+
+    chat = build_chat_model(settings)
+    for gate in gates:
+        server.clear()
+        server.script({"citations": [1], "text": "A placeholder answer, only to log the prompt."})
+        message = write_message(Request(**gate.request.model_dump()), settings=settings,
+                                store=store, chat=chat, facts=facts, ask_model=True)  # fmt: skip
+        body = server.requests[0]
+        text = body["response_format"]["schema"]["properties"]["text"]
+        print(f"## {gate.name}\n")
+        for part in body["messages"]:
+            print(f"### {part['role']}\n\n{part['content']}\n")
+        print(f"### schema: text maxLength {text.get('maxLength', 'none')}\n")
+        keys = message.map.key_messages if message.map else []
+        print("### key messages\n\n" + "\n".join(f"- {k.text}" for k in keys) + "\n")
+        print(f"### composed draft\n\n{message.composed_text}\n")
+
+
 def _selected(gates: list[GateFile], only: str) -> list[GateFile]:
     wanted = [w.strip() for w in only.split(",") if w.strip()]
     return [g for g in gates if not wanted or any(w in g.name for w in wanted)]
@@ -450,6 +487,7 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser.add_argument("--only", default="", help="comma-separated parts of request file names")
     parser.add_argument("--json", help="also write every outcome and the summary to this file")
     parser.add_argument("--data", help="a data folder to keep the indexed corpus in and reuse")
+    parser.add_argument("--prompts", action="store_true", help="print the prompts, measure nothing")
     args = parser.parse_args(list(argv) if argv is not None else None)
     from knowledge.base.settings import load_settings
 
@@ -462,6 +500,9 @@ def main(argv: Iterable[str] | None = None) -> None:
         begun = time.monotonic()
         store = prepare_store(settings)
         print(f"store ready in {time.monotonic() - begun:.0f} s", file=sys.stderr, flush=True)
+        if args.prompts:
+            show_prompts(gates, facts, settings, store, server)
+            return
         outcomes, composing = run_set(gates, facts, settings, store, server)
     versions = sum(len(g.versions) for g in gates)
     print(
