@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from comms.checks.sms import sms_info
 from comms.drafting.write import should_ask
 from comms.facts import SLOTS
+from comms.message import Message
 from comms.packs.audit import audit_csv, audit_rows
 from comms.packs.campaign import Campaign, Cell, Sender, cells
 from comms.packs.citations import ChangedCell
@@ -37,6 +38,8 @@ from ui.widgets import (
     error_box,
     evidence_badge,
     evidence_change,
+    refused_text,
+    refused_version,
     review_notes,
 )
 
@@ -243,6 +246,7 @@ def cell_panel(record: CampaignRecord, message: PackMessage, changed: ChangedCel
         st.caption(
             t("pk_sms", chars=len(message.text), segments=info.segments, encoding=info.encoding)
         )
+        refused_sections(message)
         names, needed = approvals_needed(packs, message)
         st.caption(t("pk_approved_by", count=len(names), needed=needed, names=", ".join(names)))
         review_actions(campaign_id, message)
@@ -256,6 +260,26 @@ def cell_panel(record: CampaignRecord, message: PackMessage, changed: ChangedCel
         for remark in packs.remarks(campaign_id, cell):
             note = f": {plain(remark.text)}" if remark.text else ""
             st.caption(f"{remark.created_at} · {plain(remark.user)} · {remark.kind}{note}")
+
+
+def refused_sections(message: PackMessage) -> None:
+    """The sentences the checks refused in the cell's text, and the model's version where it
+    was not used, each sentence marked with its reason (nothing where none was refused)."""
+    language = message.cell.language
+    if verdicts := message.checks.refused_sentences():
+        refused_text(message.text, verdicts, language)
+    try:
+        generated = Message.model_validate(message.message)
+    except ValidationError:  # an imported message from another Clarion: not shown
+        return
+    rejected = generated.rejected_model_version
+    if rejected is None:
+        return
+    with st.expander(t("model_not_used")):
+        st.markdown(f"**{t('not_used_because')}**")
+        checks = generated.model_checks
+        if not refused_version(rejected.text, rejected.reasons, checks, language) and rejected.text:
+            st.text(rejected.text)
 
 
 def review_actions(campaign_id: str, message: PackMessage) -> None:

@@ -24,7 +24,8 @@ from ui.widgets import (
     error_box,
     evidence_badge,
     labelled_select,
-    rejection_list,
+    refused_text,
+    refused_version,
     review_notes,
 )
 
@@ -169,7 +170,10 @@ def chosen_version(message: Message, version: str, facts: FactSheet) -> None:
         st.session_state[f"report-{version}"] = check_message(message, facts, new_text)
         st.rerun()
     st.markdown(f"**{t('checks')}**")
-    check_list(st.session_state.get(f"report-{version}", checks))
+    report: LintReport = st.session_state.get(f"report-{version}", checks)
+    check_list(report)
+    if verdicts := report.refused_sentences():
+        refused_text(current, verdicts, message.language)
 
 
 def other_version(message: Message, version: str) -> None:
@@ -181,7 +185,8 @@ def other_version(message: Message, version: str) -> None:
     elif rejected is not None:
         st.subheader(t("model_not_used"))
         st.markdown(f"**{t('not_used_because')}**")
-        rejection_list(rejected.reasons, message.model_checks)
+        if refused_version(text, rejected.reasons, message.model_checks, message.language):
+            return  # the text is shown, each refused sentence marked in it
     else:
         st.subheader(t("other_model"))
     if text:

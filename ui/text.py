@@ -89,6 +89,11 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "not_used_because": {"de": "Nicht verwendet, weil:", "en": "Not used because:"},
     "check_model_answer": {"de": "Antwort des Modells", "en": "The model's answer"},
+    "refused_sentences": {
+        "de": "Abgelehnte Sätze ({count}), im Text rot markiert:",
+        "en": "Refused sentences ({count}), marked red in the text:",
+    },
+    "refused_not_in_text": {"de": "nicht mehr im Text", "en": "no longer in the text"},
     "ask_model": {"de": "Modell-Fassung anfordern", "en": "Ask the model for its version"},
     "ask_model_help": {
         "de": "Das Modell formuliert die Kernbotschaften für Zielgruppe und Anliegen neu. Clarion "

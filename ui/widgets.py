@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import streamlit as st
 
 from comms.checks.texts import check_name, check_reason
 from comms.packs.campaign import Cell
-from comms.report import LintItem, LintReport
+from comms.report import LintItem, LintReport, SentenceVerdict
 from knowledge.base import clock
 from knowledge.base.catalog import load_catalog
 from knowledge.base.errors import ClarionError, ModelCrashed
@@ -56,13 +59,159 @@ def reason_text(item: LintItem | None, reason: str) -> str:
     return reason if item is None else str(check_reason(item, ui_language()))
 
 
-def rejection_list(reasons: list[dict[str, str]], checks: LintReport) -> None:
-    """Why a version was not used: each failed check by name, with its reason (escaped)."""
-    items = {item.id: item for item in checks.items}
+def rejection_list(
+    reasons: list[dict[str, str]], checks: LintReport, *, skip: Iterable[str] = ()
+) -> None:
+    """Why a version was not used: each failed check by name, with its reason (escaped);
+    the checks in `skip` are left out (they are shown sentence by sentence)."""
+    items, skipped = {item.id: item for item in checks.items}, set(skip)
     for found in reasons:
+        if found.get("item", "") in skipped:
+            continue
         check_id, reason = found.get("item", ""), found.get("reason", "")
         text = reason_text(items.get(check_id), reason)
         st.markdown(f"❌ **{plain(check_label(check_id))}** · {plain(text)}")
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A refused stretch of a text: one sentence, or sentences that overlap, with every
+    verdict on it; start and end are -1 where the text no longer holds it (an edit)."""
+
+    start: int
+    end: int
+    text: str
+    verdicts: tuple[SentenceVerdict, ...]
+
+
+def place(text: str, verdict: SentenceVerdict) -> tuple[int, int] | None:
+    """Where a refused sentence stands in the text: at its offsets when they hold it, else
+    where it first occurs; None when the text does not hold it."""
+    stretch = text[verdict.start : verdict.end] if verdict.end <= len(text) else ""
+    wanted = verdict.text.strip() or stretch.strip()
+    if not wanted:
+        return None
+    if stretch.strip() == wanted:  # the highlight starts and ends on a character
+        start = verdict.start + len(stretch) - len(stretch.lstrip())
+        return start, start + len(wanted)
+    found = text.find(wanted)
+    return (found, found + len(wanted)) if found >= 0 else None
+
+
+def refused_parts(text: str, verdicts: Iterable[SentenceVerdict]) -> list[Refused]:
+    """The refused stretches in text order, overlapping sentences as one; sentences the text
+    does not hold come last."""
+    placed: list[tuple[int, int, SentenceVerdict]] = []
+    lost: list[Refused] = []
+    for verdict in verdicts:
+        where = place(text, verdict)
+        if where is None:
+            lost.append(Refused(-1, -1, verdict.text, (verdict,)))
+        else:
+            placed.append((*where, verdict))
+    parts: list[Refused] = []
+    for start, end, verdict in sorted(placed, key=lambda p: (p[0], p[1])):
+        if parts and start < parts[-1].end:
+            last = parts[-1]
+            end = max(end, last.end)
+            parts[-1] = Refused(last.start, end, text[last.start : end], (*last.verdicts, verdict))
+        else:
+            parts.append(Refused(start, end, text[start:end], (verdict,)))
+    return parts + lost
+
+
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_BARE_LINK = re.compile(r"(?i)(?<=http)(?=://)|(?<=https)(?=://)|(?<=www)(?=\.)|(?=@)")
+WORD_JOINER = "\u2060"  # invisible; keeps "www.x.org" from becoming a link
+
+
+def literal(text: str) -> str:
+    """Markdown that shows untrusted text as typed, line breaks kept. Stricter than plain():
+    Streamlit 1.67 still renders ":material/home:", ":smile:" and ":red[…]" after plain(),
+    and decodes "&lt;"; escaping every ASCII punctuation character stops all of these, and a
+    word joiner stops bare addresses (https://, www., a@b) from becoming links."""
+    escaped = _PUNCTUATION.sub(r"\\\1", _BARE_LINK.sub(WORD_JOINER, text))
+    return escaped.replace("\n", "  \n")
+
+
+def on_red(sentence: str) -> str:
+    """A sentence on a red background, line by line (a directive ends at a line break)."""
+    lines = sentence.split("\n")
+    return "  \n".join(
+        f":red-background[{literal(line)}]" if line.strip() else "" for line in lines
+    )
+
+
+def number_mark(n: int) -> str:
+    return f":red[**\\[{n}\\]**]"
+
+
+def marked_markdown(text: str, parts: Sequence[Refused]) -> str:
+    """The text as escaped Markdown, each refused stretch on red with its number after it."""
+    out, last = [], 0
+    for n, part in enumerate(parts, 1):
+        if part.start >= 0:
+            out += [literal(text[last : part.start]), on_red(part.text), " " + number_mark(n)]
+            last = part.end
+    return "".join([*out, literal(text[last:])])
+
+
+def marked_html(text: str, parts: Sequence[Refused]) -> str:
+    """The same, right to left: HTML built here, the untrusted text only ever escaped."""
+    out, last = [], 0
+    for n, part in enumerate(parts, 1):
+        if part.start >= 0:
+            out += [html.escape(text[last : part.start]),
+                    f'<mark style="background:#ffd8d8">{html.escape(part.text)}</mark>',
+                    f'<sup style="color:#c00"><b>[{n}]</b></sup>']  # fmt: skip
+            last = part.end
+    body = "".join([*out, html.escape(text[last:])])
+    return f'<div dir="rtl" style="white-space:pre-wrap;line-height:1.6">{body}</div>'
+
+
+def verdict_reason(verdict: SentenceVerdict) -> str:
+    """Why a sentence was refused, in the interface language where a template of
+    prompts/catalog/checks.yaml says it (its reason_key, else its rule), else in English."""
+    as_item = LintItem(
+        id=verdict.check, passed=False, severity="error", reason=verdict.reason, points=0,
+        max_points=0, reason_key=verdict.reason_key or verdict.rule,
+        reason_args=verdict.reason_args,
+    )  # fmt: skip
+    return str(check_reason(as_item, ui_language()))
+
+
+def refused_text(text: str, verdicts: Sequence[SentenceVerdict], lang: str) -> None:
+    """A checked text with each refused sentence highlighted in place and numbered, then the
+    numbered sentences, each with its check and reason in the interface language. `lang` is
+    the text's language (Arabic reads right to left). Untrusted text is only ever escaped."""
+    parts = refused_parts(text, verdicts)
+    rtl = any(lg.id == lang and lg.rtl for lg in load_catalog().languages)
+    if rtl:
+        st.html(marked_html(text, parts))
+    else:
+        st.markdown(marked_markdown(text, parts))
+    st.markdown(f"**{t('refused_sentences', count=len(parts))}**")
+    for n, part in enumerate(parts, 1):
+        lost = f" · {t('refused_not_in_text')}" if part.start < 0 else ""
+        reasons = dict.fromkeys(
+            f"❌ **{literal(check_label(v.check))}** · {literal(verdict_reason(v))}"
+            for v in part.verdicts
+        )  # one line per distinct reason, in order
+        head = f"{number_mark(n)} {on_red(part.text)}{lost}"
+        st.markdown("  \n".join([head, *reasons]))
+
+
+def refused_version(
+    text: str, reasons: list[dict[str, str]], checks: LintReport, lang: str
+) -> bool:
+    """Why a version was not used: each failed check without sentences by name and reason,
+    then the text with the sentences the others refused (refused_text). False when no check
+    named a sentence: then the caller shows the text itself."""
+    verdicts = checks.refused_sentences()
+    rejection_list(reasons, checks, skip={v.check for v in verdicts})
+    if verdicts:
+        refused_text(text, verdicts, lang)
+    return bool(verdicts)
 
 
 def error_text(problem: BaseException | str) -> str:
