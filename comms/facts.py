@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -66,7 +67,10 @@ def _labels() -> dict[str, dict[str, str]]:
 
 
 def fill_slots(text: str, facts: FactSheet) -> tuple[str, list[str], list[str]]:
-    """Replace {slot} placeholders with fact values: (text, slots used, unknown placeholders)."""
+    """Replace {slot} placeholders with fact values: (text, slots used, unknown placeholders).
+
+    One pass: a value is put in where its placeholder stands and nowhere else (a value never
+    holds braces, so nothing is expanded twice); an unknown placeholder is dropped."""
     values = facts.filled()
     used: list[str] = []
     unknown: list[str] = []
@@ -94,11 +98,15 @@ def fact_line(
     return " · ".join(parts)
 
 
-def needs_fact_line(text: str, facts: FactSheet) -> bool:
-    """Whether the message still lacks the booking/contact facts that make it actionable."""
+def lacking_facts(
+    text: str, facts: FactSheet, fields: tuple[str, ...], written: Callable[[str], str] = str
+) -> tuple[str, ...]:
+    """The fields of the fact sheet (of `fields`, in that order) whose value the text lacks.
+
+    `written` turns a value into its form in the text (an SMS has GSM-7 dashes and quotes), so
+    a value the text carries is never added a second time."""
     values = facts.filled()
-    key = next((k for k in ("booking", "contact", "when") if k in values), None)
-    return key is not None and values[key] not in text
+    return tuple(f for f in fields if f in values and written(values[f]) not in text)
 
 
 def grounded_numbers(facts: FactSheet, passages: list[str]) -> frozenset[str]:

@@ -64,6 +64,7 @@ class LintContext(BaseModel):
     citations_valid: bool = True  # every cited number points to a retrieved passage
     allowed_numbers: frozenset[str] = frozenset()  # numbers in the fact sheet or cited passages
     fact_values: tuple[str, ...] = ()  # the fact sheet's values: not judged for their language
+    fact_block: str = ""  # the fact lines Clarion appended to the text: not prose, not its end
     # The approved key messages and facts the message was made from: a word of another
     # audience they use for this audience (grandparents and the baby they protect) is fine.
     approved_texts: tuple[str, ...] = ()
@@ -193,7 +194,9 @@ def _last_word(sentence: str) -> str:
 
 
 def _check_complete_sentences(m: _Message) -> LintItem:
-    """The message has at least MIN_WORDS words and no sentence breaks off after a function word."""
+    """The message has at least MIN_WORDS words and no sentence breaks off after a function word.
+    The last sentence (Clarion's fact lines come after it) must not trail off in one or in
+    "please" unless it ends with ".", "!" or "?": a comma, colon, dash or ellipsis is no end."""
     count = len(split_words(m.text))
     if count < MIN_WORDS:
         reason = f"The message has {_plural(count, 'word')}; a message needs at least {MIN_WORDS}."
@@ -204,9 +207,14 @@ def _check_complete_sentences(m: _Message) -> LintItem:
             "error",
             key=("complete.short", {"words": count, "min": MIN_WORDS}),
         )
+    prose = _own_sentences(m, "keep")
     for n, sentence in enumerate(m.sentences, 1):
-        last = _last_word(sentence)
-        if not _TERMINAL.search(sentence) and _find(m, m.lexicon.fragment_ends, last):
+        # "…when you have decided, please": the last sentence may not trail off after a mark.
+        last_one = n == len(prose)
+        ending = re.sub(r"(?:[^\w.!?؟۔]|\.{2,})+$", "", sentence) if last_one else sentence
+        last = _last_word(ending)
+        closed = re.search(r"[.!?؟۔]$", ending) if last_one else _TERMINAL.search(sentence)
+        if not closed and _find(m, m.lexicon.fragment_ends, last):
             args: Args = {"n": n, "sentence": _short(sentence), "word": last}
             reason = f'Sentence {n} breaks off after "{last}" ("{_short(sentence)}").'
             return _item(
@@ -411,7 +419,7 @@ def _check_length(m: _Message) -> LintItem:
 
 
 def _long_sentences(m: _Message, limit: int, name: str) -> list[tuple[str, str, Args]]:
-    counts = [len(split_words(sentence)) for sentence in m.sentences]
+    counts = [len(split_words(sentence)) for sentence in _own_sentences(m, "word")]
     return [
         (f"Sentence {i + 1} has {n} words; {name} allows {limit}", f"plain.long@{i + 1}",
          {f"words.{i + 1}": n, "limit": limit, "name": name})
@@ -423,7 +431,7 @@ def _long_sentences(m: _Message, limit: int, name: str) -> list[tuple[str, str, 
 def _clauses(m: _Message) -> list[tuple[str, str, Args]]:
     """Sentences with a comma before a subordinating word, or with a semicolon."""
     found: list[tuple[str, str, Args]] = []
-    for i, sentence in enumerate(m.sentences):
+    for i, sentence in enumerate(_own_sentences(m, "word")):
         heads = [part.split()[0] for part in re.split(r"[,;]", sentence)[1:] if part.split()]
         markers = [head for head in heads if find_terms(head, m.lexicon.clause_markers)]
         if markers or ";" in sentence:
@@ -451,18 +459,25 @@ def _plain_language_items(m: _Message) -> list[LintItem]:
     return items
 
 
-def _own_sentences(m: _Message) -> list[str]:
-    """The sentences without the fact sheet's values (an address or opening hours are the
-    office's data, not its wording); a sentence left with under two words is dropped."""
-    if not m.ctx.fact_values:
+def _own_sentences(m: _Message, values: Literal["drop", "word", "keep"] = "drop") -> list[str]:
+    """The sentences the model or staff wrote, without the fact block Clarion appended.
+
+    The fact sheet's values (an address or opening hours are the office's data, not its
+    wording) are dropped (a sentence left with under two words goes too), count as one word
+    each, or are kept as written."""
+    text, block = m.text.rstrip(), m.ctx.fact_block.strip()
+    if block and text.endswith(block) and text != block:
+        text = text[: -len(block)]
+    elif values == "keep" or not m.ctx.fact_values:
         return m.sentences
-    kept = []
-    for sentence in m.sentences:
-        for value in sorted(m.ctx.fact_values, key=len, reverse=True):
-            sentence = sentence.replace(value, " ")
-        if len(split_words(sentence)) >= 2:
-            kept.append(sentence)
-    return kept or m.sentences
+    stand_in = {"drop": " ", "word": " X ", "keep": ""}[values]
+    for value in sorted(m.ctx.fact_values, key=len, reverse=True) if stand_in else ():
+        text = text.replace(value, stand_in)
+    sentences = split_sentences(text, m.ctx.language)
+    if values != "drop":
+        return sentences
+    kept = [sentence for sentence in sentences if len(split_words(sentence)) >= 2]
+    return kept or sentences or m.sentences
 
 
 def _check_readability(m: _Message) -> list[LintItem]:
@@ -482,7 +497,7 @@ def _check_readability(m: _Message) -> list[LintItem]:
             "ease": f"{found.reading_ease:g}", "audience_grade": m.ctx.grade, "top": top,
         }  # fmt: skip
         return [_item("readability", found.grade <= top, reason, key=("readability.grade", args))]
-    counts = [len(split_words(sentence)) for sentence in m.sentences] or [0]
+    counts = [len(split_words(sentence)) for sentence in _own_sentences(m, "word")] or [0]
     average = sum(counts) / len(counts)
     reason = f"Sentences average {average:.1f} words; at most {AVERAGE_WORDS} allowed."
     args = {"average": f"{average:.1f}", "max": AVERAGE_WORDS}

@@ -43,6 +43,11 @@ def _costs(text: str, encoding: Encoding) -> list[int]:
     return [len(ch.encode("utf-16-le")) // 2 for ch in text]
 
 
+def sms_units(text: str, gsm: bool) -> int:
+    """Code units of `text` sent as GSM-7 (an extension character costs two) or UCS-2."""
+    return sum(_costs(text, "GSM-7" if gsm else "UCS-2"))
+
+
 def _pack(costs: list[int], capacity: int) -> int:
     """Segments needed when an escape pair or surrogate pair may not straddle two parts."""
     segments, used = 1, 0

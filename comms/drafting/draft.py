@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from comms.checks.lint import LintContext, LintReport, has_call_to_action, lint
-from comms.checks.sms import is_gsm7, sms_char_budget, to_gsm
+from comms.checks.lint import LintContext, LintReport, capped_score, lint
+from comms.checks.sentences import split_sentences
 from comms.checks.words import words_of
+from comms.drafting.assembly import Assembly, assemble, channel_text, plan_assembly
 from comms.evidence import Screened, screen
-from comms.facts import FactSheet, fact_line, fill_slots, grounded_numbers, needs_fact_line
+from comms.facts import FactSheet, grounded_numbers
 from comms.message import (
     MAX_GRAMMAR_LENGTH,
     Citation,
@@ -22,6 +23,7 @@ from comms.message import (
     partial_text,
 )
 from comms.model.backends import ChatModel
+from comms.report import LintItem, SentenceVerdict
 from knowledge.base.catalog import Audience, Catalog, Channel, Language, Topic, load_catalog, pick
 from knowledge.base.errors import GenerationError, InputError
 from knowledge.base.settings import Settings
@@ -33,10 +35,20 @@ if TYPE_CHECKING:  # imported where used: the app's first page must not wait for
 
 MAX_CONCERN_CHARS = 500
 VARIANT_STRIDE = 1000  # variant seeds: seed, seed + 1000, … (distinct, fixed, reproducible)
-GSM_LANGUAGES = frozenset({"de", "en"})  # written in GSM-7 characters once typography is plain
 ADVISORY_ITEMS = frozenset({"needs_test_reader"})  # shown to staff, never "repaired" by the model
-MIN_TEXT = 60  # characters the model always gets for its own text, whatever the fact line takes
 OnText = Callable[[str], None]
+CUT_OFF = "The model's answer was cut off at the token limit; its last sentence is incomplete."
+
+
+class TruncatedAnswer(GenerationError):
+    """Every answer the model gave was cut off at the token limit: no version to offer.
+
+    Carries the best of them (`text`, `report`) so that staff can see what was refused."""
+
+    def __init__(self, reason: str, text: str = "", report: LintReport | None = None) -> None:
+        super().__init__(reason)
+        self.text = text
+        self.report = report
 
 
 @dataclass(frozen=True)
@@ -107,20 +119,28 @@ def template_variables(
     screened: list[Screened] | None = None,
     key_messages: list[str] | None = None,
     composed: str = "",
+    assembly: Assembly | None = None,
 ) -> dict[str, Any]:
     """Plain data for the template: no objects with methods reach the sandbox.
 
     `screened` is each passage as `screen` left it, where the caller has it already;
-    `key_messages` and `composed` are the map's key messages and the composed draft.
+    `key_messages` and `composed` are the map's key messages and the composed draft;
+    `assembly` (default: none) limits the facts to the placeholders it offers and gives the
+    channel's length as the characters left for the model's own text.
     """
     screened = screened or [screen(p.text) for p in passages]
+    filled = (facts or FactSheet()).filled()
+    channel = resolved.channel.model_dump()
+    if assembly is not None:
+        filled = {slot: value for slot, value in filled.items() if slot in assembly.offered}
+        channel["max_chars"] = assembly.budget
     return {
         "topic": resolved.topic.model_dump(),
         "audience": resolved.audience.model_dump(),
-        "channel": resolved.channel.model_dump(),
+        "channel": channel,
         "language": resolved.language.model_dump(),
         "concern": resolved.concern,
-        "facts": (facts or FactSheet()).filled(),
+        "facts": filled,
         "passages": [
             {"title": p.title, "source": p.url, "text": s.text, "flagged": s.flagged}
             for p, s in zip(passages, screened, strict=True)
@@ -140,6 +160,7 @@ class Candidate:
     slots: list[str]
     appended: str
     report: LintReport
+    truncated: bool = False  # the answer was cut off at the token limit
 
     @property
     def failures(self) -> list[dict[str, str]]:
@@ -149,10 +170,10 @@ class Candidate:
             if not item.passed and item.id not in ADVISORY_ITEMS
         ]
 
-    def rank(self) -> tuple[int, int]:
-        """Lower is better: fewer failed errors, then a higher score."""
+    def rank(self) -> tuple[bool, int, int]:
+        """Lower is better: complete, then fewer failed errors, then a higher score."""
         errors = sum(1 for i in self.report.items if not i.passed and i.severity == "error")
-        return errors, -self.report.score
+        return self.truncated, errors, -self.report.score
 
 
 def draft_message(
@@ -172,7 +193,8 @@ def draft_message(
     """Write one cited, checked message; failed checks are fed back for repair.
 
     `passages` lets a pack share one evidence set across its cells, so consecutive prompts
-    share a long prefix that llama.cpp does not evaluate again.
+    share a long prefix that llama.cpp does not evaluate again. A TruncatedAnswer when every
+    answer was cut off at the token limit.
     """
     from comms.drafting.template import load_template, render
 
@@ -181,13 +203,16 @@ def draft_message(
     passages = passages or retrieve(store, resolved, settings.retrieval_k)
     screened = [screen(p.text) for p in passages]
     template = template or load_template("draft_message", settings)
-    variables = template_variables(resolved, passages, facts, screened, key_messages, composed)
-    closing = _closing(resolved, facts)
-    budget = max(MIN_TEXT, _char_limit(resolved, closing) - (len(closing) + 1 if closing else 0))
-    schema = output_schema(len(passages), budget)
+    plan = plan_assembly(resolved.channel, resolved.language, facts)
+    variables = template_variables(
+        resolved, passages, facts, screened, key_messages, composed, assembly=plan
+    )
+    schema = output_schema(len(passages), plan.budget)
     seed = settings.seed if seed is None else seed
-    ask = partial(_ask, chat, schema=schema, max_chars=budget, settings=settings, on_text=on_text)
-    finish = partial(_finish, resolved=resolved, facts=facts, passages=passages, closing=closing)
+    ask = partial(
+        _ask, chat, schema=schema, max_chars=plan.budget, settings=settings, on_text=on_text
+    )
+    finish = partial(_finish, resolved=resolved, facts=facts, passages=passages, plan=plan)
     first = best = finish(*ask(render(template, variables), seed))
     attempts = 1
     repair = load_template("repair_message", settings) if best.failures else None
@@ -196,6 +221,8 @@ def draft_message(
         candidate = finish(*ask(prompt, seed + attempts))
         attempts += 1
         best = min(best, candidate, key=Candidate.rank)
+    if best.truncated:
+        raise TruncatedAnswer(f"{CUT_OFF} Nothing of it is used.", best.text, best.report)
     flagged = [n for n, s in enumerate(screened, 1) if s.flagged]
     message = _message(resolved, best, passages, chat, template, seed, attempts, facts, flagged)
     message.first_checks = first.report if attempts > 1 else message.checks
@@ -234,6 +261,8 @@ def lint_context(
     resolved: Resolved, facts: FactSheet, cited_texts: list[str], citations: int, valid: bool
 ) -> LintContext:
     """What the linter needs to know about a message's request and evidence."""
+    values = facts.filled().values()
+    written = [channel_text(value, resolved.channel, resolved.language) for value in values]
     return LintContext(
         language=resolved.language.id,  # type: ignore[arg-type]
         channel=resolved.channel.id,
@@ -242,7 +271,7 @@ def lint_context(
         citations=citations,
         citations_valid=valid,
         allowed_numbers=grounded_numbers(facts, cited_texts),
-        fact_values=tuple(facts.filled().values()),
+        fact_values=tuple(dict.fromkeys([*values, *written])),  # as given, and as an SMS has it
         topic_keywords=tuple(resolved.topic.keywords),
         known_words=words_of([*facts.filled().values(), *cited_texts]),
         audience=resolved.audience.id,
@@ -255,53 +284,46 @@ def lint_context(
 def _finish(
     raw: str,
     cited: list[int],
+    truncated: bool = False,
     *,
     resolved: Resolved,
     facts: FactSheet,
     passages: list[Passage],
-    closing: str,
+    plan: Assembly,
 ) -> Candidate:
-    """Fill the fact slots, add the fact line if needed, and run the checks.
+    """Fill the fact slots, add the facts the text lacks, and run the checks.
 
-    The fact line opens with the booking label, an imperative ("Termin vereinbaren: …"), so a
-    message that lacks the booking facts or any call to action ends with both.
+    The fact block opens with the booking label where the text lacks the booking details, an
+    imperative ("Termin vereinbaren: …"), so such a message ends with a call to action.
     """
-    text, slots, _unknown = fill_slots(raw, facts)
-    text = _channel_text(text, resolved)
-    lacking = needs_fact_line(text, facts) or not has_call_to_action(text, resolved.language.id)
-    appended = closing if closing and lacking else ""
-    if appended:
-        text = f"{text}\n{appended}"
+    done = assemble(raw, facts, plan, resolved.channel, resolved.language)
     valid = [n for n in cited if 1 <= n <= len(passages)]
     context = lint_context(
         resolved, facts, [passages[n - 1].text for n in valid], len(valid), len(valid) == len(cited)
-    )
-    return Candidate(raw, cited, text, slots, appended, lint(text, context))
+    ).model_copy(update={"fact_block": done.fact_block})
+    report = lint(done.text, context)
+    if truncated:
+        report = _cut_off(report, done.text, done.fact_block, resolved.language.id)
+    return Candidate(raw, cited, done.text, done.slots, done.fact_block, report, truncated)
 
 
-def _closing(resolved: Resolved, facts: FactSheet) -> str:
-    """The fact line; an SMS where it would leave under MIN_TEXT characters keeps only booking."""
-    language, channel = resolved.language.id, resolved.channel.id
-    closing = _channel_text(fact_line(facts, language, channel), resolved)
-    if channel == "sms" and _char_limit(resolved, closing) - len(closing) - 1 < MIN_TEXT:
-        short = _channel_text(fact_line(facts, language, channel, ("booking",)), resolved)
-        return short or closing
-    return closing
-
-
-def _channel_text(text: str, resolved: Resolved) -> str:
-    """SMS in Latin-script languages keep to GSM-7, so a dash does not halve a segment."""
-    if resolved.channel.id == "sms" and resolved.language.base_language in GSM_LANGUAGES:
-        return to_gsm(text)
-    return text
-
-
-def _char_limit(resolved: Resolved, closing: str) -> int:
-    """The channel's limit in characters; for SMS, two segments of the likely encoding."""
-    if resolved.channel.id != "sms":
-        return resolved.channel.max_chars
-    gsm = resolved.language.base_language in GSM_LANGUAGES and is_gsm7(closing)
-    return min(resolved.channel.max_chars, sms_char_budget(gsm))
+def _cut_off(report: LintReport, text: str, block: str, language: str) -> LintReport:
+    """The report with `complete_sentences` failed: the answer was cut off at the token limit,
+    so its last sentence (the one before Clarion's fact block) is refused."""
+    prose = text[: len(text) - len(block)].rstrip() if block and text.endswith(block) else text
+    last = (split_sentences(prose, language) or [prose])[-1]
+    start = max(0, prose.rfind(last))
+    verdict = SentenceVerdict(
+        start=start, end=start + len(last), text=last, check="complete_sentences",
+        rule="complete.truncated", reason="Cut off at the token limit",
+        reason_key="complete.truncated",
+    )  # fmt: skip
+    item = LintItem(
+        id="complete_sentences", passed=False, severity="error", reason=CUT_OFF, points=0,
+        max_points=1, reason_key="complete.truncated", sentences=(verdict,),
+    )  # fmt: skip
+    items = [item if i.id == item.id else i for i in report.items]
+    return LintReport(items=tuple(items), score=capped_score(items))
 
 
 def _message(
@@ -349,8 +371,9 @@ def _ask(
     max_chars: int,
     settings: Settings,
     on_text: OnText | None,
-) -> tuple[str, list[int]]:
-    """Call the model; one retry with the next seed if the answer is malformed."""
+) -> tuple[str, list[int], bool]:
+    """Call the model: (text, cited passages, whether it was cut off at the token limit). One
+    retry with the next seed if the answer is malformed."""
     max_tokens = min(token_budget(max_chars), settings.llm_context // 2)
     error: GenerationError | None = None
     for attempt in range(2):
@@ -363,9 +386,11 @@ def _ask(
             on_token=_text_streamer(on_text),
         )
         try:
-            return parse_answer(completion.text)
+            text, cited = parse_answer(completion.text)
         except GenerationError as exc:
             error = exc
+            continue
+        return text, cited, completion.truncated
     assert error is not None
     raise error
 

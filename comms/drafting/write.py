@@ -135,7 +135,9 @@ def adapt_message(
         raise  # the caller restarts nothing: the worker is already back; a pack marks the cell
     except (GenerationError, BackendError) as exc:  # no usable answer: the floor stands
         reasons = [{"item": "model", "reason": str(exc)}]
-        return _keep_floor(floor, "", LintReport(items=(), score=0), reasons)
+        # A TruncatedAnswer (cut off at the token limit) carries what came and its checks.
+        checks = getattr(exc, "report", None) or LintReport(items=(), score=0)
+        return _keep_floor(floor, getattr(exc, "text", ""), checks, reasons)
     citations = _union(floor.message.citations, model.citations, passages)
     cited = [passages[c.number - 1] for c in citations]
     context = _context(resolved, facts, cited, composed, floor.loaded,

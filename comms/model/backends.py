@@ -34,12 +34,22 @@ class ModelInfo:
 
 @dataclass
 class Completion:
-    """A finished completion with the token counts the backend reported."""
+    """A finished completion with the token counts the backend reported.
+
+    `finish_reason` is why generation stopped, as the backend said it: "stop" (the model ended
+    its answer), "length" (cut off at max_tokens), or "" where the backend did not say.
+    """
 
     text: str
     prompt_tokens: int = 0
     completion_tokens: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    finish_reason: str = ""
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the answer was cut off at the token limit."""
+        return self.finish_reason == "length"
 
 
 class ChatModel(Protocol):
@@ -153,6 +163,7 @@ class LlamaCppChat:
             prompt_tokens=int(done.get("prompt_tokens", 0)),
             completion_tokens=int(done.get("completion_tokens", len(parts))),
             extra={"evaluated_tokens": int(done.get("evaluated_tokens", 0))},
+            finish_reason=str(done.get("finish_reason") or ""),
         )
 
     def reset(self) -> None:
@@ -196,15 +207,19 @@ class LlamaCppChat:
         self._worker = Worker.start(self._config(), self.log_path)
 
 
-def _collect(stream: Iterator[dict[str, Any]], on_token: OnToken | None) -> list[str]:
+def _collect(stream: Iterator[dict[str, Any]], on_token: OnToken | None) -> tuple[list[str], str]:
+    """The streamed content pieces and the finish reason of the last choice that gave one."""
     parts: list[str] = []
+    finish_reason = ""
     for chunk in stream:
-        delta = chunk["choices"][0].get("delta", {}).get("content") or ""
+        choice = chunk["choices"][0]
+        finish_reason = str(choice.get("finish_reason") or finish_reason)
+        delta = (choice.get("delta") or {}).get("content") or ""
         if delta:
             parts.append(delta)
             if on_token is not None:
                 on_token(delta)
-    return parts
+    return parts, finish_reason
 
 
 class OpenAIChat:
@@ -315,14 +330,14 @@ class OpenAIChat:
                         f"LLM server at {self.base_url} answered {resp.status_code}: "
                         f"{resp.text[:200]}"
                     )
-                parts = _collect(_sse_events(resp.iter_lines()), on_token)
+                parts, finish_reason = _collect(_sse_events(resp.iter_lines()), on_token)
         except httpx.TimeoutException as exc:
             raise BackendError(
                 f"LLM server at {self.base_url} timed out after {self._client.timeout.read}s."
             ) from exc
         except httpx.HTTPError as exc:
             raise BackendError(f"LLM server at {self.base_url} is unreachable: {exc}") from exc
-        return Completion("".join(parts))
+        return Completion("".join(parts), finish_reason=finish_reason)
 
 
 def _sse_events(lines: Iterator[str]) -> Iterator[dict[str, Any]]:

@@ -8,7 +8,8 @@ closed pipe, not a crash of their own (`comms.model.backends.LlamaCppChat` resta
 Protocol. The parent writes the configuration as the first line; the child answers
 `{"ready": {...facts...}}` or `{"error": "..."}`. Each request is one line
 `{"op": "complete" | "reset" | "smoke", ...}`; a completion streams `{"token": "..."}` lines and
-ends with `{"done": {...counts...}}`. A `{"op": "cancel"}` line sent while a completion runs
+ends with `{"done": {...counts...}}`, whose `finish_reason` says why it ended ("stop", "length"
+at max_tokens, or "cancelled"). A `{"op": "cancel"}` line sent while a completion runs
 stops it at the next token. Whatever llama.cpp prints goes to the child's stderr, which the parent
 points at the model log, so a CLI run prints only its result.
 """
@@ -186,7 +187,9 @@ class Counter:
         self.prompt = self.evaluated = self.generated = 0
 
 
-def _stream(llama: Any, request: dict[str, Any]) -> Iterator[str]:
+def _stream(llama: Any, request: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """The streamed content pieces, each with the finish reason its chunk gave ("" until the
+    last chunk, which says why generation stopped: "stop", or "length" at max_tokens)."""
     schema = request["schema"]
     stream = llama.create_chat_completion(
         messages=request["messages"],
@@ -197,9 +200,11 @@ def _stream(llama: Any, request: dict[str, Any]) -> Iterator[str]:
         stream=True,
     )
     for chunk in stream:
-        delta = chunk["choices"][0].get("delta", {}).get("content") or ""
-        if delta:
-            yield delta
+        choice = chunk["choices"][0]
+        delta = (choice.get("delta") or {}).get("content") or ""
+        finish = str(choice.get("finish_reason") or "")
+        if delta or finish:
+            yield delta, finish
 
 
 def log(line: str) -> None:
@@ -213,8 +218,11 @@ def _complete(llama: Any, counter: Counter, pipe: Pipe, request: dict[str, Any])
     log(f"generating: {len(request['messages'])} messages, up to {request['max_tokens']} tokens")
     counter.reset()
     started = time.perf_counter()
-    cancelled = False
-    for delta in _stream(llama, request):
+    cancelled, finish_reason = False, ""
+    for delta, finish in _stream(llama, request):
+        finish_reason = finish or finish_reason
+        if not delta:
+            continue
         pipe.send(token=delta)
         waiting = pipe.receive(timeout=0)
         if waiting is not None and waiting.get("op") == "cancel":
@@ -227,6 +235,7 @@ def _complete(llama: Any, counter: Counter, pipe: Pipe, request: dict[str, Any])
             "completion_tokens": counter.generated,
             "seconds": round(time.perf_counter() - started, 4),
             "cancelled": cancelled,
+            "finish_reason": "cancelled" if cancelled else finish_reason,
         }
     )
 
@@ -240,10 +249,12 @@ def _smoke(llama: Any, counter: Counter, pipe: Pipe, request: dict[str, Any]) ->
     started = time.perf_counter()
     first = None
     parts = []
-    for delta in _stream(llama, {
+    for delta, _finish in _stream(llama, {
         "messages": [{"role": "user", "content": request.get("prompt", "Vaccines protect")}],
         "max_tokens": request.get("max_tokens", 5), "temperature": 0.0, "seed": 0, "schema": None,
     }):  # fmt: skip
+        if not delta:
+            continue
         first = first or time.perf_counter()
         parts.append(delta)
     ended = time.perf_counter()
