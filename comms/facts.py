@@ -112,3 +112,8 @@ def lacking_facts(
 def grounded_numbers(facts: FactSheet, passages: list[str]) -> frozenset[str]:
     """Texts whose numbers a message may use: the fact sheet and the cited passages."""
     return frozenset([*facts.filled().values(), *passages])
+
+
+def fact_labels(language: str) -> dict[str, str]:
+    """The fact line's labels in a language ("Wann", "Termin vereinbaren")."""
+    return dict(_labels().get(language) or _labels()["en"])

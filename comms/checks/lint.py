@@ -7,19 +7,29 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from comms.checks.fidelity import Embed, check_fidelity
 from comms.checks.lexicon import Lexicon, base_language, find_terms, load_lexicon
+from comms.checks.never_say import check_never_say
 from comms.checks.numbers import find_numbers, find_ungrounded
 from comms.checks.readability import measure_readability
 from comms.checks.sentences import split_sentences, split_words
 from comms.checks.sms import sms_info
+from comms.checks.support import (
+    Span,
+    Support,
+    refused_sentences,
+    sentence_spans,
+    sentence_verdict,
+    value_forms,
+)
 from comms.checks.words import LINK, real_word_share
 from comms.message import is_control
-from comms.report import LintItem, LintReport, Severity
+from comms.report import LintItem, LintReport, SentenceVerdict, Severity
 
 LanguageId = Literal["de", "en", "tr", "ar", "uk", "ru", "de-einfach", "de-leicht"]
 
@@ -29,6 +39,7 @@ GRADE_TOLERANCE = 1
 SENTENCE_LIMITS = {"de-einfach": (15, "Einfache Sprache"), "de-leicht": (10, "Leichte Sprache")}
 AVERAGE_WORDS = 20  # average sentence length for languages without a readability formula
 MIN_DETECT_CHARS = 20
+SENTENCE_DETECT_WORDS = 4  # a sentence of fewer words is too short to tell its language
 GREETING_WORDS = 4  # a sentence that opens with a greeting and is this short is only a greeting
 MYTH_OVERLAP = 0.75  # share of the myth's key words that makes a sentence restate it
 QUESTION_FIRST_CHANNELS = frozenset({"faq"})  # the FAQ's question comes before its main message
@@ -83,12 +94,34 @@ class LintContext(BaseModel):
         return self.channel == "sms" if self.sms is None else self.sms
 
 
+KeySet = tuple[tuple[str, str], ...]  # (id, text) of key messages
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What the meaning checks need besides the text: what may back each sentence, the
+    embedder, and the key messages a version keeps (docs/checks.md, "Every sentence").
+
+    `key_messages` are the composed draft's; where `fidelity_required` is false (the draft's
+    concern is not the one the request asked), keeping one of `key_sets` (the sets that fit
+    the audience, by name) will do instead.
+    """
+
+    support: Support
+    embed: Embed | None = None
+    key_messages: KeySet = ()
+    key_sets: tuple[tuple[str, KeySet], ...] = ()
+    fidelity_required: bool = True
+
+
 @dataclass(frozen=True)
 class _Message:
     text: str
     sentences: list[str]
     lexicon: Lexicon
     ctx: LintContext
+    meaning: Meaning | None = None
+    spans: list[Span] = field(default_factory=list)  # sentencex sentences with their offsets
 
 
 Args = dict[str, object]
@@ -655,6 +688,16 @@ def _check_language(m: _Message) -> LintItem:
     size = len(text.strip())
     severity: Severity = "warning" if size < MIN_DETECT_CHARS else "error"
     args: Args = {"found": found, "wanted": wanted, "size": size}
+    foreign = _foreign_sentences(m, wanted)
+    if found == wanted and foreign:
+        first = foreign[0]
+        args.update(sentence=_short(first.text), other=first.reason_args["found"])
+        reason = (
+            f'Sentence "{_short(first.text)}" is in "{first.reason_args["found"]}", not '
+            f'"{wanted}" ({_plural(len(foreign), "sentence")} in another language).'
+        )
+        item = _item("language", False, reason, "error", key=("language.mixed", args))
+        return item.model_copy(update={"sentences": tuple(foreign)})
     if found == wanted:
         return _item(
             "language",
@@ -671,11 +714,90 @@ def _check_language(m: _Message) -> LintItem:
     return _item("language", False, reason, severity, key=(key, args))
 
 
+def _check_fidelity(m: _Message) -> LintItem:
+    """A model's version keeps the draft's key messages, or, where the request did not ask the
+    draft's concern, the key messages of a concern that fits the audience."""
+    meaning = m.meaning
+    if meaning is None or not meaning.key_messages:
+        reason = "No key messages to keep (the composed message is made of them)."
+        return _item("fidelity", True, reason, "error", scored=False, key=("fidelity.none", {}))
+    embed = meaning.embed
+    kept = check_fidelity(m.text, list(meaning.key_messages), m.ctx.language, embed)
+    if kept.passed or meaning.fidelity_required:
+        return kept
+    for name, keys in meaning.key_sets:
+        other = check_fidelity(m.text, list(keys), m.ctx.language, embed)
+        if other.passed:
+            args: Args = {"count": len(keys), "concern": name}
+            reason = f'Keeps the {len(keys)} key messages of "{name}", which fit this audience.'
+            return _item("fidelity", True, reason, "error", key=("fidelity.other_concern", args))
+    return kept
+
+
+def _check_supported(m: _Message) -> LintItem:
+    """Every sentence is an approved statement, logistics or a frame (comms/checks/support.py)."""
+    if m.meaning is None or not m.meaning.support.statements:
+        reason = "No approved statements to judge the sentences against."
+        return _item("supported", True, reason, "error", scored=False, key=("supported.none", {}))
+    spans, verdicts = refused_sentences(m.text, m.meaning.support, m.meaning.embed, m.spans)
+    refused = [sentence_verdict(s, v) for s, v in zip(spans, verdicts, strict=True)
+               if not v.supported]  # fmt: skip
+    args: Args = {"count": len(spans), "refused": len(refused)}
+    if not refused:
+        reason = f"All {len(spans)} sentences rest on the map, a cited passage or the facts."
+        return _item("supported", True, reason, "error", key=("supported.ok", args))
+    first = refused[0]
+    args["sentence"] = _short(first.text)
+    reason = (
+        f"{_plural(len(refused), 'sentence')} not backed by the map or a cited passage, "
+        f'first: "{_short(first.text)}" ({first.reason.lower()}).'
+    )
+    item = _item("supported", False, reason, "error", key=("supported.refused", args))
+    return item.model_copy(update={"sentences": tuple(refused)})
+
+
+def _foreign_sentences(m: _Message, wanted: str) -> list[SentenceVerdict]:
+    """Sentences long enough to tell (fact values, links and names taken out) whose language
+    is another than the one asked for."""
+    from knowledge.language import detect_language
+
+    names = m.meaning.support.vocabulary if m.meaning is not None else ()
+    found = []
+    for span in m.spans:
+        bare = LINK.sub(" ", span.text)
+        for value in value_forms([*m.ctx.fact_values, *names]):
+            bare = bare.replace(value, " ")
+        if len(_WORD_RUNS.findall(bare)) < SENTENCE_DETECT_WORDS:
+            continue
+        language = detect_language(bare)
+        if language not in (wanted, "und"):
+            args = {"found": language, "wanted": wanted}
+            reason = f"Written in {language}, not {wanted}"
+            verdict = SentenceVerdict(
+                start=span.start, end=span.end, text=span.text, check="language",
+                rule="language.sentence", reason=reason, reason_key="language.sentence",
+                reason_args=args,
+            )  # fmt: skip
+            found.append(verdict)
+    return found
+
+
+def _check_never_say(m: _Message) -> LintItem:
+    """No sentence says what a health message must never say (prompts/catalog/never_say.yaml),
+    unless the office's approved texts say it too."""
+    approved = list(m.ctx.approved_texts)
+    if m.meaning is not None:
+        approved += [s.text for s in m.meaning.support.statements if s.kind in ("map", "draft")]
+    spans = [(s.start, s.end, s.text) for s in m.spans]
+    return check_never_say(spans, m.ctx.language, tuple(dict.fromkeys(approved)))
+
+
 CHECKS: tuple[Callable[[_Message], LintItem | list[LintItem]], ...] = (
     _check_well_formed, _check_real_words, _check_complete_sentences, _check_main_message,
     _check_call_to_action, _check_length, _check_readability, _check_jargon, _check_tone,
     _check_fact_sandwich, _check_natural_frequencies, _check_numbers, _check_citations,
-    _check_language, _check_audience_fit, _check_authority,
+    _check_language, _check_audience_fit, _check_authority, _check_fidelity, _check_supported,
+    _check_never_say,
 )  # fmt: skip
 
 
@@ -692,10 +814,19 @@ def capped_score(items: list[LintItem]) -> int:
     return min(score, NONSENSE_CAP) if gate_failed else score
 
 
-def lint(text: str, ctx: LintContext) -> LintReport:
-    """Run every check on `text` and score the result."""
+def with_item(report: LintReport, item: LintItem) -> LintReport:
+    """The report with one more item (a check run outside the linter, such as the model's
+    second opinion), scored as if it had run with the others."""
+    items = [*report.items, item]
+    return LintReport(items=tuple(items), score=capped_score(items))
+
+
+def lint(text: str, ctx: LintContext, meaning: Meaning | None = None) -> LintReport:
+    """Run every check on `text` and score the result; `meaning` turns on the checks of what
+    each sentence says (without it they are not judged, and say so)."""
     lexicon = load_lexicon(ctx.language)
-    message = _Message(text, split_sentences(text, ctx.language), lexicon, ctx)
+    spans = sentence_spans(text, ctx.language, ctx.fact_values)
+    message = _Message(text, split_sentences(text, ctx.language), lexicon, ctx, meaning, spans)
     items: list[LintItem] = []
     for check in CHECKS:
         result = check(message)

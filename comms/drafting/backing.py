@@ -44,10 +44,14 @@ def support_for(
     facts: FactSheet,
     cited_texts: list[str],
     draft: str = "",
+    frames: list[str] | None = None,
 ) -> Support:
-    """Everything a sentence of this message may be backed by."""
+    """Everything a sentence of this message may be backed by; `frames` are the composer's
+    own lines of a composed message (its salutation, the question it acknowledges)."""
     language = resolved.language.id
-    statements = map_statements(loaded, language)
+    statements = _with_sentences(map_statements(loaded, language), language)
+    statements += [Statement(s.text, "frame") for f in frames or [] for s in
+                   sentence_spans(f, language, tuple(facts.filled().values()))]  # fmt: skip
     statements += [Statement(s.text, "draft") for s in sentence_spans(draft, language)]
     for text in cited_texts:
         spans = sentence_spans(text, language)[:MAX_PASSAGE_SENTENCES]
@@ -73,6 +77,18 @@ def support_for(
         myth_markers=load_lexicon(language).myth_markers,
         stopwords=stopwords(language),
     )
+
+
+def _with_sentences(statements: list[Statement], language: str) -> list[Statement]:
+    """Each statement, and each sentence of one that has several ("Manchmal wirkt die erste
+    Impfung nicht. Dann hilft die zweite Impfung."): a message may carry them apart."""
+    found = []
+    for statement in statements:
+        found.append(statement)
+        spans = sentence_spans(statement.text, language)
+        if len(spans) > 1:
+            found += [Statement(span.text, statement.kind) for span in spans]
+    return found
 
 
 def meaning_for(

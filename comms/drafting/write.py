@@ -7,8 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from comms.checks.fidelity import check_fidelity
-from comms.checks.lint import LintContext, lint
+from comms.checks.fidelity import Embed
+from comms.checks.lint import LintContext, lint, with_item
+from comms.checks.support import Support
+from comms.drafting.backing import meaning_for, support_for
 from comms.drafting.draft import (
     OnText,
     Request,
@@ -19,13 +21,14 @@ from comms.drafting.draft import (
     retrieve,
 )
 from comms.drafting.grounding import cited_passages
+from comms.drafting.judge import judge_sentences
 from comms.facts import FactSheet
 from comms.maps.compose import Composed, compose
 from comms.maps.library import LoadedMap, load_map
 from comms.maps.matching import ConcernMatch, match_concern
 from comms.message import Citation, KeyMessageRef, MapRef, Message, ModelRef, RejectedVersion
 from comms.model.backends import ChatModel
-from comms.report import LintItem, LintReport
+from comms.report import LintReport
 from knowledge.base.errors import BackendError, GenerationError, ModelCrashed
 from knowledge.base.settings import Settings
 
@@ -76,7 +79,10 @@ def compose_message(
                        channel=resolved.channel, language=resolved.language,
                        facts=facts, concern_id=match.concern_id)  # fmt: skip
     passages = cited_passages(store, composed)
-    checks = lint(composed.text, _context(resolved, facts, passages, composed, loaded))
+    support = support_for(resolved, loaded, facts or FactSheet(), [p.text for p in passages],
+                          frames=composed.frames)  # fmt: skip
+    meaning = meaning_for(resolved, loaded, support, _embed(store))
+    checks = lint(composed.text, _context(resolved, facts, passages, composed, loaded), meaning)
     message = Message(
         text=composed.text,
         topic=resolved.topic.id,
@@ -139,12 +145,19 @@ def adapt_message(
         checks = getattr(exc, "report", None) or LintReport(items=(), score=0)
         return _keep_floor(floor, getattr(exc, "text", ""), checks, reasons)
     citations = _union(floor.message.citations, model.citations, passages)
-    cited = [passages[c.number - 1] for c in citations]
+    # The version's numbers and sentences rest on the passages *it* cites, not on those of
+    # the composed draft it was shown.
+    cited = model.cited_passages()
+    texts = [p.text for p in cited]
+    support = support_for(resolved, floor.loaded, facts or FactSheet(), texts, composed.text)
     context = _context(resolved, facts, cited, composed, floor.loaded,
-                       valid=not model.rejected_citations)  # fmt: skip
-    fidelity = check_fidelity(model.text, composed.key_messages, resolved.language.id,
-                              store.embedder.embed)  # fmt: skip
-    checks = _with(lint(model.text, context), fidelity)
+                       valid=not model.rejected_citations, approved=support)  # fmt: skip
+    context = context.model_copy(update={"fact_block": model.fact_line})
+    meaning = meaning_for(resolved, floor.loaded, support, store.embedder.embed,
+                          composed.key_messages, fidelity_required(floor))  # fmt: skip
+    checks = lint(model.text, context, meaning)
+    if settings.judge == "model":
+        checks = with_item(checks, judge_sentences(chat, model.text, support, seed=model.seed))
     failures = [{"item": i.id, "reason": i.reason} for i in checks.items
                 if not i.passed and i.severity == "error"]  # fmt: skip
     if failures:
@@ -223,11 +236,19 @@ def _context(
     composed: Composed,
     loaded: LoadedMap,
     valid: bool = True,
+    approved: Support | None = None,
 ) -> LintContext:
     """The linter's context for a message made from the map: its evidence, the myth it
-    answers, the approved texts it may use, and the body that speaks for the office."""
+    answers, the approved texts it may use, and the body that speaks for the office.
+
+    `approved`: the map's statements and the draft, whose numbers the office approved."""
     context = lint_context(resolved, facts or FactSheet(), [p.text for p in passages],
                            len(passages), valid)  # fmt: skip
+    if approved is not None:
+        texts = [s.text for s in approved.statements if s.kind in ("map", "draft")]
+        context = context.model_copy(
+            update={"allowed_numbers": context.allowed_numbers | frozenset(texts)}
+        )
     authority = loaded.map.authority
     body = authority.body.get(resolved.language.id) or authority.body.get("en", "")
     return context.model_copy(update={
@@ -239,11 +260,20 @@ def _context(
     })  # fmt: skip
 
 
-def _with(report: LintReport, item: LintItem) -> LintReport:
-    items = (*report.items, item)
-    possible = sum(i.max_points for i in items)
-    score = round(100 * sum(i.points for i in items) / possible) if possible else 100
-    return LintReport(items=items, score=min(score, report.score) if not item.passed else score)
+def fidelity_required(floor: Floor) -> bool:
+    """Whether the model's version must keep the draft's own key messages: where staff chose
+    the concern, or the concern matched is one this audience has. Otherwise (no concern, or
+    another audience's) a key-message set that fits the audience will do."""
+    if floor.match.how == "chosen":
+        return True
+    found = floor.composed.concern_id
+    concern = floor.loaded.map.concern(found) if found else None
+    audience = floor.resolved.audience.id
+    return concern is not None and (not concern.audiences or audience in concern.audiences)
+
+
+def _embed(store: Store | None) -> Embed | None:
+    return store.embedder.embed if store is not None else None
 
 
 def _keep_floor(

@@ -57,6 +57,7 @@ class Composed:
     myth: str | None = None  # the myth a myth concern states once, inside a fact sandwich
     dropped: list[str] = field(default_factory=list)  # parts left out to fit the channel
     approved_texts: list[str] = field(default_factory=list)  # map texts the message shows
+    frames: list[str] = field(default_factory=list)  # the composer's own lines around them
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ def compose(
         k for k in (*keys, *(k for c in typical for k in c.key_messages)) if _key(k, job) in text
     ]
     grounds = [f for key in shown for f in key.facts]
+    approved = [_key(k, job) for k in shown] + [_fact(f, job) for f in grounds if _fact(f, job)]
     sources = _sources(tuple(shown) or keys, loaded)
     return Composed(
         text=text,
@@ -152,8 +154,8 @@ def compose(
         sources=sources,
         myth=(concern.myth or {}).get(job.lang) if concern is not None else None,
         dropped=dropped,
-        approved_texts=[_key(k, job) for k in shown]
-        + [_fact(f, job) for f in grounds if _fact(f, job)],
+        approved_texts=approved,
+        frames=[_gsm(p.text, job) for p in parts if p.text not in approved],
     )
 
 
