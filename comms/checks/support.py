@@ -55,6 +55,7 @@ class MeaningWords(BaseModel):
     claims: tuple[str, ...]
     units: tuple[str, ...]
     numbers: dict[str, str]
+    logistics: tuple[str, ...]
     frames: tuple[str, ...]
 
 
@@ -328,9 +329,15 @@ class Judge:
             return Verdict(True, "", "Logistics from the fact sheet.", origin="logistics")
         scores = self._scores(bare, vector, vectors)
         ranked = sorted(range(len(scores)), key=lambda n: -scores[n])[:CANDIDATES]
+        if parsed.numbers:  # the statements that carry all its numbers, however worded
+            numbers = {n for n, _ in parsed.numbers}
+            carry = [n for n in range(len(self.parsed)) if n not in ranked
+                     and numbers <= {m for m, _ in self.parsed[n].numbers}]  # fmt: skip
+            ranked += sorted(carry, key=lambda n: -scores[n])[:CANDIDATES]
         tried: list[Verdict] = []
+        asks = sentence.rstrip("“”»«\"' )").endswith(("?", "؟"))
         for group in [[n] for n in ranked] + [ranked[:2]] * (len(ranked) >= 2):
-            verdict = self._agrees(parsed, group, min(scores[n] for n in group))
+            verdict = self._agrees(parsed, group, min(scores[n] for n in group), asks)
             if verdict.supported:
                 return verdict
             tried.append(verdict)
@@ -354,7 +361,9 @@ class Judge:
         )
         if not has_fact:  # a short line of function words only ("Guten Tag,"), or nothing
             return not parsed.content and len(_words(sentence)) <= SHORT_LINE
-        unknown = [w for w in parsed.content if not _covered(w, self.shared)]
+        logistics = self.reader.words.logistics
+        unknown = [w for w in parsed.content
+                   if not _covered(w, self.shared) and not find_terms(w, logistics)]  # fmt: skip
         return len(unknown) <= (1 if len(parsed.content) > 2 else 0)
 
     def _scores(
@@ -367,7 +376,9 @@ class Judge:
             len(mine & set(p.content)) / max(1, len(mine | set(p.content))) for p in self.parsed
         ]
 
-    def _agrees(self, parsed: _Parsed, group: list[int], score: float) -> Verdict:
+    def _agrees(
+        self, parsed: _Parsed, group: list[int], score: float, asks: bool = False
+    ) -> Verdict:
         """Whether the sentence says what the statement(s) say: numbers with units, negation,
         claims, content words; and a myth only as a myth."""
         lexical = self.embed is None
@@ -384,7 +395,7 @@ class Judge:
         if parsed.negated != any(p.negated for p in backing):
             return Verdict(False, "supported.negation", "Its negation turns the statement round")
         claims = parsed.claims - set().union(*(p.claims for p in backing))
-        if claims:
+        if claims and not asks:  # a question claims nothing ("Muss ich jedes Jahr …?")
             claim = sorted(claims)[0]
             reason = f'It claims "{claim}", which the approved statement does not'
             return Verdict(False, "supported.claim", reason, {"claim": claim})
