@@ -487,7 +487,7 @@ def test_score_is_the_share_of_scored_points() -> None:
         ("de", DE_GOOD, set(), 100, True),
         ("en", EN_GOOD, set(), 100, True),
         ("de", "Hallo! Masern sind tödlich. Sie müssen sofort impfen, 5 % sterben. Die Immunisierung "
-         "hilft. Rufen Sie 0800 123 456 an.", {"0800 123 456"}, 62, False),
+         "hilft. Rufen Sie 0800 123 456 an.", {"0800 123 456"}, 64, False),
     ],
 )  # fmt: skip
 def test_report_score_and_ok(
@@ -504,7 +504,8 @@ def test_report_lists_every_item_once_in_order() -> None:
     assert ids == [
         "well_formed", "real_words", "complete_sentences", "main_message_first", "call_to_action",
         "length", "readability", "jargon", "tone", "fact_sandwich", "natural_frequencies",
-        "numbers_grounded", "citations", "language", "audience_fit", "authority",
+        "numbers_grounded", "citations", "language", "audience_fit", "authority", "fidelity",
+        "supported", "never_say",
     ]  # fmt: skip
 
 

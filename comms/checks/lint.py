@@ -39,6 +39,8 @@ GRADE_TOLERANCE = 1
 SENTENCE_LIMITS = {"de-einfach": (15, "Einfache Sprache"), "de-leicht": (10, "Leichte Sprache")}
 AVERAGE_WORDS = 20  # average sentence length for languages without a readability formula
 MIN_DETECT_CHARS = 20
+# One short sentence of Ukrainian is often read as Russian (and back): the whole text decides.
+CLOSE_LANGUAGES = {"uk", "ru"}
 SENTENCE_DETECT_WORDS = 4  # a sentence of fewer words is too short to tell its language
 GREETING_WORDS = 4  # a sentence that opens with a greeting and is this short is only a greeting
 MYTH_OVERLAP = 0.75  # share of the myth's key words that makes a sentence restate it
@@ -770,7 +772,7 @@ def _foreign_sentences(m: _Message, wanted: str) -> list[SentenceVerdict]:
         if len(_WORD_RUNS.findall(bare)) < SENTENCE_DETECT_WORDS:
             continue
         language = detect_language(bare)
-        if language not in (wanted, "und"):
+        if language not in (wanted, "und") and {language, wanted} != CLOSE_LANGUAGES:
             args = {"found": language, "wanted": wanted}
             reason = f"Written in {language}, not {wanted}"
             verdict = SentenceVerdict(
