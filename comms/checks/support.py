@@ -37,12 +37,15 @@ CLOSE = 0.8
 COVERAGE = 0.75  # share of content words found in the statement (and the shared vocabulary)
 COVERAGE_CLOSE = 0.6
 LEXICAL_ONLY_COVERAGE = 0.85  # without an embedder, the words alone must carry the match
+RECALL = 0.5  # share of the statement's content words a sentence backed by it carries
+RECALL_EACH = 0.34  # the same, of each statement, for a sentence backed by two
 CANDIDATES = 4  # the closest statements tried, one by one and the best two together
 MIN_CONTENT = 3  # a content word has at least this many letters
 SHORT_LINE = 3  # a line of at most this many function words and no fact is a salutation
 _LETTERS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _LINK = re.compile(r"(?:https?://)?[\w.-]+\.[a-z]{2,}(?:/[^\s]*)?", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{\s*[a-z_]+\s*\}")
+_CODES = re.compile(r"(?<![\w-])[A-Z]{1,2}(?![\w-])")  # "Meningokokken B", not "MMR-Impfung"
 _TOKENS = re.compile(r"[^\W_]+(?:[.,:'][^\W_]+)*")
 
 
@@ -196,7 +199,11 @@ class _Reader:
         return shared
 
     def vocab(self, text: str) -> list[str]:
-        return [w for w in _words(text) if len(w) >= MIN_CONTENT and w not in self.skip]
+        """Content words: not stop words, of MIN_CONTENT letters or more; a capital code of
+        any length counts too ("B" in "Meningokokken B", "ACWY")."""
+        codes = [w.lower() for w in _CODES.findall(text)]
+        words = [w for w in _words(text) if len(w) >= MIN_CONTENT and w not in self.skip]
+        return words + [c for c in codes if c not in words]
 
     def _parse(self, text: str) -> _Parsed:
         plain = _PLACEHOLDER.sub(" ", text)
@@ -301,17 +308,22 @@ class Judge:
         return found
 
     def _batch(self, sentences: list[str]) -> list[Verdict]:
+        """Verdicts; the embedder runs only for sentences that are not approved wording,
+        logistics or another topic's (a composed message needs none)."""
+        found = [self._plain(s) for s in sentences]
+        open_ = [n for n, verdict in enumerate(found) if verdict is None]
         vectors: list[Sequence[float]] = []
-        if self.embed is not None and self.statements:
-            vectors = _vectors([*(s.text for s in self.statements), *sentences], self.embed)
-        own = vectors[len(self.statements) :] if vectors else []
-        return [self._one(s, own[n] if own else None, vectors) for n, s in enumerate(sentences)]
+        if open_ and self.embed is not None and self.statements:
+            texts = [s.text for s in self.statements] + [sentences[n] for n in open_]
+            vectors = _vectors(texts, self.embed)
+        own = vectors[len(self.statements) :]
+        for at, n in enumerate(open_):
+            found[n] = self._matched(sentences[n], own[at] if own else None, vectors)
+        return [v for v in found if v is not None]
 
-    def _one(
-        self, sentence: str, vector: Sequence[float] | None, vectors: list[Sequence[float]]
-    ) -> Verdict:
-        support = self.support
-        bare = _strip_facts(sentence, support)
+    def _plain(self, sentence: str) -> Verdict | None:
+        """The verdict that needs no embedding, or None."""
+        bare = _strip_facts(sentence, self.support)
         parsed = self.reader.parse(bare)
         topic = self._other_topic(sentence)
         if topic:
@@ -327,6 +339,14 @@ class Judge:
             return Verdict(True, "", "Part of an approved wording.", origin="exact")
         if self._logistics(parsed, sentence):
             return Verdict(True, "", "Logistics from the fact sheet.", origin="logistics")
+        return None
+
+    def _matched(
+        self, sentence: str, vector: Sequence[float] | None, vectors: list[Sequence[float]]
+    ) -> Verdict:
+        """The verdict of the closest approved statements by meaning, and their agreement."""
+        bare = _strip_facts(sentence, self.support)
+        parsed = self.reader.parse(bare)
         scores = self._scores(bare, vector, vectors)
         ranked = sorted(range(len(scores)), key=lambda n: -scores[n])[:CANDIDATES]
         if parsed.numbers:  # the statements that carry all its numbers, however worded
@@ -345,6 +365,16 @@ class Judge:
         if specific:
             return specific[0]
         return Verdict(False, "supported.unbacked", "Not backed by the map or a cited passage")
+
+    def _carries(self, parsed: _Parsed, backing: list[_Parsed], kinds: set[str]) -> bool:
+        """A sentence carries enough of what backs it: half of one statement's content words,
+        or a third of each of two ("Am besten in den ersten 3 Monaten." takes three words of
+        "Babys in den ersten 3 Monaten werden am häufigsten schwer krank." and says another
+        thing). Frames and passages are exempt: a sentence may say part of a long passage."""
+        if kinds & {"frame", "passage"}:
+            return True
+        recalls = [_recall(parsed, b) for b in backing]
+        return recalls[0] >= RECALL if len(recalls) == 1 else min(recalls) >= RECALL_EACH
 
     def _other_topic(self, sentence: str) -> str:
         found = find_terms(sentence, self.support.other_topics)
@@ -409,9 +439,20 @@ class Judge:
             missing = [w for w in content if not _covered(w, vocabulary)]
             reason = "Not backed by the map or a cited passage"
             return Verdict(False, "supported.unbacked", reason, {"words": ", ".join(missing[:4])})
+        if not self._carries(parsed, backing, kinds):
+            reason = "Takes words of an approved statement but not what it says"
+            return Verdict(False, "supported.unbacked", reason)
         if kinds == {"myth"} and not find_terms(" ".join(content), self.support.myth_markers):
             return Verdict(False, "supported.myth", "States the myth as if it were true")
         return Verdict(True, "", "Backed by an approved statement.", origin="+".join(sorted(kinds)))
+
+
+def _recall(parsed: _Parsed, statement: _Parsed) -> float:
+    """The share of the statement's content words the sentence carries."""
+    if not statement.content:
+        return 1.0
+    mine = set(parsed.content)
+    return sum(_covered(w, mine) for w in statement.content) / len(statement.content)
 
 
 def _number_ok(number: str, unit: str, allowed: set[tuple[str, str]]) -> bool:

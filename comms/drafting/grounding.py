@@ -24,7 +24,7 @@ def cited_passages(store: Store | None, composed: Composed) -> list[Passage]:
     """For each source the composed message cites, the passage that best carries its facts,
     and any other passage of it needed for a number the message states: from the store where
     it holds the source, else from the shipped corpus document."""
-    from comms.checks.numbers import allowed_set, find_numbers, normalise_number
+    from comms.checks.numbers import find_numbers, normalise_number
 
     numbers = {normalise_number(n) for n in find_numbers(composed.text)}
     passages: list[Passage] = []
@@ -35,11 +35,20 @@ def cited_passages(store: Store | None, composed: Composed) -> list[Passage]:
         wanted = " ".join(f.text.get("en", "") + " " + f.text.get("de", "")
                           for f in composed.facts if f.source == source)  # fmt: skip
         passages.append(max(candidates, key=lambda p: _overlap(p.text, wanted)))
-        for number in sorted(numbers - allowed_set(p.text for p in passages)):
-            found = next((p for p in candidates if number in allowed_set([p.text])), None)
+        have = set().union(*(_numbers_of(p.text) for p in passages))
+        for number in sorted(numbers - have):
+            found = next((p for p in candidates if number in _numbers_of(p.text)), None)
             if found is not None and found not in passages:
                 passages.append(found)
     return passages
+
+
+@lru_cache(maxsize=4096)
+def _numbers_of(text: str) -> frozenset[str]:
+    """The numbers a passage grounds, kept: a source's passages are read for every message."""
+    from comms.checks.numbers import allowed_set
+
+    return frozenset(allowed_set([text]))
 
 
 def _source_passages(store: Store | None, source: str) -> list[Passage]:
