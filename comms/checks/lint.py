@@ -789,7 +789,9 @@ def _check_never_say(m: _Message) -> LintItem:
     unless the office's approved texts say it too."""
     approved = list(m.ctx.approved_texts)
     if m.meaning is not None:
-        approved += [s.text for s in m.meaning.support.statements if s.kind in ("map", "draft")]
+        approved += [
+            s.text for s in m.meaning.support.statements if s.kind in ("map", "question", "draft")
+        ]
     spans = [(s.start, s.end, s.text) for s in m.spans]
     return check_never_say(spans, m.ctx.language, tuple(dict.fromkeys(approved)))
 

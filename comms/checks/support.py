@@ -127,7 +127,7 @@ def sentence_spans(text: str, language: str, keep: tuple[str, ...] = ()) -> list
 
 @dataclass(frozen=True)
 class Statement:
-    """Something the office approved; `kind` is map, draft, passage, frame or myth."""
+    """Something the office approved; `kind` is map, question, draft, passage, frame or myth."""
 
     text: str
     kind: str
@@ -155,6 +155,7 @@ class _Parsed:
     numbers: frozenset[tuple[str, str]]  # (number, unit stem or "")
     negated: bool
     claims: frozenset[str]
+    codes: frozenset[str] = frozenset()  # capital codes ("B", "C"): named exactly or not at all
 
 
 def _stem(word: str) -> str:
@@ -216,6 +217,7 @@ class _Reader:
             numbers=frozenset(self.numbers(plain)),
             negated=bool(negations),
             claims=claims,
+            codes=frozenset(c.lower() for c in _CODES.findall(plain)),
         )
 
     def numbers(self, text: str) -> set[tuple[str, str]]:
@@ -425,11 +427,15 @@ class Judge:
         if parsed.negated != any(p.negated for p in backing):
             return Verdict(False, "supported.negation", "Its negation turns the statement round")
         claims = parsed.claims - set().union(*(p.claims for p in backing))
-        if claims and not asks:  # a question claims nothing ("Muss ich jedes Jahr …?")
+        if claims and not (asks and kinds == {"question"}):  # people's own question, reworded
             claim = sorted(claims)[0]
             reason = f'It claims "{claim}", which the approved statement does not'
             return Verdict(False, "supported.claim", reason, {"claim": claim})
         vocabulary = self.shared | {w for p in backing for w in p.content}
+        codes = parsed.codes - set().union(*(p.codes for p in backing)) - self.shared
+        if codes:
+            reason = f"Names {sorted(codes)[0].upper()}, which the approved statement does not"
+            return Verdict(False, "supported.unbacked", reason, {"words": ", ".join(codes)})
         content = parsed.content
         covered = sum(_covered(w, vocabulary) for w in content)
         need = (
@@ -439,7 +445,7 @@ class Judge:
             missing = [w for w in content if not _covered(w, vocabulary)]
             reason = "Not backed by the map or a cited passage"
             return Verdict(False, "supported.unbacked", reason, {"words": ", ".join(missing[:4])})
-        if not self._carries(parsed, backing, kinds):
+        if not asks and not self._carries(parsed, backing, kinds):  # a question asks
             reason = "Takes words of an approved statement but not what it says"
             return Verdict(False, "supported.unbacked", reason)
         if kinds == {"myth"} and not find_terms(" ".join(content), self.support.myth_markers):

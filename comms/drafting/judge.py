@@ -47,7 +47,9 @@ def judge_schema(count: int) -> dict[str, Any]:
 
 def judge_prompt(sentences: list[str], support: Support) -> list[dict[str, str]]:
     """The judge's chat messages: the approved statements, then the numbered sentences."""
-    approved = [s.text for s in support.statements if s.kind in ("map", "draft", "passage")]
+    approved = [
+        s.text for s in support.statements if s.kind in ("map", "question", "draft", "passage")
+    ]
     lines = "\n".join(f"- {text}" for text in approved[:MAX_STATEMENTS])
     numbered = "\n".join(f"{n}. {s}" for n, s in enumerate(sentences, 1))
     facts = "\n".join(f"- {v}" for v in support.fact_values)

@@ -245,7 +245,7 @@ def _context(
     context = lint_context(resolved, facts or FactSheet(), [p.text for p in passages],
                            len(passages), valid)  # fmt: skip
     if approved is not None:
-        texts = [s.text for s in approved.statements if s.kind in ("map", "draft")]
+        texts = [s.text for s in approved.statements if s.kind in ("map", "question", "draft")]
         context = context.model_copy(
             update={"allowed_numbers": context.allowed_numbers | frozenset(texts)}
         )

@@ -1,5 +1,6 @@
 """What a map lets a message say: every key message, fact and question of the topic's map in
-the message's language (German, Einfache and Leichte Sprache count as one), its myths apart."""
+the message's language (German, Einfache and Leichte Sprache count as one), its questions and
+myths marked as such."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def map_statements(loaded: LoadedMap, language: str) -> list[Statement]:
             if lang in fact.text
         ]
     for concern in loaded.map.concerns:
-        found += [Statement(concern.question[lang], "map") for lang in langs
+        found += [Statement(concern.question[lang], "question") for lang in langs
                   if lang in concern.question]  # fmt: skip
         found += [Statement((concern.myth or {})[lang], "myth") for lang in langs
                   if lang in (concern.myth or {})]  # fmt: skip
