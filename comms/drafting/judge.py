@@ -35,11 +35,10 @@ def judge_schema(count: int) -> dict[str, Any]:
         "required": ["n", "supported", "why"],
         "additionalProperties": False,
     }
+    verdicts = {"type": "array", "items": verdict, "minItems": count, "maxItems": count}
     return {
         "type": "object",
-        "properties": {
-            "verdicts": {"type": "array", "items": verdict, "minItems": count, "maxItems": count}
-        },  # fmt: skip
+        "properties": {"verdicts": verdicts},
         "required": ["verdicts"],
         "additionalProperties": False,
     }
