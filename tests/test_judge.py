@@ -102,7 +102,8 @@ def test_the_judge_is_shown_approved_statements_and_passages_not_myths_or_frames
     chat = ScriptedChat([answer(True, True, True)])
     judge_sentences(chat, TEXT, small)
     approved = chat.calls[0]["messages"][-1]["content"].split("\n\nThe office's logistics")[0]
-    assert approved.splitlines()[1:] == [f"- {SENTENCES[0]}", f"- {SENTENCES[1]}", f"- {PASSAGE}"]
+    # the version's own evidence first, then the map (a long map must not crowd out passages)
+    assert approved.splitlines()[1:] == [f"- {PASSAGE}", f"- {SENTENCES[1]}", f"- {SENTENCES[0]}"]
 
 
 def test_the_judge_is_shown_the_passages_the_version_cites(support: Support) -> None:

@@ -262,18 +262,20 @@ def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
     return dot / norm if norm else 0.0
 
 
-_VECTORS: dict[str, Sequence[float]] = {}
+_VECTORS: dict[tuple[int, str], Sequence[float]] = {}
 _VECTOR_CAP = 20000
 
 
 def _vectors(texts: list[str], embed: Embed) -> list[Sequence[float]]:
-    """Embeddings, kept: a map's statements are embedded once per process, not per message."""
-    missing = list(dict.fromkeys(t for t in texts if t not in _VECTORS))
+    """Embeddings, kept per embedder: a map's statements are embedded once per process, not
+    once per message."""
+    owner = id(getattr(embed, "__self__", embed))
+    missing = list(dict.fromkeys(t for t in texts if (owner, t) not in _VECTORS))
     if missing:
         if len(_VECTORS) + len(missing) > _VECTOR_CAP:
             _VECTORS.clear()
-        _VECTORS.update(zip(missing, embed(missing), strict=True))
-    return [_VECTORS[t] for t in texts]
+        _VECTORS.update(zip(((owner, t) for t in missing), embed(missing), strict=True))
+    return [_VECTORS[(owner, t)] for t in texts]
 
 
 @lru_cache(maxsize=20000)
@@ -332,11 +334,11 @@ class Judge:
             reason = f"Speaks of another topic ({topic})"
             return Verdict(False, "supported.topic", reason, {"topic": topic})
         normal = _norm(bare)
-        if normal and normal in self.normals:
+        asks = _asks(sentence)
+        usable = [n for n, st in enumerate(self.statements) if _may_back(st.kind, asks)]
+        if normal and any(self.normals[n] == normal for n in usable):
             return Verdict(True, "", "Approved wording.", origin="exact")
-        within = [
-            n for n, text in enumerate(self.normals) if normal and f" {normal} " in f" {text} "
-        ]
+        within = [n for n in usable if normal and f" {normal} " in f" {self.normals[n]} "]
         if any(self._agrees(parsed, [n], 1.0).supported for n in within):
             return Verdict(True, "", "Part of an approved wording.", origin="exact")
         if self._logistics(parsed, sentence):
@@ -357,7 +359,10 @@ class Judge:
                      and numbers <= {m for m, _ in self.parsed[n].numbers}]  # fmt: skip
             ranked += sorted(carry, key=lambda n: -scores[n])[:CANDIDATES]
         tried: list[Verdict] = []
-        asks = sentence.rstrip("“”»«\"' )").endswith(("?", "؟"))
+        if self._contradicts(parsed, ranked):
+            return Verdict(False, "supported.negation", "Its negation turns the statement round")
+        asks = _asks(sentence)
+        ranked = [n for n in ranked if asks or self.statements[n].kind != "question"]
         for group in [[n] for n in ranked] + [ranked[:2]] * (len(ranked) >= 2):
             verdict = self._agrees(parsed, group, min(scores[n] for n in group), asks)
             if verdict.supported:
@@ -367,6 +372,20 @@ class Judge:
         if specific:
             return specific[0]
         return Verdict(False, "supported.unbacked", "Not backed by the map or a cited passage")
+
+    def _contradicts(self, parsed: _Parsed, ranked: list[int]) -> bool:
+        """An approved statement that says the same words with the negation the other way
+        round ("Die Impfung ersetzt die Vorsorge gegen Krebs nicht.") rules the sentence
+        out, whatever else might seem to back it."""
+        mine = set(parsed.content)
+        for n in ranked:
+            other = self.parsed[n]
+            if other.negated == parsed.negated or not mine:
+                continue
+            words = set(other.content) | self.shared
+            if all(_covered(w, words) for w in mine) and _recall(parsed, other) >= RECALL:
+                return True
+        return False
 
     def _carries(self, parsed: _Parsed, backing: list[_Parsed], kinds: set[str]) -> bool:
         """A sentence carries enough of what backs it: half of one statement's content words,
@@ -418,9 +437,9 @@ class Judge:
             return Verdict(False, "supported.unbacked", "Not backed by the map or a cited passage")
         kinds = {self.statements[n].kind for n in group}
         backing = [self.parsed[n] for n in group]
+        # the fact sheet's values were taken out of the sentence: a number left is the text's own
         numbers = set().union(*(p.numbers for p in backing))
-        values = self.reader.numbers(" ".join(self.support.fact_values))
-        wrong = [n for n, unit in parsed.numbers if not _number_ok(n, unit, numbers | values)]
+        wrong = [n for n, unit in parsed.numbers if not _number_ok(n, unit, numbers)]
         if wrong:
             reason = f"Its number {wrong[0]} is not the approved statement's"
             return Verdict(False, "supported.number", reason, {"number": wrong[0]})
@@ -428,7 +447,7 @@ class Judge:
             return Verdict(False, "supported.negation", "Its negation turns the statement round")
         claims = parsed.claims - set().union(*(p.claims for p in backing))
         if claims and not (asks and kinds == {"question"}):  # people's own question, reworded
-            claim = sorted(claims)[0]
+            claim = max(sorted(claims), key=len)  # "jedes jahr" rather than "alle" in it
             reason = f'It claims "{claim}", which the approved statement does not'
             return Verdict(False, "supported.claim", reason, {"claim": claim})
         vocabulary = self.shared | {w for p in backing for w in p.content}
@@ -448,9 +467,19 @@ class Judge:
         if not asks and not self._carries(parsed, backing, kinds):  # a question asks
             reason = "Takes words of an approved statement but not what it says"
             return Verdict(False, "supported.unbacked", reason)
-        if kinds == {"myth"} and not find_terms(" ".join(content), self.support.myth_markers):
+        if "myth" in kinds and not find_terms(" ".join(content), self.support.myth_markers):
             return Verdict(False, "supported.myth", "States the myth as if it were true")
         return Verdict(True, "", "Backed by an approved statement.", origin="+".join(sorted(kinds)))
+
+
+def _asks(sentence: str) -> bool:
+    return sentence.rstrip("“”»«\"' )").endswith(("?", "؟"))
+
+
+def _may_back(kind: str, asks: bool) -> bool:
+    """Whether a statement may back a sentence word for word: a question of the map only a
+    question, a myth never (by meaning it is tried, and then needs a myth marker)."""
+    return kind != "myth" and (asks or kind != "question")
 
 
 def _recall(parsed: _Parsed, statement: _Parsed) -> float:

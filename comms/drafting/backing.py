@@ -52,7 +52,8 @@ def support_for(
     statements = _with_sentences(map_statements(loaded, language), language)
     statements += [Statement(s.text, "frame") for f in frames or [] for s in
                    sentence_spans(f, language, tuple(facts.filled().values()))]  # fmt: skip
-    statements += [Statement(s.text, "draft") for s in sentence_spans(draft, language)]
+    keep = tuple(facts.filled().values())
+    statements += [Statement(s.text, "draft") for s in sentence_spans(draft, language, keep)]
     for text in cited_texts:
         spans = sentence_spans(text, language)[:MAX_PASSAGE_SENTENCES]
         statements += [Statement(s.text, "passage") for s in spans]

@@ -13,7 +13,7 @@ from comms.model.backends import ChatModel
 from comms.report import LintItem, SentenceVerdict
 from knowledge.base.errors import BackendError, GenerationError
 
-MAX_STATEMENTS = 80  # the approved statements shown to the judge (the map's, then passages')
+MAX_STATEMENTS = 120  # the approved statements shown to the judge (the map's, then passages')
 INSTRUCTIONS = (
     "You check a public-health message before a health office sends it. For each numbered "
     "sentence, decide whether everything it states is backed by the approved statements or the "
@@ -46,9 +46,8 @@ def judge_schema(count: int) -> dict[str, Any]:
 
 def judge_prompt(sentences: list[str], support: Support) -> list[dict[str, str]]:
     """The judge's chat messages: the approved statements, then the numbered sentences."""
-    approved = [
-        s.text for s in support.statements if s.kind in ("map", "question", "draft", "passage")
-    ]
+    order = ("passage", "draft", "map", "question")  # the version's own evidence first
+    approved = [s.text for kind in order for s in support.statements if s.kind == kind]
     lines = "\n".join(f"- {text}" for text in approved[:MAX_STATEMENTS])
     numbered = "\n".join(f"{n}. {s}" for n, s in enumerate(sentences, 1))
     facts = "\n".join(f"- {v}" for v in support.fact_values)
@@ -61,7 +60,7 @@ def judge_prompt(sentences: list[str], support: Support) -> list[dict[str, str]]
 
 def judge_sentences(chat: ChatModel, text: str, support: Support, *, seed: int = 0) -> LintItem:
     """The item "judge": an error naming each sentence the model found unsupported."""
-    spans = sentence_spans(text, support.language)
+    spans = sentence_spans(text, support.language, support.fact_values)
     if not spans:
         return _item(True, "No sentences to judge.", "judge.none", {})
     try:
