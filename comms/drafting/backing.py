@@ -49,14 +49,13 @@ def support_for(
     """Everything a sentence of this message may be backed by; `frames` are the composer's
     own lines of a composed message (its salutation, the question it acknowledges)."""
     language = resolved.language.id
-    statements = _with_sentences(map_statements(loaded, language), language)
+    statements = list(_map_sentences(loaded.version, loaded, language))
     statements += [Statement(s.text, "frame") for f in frames or [] for s in
                    sentence_spans(f, language, tuple(facts.filled().values()))]  # fmt: skip
     keep = tuple(facts.filled().values())
     statements += [Statement(s.text, "draft") for s in sentence_spans(draft, language, keep)]
     for text in cited_texts:
-        spans = sentence_spans(text, language)[:MAX_PASSAGE_SENTENCES]
-        statements += [Statement(s.text, "passage") for s in spans]
+        statements += [Statement(s, "passage") for s in _passage_sentences(text, language)]
     frames = [*meaning_words(language).frames, *frame_phrases(language, resolved.topic.id)]
     topic = resolved.topic
     name = topic_name(language, topic.id)
@@ -78,6 +77,24 @@ def support_for(
         myth_markers=load_lexicon(language).myth_markers,
         stopwords=stopwords(language),
     )
+
+
+_MAPS: dict[tuple[str, str], tuple[Statement, ...]] = {}
+
+
+def _map_sentences(version: str, loaded: LoadedMap, language: str) -> tuple[Statement, ...]:
+    """A map version's statements in a language, split once per process (the map is
+    immutable under its version hash)."""
+    key = (version, language)
+    if key not in _MAPS:
+        _MAPS[key] = tuple(_with_sentences(map_statements(loaded, language), language))
+    return _MAPS[key]
+
+
+@lru_cache(maxsize=512)
+def _passage_sentences(text: str, language: str) -> tuple[str, ...]:
+    """A cited passage's first sentences, split once per process."""
+    return tuple(s.text for s in sentence_spans(text, language)[:MAX_PASSAGE_SENTENCES])
 
 
 def _with_sentences(statements: list[Statement], language: str) -> list[Statement]:
