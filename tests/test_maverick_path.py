@@ -69,7 +69,8 @@ def test_the_gate_shows_the_composed_version_when_the_model_writes_nonsense(
     rejected = message.rejected_model_version
     assert rejected is not None and rejected.text and rejected.text == message.model_text
     failed = {reason["item"] for reason in rejected.reasons}
-    assert "fidelity" in failed, failed
+    # refused for losing the key messages, or, cut off at the token limit, for breaking off
+    assert failed & {"fidelity", "complete_sentences"}, failed
     assert message.model_checks.score <= 40 or not message.model_checks.ok
 
 

@@ -140,9 +140,12 @@ def adapt_message(
     except ModelCrashed:
         raise  # the caller restarts nothing: the worker is already back; a pack marks the cell
     except (GenerationError, BackendError) as exc:  # no usable answer: the floor stands
-        reasons = [{"item": "model", "reason": str(exc)}]
-        # A TruncatedAnswer (cut off at the token limit) carries what came and its checks.
+        # A TruncatedAnswer (cut off at the token limit) carries what came and its checks;
+        # the reasons are then the checks it failed (complete_sentences names the cut).
         checks = getattr(exc, "report", None) or LintReport(items=(), score=0)
+        failed = [{"item": i.id, "reason": i.reason} for i in checks.items
+                  if not i.passed and i.severity == "error"]  # fmt: skip
+        reasons = failed or [{"item": "model", "reason": str(exc)}]
         return _keep_floor(floor, getattr(exc, "text", ""), checks, reasons)
     citations = _union(floor.message.citations, model.citations, passages)
     # The version's numbers and sentences rest on the passages *it* cites, not on those of
