@@ -86,8 +86,10 @@ def serve(data: Path, **env: str) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per test module: Playwright's sync API allows one running instance at a
+    time, and tests/test_browser_refused.py borrows this fixture."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
