@@ -34,7 +34,6 @@ MEANING = PROJECT_ROOT / "prompts" / "catalog" / "meaning.yaml"
 # from CLOSE on, fewer of its content words need to be the statement's (docs/checks.md).
 SIMILAR = 0.62
 CLOSE = 0.8
-NUMBERS_SIMILAR = 0.5  # for a statement that carries every number of the sentence
 COVERAGE = 0.75  # share of content words found in the statement (and the shared vocabulary)
 COVERAGE_CLOSE = 0.6
 LEXICAL_ONLY_COVERAGE = 0.85  # without an embedder, the words alone must carry the match
@@ -188,8 +187,8 @@ class _Reader:
     def __init__(self, language: str, stopwords: frozenset[str]) -> None:
         self.words = meaning_words(language)
         self.claims = [tuple(w.strip() for w in line.split(" | ")) for line in self.words.claims]
-        claim_words = {way for ways in self.claims for way in ways
-                       if " " not in way and "*" not in way}  # fmt: skip
+        claim_words = {w for ways in self.claims for way in ways for w in way.split()
+                       if "*" not in w}  # fmt: skip
         self.skip = stopwords - claim_words - set(self.words.negations)
         self.parse = lru_cache(maxsize=20000)(self._parse)  # type: ignore[method-assign]
 
@@ -204,9 +203,7 @@ class _Reader:
         """Content words: not stop words, of MIN_CONTENT letters or more; a capital code of
         any length counts too ("B" in "Meningokokken B", "ACWY")."""
         codes = [w.lower() for w in _CODES.findall(text)]
-        # number words ("twice", "zwei") are the numbers rule's, not words a meaning rests on
-        words = [w for w in _words(text) if len(w) >= MIN_CONTENT and w not in self.skip
-                 and not spelled_numbers(w) and w not in self.words.numbers]  # fmt: skip
+        words = [w for w in _words(text) if len(w) >= MIN_CONTENT and w not in self.skip]
         return words + [c for c in codes if c not in words]
 
     def _parse(self, text: str) -> _Parsed:
@@ -356,22 +353,18 @@ class Judge:
         parsed = self.reader.parse(bare)
         scores = self._scores(bare, vector, vectors)
         ranked = sorted(range(len(scores)), key=lambda n: -scores[n])[:CANDIDATES]
-        carried: set[int] = set()
         if parsed.numbers:  # the statements that carry all its numbers, however worded
             numbers = {n for n, _ in parsed.numbers}
             carry = [n for n in range(len(self.parsed)) if n not in ranked
                      and numbers <= {m for m, _ in self.parsed[n].numbers}]  # fmt: skip
             ranked += sorted(carry, key=lambda n: -scores[n])[:CANDIDATES]
-            carried = set(carry)
         tried: list[Verdict] = []
         if self._contradicts(parsed, ranked):
             return Verdict(False, "supported.negation", "Its negation turns the statement round")
         asks = _asks(sentence)
         ranked = [n for n in ranked if asks or self.statements[n].kind != "question"]
         for group in [[n] for n in ranked] + [ranked[:2]] * (len(ranked) >= 2):
-            # a statement with all of the sentence's numbers is near enough from NUMBERS_SIMILAR
-            lift = SIMILAR - NUMBERS_SIMILAR if set(group) <= carried else 0.0
-            verdict = self._agrees(parsed, group, min(scores[n] for n in group) + lift, asks)
+            verdict = self._agrees(parsed, group, min(scores[n] for n in group), asks)
             if verdict.supported:
                 return verdict
             tried.append(verdict)
