@@ -246,9 +246,10 @@ class Verdict:
     origin: str = ""  # the kind of what backs it
 
 
-def _strip_facts(sentence: str, support: Support) -> str:
-    """The sentence without fact-sheet values, links and fact labels: the office's data."""
-    for value in value_forms(support.fact_values):
+def _strip_facts(sentence: str, support: Support, values: tuple[str, ...]) -> str:
+    """The sentence without fact-sheet values (`values`: their forms, from value_forms),
+    links and fact labels: the office's data."""
+    for value in values:
         sentence = sentence.replace(value, " ")
     sentence = _LINK.sub(" ", sentence)
     for label in support.labels:
@@ -291,6 +292,7 @@ class Judge:
     def __init__(self, support: Support, embed: Embed | None) -> None:
         self.support = support
         self.embed = embed
+        self.values = value_forms(support.fact_values)  # once, not per sentence
         self.reader = _reader(support.language, support.stopwords)
         self.shared = self.reader.shared_words(support)
         self.statements = [s for s in support.statements if s.text.strip()]
@@ -327,7 +329,7 @@ class Judge:
 
     def _plain(self, sentence: str) -> Verdict | None:
         """The verdict that needs no embedding, or None."""
-        bare = _strip_facts(sentence, self.support)
+        bare = _strip_facts(sentence, self.support, self.values)
         parsed = self.reader.parse(bare)
         topic = self._other_topic(sentence)
         if topic:
@@ -349,7 +351,7 @@ class Judge:
         self, sentence: str, vector: Sequence[float] | None, vectors: list[Sequence[float]]
     ) -> Verdict:
         """The verdict of the closest approved statements by meaning, and their agreement."""
-        bare = _strip_facts(sentence, self.support)
+        bare = _strip_facts(sentence, self.support, self.values)
         parsed = self.reader.parse(bare)
         scores = self._scores(bare, vector, vectors)
         ranked = sorted(range(len(scores)), key=lambda n: -scores[n])[:CANDIDATES]
@@ -407,9 +409,7 @@ class Judge:
         "Kommen Sie am {when} ins {where}". No claim, number or negation of its own."""
         if parsed.claims or parsed.negated or parsed.numbers:
             return False
-        has_fact = any(v in sentence for v in value_forms(self.support.fact_values)) or bool(
-            _LINK.search(sentence)
-        )
+        has_fact = any(v in sentence for v in self.values) or bool(_LINK.search(sentence))
         if not has_fact:  # a short line of function words only ("Guten Tag,"), or nothing
             return not parsed.content and len(_words(sentence)) <= SHORT_LINE
         logistics = self.reader.words.logistics
