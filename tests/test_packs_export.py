@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import csv
+import hmac
 import io
 import json
+import shutil
+import stat
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,11 +19,13 @@ from docx.shared import Pt
 from comms.checks.sms import sms_info
 from comms.maps.library import load_map
 from comms.packs.campaign import Cell
-from comms.packs.export import PackFileError, export_pack, import_pack, read_manifest
+from comms.packs.export import Manifest, PackFileError, export_pack, import_pack, read_manifest
 from comms.packs.generation import generate_pack
 from comms.packs.review import add_comment, approve, edit_text
+from comms.packs.signature import key_path, sign, signed_here
 from comms.packs.store import PackStore
-from knowledge.base.errors import InputError
+from comms.report import EMPTY_REPORT
+from knowledge.base.errors import ConfigError, InputError
 from knowledge.base.settings import load_settings
 from tests.pack_helpers import generated, pack_settings, scripted, small_campaign
 
@@ -152,27 +158,94 @@ def test_a_draft_export_marks_every_file(settings, fake_store, tmp_path) -> None
     assert len(rows) == 4 and {r["draft"] for r in rows} == {"DRAFT"}
 
 
-def test_an_imported_pack_continues_where_it_stopped(packs, fake_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def _moved(packs: PackStore, path: Path) -> PackStore:
+    """An empty pack database of the same installation: its key, another data directory."""
+    settings = load_settings(data_dir=path, repair_tries=0)
+    path.mkdir(parents=True)
+    shutil.copy2(key_path(packs.settings), key_path(settings))  # keeps the 0600 mode
+    return PackStore(settings)
+
+
+def _reviewed_export(packs: PackStore, tmp_path: Path) -> Path:
+    """A draft export after a comment on the SMS and an edit of the letter (revision 2)."""
     add_comment(packs, "flu-test", SMS, "Gut so.", user="Bo")
     edit_text(
         packs, "flu-test", LETTER, "Ein neuer Brief zur Grippeimpfung.", user="Bo", revision=1
     )
-    zipped = export_pack(packs, "flu-test", tmp_path / "p.zip", user="Ann", draft=True).path
-    other = load_settings(data_dir=tmp_path / "elsewhere", repair_tries=0)
-    there = PackStore(other)
+    return export_pack(packs, "flu-test", tmp_path / "p.zip", user="Ann", draft=True).path
+
+
+def test_a_pack_this_installation_signed_comes_back_with_its_review_state(packs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    zipped = _reviewed_export(packs, tmp_path)
+    assert json.loads(_zip(zipped)["manifest.json"])["signature"].startswith("hmac-sha256:")
+    there = _moved(packs, tmp_path / "moved")
     record = import_pack(there, zipped.read_bytes(), user="Cy")
     assert record.campaign == packs.campaign("flu-test").campaign
     assert record.template_text == packs.campaign("flu-test").template_text
-    originals = {m.cell: m for m in packs.messages("flu-test")}
-    imported = {m.cell: m for m in there.messages("flu-test")}
+    originals = {m.cell: replace(m, checks=EMPTY_REPORT) for m in packs.messages("flu-test")}
+    imported = {m.cell: replace(m, checks=EMPTY_REPORT) for m in there.messages("flu-test")}
     assert imported == originals
+    assert {m.cell: m.status for m in there.messages("flu-test")}[SMS] == "approved"
     assert there.remarks("flu-test", SMS) == packs.remarks("flu-test", SMS)
     assert there.approvers("flu-test", SMS, 1) == ["Ann"]
-    assert there.events("flu-test")[-1].action == "import"
+    assert "signed by this installation" in there.events("flu-test")[-1].detail
     with pytest.raises(InputError, match="already exists"):
         import_pack(there, zipped, user="Cy")
-    # The letter's edit undid its approval: an approved-only pack has 2 of 12 cells, and
-    # generating after importing it writes only the other 10.
+
+
+def test_the_checks_run_again_on_this_installations_evidence(packs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    files = _signed_pack(packs, tmp_path)
+    manifest = json.loads(files["manifest.json"])
+    manifest["campaign"]["id"] = "flu-copy"  # a copy beside the original, in the same database
+    claim = " 97 von 100 Geimpften bleiben gesund."
+    for entry in manifest["messages"]:
+        entry["checks"] = {"items": [], "score": 100}  # the file's claim: nothing to check
+        if (entry["channel"], entry["language"]) == ("letter", "de"):
+            entry["text"] += claim
+            cited = entry["generated"]["citations"][0]["number"]
+            entry["generated"]["evidence"][cited - 1]["text"] += claim  # the file's "evidence"
+    data = _rezip({**files, "manifest.json": json.dumps(manifest).encode()})
+    import_pack(packs, data, user="Cy")
+    fresh = PackStore(load_settings(data_dir=tmp_path / "fresh"))
+    import_pack(fresh, data, user="Cy")
+    here = packs.message("flu-copy", LETTER)
+    elsewhere = fresh.message("flu-copy", LETTER)
+    assert here is not None and elsewhere is not None
+    assert all(m.checks.items for m in packs.messages("flu-copy"))
+    # This installation has the cited source: its passage does not say 97 of 100. A fresh
+    # installation has only the pack's copy of the passage to go by.
+    assert not here.checks.item("numbers_grounded").passed
+    assert "97" in here.checks.item("numbers_grounded").reason
+    assert elsewhere.checks.item("numbers_grounded").passed
+
+
+def test_a_pack_from_another_installation_comes_in_as_drafts(packs, fake_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    zipped = _reviewed_export(packs, tmp_path)
+    other = load_settings(data_dir=tmp_path / "elsewhere", repair_tries=0)
+    there = PackStore(other)
+    import_pack(there, zipped.read_bytes(), user="Cy")
+    assert key_path(other).read_bytes() != key_path(packs.settings).read_bytes()
+    originals = {m.cell: m for m in packs.messages("flu-test")}
+    imported = {m.cell: m for m in there.messages("flu-test")}
+    assert imported.keys() == originals.keys()
+    assert {m.status for m in imported.values()} == {"draft"}
+    assert {c: (m.text, m.revision) for c, m in imported.items()} == {
+        c: (m.text, m.revision) for c, m in originals.items()
+    }
+    assert imported[SMS].updated_by == "Cy"
+    assert there.remarks("flu-test", SMS) == [] and there.approvers("flu-test", SMS, 1) == []
+    events = [e for e in there.events("flu-test") if e.cell == SMS]
+    assert [(e.action, e.user) for e in events] == [("import", "Cy")] + [("import_note", "Cy")] * 2
+    assert events[0].detail == (
+        "from a pack ZIP not signed by this installation, as a draft; the file says: approved, "
+        "revision 1 approved by Ann"
+    )
+    assert events[1].detail.startswith("the pack file says: Ann approve on revision 1 at ")
+    assert events[2].detail.startswith("the pack file says: Bo commented on revision 1 at ")
+    assert events[2].detail.endswith(": Gut so.")
+    assert "not signed by this installation" in there.events("flu-test")[-1].detail
+    # Generating after importing an approved-only pack (2 of 12 cells: the letter's edit undid
+    # its approval) writes only the other 10.
     approved = export_pack(packs, "flu-test", tmp_path / "a.zip", user="Ann").path
     third = PackStore(load_settings(data_dir=tmp_path / "third", repair_tries=0))
     import_pack(third, approved, user="Cy")
@@ -182,6 +255,71 @@ def test_an_imported_pack_continues_where_it_stopped(packs, fake_store, tmp_path
         ask_model=True,
     )  # fmt: skip
     assert (run.skipped, len(run.generated), len(chat.calls)) == (2, 10, 10) and run.complete
+
+
+def _signed_pack(packs: PackStore, tmp_path: Path) -> dict[str, bytes]:
+    """The files of a draft export of the fixture's pack: three cells approved, nine drafts."""
+    return _zip(export_pack(packs, "flu-test", tmp_path / "p.zip", user="Ann", draft=True).path)
+
+
+def _forge(files: dict[str, bytes], edit: str) -> bytes:
+    """The pack's ZIP with one edit of its manifest, the signature left as it was (or forged)."""
+    manifest = json.loads(files["manifest.json"])
+    entry = next(m for m in manifest["messages"] if m["channel"] == "sms" and m["language"] == "de"
+                 and m["audience"] == "health-workers")  # fmt: skip
+    if edit == "text":
+        entry["status"], entry["approvals"] = "approved", ["Ann"]
+        entry["text"] = "Die Grippeimpfung schützt 97 von 100 Menschen. Termine: 0800 123456."
+    elif edit == "status":
+        entry["status"], entry["approvals"] = "approved", ["Ann"]
+        entry["remarks"].append(
+            {"user": "Ann", "kind": "approve", "text": "", "revision": 1,
+             "created_at": "2026-01-01T00:00:00+00:00"}
+        )  # fmt: skip
+    else:  # a signature made with a key of the forger's own
+        entry["status"], entry["approvals"] = "approved", ["Ann"]
+        content = Manifest.model_validate(manifest).content()
+        manifest["signature"] = "hmac-sha256:" + hmac.new(b"k" * 32, content, "sha256").hexdigest()
+    return _rezip({**files, "manifest.json": json.dumps(manifest).encode()})
+
+
+@pytest.mark.parametrize("edit", ["text", "status", "signature"])
+def test_an_edited_pack_comes_in_as_drafts_with_the_approval_as_a_note(
+    packs, tmp_path, edit
+) -> None:  # type: ignore[no-untyped-def]
+    cell = Cell("health-workers", "sms", "de")
+    files = _signed_pack(packs, tmp_path)
+    there = _moved(packs, tmp_path / "moved")
+    import_pack(there, _forge(files, edit), user="Cy")
+    imported = {m.cell: m for m in there.messages("flu-test")}
+    assert {m.status for m in imported.values()} == {"draft"}
+    assert there.approvers("flu-test", SMS, 1) == [] and there.approvers("flu-test", cell, 1) == []
+    notes = [e.detail for e in there.events("flu-test") if e.cell == cell]
+    assert notes[0].endswith("the file says: approved, revision 1 approved by Ann")
+    numbers = imported[cell].checks.item("numbers_grounded")
+    assert numbers.passed is (edit != "text")
+    if edit == "text":
+        assert imported[cell].text.startswith("Die Grippeimpfung schützt 97 von 100")
+        assert "97" in numbers.reason and not imported[cell].checks.ok
+
+
+def test_bad_files_are_refused_by_name_and_nothing_stored_is_lost(packs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    files = _signed_pack(packs, tmp_path)
+    before = (packs.campaigns(), packs.messages("flu-test"), packs.events("flu-test"))
+    manifest = json.loads(files["manifest.json"])
+    manifest["campaign"]["id"] = "flu-copy"  # new here: the import starts, then finds it bad
+    manifest["messages"][-1]["generated"]["citations"] = "none"
+    cases = [
+        (b"%PDF-1.7 a pack, surely", "not a ZIP file"),
+        (_rezip({k: v for k, v in files.items() if k != "manifest.json"}), "no manifest.json"),
+        (_rezip({**files, "manifest.json": b'{"format": "clarion-pack",'}), "not valid JSON"),
+        (_rezip({**files, "manifest.json": json.dumps(manifest).encode()}),
+         "record of .* is not a message this Clarion can check .citations"),
+    ]  # fmt: skip
+    for data, error in cases:
+        with pytest.raises(PackFileError, match=error):
+            import_pack(packs, data, user="Cy")
+    assert (packs.campaigns(), packs.messages("flu-test"), packs.events("flu-test")) == before
 
 
 def _pack_bytes(packs: PackStore, tmp_path: Path) -> bytes:
@@ -273,3 +411,19 @@ def test_the_overview_names_each_cited_source_past_its_review_date(
     assert "STIKO-Empfehlung vom " in page
     plain = _zip(export_pack(packs, "flu-test", tmp_path / "q.zip", user="Ann").path)
     assert "Prüfdatum" not in plain["index.html"].decode("utf-8")
+
+
+def test_the_installation_key_is_made_once_and_readable_by_its_owner_only(settings) -> None:  # type: ignore[no-untyped-def]
+    first = sign(settings, b"manifest")
+    path = key_path(settings)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert sign(settings, b"manifest") == first and signed_here(settings, b"manifest", first)
+    assert not signed_here(settings, b"manifest!", first)
+    assert not signed_here(settings, b"manifest", first.removeprefix("hmac-sha256:"))
+    path.chmod(0o644)
+    with pytest.raises(ConfigError, match="can be read by other users.*chmod 600"):
+        sign(settings, b"manifest")
+    path.chmod(0o600)
+    path.write_text("not a key\n")
+    with pytest.raises(ConfigError, match="is not a Clarion installation key"):
+        sign(settings, b"manifest")

@@ -1,4 +1,10 @@
-"""Exporting a pack as a ZIP (written atomically) and importing one back to continue work."""
+"""Exporting a pack as a ZIP (written atomically) and importing one back to continue work.
+
+Export signs the manifest with this installation's secret (comms.packs.signature). Import re-runs
+every check on this installation's code and evidence, and keeps statuses and review decisions
+only from a pack this installation signed; any other pack's messages come in as drafts, with the
+file's approvals and decisions kept as notes in the audit trail.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,11 @@ import hashlib
 import io
 import json
 import os
+import sqlite3
 import tempfile
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Literal
 
@@ -18,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from comms.checks.sms import sms_info
 from comms.drafting.template import parse_template
+from comms.message import Message
 from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Campaign, Cell, cells, check_campaign
 from comms.packs.citations import ChangedCell
@@ -31,12 +39,21 @@ from comms.packs.files import (
     sms_csv,
     sources,
 )
-from comms.packs.review import person
-from comms.packs.store import CampaignRecord, PackMessage, PackStore, Remark, audit_event
+from comms.packs.review import message_checks, person
+from comms.packs.signature import sign, signed_here
+from comms.packs.store import (
+    CampaignRecord,
+    PackMessage,
+    PackStore,
+    Remark,
+    Transaction,
+    audit_event,
+)
 from comms.report import LintReport
 from knowledge.base.clock import now
 from knowledge.base.errors import ClarionError, InputError
 from knowledge.base.settings import Settings
+from knowledge.history import latest, passages
 from knowledge.reviews import Overdue, overdue
 from knowledge.store import Store
 
@@ -47,6 +64,7 @@ MAX_ZIP_BYTES = 50 * 1024 * 1024  # the pack ZIP itself, as uploaded or imported
 MAX_ENTRIES = 5_000
 MAX_TOTAL_BYTES = 200 * 1024 * 1024  # uncompressed, all files together
 MAX_MANIFEST_BYTES = 32 * 1024 * 1024
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header, or an empty archive
 MAX_RATIO = 200  # uncompressed / compressed: far beyond what text, DOCX or JSON reach
 
 
@@ -146,6 +164,13 @@ class Manifest(Strict):
     map: ManifestMap | None = None  # absent in packs made before message maps
     stale_cells: list[str] = Field(default_factory=list)  # from another map version
     consistency: list[ManifestFinding] = Field(default_factory=list)
+    signature: str = ""  # HMAC-SHA256 of the rest, with the exporting installation's secret
+
+    def content(self) -> bytes:
+        """What the signature covers: every field but the signature, as canonical JSON."""
+        data = self.model_dump(mode="json", exclude={"signature"})
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return text.encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -208,6 +233,7 @@ def export_pack(
     due = overdue(store.settings, knowledge, cited, layout.date) if knowledge else {}
     files = _files(layout, items, state, list(due.values()))
     manifest = _manifest(record, items, remarks, files, state, user=user, draft=draft)
+    manifest.signature = sign(store.settings, manifest.content())
     files[MANIFEST] = manifest.model_dump_json(indent=2).encode("utf-8")
     write_zip(out, files)
     with store.transaction() as tx:
@@ -341,6 +367,10 @@ def read_manifest(source: Path | bytes | IO[bytes]) -> Manifest:
     """The manifest of a pack ZIP, after checking the ZIP is whole, safe and a Clarion pack."""
     _check_size(source)
     stream: Path | IO[bytes] = io.BytesIO(source) if isinstance(source, bytes) else source
+    if not _head(stream).startswith(ZIP_MAGIC):
+        raise PackFileError(
+            "This file is not a ZIP file; a Clarion pack is the .zip that a pack export writes."
+        )
     try:
         with zipfile.ZipFile(stream) as archive:
             infos = _safe_entries(archive)
@@ -351,6 +381,20 @@ def read_manifest(source: Path | bytes | IO[bytes]) -> Manifest:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError) as exc:
         raise PackFileError(f"The ZIP file is damaged or incomplete ({exc}).") from exc
     return manifest
+
+
+def _head(stream: Path | IO[bytes]) -> bytes:
+    """The first bytes of a file or stream (a stream is put back where it was)."""
+    if isinstance(stream, Path):
+        try:
+            with stream.open("rb") as handle:
+                return handle.read(4)
+        except OSError as exc:
+            raise PackFileError(f"The pack file cannot be read ({exc}).") from exc
+    start = stream.tell()
+    head = stream.read(4)
+    stream.seek(start)
+    return head
 
 
 def _check_size(source: Path | bytes | IO[bytes]) -> None:
@@ -366,7 +410,9 @@ def _check_size(source: Path | bytes | IO[bytes]) -> None:
 
 
 def import_pack(store: PackStore, source: Path | bytes | IO[bytes], *, user: str) -> CampaignRecord:
-    """Store a pack's campaign, messages and review history to continue working on it."""
+    """Store a pack's campaign and messages to continue working on it: with their review
+    history if this installation signed the pack, otherwise as drafts (the file's approvals
+    become notes). Checks are re-run either way; nothing is stored unless all of it is."""
     user = person(user)
     manifest = read_manifest(source)
     campaign = check_campaign(manifest.campaign)
@@ -387,34 +433,97 @@ def import_pack(store: PackStore, source: Path | bytes | IO[bytes], *, user: str
     stray = [m.cell.key for m in manifest.messages if m.cell not in grid]
     if stray:
         raise PackFileError(f"The pack has messages outside its campaign's grid: {stray[0]}.")
-    note = f"imported {len(manifest.messages)} messages (exported {manifest.exported_at})"
+    trusted = signed_here(store.settings, manifest.content(), manifest.signature)
     with store.transaction() as tx:
         tx.insert_campaign(record)
         for entry in manifest.messages:
-            _import_message(tx, campaign.id, entry, user)
-        tx.record(AuditEvent(campaign.id, user, "import", detail=note))
+            _import_message(tx, record.campaign, entry, user, trusted=trusted)
+        tx.record(AuditEvent(campaign.id, user, "import", detail=_import_note(manifest, trusted)))
     return record
 
 
-def _import_message(tx: Any, campaign_id: str, entry: ManifestMessage, user: str) -> None:
+def _import_note(manifest: Manifest, trusted: bool) -> str:
+    count = f"imported {len(manifest.messages)} messages"
+    exported = f"exported {manifest.exported_at} by {manifest.exported_by}"
+    if trusted:
+        return f"{count} ({exported}); signed by this installation: review state kept"
+    return (
+        f"{count} (the file says: {exported}); not signed by this installation: every message "
+        "is a draft, the file's approvals and decisions are notes"
+    )
+
+
+def _import_message(
+    tx: Transaction, campaign: Campaign, entry: ManifestMessage, user: str, *, trusted: bool
+) -> None:
+    checks = _checks(tx.db, campaign, entry)
     message = PackMessage(
-        campaign_id=campaign_id,
+        campaign_id=campaign.id,
         cell=entry.cell,
-        status=entry.status,
+        status=entry.status if trusted else "draft",
         text=entry.text,
-        checks=entry.checks,
+        checks=checks,
         message=entry.generated,
         revision=entry.revision,
         seed=entry.seed,
-        updated_by=entry.updated_by,
-        updated_at=entry.updated_at,
+        updated_by=entry.updated_by if trusted else user,
+        updated_at=entry.updated_at if trusted else now(),
     )
     if not tx.insert_message(message):
         raise PackFileError(f"The pack lists {entry.cell.key} twice.")
-    for remark in entry.remarks:
-        stored = Remark(remark.user, remark.kind, remark.text, remark.revision, remark.created_at)
-        tx.add_remark(campaign_id, entry.cell, stored)
-    tx.record(audit_event(message, user, "import", "from a pack ZIP"))
+    if not trusted:
+        tx.record(audit_event(message, user, "import", _draft_note(entry)))
+        for remark in entry.remarks:
+            tx.record(audit_event(message, user, "import_note", _remark_note(remark)))
+        return
+    for r in entry.remarks:
+        kept = Remark(r.user, r.kind, r.text, r.revision, r.created_at)
+        tx.add_remark(campaign.id, entry.cell, kept)
+    tx.record(audit_event(message, user, "import", "from a pack ZIP this installation signed"))
+
+
+def _draft_note(entry: ManifestMessage) -> str:
+    approvals = ", ".join(entry.approvals) or "nobody"
+    return (
+        "from a pack ZIP not signed by this installation, as a draft; the file says: "
+        f"{entry.status.replace('_', ' ')}, revision {entry.revision} approved by {approvals}"
+    )
+
+
+def _remark_note(remark: ManifestRemark) -> str:
+    what = "commented" if remark.kind == "comment" else remark.kind.replace("_", " ")
+    text = f": {remark.text}" if remark.text else ""
+    return (
+        f"the pack file says: {remark.user} {what} on revision {remark.revision} at "
+        f"{remark.created_at}{text}"
+    )
+
+
+def _checks(db: sqlite3.Connection, campaign: Campaign, entry: ManifestMessage) -> LintReport:
+    """The message's checks as this installation's code and evidence give them now."""
+    try:
+        generated = Message.model_validate(entry.generated)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise PackFileError(
+            f"The pack's record of {entry.cell.key} is not a message this Clarion can check "
+            f"({'.'.join(map(str, first['loc']))}: {first['msg']})."
+        ) from exc
+    current = _current_texts(db, {p.source_id for p in generated.evidence})
+    evidence = [replace(p, text=current.get(p.chunk_id, p.text)) for p in generated.evidence]
+    dump = generated.model_copy(update={"evidence": evidence}).model_dump(mode="json")
+    return message_checks(entry.text, dump, campaign)
+
+
+def _current_texts(db: sqlite3.Connection, source_ids: set[str]) -> dict[str, str]:
+    """Passage texts by chunk id in the newest version of each source this installation has;
+    a passage the pack cites from a source unknown here is checked as the pack has it."""
+    texts: dict[str, str] = {}
+    for source_id in sorted(source_ids):
+        version = latest(db, source_id)
+        if version is not None:
+            texts |= {p.chunk_id: p.text for p in passages(db, source_id, version.number)}
+    return texts
 
 
 def _safe_entries(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
