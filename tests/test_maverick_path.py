@@ -71,7 +71,7 @@ def test_the_gate_shows_the_composed_version_when_the_model_writes_nonsense(
     failed = {reason["item"] for reason in rejected.reasons}
     # refused for losing the key messages, or, cut off at the token limit, for breaking off
     assert failed & {"fidelity", "complete_sentences"}, failed
-    assert message.model_checks.score <= 40 or not message.model_checks.ok
+    assert failed <= {item.id for item in message.model_checks.failed()}  # as the checks say
 
 
 @pytest.fixture

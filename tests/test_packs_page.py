@@ -135,9 +135,10 @@ def test_the_page_offers_the_model_and_warns_of_stale_cells(
     assert ask.value is False and not ask.disabled  # on-request: staff choose per run
     warnings = [w.value for w in at.warning]
     assert any("älteren Version der Botschaftskarte" in w and CELL.key in w for w in warnings)
-    assert any("Uneinheitlich" in w for w in warnings) or any(
-        "Einheitlich" in c.value for c in at.caption
-    )
+    # The composed messages of the fixture's pack agree with each other.
+    assert not any("Uneinheitlich" in w for w in warnings), warnings
+    consistent = "Einheitlich: keine Widersprüche zwischen den Nachrichten gefunden."
+    assert consistent in [c.value for c in at.caption]
 
 
 # Living evidence: a cell whose cited passage changed since it was made.

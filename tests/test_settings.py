@@ -67,7 +67,7 @@ def test_bad_model_path_names_the_fix(tmp_path: Path, content: bytes | None, mes
         path.write_bytes(content)
     with pytest.raises(ConfigError, match=message) as info:
         check_gguf(path)
-    assert "CLARION_MODEL_PATH" in str(info.value) or "not found" in str(info.value)
+    assert "Set CLARION_MODEL_PATH to a" in str(info.value)  # the fix, named either way
 
 
 def test_model_path_that_is_a_folder(tmp_path: Path) -> None:

@@ -96,23 +96,65 @@ def reworded(text: str) -> str:
     return text
 
 
-def test_a_faithful_version_of_the_composed_text_is_what_staff_get(
-    settings: Settings, fake_store: Store
+# The composed safety letter written again in other words, as a faithful model would: every
+# sentence's wording and order changed, the numbers, the fact lines and the meaning kept.
+REWORDED = """Sehr geehrte Eltern,
+
+seit Jahrzehnten wird die MMR-Impfung gegeben, und sie ist gründlich geprüft.
+Viele Eltern möchten wissen, ob die Masernimpfung für ihr Kind sicher ist. Wir nehmen diese Frage ernst.
+Ernste Nebenwirkungen nach der Impfung kommen selten vor.
+
+Zwei Impfungen schützen etwa 97 von 100 Menschen.
+Schon nach einer Impfung sind etwa 93 von 100 geschützt, nach der zweiten etwa 97 von 100.
+
+Haben Sie Fragen? Ihre Kinderärztin oder Ihr Kinderarzt hilft Ihnen gern weiter.
+
+Wann: 2.–27. November 2026, Mo–Fr 9–12 Uhr
+Wo: Gesundheitsamt Musterstadt, Hauptstraße 5
+Kosten: kostenlos / free
+Termin vereinbaren: 0123 456789 · example.org/impfen
+
+Mit freundlichen Grüßen
+Ihr Gesundheitsamt"""
+
+
+@pytest.mark.e2e
+def test_a_faithful_version_in_other_words_is_what_staff_get(
+    real_store_dir: Path, real_embedder: Any
 ) -> None:
-    floor = compose_message(SAFETY, settings=settings, store=fake_store, facts=FACTS,
+    settings = load_settings(data_dir=real_store_dir)
+    store = Store(settings, real_embedder)  # meaning is judged by the real sentence embedder
+    floor = compose_message(SAFETY, settings=settings, store=store, facts=FACTS,
                             concern_id="safety")  # fmt: skip
-    text = reworded(floor.message.text)
-    chat = answers(settings, {"citations": [1], "text": text})
-    message = adapt_message(floor, settings=settings, chat=chat, store=fake_store, facts=FACTS)
+    assert "gut erprobt" in floor.message.text and "gut erprobt" not in REWORDED
+    chat = answers(settings, {"citations": [1], "text": REWORDED})
+    message = adapt_message(floor, settings=settings, chat=chat, store=store, facts=FACTS)
     rejected = message.rejected_model_version
     assert message.version == "model", rejected.reasons if rejected else None
-    assert message.text == message.model_text and message.text.startswith(text)
+    assert message.text == message.model_text and message.text.startswith(REWORDED)
     assert message.checks.ok
-    assert message.checks.item("fidelity").passed
+    assert message.checks.item("fidelity").passed and message.checks.item("supported").passed
     cited = {c.chunk_id for c in message.citations}
     assert {c.chunk_id for c in floor.message.citations} <= cited
     assert message.composed_text == floor.message.text and message.concern_matched == "safety"
     assert message.map == floor.message.map and len(chat.calls) == 1
+
+
+@pytest.mark.e2e
+def test_the_same_words_saying_the_opposite_are_refused(
+    real_store_dir: Path, real_embedder: Any
+) -> None:
+    settings = load_settings(data_dir=real_store_dir)
+    store = Store(settings, real_embedder)
+    floor = compose_message(SAFETY, settings=settings, store=store, facts=FACTS,
+                            concern_id="safety")  # fmt: skip
+    wrong = REWORDED.replace("kommen selten vor", "kommen häufig vor")  # one defect
+    chat = answers(settings, {"citations": [1], "text": wrong})
+    message = adapt_message(floor, settings=settings, chat=chat, store=store, facts=FACTS)
+    assert message.version == "composed" and message.text == floor.message.text
+    rejected = message.rejected_model_version
+    assert rejected is not None and [r["item"] for r in rejected.reasons] == ["supported"]
+    assert "kommen häufig vor" in rejected.reasons[0]["reason"]
 
 
 def test_a_faithful_version_that_keeps_the_fact_lines_gets_no_second_fact_line(
