@@ -97,6 +97,7 @@ class Message(BaseModel):
     version: Literal["composed", "model"] = "model"  # messages before maps were the model's
     map: MapRef | None = None
     concern_matched: str | None = None  # the map concern the message answers; None: general
+    concern_reason: str = ""  # why that concern (comms.maps.matching.ConcernMatch.reason)
     composed_text: str = ""
     composed_checks: LintReport = EMPTY_REPORT
     model_text: str = ""  # the model's version, when the model was asked (used or not)

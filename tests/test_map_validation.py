@@ -77,7 +77,7 @@ BROKEN = [
         "a concern with two key messages",
         edited(ON_TIME, ""),
         "measles",
-        570,
+        575,
         "concerns.7.key_messages",
         "at least 3 items",
     ),
@@ -85,7 +85,7 @@ BROKEN = [
         "a myth concern without `myth`",
         edited(AUTISM_MYTH, ""),
         "measles",
-        549,
+        553,
         "concerns.7",
         "a concern of kind 'myth' needs `myth`",
     ),
@@ -157,7 +157,7 @@ def test_a_duplicate_key_message_id_is_an_error() -> None:
 def test_a_duplicate_key_message_id_points_at_the_second_use() -> None:
     _, problems = check_map(DUPLICATE_KEY, "measles.yaml", "measles")
     [problem] = [p for p in problems if p.severity == "error"]
-    assert (problem.line, problem.field) == (513, "concerns.6.key_messages.1.id")
+    assert (problem.line, problem.field) == (517, "concerns.6.key_messages.1.id")
 
 
 def test_a_valid_override_in_the_data_directory_is_what_load_map_returns(

@@ -120,6 +120,8 @@ def _print_message(message: Message, notes: list[dict[str, Any]]) -> None:
         print(
             f"version: {message.version} · map {message.map.id}@{message.map.version} · {concern}"
         )
+        if message.concern_reason:
+            print(f"concern: {message.concern_reason}")
     if message.rejected_model_version is not None:
         reasons = "; ".join(
             f"{r['item']}: {r['reason']}" for r in message.rejected_model_version.reasons

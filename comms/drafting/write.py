@@ -102,6 +102,7 @@ def compose_message(
         version="composed",
         map=map_ref(composed),
         concern_matched=composed.concern_id,
+        concern_reason=match.reason,
         composed_text=composed.text,
         composed_checks=checks,
     )
@@ -167,7 +168,8 @@ def adapt_message(
         return _keep_floor(floor, model.text, checks, failures)
     return model.model_copy(update={
         "checks": checks, "citations": citations, "version": "model", "map": floor.message.map,
-        "concern_matched": composed.concern_id, "composed_text": composed.text,
+        "concern_matched": composed.concern_id, "concern_reason": floor.message.concern_reason,
+        "composed_text": composed.text,
         "composed_checks": floor.message.checks, "model_text": model.text, "model_checks": checks,
     })  # fmt: skip
 
@@ -229,7 +231,8 @@ def _match(
     if concern_id:  # compose() refuses an id the map does not have
         return ConcernMatch(concern_id, "chosen")
     embed = store.embedder.embed if store is not None else None
-    return match_concern(resolved.concern, loaded, resolved.language.id, embed)
+    return match_concern(resolved.concern, loaded, resolved.language.id, embed,
+                         audience=resolved.audience.id)  # fmt: skip
 
 
 def _context(

@@ -63,6 +63,10 @@ class Concern(_Strict):
     question: Texts
     keywords: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     audiences: tuple[str, ...] = ()  # audiences that typically ask it; empty: everyone
+    # Audiences whose situation its key messages address ("If you are healthy and under 60…");
+    # the matcher never answers another audience with them. Empty: they suit anyone. An
+    # overview concern speaks to its `audiences`.
+    speaks_to: tuple[str, ...] = ()
     myth: Texts | None = None  # a myth concern states the myth once, inside a fact sandwich
     key_messages: tuple[KeyMessage, ...] = Field(min_length=KEY_MESSAGES, max_length=KEY_MESSAGES)
 
@@ -71,6 +75,10 @@ class Concern(_Strict):
         if (self.kind == "myth") != (self.myth is not None):
             raise ValueError("a concern of kind 'myth' needs `myth`, and only such a concern")
         return self
+
+    def addressed_to(self) -> tuple[str, ...]:
+        """The audiences its key messages are written for; empty: anyone."""
+        return self.speaks_to or (self.audiences if self.kind == "overview" else ())
 
 
 class Authority(_Strict):

@@ -223,10 +223,11 @@ def _concern_problems(found: MessageMap, documents: dict[str, str]) -> Found:
         for language in concern.keywords:
             if language not in ALL_LANGUAGES:
                 yield (*path, "keywords", language), f"'{language}' is not a language", "error"
-        for m, audience in enumerate(concern.audiences):
-            if audience not in audiences:
-                known = ", ".join(sorted(audiences))
-                yield (*path, "audiences", m), f"'{audience}' is not an audience ({known})", "error"
+        for name in ("audiences", "speaks_to"):
+            for m, audience in enumerate(getattr(concern, name)):
+                if audience not in audiences:
+                    known = ", ".join(sorted(audiences))
+                    yield (*path, name, m), f"'{audience}' is not an audience ({known})", "error"
         yield from _key_message_problems(
             (*path, "key_messages"), concern.key_messages, found, documents
         )

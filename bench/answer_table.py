@@ -1,0 +1,102 @@
+"""The answer table: for every map × audience × typical concern, which key messages Clarion
+composes from, against the reviewer's table written down first (tests/fixtures/concerns.yaml).
+
+A cell is right when the key set used (the concern matched, or the audience's overview, or the
+map's overarching key messages) is one the reviewer accepts. Matching uses the bundled embedder,
+as the app does. Prints Markdown and writes it into docs/answer-table.md between its markers.
+
+    python -m bench.answer_table [--out docs/answer-table.md | --out -]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bench.report import load_average, publish
+from comms.maps.compose import choose_keys
+from comms.maps.library import load_map
+from comms.maps.matching import Embed, match_concern
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLE = ROOT / "tests" / "fixtures" / "concerns.yaml"
+DOC = ROOT / "docs" / "answer-table.md"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One request of the table and the key sets the reviewer accepts (the preferred first)."""
+
+    map_id: str
+    audience: str
+    words: str
+    language: str
+    accepted: tuple[str, ...]
+
+
+def load_table(path: Path = TABLE) -> list[Cell]:
+    """Every cell of the reviewer's table, map by map, audience by audience."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    cells = []
+    for map_id, rows in data["expected"].items():
+        for audience, expected in rows.items():
+            phrases = data["phrases"][audience]
+            for phrase, accepted in zip(phrases, expected, strict=True):
+                sets = tuple(accepted) if isinstance(accepted, list) else (accepted,)
+                cells.append(Cell(map_id, audience, phrase["words"], phrase["language"], sets))
+    return cells
+
+
+def key_set(cell: Cell, embed: Embed | None) -> tuple[str, str]:
+    """The key set a message for the cell is composed from, and why."""
+    loaded = load_map(cell.map_id)
+    match = match_concern(cell.words, loaded, cell.language, embed, cell.audience)
+    concern, _ = choose_keys(loaded, cell.audience, match.concern_id)
+    return (concern.id if concern is not None else "key_messages"), match.reason
+
+
+def render(cells: list[Cell], chosen: list[str]) -> str:
+    """One table per map: audiences down, their typical concerns across."""
+    right = sum(c in cell.accepted for cell, c in zip(cells, chosen, strict=True))
+    lines = [f"{right} of {len(cells)} cells right (✓: a set the reviewer accepts; ✗: not, "
+             "with the reviewer's preferred set after the arrow)."]  # fmt: skip
+    words: dict[str, list[str]] = {}
+    for cell in cells:
+        if cell.map_id == cells[0].map_id and cell.words:
+            words.setdefault(cell.audience, []).append(f"{cell.words} ({cell.language})")
+    lines += ["", "The typical concerns, as staff typed them (message language):", "",
+              "| audience | 1 | 2 | 3 | 4 |", "|---|---|---|---|---|"]  # fmt: skip
+    lines += [f"| {audience} | " + " | ".join(said) + " |" for audience, said in words.items()]
+    for map_id in dict.fromkeys(cell.map_id for cell in cells):
+        rows: dict[str, list[str]] = {}
+        for cell, found in zip(cells, chosen, strict=True):
+            if cell.map_id == map_id:
+                mark = "✓" if found in cell.accepted else f"✗ → {cell.accepted[0]}"
+                rows.setdefault(cell.audience, []).append(f"{found} {mark}")
+        lines += ["", f"**{map_id}**", "", "| audience | 1 | 2 | 3 | 4 | no concern |",
+                  "|---|---|---|---|---|---|"]  # fmt: skip
+        lines += [f"| {audience} | " + " | ".join(found) + " |" for audience, found in rows.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.answer_table")
+    parser.add_argument("--out", default=str(DOC), help="Markdown file, or - to only print")
+    args = parser.parse_args(argv)
+    from knowledge.base.settings import bundled_embedder_path
+    from knowledge.embedder import Embedder
+
+    started, load_before = time.monotonic(), load_average()
+    path = bundled_embedder_path()
+    embed = Embedder(path).embed if path is not None else None
+    cells = load_table()
+    chosen = [key_set(cell, embed)[0] for cell in cells]
+    publish(render(cells, chosen), load_before, started, args.out)
+
+
+if __name__ == "__main__":
+    main()
