@@ -25,16 +25,13 @@ from knowledge.chunks import content_hash
 from knowledge.history import changed_sentences, diff
 from knowledge.ingest import sync_folder
 from knowledge.store import Store
-from tests.conftest import SHARED_CORPUS
+from tests.conftest import CORPUS
 
-PAGE = SHARED_CORPUS / "nhs-vaccinations" / "mmr-vaccine.html"
+PAGE = CORPUS / "nhs-vaccinations" / "mmr-vaccine.html"
 SOURCE = "file-mmr-vaccine.html"
 OLD, NEW = "at least 1 month apart", "at least 3 months apart"
 SECTION = "How the MMR vaccine is given"
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not PAGE.is_file(), reason="../shared/corpus is not beside this checkout"),
-]
+pytestmark = pytest.mark.e2e
 
 # The office's measles map: a fact of the overarching key messages cites the NHS page's section
 # on how the vaccine is given, the side-effects fact another section of the same page.

@@ -1,4 +1,5 @@
-"""Ingestion of real third-party documents (the NHS pages in ../shared) and of bad files."""
+"""Ingestion of real third-party documents (the NHS pages in tests/fixtures/corpus) and of bad
+files."""
 
 from __future__ import annotations
 
@@ -14,13 +15,10 @@ from knowledge.base.settings import load_settings
 from knowledge.ingest import ingest_paths, ingest_upload
 from knowledge.search import search
 from knowledge.store import Store
-from tests.conftest import SHARED_CORPUS, FakeEmbedder
+from tests.conftest import CORPUS, FakeEmbedder
 
-NHS = SHARED_CORPUS / "nhs-vaccinations"
-FORMATS = SHARED_CORPUS / "formats"
-needs_shared = pytest.mark.skipif(
-    not NHS.is_dir(), reason="../shared/corpus is not beside this checkout"
-)
+NHS = CORPUS / "nhs-vaccinations"
+FORMATS = CORPUS / "formats"
 
 
 @pytest.fixture
@@ -29,7 +27,6 @@ def empty_store(tmp_path: Path, real_embedder) -> Store:  # type: ignore[no-unty
 
 
 @pytest.mark.e2e
-@needs_shared
 def test_every_shared_file_ingests_with_metadata(empty_store: Store) -> None:
     files = sorted(NHS.glob("*.html")) + sorted(FORMATS.glob("*"))
     results = ingest_paths(empty_store, files)
@@ -55,7 +52,6 @@ def test_every_shared_file_ingests_with_metadata(empty_store: Store) -> None:
 
 
 @pytest.mark.e2e
-@needs_shared
 def test_dedupe_replace_and_delete_on_real_pages(empty_store: Store, tmp_path: Path) -> None:
     page = tmp_path / "flu-vaccine.html"
     shutil.copy(NHS / "flu-vaccine.html", page)
@@ -94,8 +90,7 @@ def _zip_bomb() -> bytes:
 
 
 def _truncated_pdf() -> bytes:
-    source = FORMATS / "mmr-vaccine.pdf"
-    data = source.read_bytes() if source.is_file() else b"%PDF-1.7\n1 0 obj<<>>endobj\n" * 50
+    data = (FORMATS / "mmr-vaccine.pdf").read_bytes()
     return data[: len(data) // 3]
 
 

@@ -300,6 +300,7 @@ def test_app_shows_one_line_keeps_the_form_and_writes_again(
         cached.clear()
 
 
+@pytest.mark.allowed_skip(reason="a hard open-files limit below 1200 cannot be raised")
 def test_the_pipe_waits_on_a_descriptor_above_1024() -> None:
     """A busy server holds many files; select() fails on descriptors from 1024 on (it did in a
     full test run: "filedescriptor out of range in select()"), poll() does not."""
