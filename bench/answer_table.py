@@ -3,7 +3,9 @@ composes from, against the reviewer's table written down first (tests/fixtures/c
 
 A cell is right when the key set used (the concern matched, or the audience's overview, or the
 map's overarching key messages) is one the reviewer accepts. Matching uses the bundled embedder,
-as the app does. Prints Markdown and writes it into docs/answer-table.md between its markers.
+as the app does. For each cell whose concern asks for the cost, the place or the time, the SMS
+(the shortest form) is composed with the town clinic's fact sheet of issue 25 and must carry
+that fact. Prints Markdown and writes it into docs/answer-table.md between its markers.
 
     python -m bench.answer_table [--out docs/answer-table.md | --out -]
 """
@@ -18,13 +20,22 @@ from pathlib import Path
 import yaml
 
 from bench.report import load_average, publish
-from comms.maps.compose import choose_keys
+from comms.drafting.draft import Request, resolve
+from comms.facts import FactSheet
+from comms.maps.compose import choose_keys, compose
 from comms.maps.library import load_map
 from comms.maps.matching import Embed, match_concern
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLE = ROOT / "tests" / "fixtures" / "concerns.yaml"
 DOC = ROOT / "docs" / "answer-table.md"
+# The town clinic of issue 25: a spring campaign, free, at the health office.
+CLINIC = FactSheet(
+    when="jeden Dienstag 14–18 Uhr, vom 3. März bis 28. April 2026",
+    where="Gesundheitsamt Lindenhain, Marktplatz 4, 2. Stock",
+    cost="kostenlos",
+    booking="06221 555 0190 oder lindenhain.example/impfen",
+)
 
 
 @dataclass(frozen=True)
@@ -59,11 +70,32 @@ def key_set(cell: Cell, embed: Embed | None) -> tuple[str, str]:
     return (concern.id if concern is not None else "key_messages"), match.reason
 
 
-def render(cells: list[Cell], chosen: list[str]) -> str:
+def answer_in_sms(cell: Cell, embed: Embed | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The facts the cell's concern asks for, and those its SMS has no room for."""
+    loaded = load_map(cell.map_id)
+    match = match_concern(cell.words, loaded, cell.language, embed, cell.audience)
+    r = resolve(Request(cell.map_id, cell.audience, "sms", cell.language, cell.words))
+    made = compose(loaded, topic=r.topic, audience=r.audience, channel=r.channel,
+                   language=r.language, facts=CLINIC, concern_id=match.concern_id,
+                   concern_text=cell.words)  # fmt: skip
+    missing = [n.args["fields"].split(", ") for n in made.notes if n.id == "no_room"]
+    return made.asked, tuple(f for fields in missing for f in fields)
+
+
+Answer = tuple[tuple[str, ...], tuple[str, ...]]  # facts asked for, facts the SMS lacks
+
+
+def render(cells: list[Cell], chosen: list[str], answers: list[Answer]) -> str:
     """One table per map: audiences down, their typical concerns across."""
     right = sum(c in cell.accepted for cell, c in zip(cells, chosen, strict=True))
-    lines = [f"{right} of {len(cells)} cells right (✓: a set the reviewer accepts; ✗: not, "
-             "with the reviewer's preferred set after the arrow)."]  # fmt: skip
+    asking = [(asked, missing) for asked, missing in answers if asked]
+    carried = sum(not missing for _, missing in asking)
+    lines = [f"**{right} of {len(cells)} cells right** (✓: a set the reviewer accepts; ✗: not, "
+             "with the reviewer's preferred set after the arrow).", "",
+             f"**{carried} of {len(asking)} cells whose concern asks for the cost, the place or "
+             "the time carry that fact in the SMS** (after the key set: the facts asked for, ✓ "
+             "in the SMS, ✗ no room; the SMS is composed with the town clinic's fact sheet of "
+             "issue 25)."]  # fmt: skip
     words: dict[str, list[str]] = {}
     for cell in cells:
         if cell.map_id == cells[0].map_id and cell.words:
@@ -73,10 +105,11 @@ def render(cells: list[Cell], chosen: list[str]) -> str:
     lines += [f"| {audience} | " + " | ".join(said) + " |" for audience, said in words.items()]
     for map_id in dict.fromkeys(cell.map_id for cell in cells):
         rows: dict[str, list[str]] = {}
-        for cell, found in zip(cells, chosen, strict=True):
+        for cell, found, (asked, missing) in zip(cells, chosen, answers, strict=True):
             if cell.map_id == map_id:
                 mark = "✓" if found in cell.accepted else f"✗ → {cell.accepted[0]}"
-                rows.setdefault(cell.audience, []).append(f"{found} {mark}")
+                fact = f" · {', '.join(asked)} {'✗' if missing else '✓'}" if asked else ""
+                rows.setdefault(cell.audience, []).append(f"{found} {mark}{fact}")
         lines += ["", f"**{map_id}**", "", "| audience | 1 | 2 | 3 | 4 | no concern |",
                   "|---|---|---|---|---|---|"]  # fmt: skip
         lines += [f"| {audience} | " + " | ".join(found) + " |" for audience, found in rows.items()]
@@ -95,7 +128,8 @@ def main(argv: list[str] | None = None) -> None:
     embed = Embedder(path).embed if path is not None else None
     cells = load_table()
     chosen = [key_set(cell, embed)[0] for cell in cells]
-    publish(render(cells, chosen), load_before, started, args.out)
+    answers = [answer_in_sms(cell, embed) for cell in cells]
+    publish(render(cells, chosen, answers), load_before, started, args.out)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -15,6 +16,9 @@ from knowledge.base.settings import PROJECT_ROOT
 
 SLOTS = ("what", "who", "when", "where", "cost", "booking", "contact", "source")
 FACT_LABELS = PROJECT_ROOT / "prompts" / "catalog" / "fact_labels.yaml"
+FACT_WORDS = PROJECT_ROOT / "prompts" / "catalog" / "fact_words.yaml"
+# A concern of these kinds asks for these facts, whatever its words.
+ASKED_BY_KIND = {"cost": ("cost",), "timing": ("when",)}
 _PLACEHOLDER = re.compile(r"\{\s*([a-z_]+)\s*\}")
 # Fields that belong in the closing fact line, per channel (SMS has room for the essentials).
 FACT_LINE_FIELDS = {
@@ -117,3 +121,92 @@ def grounded_numbers(facts: FactSheet, passages: list[str]) -> frozenset[str]:
 def fact_labels(language: str) -> dict[str, str]:
     """The fact line's labels in a language ("Wann", "Termin vereinbaren")."""
     return dict(_labels().get(language) or _labels()["en"])
+
+
+@lru_cache(maxsize=1)
+def _words() -> dict[str, Any]:
+    return dict(yaml.safe_load(FACT_WORDS.read_text(encoding="utf-8")))
+
+
+def _said(text: str, entries: list[str]) -> bool:
+    """Whether the lowercased text has one of the entries: a whole word, a word beginning
+    ("zeit*"), or a phrase (with a space)."""
+    words = re.findall(r"[^\W_]+", text)
+    for entry in entries:
+        if " " in entry:
+            if entry in text:
+                return True
+        elif entry.endswith("*"):
+            if any(word.startswith(entry[:-1]) for word in words):
+                return True
+        elif entry in words:
+            return True
+    return False
+
+
+def asked_fields(concern: str, kind: str | None = None) -> tuple[str, ...]:
+    """The facts of the fact sheet (cost, where, when) a concern asks for: by its kind (a cost
+    concern asks the cost) and by the staff's words in any language ("Wo und wann?")."""
+    text = concern.lower()
+    asked = set(ASKED_BY_KIND.get(kind or "", ()))
+    for field, languages in _words()["asks"].items():
+        if any(_said(text, entries) for entries in languages.values()):
+            asked.add(field)
+    return tuple(slot for slot in SLOTS if slot in asked)
+
+
+def _month_names() -> list[tuple[int, str]]:
+    months = _words()["months"]
+    return [(n, name) for names in months.values() for n, name in enumerate(names, 1)]
+
+
+def named_months(text: str, dated: bool = True) -> list[int]:
+    """The months a text names, in order: month names (German, English, short forms such as
+    "Nov."), and dates written 3.3.2026 or 2026-03-03. `dated` False leaves out a month with
+    its year ("seit Januar 2024", "born after 31 December 1970"): a date in the past, not a
+    time of year."""
+    found: list[tuple[int, int]] = []
+    for match in re.finditer(r"[^\W\d_]+", text):
+        word = match.group().lower()
+        if word == "may" and match.group() != "May":
+            continue  # the verb
+        if not dated and re.match(r"\.?\s*\d{4}\b", text[match.end() :]):
+            continue
+        found += [(match.start(), n) for n, name in _month_names() if word == name]
+    dates = r"\b\d{1,2}\.(\d{1,2})\.|\b\d{4}-(\d{2})-\d{2}\b" if dated else r"(?!)"
+    for match in re.finditer(dates, text):
+        month = int(match.group(1) or match.group(2))
+        if 1 <= month <= 12:
+            found.append((match.start(), month))
+    return [month for _, month in sorted(found)]
+
+
+def campaign_months(when: str) -> frozenset[int]:
+    """The months a campaign runs in, from the fact sheet's `when`: from the first month it
+    names to the last ("vom 3. März bis 28. April" is March and April; "November bis Februar"
+    runs over the new year); empty when it names none ("jeden Dienstag")."""
+    months = named_months(when)
+    if not months:
+        return frozenset()
+    first, last = months[0], months[-1]
+    span = (last - first) % 12
+    return frozenset((first - 1 + n) % 12 + 1 for n in range(span + 1))
+
+
+def stated_months(texts: dict[str, str]) -> frozenset[int]:
+    """The months a map statement says to vaccinate in, read in its German and English texts:
+    its seasons ("Autumn is the best time") and the months it names."""
+    months: set[int] = set()
+    for language in ("de", "en"):
+        text = texts.get(language, "")
+        months |= set(named_months(text, dated=False))
+        for season in _words()["seasons"].values():
+            if _said(text.lower(), season.get(language, [])):
+                months |= set(season["months"])
+    return frozenset(months)
+
+
+def contradicts_campaign(texts: dict[str, str], when: str) -> bool:
+    """Whether a statement names a time to vaccinate that the campaign's dates never reach."""
+    stated, running = stated_months(texts), campaign_months(when)
+    return bool(stated and running and not stated & running)

@@ -68,6 +68,17 @@ class RejectedVersion(BaseModel):
     reasons: list[dict[str, str]]  # {"item": check id, "reason": why it failed}
 
 
+class Note(BaseModel):
+    """Something staff must know about how a message was composed, shown as a warning: `text`
+    in English (JSON, CLI); `id` and `args` give it in the interface language."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str  # "campaign_dates": a map statement the campaign's dates contradict, left out
+    text: str
+    args: dict[str, str] = Field(default_factory=dict)
+
+
 class Message(BaseModel):
     """One generated message with its full provenance."""
 
@@ -98,6 +109,7 @@ class Message(BaseModel):
     map: MapRef | None = None
     concern_matched: str | None = None  # the map concern the message answers; None: general
     concern_reason: str = ""  # why that concern (comms.maps.matching.ConcernMatch.reason)
+    notes: list[Note] = Field(default_factory=list)  # what the composer changed, and why
     composed_text: str = ""
     composed_checks: LintReport = EMPTY_REPORT
     model_text: str = ""  # the model's version, when the model was asked (used or not)

@@ -146,6 +146,9 @@ def show_map(floor: Floor | None, message: Message) -> None:
     named = f"{plain(concern)} · {plain(question)}" if question else plain(concern or "")
     st.markdown(t("concern_answered", concern=named) if concern else t("concern_general"))
     st.caption(t("map_used", map=f"{plain(message.map.id)}@{plain(message.map.version[:12])}"))
+    for note in message.notes:
+        args = {name: plain(value) for name, value in note.args.items()}
+        st.warning(t(f"note_{note.id}", **args), icon="📅")
     with st.expander(t("key_messages", count=len(message.map.key_messages))):
         for key in message.map.key_messages:
             st.markdown(f"**{plain(key.id)}** · {plain(key.text)}")

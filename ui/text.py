@@ -60,6 +60,12 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "No particular concern recognised: the general key messages.",
     },
     "map_used": {"de": "Botschaftskarte {map}", "en": "Message map {map}"},
+    "note_campaign_dates": {
+        "de": "Die Botschaftskarte sagt „{statement}“, die Aktion läuft aber {when}: Die Aussage "
+        "ist weggelassen. Prüfen Sie, ob die Nachricht noch sagt, was Sie meinen.",
+        "en": "The map says “{statement}”, but the campaign runs {when}: the statement is left "
+        "out. Check that the message still says what you mean.",
+    },
     "key_messages": {
         "de": "Verwendete Kernbotschaften ({count})",
         "en": "Key messages used ({count})",

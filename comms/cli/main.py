@@ -122,6 +122,8 @@ def _print_message(message: Message, notes: list[dict[str, Any]]) -> None:
         )
         if message.concern_reason:
             print(f"concern: {message.concern_reason}")
+    for composer_note in message.notes:
+        print(f"warning: {composer_note.text}")
     if message.rejected_model_version is not None:
         reasons = "; ".join(
             f"{r['item']}: {r['reason']}" for r in message.rejected_model_version.reasons

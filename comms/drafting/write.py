@@ -77,7 +77,8 @@ def compose_message(
     match = _match(resolved, loaded, store, concern_id)
     composed = compose(loaded, topic=resolved.topic, audience=resolved.audience,
                        channel=resolved.channel, language=resolved.language,
-                       facts=facts, concern_id=match.concern_id)  # fmt: skip
+                       facts=facts, concern_id=match.concern_id,
+                       concern_text=resolved.concern)  # fmt: skip
     passages = cited_passages(store, composed)
     support = support_for(resolved, loaded, facts or FactSheet(), [p.text for p in passages],
                           frames=composed.frames)  # fmt: skip
@@ -103,6 +104,7 @@ def compose_message(
         map=map_ref(composed),
         concern_matched=composed.concern_id,
         concern_reason=match.reason,
+        notes=composed.notes,
         composed_text=composed.text,
         composed_checks=checks,
     )
@@ -169,6 +171,7 @@ def adapt_message(
     return model.model_copy(update={
         "checks": checks, "citations": citations, "version": "model", "map": floor.message.map,
         "concern_matched": composed.concern_id, "concern_reason": floor.message.concern_reason,
+        "notes": floor.message.notes,
         "composed_text": composed.text,
         "composed_checks": floor.message.checks, "model_text": model.text, "model_checks": checks,
     })  # fmt: skip

@@ -8,7 +8,7 @@ goes first, so the main key message and the call to action always stay.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -17,9 +17,19 @@ import yaml
 from comms.checks.lint import has_call_to_action
 from comms.checks.sentences import split_sentences
 from comms.checks.sms import sms_info, to_gsm
-from comms.facts import DEFAULT_LINE_FIELDS, FACT_LINE_FIELDS, FactSheet, fact_line
+from comms.facts import (
+    DEFAULT_LINE_FIELDS,
+    FACT_LINE_FIELDS,
+    SLOTS,
+    FactSheet,
+    asked_fields,
+    contradicts_campaign,
+    fact_line,
+    lacking_facts,
+)
 from comms.maps.library import LoadedMap
 from comms.maps.schema import Concern, Fact, KeyMessage
+from comms.message import Note
 from knowledge.base.catalog import Audience, Channel, Language, Topic
 from knowledge.base.errors import InputError
 from knowledge.base.settings import PROJECT_ROOT
@@ -58,6 +68,8 @@ class Composed:
     dropped: list[str] = field(default_factory=list)  # parts left out to fit the channel
     approved_texts: list[str] = field(default_factory=list)  # map texts the message shows
     frames: list[str] = field(default_factory=list)  # the composer's own lines around them
+    notes: list[Note] = field(default_factory=list)  # what staff must know: statements left out
+    asked: tuple[str, ...] = ()  # the facts of the fact sheet the concern asks for
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,8 @@ class _Job:
     concern: Concern | None
     keys: tuple[KeyMessage, ...]
     typical: tuple[Concern, ...]
+    asked: tuple[str, ...] = ()  # the facts the concern asks for (cost, where, when)
+    left_out: frozenset[str] = frozenset()  # ids of statements the campaign's dates contradict
 
     @property
     def lang(self) -> str:
@@ -126,21 +140,28 @@ def compose(
     language: Language,
     facts: FactSheet | None = None,
     concern_id: str | None = None,
+    concern_text: str = "",
 ) -> Composed:
-    """Compose the message for one request from the map, the audience and the channel layout."""
+    """Compose the message for one request from the map, the audience and the channel layout.
+
+    `concern_text` is the staff's words: a concern that asks for the cost, the place or the
+    time gets that fact in every channel (docs/maps.md)."""
     concern, keys = choose_keys(loaded, audience.id, concern_id)
     words = _phrases().get(language.id) or _phrases()["en"]
     typical = tuple(typical_concerns(loaded, audience.id, concern)[:TYPICAL])
-    job = _Job(
-        topic, audience, channel, language, facts or FactSheet(), words, concern, keys, typical
-    )
+    asked = asked_fields(concern_text, concern.kind if concern is not None else None)
+    job = _Job(topic, audience, channel, language, facts or FactSheet(), words, concern, keys,
+               typical, asked)  # fmt: skip
+    job, notes = _off_campaign(job, loaded)
+    keys = job.keys
     parts = LAYOUTS.get(channel.id, _letter)(job)
     text, dropped = _fit(parts, job)
+    notes += _unanswered(text, job)
     answered = concern if concern_id else None
     shown = [
         k for k in (*keys, *(k for c in typical for k in c.key_messages)) if _key(k, job) in text
     ]
-    grounds = [f for key in shown for f in key.facts]
+    grounds = [f for key in shown for f in key.facts if f.id not in job.left_out]
     approved = [_key(k, job) for k in shown] + [_fact(f, job) for f in grounds if _fact(f, job)]
     sources = _sources(tuple(shown) or keys, loaded)
     return Composed(
@@ -156,7 +177,46 @@ def compose(
         dropped=dropped,
         approved_texts=approved,
         frames=[_gsm(p.text, job) for p in parts if p.text not in approved],
+        notes=notes,
+        asked=job.asked,
     )
+
+
+def _off_campaign(job: _Job, loaded: LoadedMap) -> tuple[_Job, list[Note]]:
+    """The job without the map statements (key messages and facts) that name a time to
+    vaccinate the campaign's dates never reach ("Autumn is the best time" for a clinic in
+    March and April), and a note naming both for each one the message would have shown."""
+    statements: list[KeyMessage | Fact] = []
+    for _, key in loaded.map.all_key_messages():
+        statements += [key, *key.facts]
+    off = {s.id: s for s in statements if contradicts_campaign(s.text, job.facts.when)}
+    if not off:
+        return job, []
+    would = _join(LAYOUTS.get(job.channel.id, _letter)(job))
+    kept = tuple(k for k in job.keys if k.id not in off) or job.keys
+    notes = []
+    for statement in off.values():
+        said = _text(statement.text, job)
+        if not said or said not in would:
+            continue
+        text = (f"The map says “{said}”, but the campaign runs {job.facts.when}: the statement "
+                "is left out; check that the message still says what you mean.")  # fmt: skip
+        args = {"statement": said, "when": job.facts.when, "statement_id": statement.id}
+        notes.append(Note(id="campaign_dates", text=text, args=args))
+    return replace(job, keys=kept, left_out=frozenset(off)), notes
+
+
+def _unanswered(text: str, job: _Job) -> list[Note]:
+    """A note when the concern asks for a fact of the fact sheet (the cost, the place, the
+    time) that the channel had no room for."""
+    missing = lacking_facts(text, job.facts, job.asked, lambda value: _gsm(value, job))
+    if not missing:
+        return []
+    fields = ", ".join(missing)
+    said = (f"The concern asks for the fact sheet's {fields}, but the {job.channel.id} has "
+            "no room for it next to the main key message: add it by hand, or use a longer "
+            "channel.")  # fmt: skip
+    return [Note(id="no_room", text=said, args={"fields": fields, "channel": job.channel.id})]
 
 
 def _sources(keys: tuple[KeyMessage, ...], loaded: LoadedMap) -> list[str]:
@@ -170,8 +230,14 @@ def _key(key: KeyMessage, job: _Job) -> str:
 
 
 def _fact(fact: Fact, job: _Job) -> str:
-    """A fact in the message language; facts are not translated beyond the map's languages."""
-    return _text(fact.text, job)
+    """A fact in the message language; facts are not translated beyond the map's languages.
+    Empty where the campaign's dates contradict it."""
+    return "" if fact.id in job.left_out else _text(fact.text, job)
+
+
+def _keys_of(concern: Concern, job: _Job) -> list[KeyMessage]:
+    """A typical concern's key messages, less those the campaign's dates contradict."""
+    return [k for k in concern.key_messages if k.id not in job.left_out]
 
 
 def _text(texts: dict[str, str], job: _Job) -> str:
@@ -213,12 +279,14 @@ def _names_topic(text: str, job: _Job) -> bool:
     return any(keyword.lower() in lowered for keyword in job.topic.keywords)
 
 
-def _closing(job: _Job, short: bool = False) -> list[str]:
+def _closing(job: _Job, fields: tuple[str, ...] | None = None) -> list[str]:
     """The fact sheet's line and, where it has no booking details, the call to action.
 
-    Outside an SMS (and in plain German everywhere) each fact gets its own line: a row of
-    facts joined by dots would read as one long sentence."""
-    fields = ("booking",) if short else FACT_LINE_FIELDS.get(job.channel.id, DEFAULT_LINE_FIELDS)
+    `fields` default to the channel's, with the facts the concern asks for. Outside an SMS
+    (and in plain German everywhere) each fact gets its own line: a row of facts joined by dots
+    would read as one long sentence."""
+    if fields is None:
+        fields = _with_asked(FACT_LINE_FIELDS.get(job.channel.id, DEFAULT_LINE_FIELDS), job)
     if job.channel.id != "sms" or job.lang in PLAIN_GERMAN:
         each = [fact_line(job.facts, job.lang, job.channel.id, (name,)) for name in fields]
         line = "\n".join(part for part in each if part)
@@ -230,13 +298,23 @@ def _closing(job: _Job, short: bool = False) -> list[str]:
     return lines
 
 
+def _with_asked(fields: tuple[str, ...], job: _Job) -> tuple[str, ...]:
+    """The fields with those the concern asks for, in the fact sheet's order."""
+    wanted = {*fields, *job.asked}
+    return tuple(slot for slot in SLOTS if slot in wanted)
+
+
 def _sms(job: _Job) -> list[Part]:
-    """The main key message and the fact line: all of it, else booking only, else the call to
-    action alone."""
+    """The main key message and the fact line: all of it, else what the concern asks for with
+    the booking details, else what it asks for (all, else each alone), else booking only, else
+    the call to action alone."""
     main = _main(job)
+    asked = tuple(f for f in job.asked if getattr(job.facts, f))
+    alone = [(f,) for f in asked] if len(asked) > 1 else []
+    shorter = [_with_asked(("booking",), job), asked, *alone] if asked else [("booking",)]
     options: tuple[list[str], ...] = (
         _closing(job),
-        _closing(job, short=True),
+        *(_closing(job, fields) for fields in shorter),
         [job.say("call_to_action")],
         [],
     )
@@ -310,7 +388,7 @@ def _faq(job: _Job) -> list[Part]:
     for n, concern in enumerate(job.typical):
         asked = concern.question.get(job.lang)
         if asked:
-            answer = " ".join(_key(k, job) for k in concern.key_messages[:2])
+            answer = " ".join(_key(k, job) for k in _keys_of(concern, job)[:2])
             parts.append(Part(f"{asked}\n{answer}", EXTRA - n, gap=True))
     return parts + [Part(line, MAIN, gap=n == 0) for n, line in enumerate(_closing(job))]
 
@@ -321,7 +399,7 @@ def _phone(job: _Job) -> list[Part]:
     for n, concern in enumerate(job.typical):
         asked = concern.question.get(job.lang)
         if asked:
-            answer = " ".join(_key(k, job) for k in concern.key_messages[:2])
+            answer = " ".join(_key(k, job) for k in _keys_of(concern, job)[:2])
             lead = job.words["phone_objection"][n % len(job.words["phone_objection"])]
             line = f"{lead.format(question=asked)}\n{answer}"
             parts.append(Part(line, FRAME - n, gap=True))
