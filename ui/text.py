@@ -394,6 +394,27 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Draft – check every line, translate, then copy it into the editor.",
     },
     "page_system": {"de": "System", "en": "System"},
+    "office_title": {"de": "Profil des Amts", "en": "Office profile"},
+    "office_intro": {
+        "de": "Wer Briefe, E-Mails und Telefonskripte unterschreibt: Name und Grußformel je "
+        "Sprache, Anschrift, Telefon, E-Mail, Web ({path}). Ohne Profil unterschreibt „Ihr "
+        "Gesundheitsamt“. Nur Admins können es ändern.",
+        "en": "Who signs letters, e-mails and phone scripts: name and sign-off per language, "
+        "address, phone, e-mail, web ({path}). Without a profile, messages sign “Your health "
+        "office”. Only admins can change it.",
+    },
+    "office_none": {
+        "de": "Noch kein Profil: Nachrichten unterschreibt „Ihr Gesundheitsamt“.",
+        "en": "No profile yet: messages sign “Your health office”.",
+    },
+    "office_name": {"de": "Name des Amts ({language})", "en": "Office name ({language})"},
+    "office_sign_off": {"de": "Grußformel ({language})", "en": "Sign-off ({language})"},
+    "office_address": {"de": "Anschrift (eine Zeile je Zeile)", "en": "Address (one line each)"},
+    "office_phone": {"de": "Telefon", "en": "Phone"},
+    "office_email": {"de": "E-Mail", "en": "E-mail"},
+    "office_web": {"de": "Web", "en": "Web"},
+    "office_save": {"de": "Profil speichern", "en": "Save the profile"},
+    "office_saved": {"de": "Profil gespeichert.", "en": "Profile saved."},
     "sys_intro": {
         "de": "Modell, llama.cpp-Build, Einbettungsmodell und Wissensspeicher, wie "
         "`python -m comms doctor` sie prüft.",

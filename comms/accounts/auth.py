@@ -26,7 +26,8 @@ from knowledge.base.settings import Settings
 
 Role = Literal["editor", "reviewer", "admin"]
 Permission = Literal[
-    "write", "generate", "approve", "templates", "knowledge", "users", "view_maps", "edit_maps"
+    "write", "generate", "approve", "templates", "knowledge", "users", "view_maps", "edit_maps",
+    "office",
 ]
 ROLES: tuple[Role, ...] = get_args(Role)
 

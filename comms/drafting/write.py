@@ -28,6 +28,7 @@ from comms.maps.library import LoadedMap, load_map
 from comms.maps.matching import ConcernMatch, match_concern
 from comms.message import Citation, KeyMessageRef, MapRef, Message, ModelRef, RejectedVersion
 from comms.model.backends import ChatModel
+from comms.office import load_office
 from comms.report import LintReport
 from knowledge.base.errors import BackendError, GenerationError, ModelCrashed
 from knowledge.base.settings import Settings
@@ -78,7 +79,7 @@ def compose_message(
     composed = compose(loaded, topic=resolved.topic, audience=resolved.audience,
                        channel=resolved.channel, language=resolved.language,
                        facts=facts, concern_id=match.concern_id,
-                       concern_text=resolved.concern)  # fmt: skip
+                       concern_text=resolved.concern, office=load_office(settings))  # fmt: skip
     passages = cited_passages(store, composed)
     support = support_for(resolved, loaded, facts or FactSheet(), [p.text for p in passages],
                           frames=composed.frames)  # fmt: skip

@@ -30,6 +30,7 @@ from comms.facts import (
 from comms.maps.library import LoadedMap
 from comms.maps.schema import Concern, Fact, KeyMessage
 from comms.message import Note
+from comms.office import Office
 from knowledge.base.catalog import Audience, Channel, Language, Topic
 from knowledge.base.errors import InputError
 from knowledge.base.settings import PROJECT_ROOT
@@ -85,15 +86,18 @@ class _Job:
     typical: tuple[Concern, ...]
     asked: tuple[str, ...] = ()  # the facts the concern asks for (cost, where, when)
     left_out: frozenset[str] = frozenset()  # ids of statements the campaign's dates contradict
+    office: Office | None = None  # who signs; None: "Ihr Gesundheitsamt"
 
     @property
     def lang(self) -> str:
         return self.language.id
 
     def say(self, name: str, **values: str) -> str:
-        """A phrase of compose.yaml in the message language, with its placeholders filled."""
+        """A phrase of compose.yaml in the message language, with its placeholders filled:
+        `{topic}`, and `{office}`, the office's name (else the phrase `office`)."""
         topic = self.words["topic_names"].get(self.topic.id, self.topic.label_in("en"))
-        return str(self.words[name]).format(topic=topic, **values)
+        office = self.office.name_in(self.lang) if self.office else self.words["office"]
+        return str(self.words[name]).format(topic=topic, office=office, **values)
 
     def per_audience(self, name: str) -> str:
         table = self.words[name]
@@ -141,17 +145,19 @@ def compose(
     facts: FactSheet | None = None,
     concern_id: str | None = None,
     concern_text: str = "",
+    office: Office | None = None,
 ) -> Composed:
     """Compose the message for one request from the map, the audience and the channel layout.
 
     `concern_text` is the staff's words: a concern that asks for the cost, the place or the
-    time gets that fact in every channel (docs/maps.md)."""
+    time gets that fact in every channel (docs/maps.md). `office` signs letters, e-mails and
+    phone calls (comms/office.py)."""
     concern, keys = choose_keys(loaded, audience.id, concern_id)
     words = _phrases().get(language.id) or _phrases()["en"]
     typical = tuple(typical_concerns(loaded, audience.id, concern)[:TYPICAL])
     asked = asked_fields(concern_text, concern.kind if concern is not None else None)
     job = _Job(topic, audience, channel, language, facts or FactSheet(), words, concern, keys,
-               typical, asked)  # fmt: skip
+               typical, asked, office=office)  # fmt: skip
     job, notes = _off_campaign(job, loaded)
     keys = job.keys
     parts = LAYOUTS.get(channel.id, _letter)(job)
@@ -362,12 +368,19 @@ def _letter(job: _Job) -> list[Part]:
     parts = [Part(job.per_audience("salutation"), CLOSE)]
     parts += _key_paragraphs(job)
     parts += [Part(line, MAIN, gap=n == 0) for n, line in enumerate(_closing(job))]
-    parts += [Part(job.say("closing"), CLOSE, gap=True), Part(_sender(job), CLOSE)]
+    parts += [Part(_sign_off(job), CLOSE, gap=True), Part(_sender(job), CLOSE)]
     return parts
 
 
+def _sign_off(job: _Job) -> str:
+    """The office's closing formula in the message language, else the language's usual one."""
+    return (job.office.sign_off_in(job.lang) if job.office else "") or job.say("closing")
+
+
 def _sender(job: _Job) -> str:
-    return job.facts.contact or job.say("sender")
+    """Who signs: the office's name, else "Ihr Gesundheitsamt". Never the fact sheet's
+    contact: an e-mail address is not a signature (the fact lines carry it)."""
+    return job.office.name_in(job.lang) if job.office else job.say("sender")
 
 
 def _poster(job: _Job) -> list[Part]:

@@ -38,8 +38,9 @@ from comms.maps.compose import compose
 from comms.maps.library import LoadedMap, load_map
 from comms.message import Message
 from comms.model.backends import ChatModel
+from comms.office import OFFICIAL_LANGUAGE, load_office
 from comms.packs.audit import AuditEvent
-from comms.packs.campaign import Campaign, Cell, cells, check_campaign
+from comms.packs.campaign import Campaign, Cell, Sender, cells, check_campaign
 from comms.packs.citations import close_flags, has_open_flags
 from comms.packs.coherence import Coherence, coherence
 from comms.packs.review import ReviewConflict, message_checks, person
@@ -105,8 +106,14 @@ class PackRun:
 def create_campaign(
     store: PackStore, campaign: Campaign, *, settings: Settings, user: str
 ) -> CampaignRecord:
-    """Store a new campaign, pinning the current draft_message template version."""
+    """Store a new campaign, pinning the current draft_message template version; one without
+    a sender is signed by the office profile, where the office has one."""
     check_campaign(campaign)
+    office = load_office(settings)
+    if campaign.sender is None and office is not None:
+        sender = Sender(name=office.name_in(OFFICIAL_LANGUAGE), address=office.address,
+                        phone=office.phone, email=office.email, web=office.web)  # fmt: skip
+        campaign = campaign.model_copy(update={"sender": sender})
     version = TemplateStore(settings).current(TEMPLATE_ID)
     loaded = load_map(campaign.topic, settings)
     record = CampaignRecord(
