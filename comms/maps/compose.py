@@ -94,10 +94,10 @@ class _Job:
 
     def say(self, name: str, **values: str) -> str:
         """A phrase of compose.yaml in the message language, with its placeholders filled:
-        `{topic}`, and `{office}`, the office's name (else the phrase `office`)."""
-        topic = self.words["topic_names"].get(self.topic.id, self.topic.label_in("en"))
+        the topic's forms, and `{office}`, the office's name (else the phrase `office`)."""
+        topic = _topic_forms(self.words, self.topic.id, self.topic.label_in("en"))
         office = self.office.name_in(self.lang) if self.office else self.words["office"]
-        return str(self.words[name]).format(topic=topic, office=office, **values)
+        return str(self.words[name]).format(office=office, **topic, **values)
 
     def per_audience(self, name: str) -> str:
         table = self.words[name]
@@ -107,6 +107,17 @@ class _Job:
 @lru_cache(maxsize=1)
 def _phrases() -> dict[str, dict[str, Any]]:
     return dict(yaml.safe_load(PHRASES.read_text(encoding="utf-8")))
+
+
+def _topic_forms(words: dict[str, Any], topic_id: str, fallback: str) -> dict[str, str]:
+    """The topic's name for the glue: `topic` as it starts a line, `topic_mid` inside a
+    sentence, and (German) `topic_nom`, `topic_acc`, `topic_dat`, `topic_gen` with the article
+    of each case; a language without cases gets the in-sentence name for each."""
+    name = str(words["topic_names"].get(topic_id, fallback))
+    mid = name if name[:2].isupper() or name[:1].isdigit() else name[:1].lower() + name[1:]
+    cases = words.get("topic_cases", {}).get(topic_id, {})
+    forms = {f"topic_{case}": str(cases.get(case, mid)) for case in ("nom", "acc", "dat", "gen")}
+    return {"topic": name, "topic_mid": mid, **forms}
 
 
 def choose_keys(
@@ -471,14 +482,16 @@ def frame_phrases(language: str, topic_id: str) -> list[str]:
     sign-offs), with the topic named and a map's question or myth left out: the frames any
     message may carry without stating anything about a vaccine."""
     words = _phrases().get(language) or _phrases()["en"]
-    topic = str(words["topic_names"].get(topic_id, topic_id))
+    forms = _topic_forms(words, topic_id, topic_id)
     found: list[str] = []
     for name, value in words.items():
-        if name in ("topic_names", "acknowledge", "myth"):
+        if name in ("topic_names", "topic_cases", "acknowledge", "myth"):
             continue
         values = value.values() if isinstance(value, dict) else value
         for phrase in [value] if isinstance(value, str) else list(values):
-            text = str(phrase).replace("{topic}", topic)
+            text = str(phrase).replace("{office}", str(words["office"]))
+            for form, said in forms.items():
+                text = text.replace(f"{{{form}}}", said)
             found.append(re.sub(r"[„“\"]?\{[a-z]+\}[“”\"]?", " ", text).strip())
     return [f for f in dict.fromkeys(found) if f]
 
