@@ -28,7 +28,7 @@ Role = Literal["editor", "reviewer", "admin"]
 Permission = Literal[
     "write", "generate", "approve", "templates", "knowledge", "users", "view_maps", "edit_maps",
     "office",
-]
+]  # fmt: skip
 ROLES: tuple[Role, ...] = get_args(Role)
 
 # Each role includes the one before it: a reviewer also writes, an admin may do everything.
