@@ -115,6 +115,13 @@ class GateFile(BaseModel):
     evidence: list[Passage]  # the passages as the logged prompt numbered them
     citations: list[int]
     versions: list[Version]
+    # fields of the set's fact sheet this request's campaign has otherwise (an autumn
+    # booster is not offered by a spring clinic: the floor would rightly leave it out)
+    facts: dict[str, str] = Field(default_factory=dict)
+
+    def sheet(self, shared: FactSheet) -> FactSheet:
+        """The fact sheet this request was written against."""
+        return FactSheet.model_validate({**shared.model_dump(), **self.facts})
 
     def version(self, version_id: str) -> Version:
         """The version with this id (KeyError if none)."""
@@ -248,12 +255,13 @@ def run_set(
         compose_message(first, settings=settings, store=store, facts=facts)
     for gate in gates:
         request = Request(**gate.request.model_dump())
+        sheet = gate.sheet(facts)
         for _ in range(COMPOSE_REPEATS):
             begun = time.perf_counter()
-            floor = compose_message(request, settings=settings, store=store, facts=facts)
+            floor = compose_message(request, settings=settings, store=store, facts=sheet)
             composing.append(time.perf_counter() - begun)
         for version in gate.versions:
-            outcome = _one(gate, version, floor, facts, settings, store, server, chat)
+            outcome = _one(gate, version, floor, sheet, settings, store, server, chat)
             outcomes.append(outcome)
             _progress(outcome)
     return outcomes, composing
@@ -457,7 +465,8 @@ def show_prompts(
         server.clear()
         server.script({"citations": [1], "text": "A placeholder answer, only to log the prompt."})
         message = write_message(Request(**gate.request.model_dump()), settings=settings,
-                                store=store, chat=chat, facts=facts, ask_model=True)  # fmt: skip
+                                store=store, chat=chat, facts=gate.sheet(facts),
+                                ask_model=True)  # fmt: skip
         body = server.requests[0]
         text = body["response_format"]["schema"]["properties"]["text"]
         print(f"## {gate.name}\n")

@@ -97,6 +97,11 @@ SUPPORTED = [
     ("measles-en", "Kind regards."),
     ("measles-tr", "Saygılarımızla."),
     ("measles-leicht", "Viele Grüße"),
+    # an answer word before the statement does not turn it round
+    ("rsv-de", "Nein, Sie bekommen die Impfung gegen RSV nur einmal."),
+    ("rsv-en", "No, you get the RSV vaccine only once."),
+    # two approved statements, one on each side of a comma
+    ("hpv-en", "It can be given at the same visit as other vaccines, for example at the J1 youth check-up at age 12 to 14."),
 ]  # fmt: skip
 
 # (message, sentence, the rule or rules that name its defect): one minimal change each.
@@ -145,6 +150,14 @@ REFUSED = [
     ("measles-en", "Three MMR vaccinations protect reliably against measles.", NUMBER),
     ("measles-tr", "Üç MMR aşısı kızamığa karşı güvenilir koruma sağlar.", NUMBER),
     ("measles-leicht", "Drei Impfungen schützen vor Masern.", NUMBER),
+    # a number beside another number than in its statement ("after one dose 93, after two 97")
+    ("measles-en", "After one dose, about 97 in 100 people are protected.", NUMBER),
+    # protection against another topic's disease, which no statement claims
+    ("flu-en", "The flu vaccine also protects you against COVID-19.", TOPIC),
+    # wait and see where a statement says to watch out
+    ("measles-de", "Bekommt Ihr Kind nach der Impfung hohes Fieber, warten Sie einfach ab.", (CLAIM, UNBACKED)),
+    # the myth's own word, said without denying it
+    ("measles-de", "Manche Kinder bekommen nach der Impfung später Autismus.", (MYTH, UNBACKED)),
 ]  # fmt: skip
 
 

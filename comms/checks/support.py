@@ -11,6 +11,7 @@ Embeddings find paraphrases; agreement tells "einmal" from "jedes Jahr" (docs/ch
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -33,6 +34,10 @@ MEANING = PROJECT_ROOT / "prompts" / "catalog" / "meaning.yaml"
 # Cosine similarity (all-MiniLM-L6-v2) from which a sentence may be the statement reworded;
 # from CLOSE on, fewer of its content words need to be the statement's (docs/checks.md).
 SIMILAR = 0.62
+# A question to the reader ("Is your child between 9 and 14?") states nothing: its words and
+# numbers must still be the statement's, its wording may be further from it.
+SIMILAR_QUESTION = 0.5
+SIMILAR_PAIR = 0.5  # the further of two statements a sentence joins (_group_score)
 CLOSE = 0.8
 COVERAGE = 0.75  # share of content words found in the statement (and the shared vocabulary)
 COVERAGE_CLOSE = 0.6
@@ -40,6 +45,7 @@ LEXICAL_ONLY_COVERAGE = 0.85  # without an embedder, the words alone must carry 
 RECALL = 0.5  # share of the statement's content words a sentence backed by it carries
 RECALL_EACH = 0.34  # the same, of each statement, for a sentence backed by two
 CANDIDATES = 4  # the closest statements tried, one by one and the best two together
+WORD_ZIPF = 6.0  # capitals this frequent as a word are the word ("I"), not a code ("B")
 MIN_CONTENT = 3  # a content word has at least this many letters
 SHORT_LINE = 3  # a line of at most this many function words and no fact is a salutation
 _LETTERS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
@@ -60,6 +66,10 @@ class MeaningWords(BaseModel):
     numbers: dict[str, str]
     logistics: tuple[str, ...]
     frames: tuple[str, ...]
+    joins: tuple[str, ...] = ("; ", ": ")
+    answers: tuple[str, ...] = ()
+    against: tuple[str, ...] = ()  # "against COVID-19": what a vaccine protects from follows
+    against_after: tuple[str, ...] = ()  # "COVID-19'a karşı": it comes before the word
 
 
 @lru_cache(maxsize=1)
@@ -156,6 +166,7 @@ class _Parsed:
     negated: bool
     claims: frozenset[str]
     codes: frozenset[str] = frozenset()  # capital codes ("B", "C"): named exactly or not at all
+    order: tuple[str, ...] = ()  # its numbers in the order they stand
 
 
 def _stem(word: str) -> str:
@@ -185,10 +196,13 @@ class _Reader:
     """Parses the sentences and statements of one language; a statement is parsed once."""
 
     def __init__(self, language: str, stopwords: frozenset[str]) -> None:
+        self.language = language
         self.words = meaning_words(language)
         self.claims = [tuple(w.strip() for w in line.split(" | ")) for line in self.words.claims]
-        claim_words = {w for ways in self.claims for way in ways for w in way.split()
-                       if "*" not in w}  # fmt: skip
+        # a one-word claim is content ("sicher", "only"); the words of a longer one ("ein
+        # leben lang") are found as the claim and may stay function words
+        claim_words = {way for ways in self.claims for way in ways
+                       if " " not in way and "*" not in way}  # fmt: skip
         self.skip = stopwords - claim_words - set(self.words.negations)
         self.parse = lru_cache(maxsize=20000)(self._parse)  # type: ignore[method-assign]
 
@@ -202,23 +216,49 @@ class _Reader:
     def vocab(self, text: str) -> list[str]:
         """Content words: not stop words, of MIN_CONTENT letters or more; a capital code of
         any length counts too ("B" in "Meningokokken B", "ACWY")."""
-        codes = [w.lower() for w in _CODES.findall(text)]
+        codes = [w.lower() for w in _CODES.findall(text) if not self.is_word(w)]
         words = [w for w in _words(text) if len(w) >= MIN_CONTENT and w not in self.skip]
         return words + [c for c in codes if c not in words]
 
     def _parse(self, text: str) -> _Parsed:
-        plain = _PLACEHOLDER.sub(" ", text)
+        plain = self.unanswered(_PLACEHOLDER.sub(" ", text))
         negations = find_terms(plain, self.words.negations)
         claims = frozenset(
             ways[0] for ways in self.claims if find_terms(plain, ways)
         )  # each claim named by its first way of saying it
+        numbers = frozenset(self.numbers(plain))
         return _Parsed(
             content=tuple(dict.fromkeys(self.vocab(plain))),
-            numbers=frozenset(self.numbers(plain)),
+            numbers=numbers,
             negated=bool(negations),
             claims=claims,
-            codes=frozenset(c.lower() for c in _CODES.findall(plain)),
+            codes=frozenset(c.lower() for c in _CODES.findall(plain) if not self.is_word(c)),
+            order=self.order(plain, numbers),
         )
+
+    def is_word(self, code: str) -> bool:
+        """Whether capitals are a common word of the language, not a code ("I", "A", "O")."""
+        from wordfreq import zipf_frequency
+
+        return zipf_frequency(code.lower(), base_language(self.language)) >= WORD_ZIPF
+
+    def unanswered(self, text: str) -> str:
+        """The text without a leading answer word ("Nein, Sie bekommen sie nur einmal."): it
+        answers a question, it does not turn the statement round."""
+        for word in self.words.answers:
+            match = re.match(rf"\s*{re.escape(word)}\s*[,!.:–-]\s*", text, flags=re.I)
+            if match:
+                return text[match.end() :]
+        return text
+
+    def clauses(self, text: str) -> list[str]:
+        """The main clauses of a sentence joined by "; ", ": " or a comma and a coordinating
+        word (", and", ", denn"): each is a statement of its own."""
+        pattern = "|".join(re.escape(j) for j in sorted(self.words.joins, key=len, reverse=True))
+        if not pattern:
+            return [text]
+        parts = [p.strip(" ,;:–-") for p in re.split(f"(?:{pattern})", text, flags=re.I)]
+        return [p for p in parts if _LETTERS.search(p)]
 
     def numbers(self, text: str) -> set[tuple[str, str]]:
         found: set[tuple[str, str]] = set()
@@ -227,11 +267,40 @@ class _Reader:
             after = _words(text[at + len(raw) : at + len(raw) + 24])[:1]
             unit = after[0] if after and find_terms(after[0], self.words.units) else ""
             found.add((normalise_number(raw), _stem(unit) if unit else ""))
-        lowered = " ".join(_words(text))
-        # "ein"/"one" is an article as often as a number; "einmal"/"once" are claims.
-        spelled = set(spelled_numbers(text)) - {"1"}
-        spelled.update(d for w, d in self.words.numbers.items() if f" {w} " in f" {lowered} ")
-        found.update((n, "") for n in spelled if not any(n == m for m, _ in found))
+        digits = {n for n, _ in found}
+        found.update(x for x in self.spelled(text) if x[0] not in digits)
+        return found
+
+    def order(self, text: str, numbers: frozenset[tuple[str, str]]) -> tuple[str, ...]:
+        """The text's numbers (digits or words) in the order they stand."""
+        mine = {n for n, _ in numbers}
+        found = []
+        for token in _TOKENS.findall(normalise_text(text).lower()):
+            if token[0].isdigit():
+                number = normalise_number(token)
+            else:
+                number = next(iter(spelled_numbers(token)), "")
+            if number in mine:
+                found.append(number)
+        return tuple(found)
+
+    def spelled(self, text: str) -> set[tuple[str, str]]:
+        """Numbers written as words, with the unit that follows ("two doses", "one dose").
+        "ein"/"eine" is an article as often as a number and counts only as the English "one"
+        before a unit; "einmal"/"once" are claims."""
+        words = _words(text)
+        lowered = " ".join(words)
+        found: set[tuple[str, str]] = set()
+        for at, word in enumerate(words):
+            digit = spelled_numbers(word)
+            if not digit:
+                continue
+            after = words[at + 1] if at + 1 < len(words) else ""
+            unit = _stem(after) if after and find_terms(after, self.words.units) else ""
+            number = next(iter(digit))
+            if number != "1" or (word == "one" and unit):
+                found.add((number, unit))
+        found.update((d, "") for w, d in self.words.numbers.items() if f" {w} " in f" {lowered} ")
         return found
 
 
@@ -299,6 +368,11 @@ class Judge:
         self.parsed = [self.reader.parse(s.text) for s in self.statements]
         self.normals = [_norm(s.text) for s in self.statements]
         self.approved_words = set(w for p in self.parsed for w in p.content)
+        # a myth's own words ("Autismus"): a sentence that says one its backing does not have,
+        # without denying it or calling it a myth, speaks the myth
+        self.myth_words = {w for st, p in zip(self.statements, self.parsed, strict=True)
+                           if st.kind == "myth" for w in p.content
+                           if not _covered(w, self.shared)}  # fmt: skip
 
     def verdicts(self, sentences: list[str]) -> list[Verdict]:
         """One verdict per sentence, in order. A sentence the segmenter left whole where the
@@ -306,11 +380,14 @@ class Judge:
         accounted for when each of its parts is."""
         found = self._batch(sentences)
         for n, verdict in enumerate(found):
-            parts = split_sentences(sentences[n], self.support.language)
-            if not verdict.supported and len(parts) > 1:
-                split = self._batch(parts)
-                if all(v.supported for v in split):
+            if verdict.supported:
+                continue
+            for parts in (split_sentences(sentences[n], self.support.language),
+                          self.reader.clauses(sentences[n])):  # fmt: skip
+                split = self._batch(parts) if len(parts) > 1 else []
+                if split and all(v.supported for v in split):
                     found[n] = split[0]
+                    break
         return found
 
     def _batch(self, sentences: list[str]) -> list[Verdict]:
@@ -354,19 +431,25 @@ class Judge:
         bare = _strip_facts(sentence, self.support, self.values)
         parsed = self.reader.parse(bare)
         scores = self._scores(bare, vector, vectors)
-        ranked = sorted(range(len(scores)), key=lambda n: -scores[n])[:CANDIDATES]
+        ranked = self._distinct(sorted(range(len(scores)), key=lambda n: -scores[n]))
+        closest = list(ranked)
+        if vector is not None:  # and the closest by words: an embedder may read a language badly
+            words = self._overlaps(parsed)
+            by_words = self._distinct(sorted(range(len(words)), key=lambda n: -words[n]))
+            ranked += [n for n in by_words if words[n] > 0 and n not in ranked]
         if parsed.numbers:  # the statements that carry all its numbers, however worded
             numbers = {n for n, _ in parsed.numbers}
             carry = [n for n in range(len(self.parsed)) if n not in ranked
                      and numbers <= {m for m, _ in self.parsed[n].numbers}]  # fmt: skip
-            ranked += sorted(carry, key=lambda n: -scores[n])[:CANDIDATES]
+            ranked += self._distinct(sorted(carry, key=lambda n: -scores[n]))
         tried: list[Verdict] = []
-        if self._contradicts(parsed, ranked):
+        if self._contradicts(parsed, closest):
             return Verdict(False, "supported.negation", "Its negation turns the statement round")
         asks = _asks(sentence)
         ranked = [n for n in ranked if asks or self.statements[n].kind != "question"]
-        for group in [[n] for n in ranked] + [ranked[:2]] * (len(ranked) >= 2):
-            verdict = self._agrees(parsed, group, min(scores[n] for n in group), asks)
+        groups = [[n] for n in ranked] + [ranked[:2]] * (len(ranked) >= 2)
+        for group in groups + self._pairs(bare, parsed, ranked[:2], scores):
+            verdict = self._agrees(parsed, group, _group_score(group, scores), asks)
             if verdict.supported:
                 return verdict
             tried.append(verdict)
@@ -375,13 +458,65 @@ class Judge:
             return specific[0]
         return Verdict(False, "supported.unbacked", "Not backed by the map or a cited passage")
 
+    def _distinct(self, order: list[int]) -> list[int]:
+        """The first CANDIDATES statements of `order` with different wording (a key message
+        is also the draft's sentence: once is enough)."""
+        seen: set[str] = set()
+        found = []
+        for n in order:
+            if self.normals[n] not in seen:
+                seen.add(self.normals[n])
+                found.append(n)
+                if len(found) == CANDIDATES:
+                    break
+        return found
+
+    def _overlaps(self, parsed: _Parsed) -> list[float]:
+        """Each statement's share of the sentence's content words (Jaccard)."""
+        mine = set(parsed.content)
+        return [len(mine & set(p.content)) / max(1, len(mine | set(p.content)))
+                for p in self.parsed]  # fmt: skip
+
+    def _pairs(
+        self, sentence: str, parsed: _Parsed, firsts: list[int], scores: list[float]
+    ) -> list[list[int]]:
+        """For each of the closest statements, the one statement that carries most of the
+        words it lacks, when those words stand on one side of a comma ("It can be given at
+        the same visit as other vaccines, for example at the J1 youth check-up"): a sentence
+        may join two approved statements, one on each side. Not for a negated sentence: whose
+        negation it is would be unclear (a clause of it is tried alone instead)."""
+        pieces = sentence.split(", ")
+        if parsed.negated or len(pieces) < 2:
+            return []
+        sides = [
+            set(self.reader.vocab(", ".join(part)))
+            for at in range(1, len(pieces))
+            for part in (pieces[:at], pieces[at:])
+        ]
+        pairs = []
+        for first in firsts:
+            known = set(self.parsed[first].content) | self.shared
+            lacking = [w for w in parsed.content if not _covered(w, known)]
+            if not lacking or not any(set(lacking) <= side for side in sides):
+                continue
+            gains = [
+                (sum(_covered(w, set(p.content)) for w in lacking), scores[n])
+                for n, p in enumerate(self.parsed)
+            ]
+            best = max((n for n in range(len(gains)) if n != first), key=lambda n: gains[n])
+            if gains[best][0] > 0 and [first, best] not in pairs:
+                pairs.append([first, best])
+        return pairs
+
     def _contradicts(self, parsed: _Parsed, ranked: list[int]) -> bool:
         """An approved statement that says the same words with the negation the other way
         round ("Die Impfung ersetzt die Vorsorge gegen Krebs nicht.") rules the sentence
         out, whatever else might seem to back it."""
-        mine = set(parsed.content)
+        mine = {w for w in parsed.content if not find_terms(w, self.reader.words.negations)}
         for n in ranked:
             other = self.parsed[n]
+            if self.statements[n].kind == "frame":  # a frame states nothing about a vaccine
+                continue
             if other.negated == parsed.negated or not mine:
                 continue
             words = set(other.content) | self.shared
@@ -400,9 +535,22 @@ class Judge:
         return recalls[0] >= RECALL if len(recalls) == 1 else min(recalls) >= RECALL_EACH
 
     def _other_topic(self, sentence: str) -> str:
+        """Another topic's name the approved statements never use; or one they use, which
+        the sentence says the vaccine protects against and no approved statement does ("The
+        flu vaccine also protects you against COVID-19" beside "…at the same visit as the
+        flu vaccine")."""
         found = find_terms(sentence, self.support.other_topics)
         approved = " ".join(self.normals)
-        return next((t for t in found if _norm(t) not in approved), "")
+        unknown = next((t for t in found if _norm(t) not in approved), "")
+        if unknown:
+            return unknown
+        words = self.reader.words
+        for term in found:
+            if _guarded(_norm(sentence), _norm(term), words) and not any(
+                _guarded(n, _norm(term), words) for n in self.normals
+            ):
+                return term
+        return ""
 
     def _logistics(self, parsed: _Parsed, sentence: str) -> bool:
         """Fact-sheet values and labels with at most frame words around them: "Termin: …",
@@ -433,7 +581,7 @@ class Judge:
         """Whether the sentence says what the statement(s) say: numbers with units, negation,
         claims, content words; and a myth only as a myth."""
         lexical = self.embed is None
-        if not lexical and score < SIMILAR:
+        if not lexical and score < (SIMILAR_QUESTION if asks else SIMILAR):
             return Verdict(False, "supported.unbacked", "Not backed by the map or a cited passage")
         kinds = {self.statements[n].kind for n in group}
         backing = [self.parsed[n] for n in group]
@@ -443,7 +591,11 @@ class Judge:
         if wrong:
             reason = f"Its number {wrong[0]} is not the approved statement's"
             return Verdict(False, "supported.number", reason, {"number": wrong[0]})
-        if parsed.negated != any(p.negated for p in backing):
+        astray = _astray(parsed.order, [p.order for p in backing])
+        if astray:
+            reason = f"Its number {astray} goes with another number in the approved statement"
+            return Verdict(False, "supported.number", reason, {"number": astray})
+        if any(p.negated != parsed.negated for p in backing):  # one negation, said by both
             return Verdict(False, "supported.negation", "Its negation turns the statement round")
         claims = parsed.claims - set().union(*(p.claims for p in backing))
         if claims and not (asks and kinds == {"question"}):  # people's own question, reworded
@@ -467,9 +619,63 @@ class Judge:
         if not asks and not self._carries(parsed, backing, kinds):  # a question asks
             reason = "Takes words of an approved statement but not what it says"
             return Verdict(False, "supported.unbacked", reason)
-        if "myth" in kinds and not find_terms(" ".join(content), self.support.myth_markers):
+        mythic = not parsed.negated and any(
+            _covered(w, self.myth_words) and not _covered(w, vocabulary) for w in content
+        )
+        if ("myth" in kinds or mythic) and not find_terms(
+            " ".join(content), self.support.myth_markers
+        ):
             return Verdict(False, "supported.myth", "States the myth as if it were true")
         return Verdict(True, "", "Backed by an approved statement.", origin="+".join(sorted(kinds)))
+
+
+def _group_score(group: list[int], scores: list[float]) -> float:
+    """How close a sentence is to a group: to one statement, its score; to two, just similar
+    enough when the closer one is and the other is within SIMILAR_PAIR (a sentence that
+    joins two statements is only half like each: "…at the same visit as other vaccines, for
+    example at the J1 youth check-up at age 12 to 14"), never close (COVERAGE_CLOSE)."""
+    if len(group) == 1:
+        return scores[group[0]]
+    low, high = min(scores[n] for n in group), max(scores[n] for n in group)
+    return min(high, SIMILAR) if low >= SIMILAR_PAIR else low
+
+
+NUMBER_COMPANY = 2  # how far apart two numbers side by side in a sentence may be in its statement
+
+
+def _astray(mine: tuple[str, ...], orders: list[tuple[str, ...]]) -> str:
+    """The first number of a sentence that stands beside another number than in its
+    statements ("after one dose, 97 in 100" from "after one dose 93 in 100, after two 97 in
+    100"), or "". Two numbers no one statement has both of come from two statements."""
+    for first, second in itertools.pairwise(mine):
+        near = False
+        both = False
+        for theirs in orders:
+            at = [i for i, n in enumerate(theirs) if n == first]
+            to = [j for j, n in enumerate(theirs) if n == second]
+            both = both or bool(at and to)
+            near = near or any(abs(i - j) <= NUMBER_COMPANY for i in at for j in to)
+        if first != second and both and not near:
+            return second
+    return ""
+
+
+AGAINST_WINDOW = 2  # words between "against" and what it names ("against the COVID-19")
+
+
+def _guarded(normal: str, term: str, words: MeaningWords) -> bool:
+    """Whether a normalised text names `term` as what something protects against."""
+    tokens, named = normal.split(), term.split()
+    for at in range(len(tokens) - len(named) + 1):
+        if tokens[at : at + len(named)] != named:
+            continue
+        before = " ".join(tokens[max(0, at - AGAINST_WINDOW - 1) : at])
+        after = " ".join(tokens[at + len(named) : at + len(named) + AGAINST_WINDOW + 1])
+        if any(f" {m} " in f" {before} " for m in words.against) or any(
+            f" {m} " in f" {after} " for m in words.against_after
+        ):
+            return True
+    return False
 
 
 def _asks(sentence: str) -> bool:
