@@ -155,9 +155,11 @@ def asked_fields(concern: str, kind: str | None = None) -> tuple[str, ...]:
     return tuple(slot for slot in SLOTS if slot in asked)
 
 
-def _month_names() -> list[tuple[int, str]]:
+@lru_cache(maxsize=1)
+def _month_names() -> dict[str, int]:
+    """Every month name of prompts/catalog (any language, short forms too) and its number."""
     months = _words()["months"]
-    return [(n, name) for names in months.values() for n, name in enumerate(names, 1)]
+    return {name: n for names in months.values() for n, name in enumerate(names, 1)}
 
 
 def named_months(text: str, dated: bool = True) -> list[int]:
@@ -172,7 +174,8 @@ def named_months(text: str, dated: bool = True) -> list[int]:
             continue  # the verb
         if not dated and re.match(r"\.?\s*\d{4}\b", text[match.end() :]):
             continue
-        found += [(match.start(), n) for n, name in _month_names() if word == name]
+        if word in _month_names():
+            found.append((match.start(), _month_names()[word]))
     dates = r"\b\d{1,2}\.(\d{1,2})\.|\b\d{4}-(\d{2})-\d{2}\b" if dated else r"(?!)"
     for match in re.finditer(dates, text):
         month = int(match.group(1) or match.group(2))
@@ -181,6 +184,7 @@ def named_months(text: str, dated: bool = True) -> list[int]:
     return [month for _, month in sorted(found)]
 
 
+@lru_cache(maxsize=256)
 def campaign_months(when: str) -> frozenset[int]:
     """The months a campaign runs in, from the fact sheet's `when`: from the first month it
     names to the last ("vom 3. März bis 28. April" is March and April; "November bis Februar"
@@ -196,9 +200,13 @@ def campaign_months(when: str) -> frozenset[int]:
 def stated_months(texts: dict[str, str]) -> frozenset[int]:
     """The months a map statement says to vaccinate in, read in its German and English texts:
     its seasons ("Autumn is the best time") and the months it names."""
+    return _stated_months(texts.get("de", ""), texts.get("en", ""))
+
+
+@lru_cache(maxsize=4096)
+def _stated_months(de: str, en: str) -> frozenset[int]:
     months: set[int] = set()
-    for language in ("de", "en"):
-        text = texts.get(language, "")
+    for language, text in (("de", de), ("en", en)):
         months |= set(named_months(text, dated=False))
         for season in _words()["seasons"].values():
             if _said(text.lower(), season.get(language, [])):
@@ -208,5 +216,8 @@ def stated_months(texts: dict[str, str]) -> frozenset[int]:
 
 def contradicts_campaign(texts: dict[str, str], when: str) -> bool:
     """Whether a statement names a time to vaccinate that the campaign's dates never reach."""
-    stated, running = stated_months(texts), campaign_months(when)
-    return bool(stated and running and not stated & running)
+    running = campaign_months(when)
+    if not running:  # "jeden Dienstag": no month to contradict
+        return False
+    stated = stated_months(texts)
+    return bool(stated and not stated & running)
