@@ -30,7 +30,15 @@ AUTISM_MYTH = """\
       en: The MMR vaccine causes autism.
       de-einfach: Die MMR-Impfung mache Autismus.
       de-leicht: Die Impfung macht Autismus.
+      tr: MMR aşısı otizme neden olur.
 """
+AUTISM = "  - id: autism-myth\n"
+
+
+def line_of(needle: str, after: str = "") -> int:
+    """The 1-based line of measles.yaml where `needle` first starts, after `after`."""
+    start = MEASLES.index(after) if after else 0
+    return MEASLES[: MEASLES.index(needle, start)].count("\n") + 1
 
 
 def edited(old: str, new: str) -> str:
@@ -77,7 +85,7 @@ BROKEN = [
         "a concern with two key messages",
         edited(ON_TIME, ""),
         "measles",
-        575,
+        line_of("    key_messages:", after=AUTISM) + 1,  # where the list starts
         "concerns.7.key_messages",
         "at least 3 items",
     ),
@@ -85,7 +93,7 @@ BROKEN = [
         "a myth concern without `myth`",
         edited(AUTISM_MYTH, ""),
         "measles",
-        553,
+        line_of(AUTISM),
         "concerns.7",
         "a concern of kind 'myth' needs `myth`",
     ),
