@@ -23,7 +23,7 @@ from pydantic import (
     field_validator,
 )
 
-from knowledge.base.catalog import load_catalog
+from knowledge.base.catalog import base_language, load_catalog
 from knowledge.base.errors import ConfigError, InputError
 from knowledge.base.settings import Settings
 
@@ -70,14 +70,14 @@ class Office(BaseModel):
     def name_in(self, language: str) -> str:
         """The office's name in a language: its own, its base language's (de for Einfache
         and Leichte Sprache), else the official (German) name, else any."""
-        for wanted in (language, _base(language), OFFICIAL_LANGUAGE):
+        for wanted in (language, base_language(language), OFFICIAL_LANGUAGE):
             if self.name.get(wanted):
                 return self.name[wanted]
         return next(iter(self.name.values()), "")
 
     def sign_off_in(self, language: str) -> str:
         """The office's closing formula in a language, or "" (the language's usual one)."""
-        return self.sign_off.get(language) or self.sign_off.get(_base(language), "")
+        return self.sign_off.get(language) or self.sign_off.get(base_language(language), "")
 
     def contact_lines(self) -> list[str]:
         """The official name, the address lines, phone, e-mail and web: a letter's sender."""
@@ -89,10 +89,6 @@ def _plain_text(value: str) -> str:
     if _CONTROL.search(value):
         raise ValueError("must be one line, without control characters or curly braces")
     return value
-
-
-def _base(language: str) -> str:
-    return language.split("-")[0]
 
 
 def office_path(settings: Settings) -> Path:

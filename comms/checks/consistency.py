@@ -12,6 +12,7 @@ import yaml
 from comms.checks.numbers import find_numbers, normalise_number
 from comms.facts import FactSheet
 from comms.message import Message
+from knowledge.base.catalog import base_language
 from knowledge.base.settings import PROJECT_ROOT
 
 TERMS = PROJECT_ROOT / "prompts" / "lexicon" / "terms.yaml"
@@ -99,8 +100,7 @@ def _terminology(messages: list[Message]) -> list[Finding]:
     """Messages of one language that name the same thing with different words."""
     findings = []
     for language in sorted({m.language for m in messages}):
-        base = "de" if language.startswith("de") else language
-        for group in _term_groups().get(base, []):
+        for group in _term_groups().get(base_language(language), []):
             used: dict[str, list[int]] = defaultdict(list)
             for index, message in enumerate(messages):
                 if message.language != language:

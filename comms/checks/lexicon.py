@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from knowledge.base.catalog import base_language
 from knowledge.base.errors import ConfigError
 from knowledge.base.settings import PROJECT_ROOT
 
@@ -87,11 +88,6 @@ def _unique(entries: tuple[str, ...]) -> tuple[str, ...]:
     if seen:
         raise ValueError(f"duplicate entries: {', '.join(sorted(seen))}")
     return entries
-
-
-def base_language(language: str) -> str:
-    """The ISO code a language id is written in: de for de-einfach and de-leicht."""
-    return language.split("-", 1)[0]
 
 
 @lru_cache(maxsize=16)

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from comms.checks.fidelity import Embed, check_fidelity
-from comms.checks.lexicon import Lexicon, base_language, find_terms, load_lexicon
+from comms.checks.lexicon import Lexicon, find_terms, load_lexicon
 from comms.checks.never_say import check_never_say
 from comms.checks.numbers import find_numbers, find_ungrounded
 from comms.checks.readability import measure_readability
@@ -30,6 +30,7 @@ from comms.checks.support import (
 from comms.checks.words import LINK, real_word_share
 from comms.message import is_control
 from comms.report import LintItem, LintReport, SentenceVerdict, Severity
+from knowledge.base.catalog import base_language
 
 LanguageId = Literal["de", "en", "tr", "ar", "uk", "ru", "de-einfach", "de-leicht"]
 

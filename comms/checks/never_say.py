@@ -20,9 +20,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from comms.checks.fidelity import carried_terms, key_terms
-from comms.checks.lexicon import base_language, normalise_text
+from comms.checks.lexicon import normalise_text
 from comms.checks.numbers import find_numbers, normalise_number
 from comms.report import LintItem, SentenceVerdict
+from knowledge.base.catalog import base_language
 from knowledge.base.errors import ConfigError
 from knowledge.base.settings import PROJECT_ROOT
 

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from comms.checks.lexicon import base_language, normalise_text
+from comms.checks.lexicon import normalise_text
 from comms.checks.sentences import split_words
+from knowledge.base.catalog import base_language
 
 WORD_FLOOR = 1.0  # zipf frequency a word needs to be known (1 = once per 100 million words)
 PART_FLOOR = 2.3  # a part of a German compound needs more: short rare parts fit anything

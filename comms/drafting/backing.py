@@ -8,14 +8,14 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from comms.checks.fidelity import Embed
-from comms.checks.lexicon import base_language, load_lexicon
+from comms.checks.lexicon import load_lexicon
 from comms.checks.lint import Meaning
 from comms.checks.support import Statement, Support, meaning_words, sentence_spans
 from comms.facts import FactSheet, fact_labels
 from comms.maps.compose import frame_phrases, topic_name
 from comms.maps.library import LoadedMap
 from comms.maps.statements import fitting_key_sets, map_statements
-from knowledge.base.catalog import load_catalog
+from knowledge.base.catalog import base_language, load_catalog
 
 if TYPE_CHECKING:
     from comms.drafting.draft import Resolved

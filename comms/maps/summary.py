@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from comms.checks.lexicon import base_language
 from comms.checks.readability import measure_readability
 from comms.checks.sentences import split_sentences, split_words
 from comms.maps.schema import TARGET_WORDS, KeyMessage, MessageMap, Texts
+from knowledge.base.catalog import base_language
 
 OVERVIEW = ""  # the concern id of the overarching key messages
 

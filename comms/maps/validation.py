@@ -23,7 +23,7 @@ from comms.maps.schema import (
     Texts,
 )
 from comms.versions import decode_upload
-from knowledge.base.catalog import load_catalog
+from knowledge.base.catalog import base_language, load_catalog
 from knowledge.base.errors import InputError
 
 Path_ = tuple[str | int, ...]
@@ -190,7 +190,7 @@ def _content_problems(
 def _audience_problems(found: MessageMap) -> Found:
     """Key messages an audience gets that speak of another audience: a warning, since the
     office may mean it (grandparents protecting a baby); the composer's text is approved."""
-    from comms.checks.lexicon import base_language, find_terms, load_lexicon
+    from comms.checks.lexicon import find_terms, load_lexicon
 
     audiences = load_catalog().audiences
     overview = {a for c in found.concerns if c.kind == "overview" for a in c.audiences}

@@ -17,7 +17,7 @@ from comms.model.licence import UNKNOWN, ModelLicence
 from comms.packs.campaign import Campaign, Cell, Sender
 from comms.packs.coherence import Coherence
 from comms.packs.store import PackMessage
-from knowledge.base.catalog import load_catalog, pick
+from knowledge.base.catalog import base_language, load_catalog, pick
 from knowledge.reviews import Overdue
 
 DRAFT_MARK = {
@@ -77,11 +77,6 @@ def cell_title(layout: Layout, cell: Cell) -> str:
     parts.append(label("languages", cell.language, layout.ui))
     variant = f" ({'Variante' if layout.ui == 'de' else 'variant'} {cell.variant})"
     return " · ".join(parts) + (variant if layout.campaign.variants > 1 else "")
-
-
-def base_language(language: str) -> str:
-    """de for de, de-einfach and de-leicht; the id otherwise."""
-    return "de" if language.startswith("de") else language
 
 
 def letter_date(language: str, day: dt.date) -> str:

@@ -56,6 +56,11 @@ class Channel(Labelled):
     structure: str
 
 
+def base_language(language: str) -> str:
+    """The ISO code a language id is written in: de for de-einfach and de-leicht, en for en-GB."""
+    return language.split("-", 1)[0]
+
+
 class Language(Labelled):
     prompt_name: str
     base: str | None = None
@@ -65,7 +70,7 @@ class Language(Labelled):
     @property
     def base_language(self) -> str:
         """The ISO language the text is written in (de for Einfache/Leichte Sprache)."""
-        return self.base or self.id
+        return self.base or base_language(self.id)
 
 
 class Catalog(BaseModel):
