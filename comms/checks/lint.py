@@ -18,7 +18,7 @@ from comms.checks.never_say import check_never_say
 from comms.checks.numbers import find_numbers, find_ungrounded
 from comms.checks.readability import measure_readability
 from comms.checks.sentences import split_sentences, split_words
-from comms.checks.sms import sms_info
+from comms.checks.sms import MAX_SMS_SEGMENTS, sms_info
 from comms.checks.support import (
     Span,
     Support,
@@ -34,7 +34,6 @@ from knowledge.base.catalog import base_language
 
 LanguageId = Literal["de", "en", "tr", "ar", "uk", "ru", "de-einfach", "de-leicht"]
 
-MAX_SMS_SEGMENTS = 2
 MAIN_SENTENCE_WORDS = 25
 GRADE_TOLERANCE = 1
 SENTENCE_LIMITS = {"de-einfach": (15, "Einfache Sprache"), "de-leicht": (10, "Leichte Sprache")}

@@ -18,6 +18,8 @@ GSM_EXTENSION = frozenset("\f^{}\\[~]|€")
 
 SINGLE_GSM, PART_GSM = 160, 153  # septets; a part loses 7 to the concatenation header
 SINGLE_UCS2, PART_UCS2 = 70, 67  # UTF-16 code units
+MAX_SMS_SEGMENTS = 2  # the longest SMS a message may be, in concatenated parts
+GSM_LANGUAGES = frozenset({"de", "en"})  # written in GSM-7 characters once typography is plain
 
 Encoding = Literal["GSM-7", "UCS-2"]
 
@@ -86,7 +88,8 @@ def to_gsm(text: str) -> str:
     return text.translate(_GSM_EQUIVALENTS)
 
 
-def sms_char_budget(gsm: bool, segments: int = 2) -> int:
+def sms_char_budget(gsm: bool, segments: int = MAX_SMS_SEGMENTS) -> int:
     """Characters that fit in `segments` concatenated SMS of the given encoding."""
-    per_segment = (153 if gsm else 67) if segments > 1 else (160 if gsm else 70)
-    return per_segment * segments
+    if segments > 1:
+        return (PART_GSM if gsm else PART_UCS2) * segments
+    return SINGLE_GSM if gsm else SINGLE_UCS2

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from comms.checks.sms import is_gsm7, sms_char_budget, sms_units, to_gsm
+from comms.checks.sms import GSM_LANGUAGES, is_gsm7, sms_char_budget, sms_units, to_gsm
 from comms.facts import (
     DEFAULT_LINE_FIELDS,
     FACT_LINE_FIELDS,
@@ -27,7 +27,6 @@ from comms.facts import (
 )
 from knowledge.base.catalog import Channel, Language
 
-GSM_LANGUAGES = frozenset({"de", "en"})  # written in GSM-7 characters once typography is plain
 PLAIN_GERMAN = frozenset({"de-einfach", "de-leicht"})
 MIN_TEXT = 60  # characters the model always gets for its own text, whatever the facts take
 # Placeholders offered beyond the fact line, most useful first; one is left out of the prompt

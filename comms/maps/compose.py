@@ -16,7 +16,7 @@ import yaml
 
 from comms.checks.lint import has_call_to_action
 from comms.checks.sentences import split_sentences
-from comms.checks.sms import sms_info, to_gsm
+from comms.checks.sms import GSM_LANGUAGES, MAX_SMS_SEGMENTS, sms_info, to_gsm
 from comms.facts import (
     DEFAULT_LINE_FIELDS,
     FACT_LINE_FIELDS,
@@ -36,10 +36,8 @@ from knowledge.base.errors import InputError
 from knowledge.base.settings import PROJECT_ROOT
 
 PHRASES = PROJECT_ROOT / "prompts" / "catalog" / "compose.yaml"
-GSM_LANGUAGES = frozenset({"de", "en"})
 PLAIN_GERMAN = frozenset({"de-einfach", "de-leicht"})
 PLAIN_GRADE = 5  # audiences reading at this grade or below get Einfache Sprache in German
-MAX_SMS_SEGMENTS = 2
 TYPICAL = 3  # at most this many of the audience's typical concerns in an FAQ or phone script
 MAIN, KEY, CLOSE, FACT, FRAME, EXTRA = 10, 9, 8, 6, 5, 3  # part priorities: higher stays longer
 
