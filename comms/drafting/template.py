@@ -12,7 +12,7 @@ from jinja2 import TemplateError as JinjaTemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from knowledge.base.errors import TemplateError
+from knowledge.base.errors import TemplateError, file_problems
 from knowledge.base.settings import PROJECT_ROOT, Settings
 
 SHIPPED_DIR = PROJECT_ROOT / "prompts" / "templates"
@@ -58,7 +58,7 @@ def parse_template(text: str, origin: str = "template") -> PromptTemplate:
     try:
         template = PromptTemplate.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(map(str, file_problems(exc)))
         raise TemplateError(f"{origin} is invalid: {problems}") from exc
     for part in ("system", "user"):
         check_source(getattr(template, part), f"{origin} {part} part")

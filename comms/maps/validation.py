@@ -10,7 +10,6 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 
 from comms.checks.numbers import find_numbers, find_ungrounded
 from comms.checks.sentences import split_words
@@ -24,7 +23,7 @@ from comms.maps.schema import (
 )
 from comms.versions import decode_upload
 from knowledge.base.catalog import base_language, load_catalog
-from knowledge.base.errors import InputError
+from knowledge.base.errors import InputError, file_problems
 
 Path_ = tuple[str | int, ...]
 MAX_MAP_BYTES = 300_000  # a map file, uploaded or imported
@@ -87,16 +86,17 @@ def check_map(
     try:
         node, raw = _load_yaml(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        return None, [MapProblem(name, line, "", f"not valid YAML ({_yaml_reason(exc)})")]
+        (bad,) = file_problems(exc)
+        return None, [MapProblem(name, bad.line, "", f"not valid YAML ({bad.message})")]
     lines = dict(_node_lines(node, ())) if node is not None else {}
     if not isinstance(raw, dict):
         return None, [MapProblem(name, 1, "", "a map file is a YAML mapping (id, authority, …)")]
     try:
         found = MessageMap.model_validate(raw)
     except ValidationError as exc:
-        return None, [_from_pydantic(name, lines, error) for error in exc.errors()]
+        return None, [
+            MapProblem(name, p.line, p.field, p.message) for p in file_problems(exc, lines)
+        ]
     documents = _documents(found, evidence_dir)
     problems = [MapProblem(name, lines.get(path), _field(path), msg, sev)
                 for path, msg, sev in _content_problems(found, expected_id, documents)]  # fmt: skip
@@ -116,10 +116,6 @@ def _load_yaml(text: str) -> tuple[yaml.Node | None, Any]:
         loader.dispose()
 
 
-def _yaml_reason(exc: yaml.YAMLError) -> str:
-    return str(getattr(exc, "problem", None) or exc).strip()
-
-
 def _node_lines(node: yaml.Node, path: Path_) -> Iterator[tuple[Path_, int]]:
     yield path, node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -133,12 +129,6 @@ def _node_lines(node: yaml.Node, path: Path_) -> Iterator[tuple[Path_, int]]:
 
 def _field(path: Path_) -> str:
     return ".".join(str(part) for part in path)
-
-
-def _from_pydantic(name: str, lines: dict[Path_, int], error: ErrorDetails) -> MapProblem:
-    path: Path_ = tuple(error["loc"])
-    line = next((lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in lines), None)
-    return MapProblem(name, line, _field(path), str(error["msg"]))
 
 
 Found = Iterator[tuple[Path_, str, Literal["error", "warning"]]]

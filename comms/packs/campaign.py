@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from comms.facts import FactSheet
 from knowledge.base.catalog import Catalog, load_catalog
-from knowledge.base.errors import InputError
+from knowledge.base.errors import InputError, file_problems
 
 MAX_VARIANTS = 5
 MAX_CELLS = 400
@@ -157,6 +157,4 @@ def load_campaign(path: Path) -> Campaign:
 
 
 def _problems(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(map(str, error['loc'])) or 'file'}: {error['msg']}" for error in exc.errors()
-    )
+    return "; ".join(map(str, file_problems(exc)))

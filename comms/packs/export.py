@@ -51,7 +51,7 @@ from comms.packs.store import (
 )
 from comms.report import LintReport
 from knowledge.base.clock import now
-from knowledge.base.errors import ClarionError, InputError
+from knowledge.base.errors import ClarionError, InputError, file_problems
 from knowledge.base.settings import Settings
 from knowledge.history import latest, passages
 from knowledge.reviews import Overdue, overdue
@@ -504,10 +504,9 @@ def _checks(db: sqlite3.Connection, campaign: Campaign, entry: ManifestMessage) 
     try:
         generated = Message.model_validate(entry.generated)
     except ValidationError as exc:
-        first = exc.errors()[0]
         raise PackFileError(
             f"The pack's record of {entry.cell.key} is not a message this Clarion can check "
-            f"({'.'.join(map(str, first['loc']))}: {first['msg']})."
+            f"({file_problems(exc)[0]})."
         ) from exc
     current = _current_texts(db, {p.source_id for p in generated.evidence})
     evidence = [replace(p, text=current.get(p.chunk_id, p.text)) for p in generated.evidence]
@@ -577,11 +576,9 @@ def _parse_manifest(data: bytes) -> Manifest:
     try:
         return Manifest.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(map(str, first["loc"]))
         raise PackFileError(
             f"manifest.json does not follow the pack format ({exc.error_count()} problems; "
-            f"first: {where}: {first['msg']})."
+            f"first: {file_problems(exc)[0]})."
         ) from exc
 
 

@@ -18,7 +18,7 @@ from comms.drafting.template import (
 )
 from comms.templates.samples import preview
 from comms.versions import decode_upload
-from knowledge.base.errors import TemplateError
+from knowledge.base.errors import TemplateError, file_problems
 
 PARTS = ("system", "user")
 IMPLICIT_NAMES = {"loop", "caller", "varargs", "kwargs", "self"}
@@ -82,10 +82,8 @@ def _load(text: str) -> tuple[dict[str, Any] | None, list[Problem]]:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or str(exc)
-        return None, [Problem(f"not valid YAML: {reason}", file_line=line)]
+        (bad,) = file_problems(exc)
+        return None, [Problem(f"not valid YAML: {bad.message}", file_line=bad.line)]
     if not isinstance(raw, dict):
         return None, [Problem("the file must be a mapping with id, system, user and variables")]
     return raw, []
@@ -120,13 +118,8 @@ def _field_problems(raw: dict[str, Any], anchors: dict[str, _Anchor]) -> list[Pr
     try:
         PromptTemplate.model_validate(raw)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            field = ".".join(map(str, error["loc"])) or "file"
-            anchor = anchors.get(str(error["loc"][0])) if error["loc"] else None
-            line = anchor.key_line if anchor else None
-            problems.append(Problem(f"{field}: {error['msg']}", file_line=line))
-        return problems
+        lines: dict[tuple[str | int, ...], int] = {(k,): a.key_line for k, a in anchors.items()}
+        return [Problem(str(p), file_line=p.line) for p in file_problems(exc, lines)]
     return []
 
 
