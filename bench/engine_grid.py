@@ -14,6 +14,7 @@ docs/engine-grid.md between its markers.
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import tempfile
@@ -23,9 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.report import load_average, publish
-from bench.rig import FACTS
+from bench.rig import FACTS, FACTS_IN_LANGUAGES
 from comms.drafting.draft import Request, resolve
 from comms.drafting.write import adapt_message, compose_message
+from comms.facts import localized
 from comms.maps.library import shipped_map_ids
 from comms.message import Message
 from comms.model.backends import build_chat_model
@@ -90,6 +92,40 @@ def grid(topics: list[str]) -> list[Request]:
                 Request(topic, audience, ch, lg) for lg in MORE_LANGUAGES for ch in MORE_CHANNELS
             ]
     return cells
+
+
+@dataclass
+class Purity:
+    """Cells in a language other than German whose composed text has a German logistics word,
+    with the grid's one-language fact sheet and with one that has each language's text."""
+
+    cells: int = 0
+    mixed: Counter[str] = field(default_factory=Counter)  # sheet → cells with a German word
+
+    def add(self, sheet: str, text: str, language: str) -> None:
+        words = german_words(language)
+        self.mixed[sheet] += any(w in _words(text) for w in words)
+
+    def table(self) -> str:
+        lines = ["| fact sheet | cells in en, tr, ar, uk, ru | with a German logistics word |",
+                 "|---|---|---|"]  # fmt: skip
+        sheets = (("german", "German only (the grid's)"),
+                  ("translated", "with each language's text (translations)"))  # fmt: skip
+        for sheet, label in sheets:
+            lines.append(f"| {label} | {self.cells} | {_pct(self.mixed[sheet], self.cells)} |")
+        return "\n".join(lines)
+
+
+def german_words(language: str) -> set[str]:
+    """The words of the campaign's German values that its text in `language` does not have
+    ("gesundheitsamt", "kostenlos"; not the street's name)."""
+    german = " ".join(FACTS_IN_LANGUAGES.filled().values())
+    own = " ".join(localized(FACTS_IN_LANGUAGES, language)[0].filled().values())
+    return {w for w in _words(german) if len(w) >= 3} - _words(own)
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[^\W\d_]+", text.lower()))
 
 
 def table(composed: Column, models: dict[str, Column], chosen: dict[str, Counter[str]]) -> str:
@@ -160,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
     cells = grid(args.topics.split(","))
     kinds = [k for k in args.models.split(",") if k and k != "none"]
     load_before, started = load_average(), time.monotonic()
-    composed = Column()
+    composed, translated, purity = Column(), Column(), Purity()
     models = {kind: Column() for kind in kinds}
     chosen: dict[str, Counter[str]] = {kind: Counter() for kind in kinds}
     stride = max(1, len(cells) // args.model_cells) if args.model_cells and kinds else 0
@@ -181,6 +217,13 @@ def main(argv: list[str] | None = None) -> None:
             begun = time.perf_counter()
             floor = compose_message(resolved, settings=settings, store=store, facts=FACTS)
             composed.add(floor.message.checks, time.perf_counter() - begun)
+            if not request.language.startswith("de"):
+                purity.cells += 1
+                purity.add("german", floor.message.text, request.language)
+                other = compose_message(resolved, settings=settings, store=store,
+                                        facts=FACTS_IN_LANGUAGES)  # fmt: skip
+                purity.add("translated", other.message.text, request.language)
+                translated.add(other.message.checks, 0.0)
             for kind, chat in chats.items() if stride and n % stride == 0 else ():
                 begun = time.perf_counter()
                 message = adapt_message(floor, settings=settings, chat=chat, store=store,
@@ -195,7 +238,15 @@ def main(argv: list[str] | None = None) -> None:
         f"were asked for {len(next(iter(models.values())).times) if models else 0} of them "
         f"(every {stride or '–'}th cell); repair_tries {settings.repair_tries}."
     )
-    publish(f"{heading}\n\n{table(composed, models, chosen)}", load_before, started, args.out)
+    languages = (
+        f"Language purity (issue 25): the composed text of every cell in another language than "
+        f"German, with the grid's fact sheet (German values with an English gloss) and with "
+        f"bench.rig.FACTS_IN_LANGUAGES, which has each language's text; with it, "
+        f"{_pct(translated.ok, len(translated.times))} of those cells pass every error-level "
+        f"check.\n\n{purity.table()}"
+    )
+    body = f"{heading}\n\n{table(composed, models, chosen)}\n\n{languages}"
+    publish(body, load_before, started, args.out)
 
 
 def _progress(kind: str, request: Request, message: Message) -> None:

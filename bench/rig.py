@@ -26,6 +26,29 @@ FACTS = FactSheet(
     cost="kostenlos / free",
     booking="0123 456789 · example.org/impfen",
 )
+# The same campaign as an office that wrote its facts in German and in the grid's other
+# languages would give it (comms/facts.py: translations); the Arabic, Ukrainian and Russian
+# values are Clarion's own and no native speaker has checked them.
+FACTS_IN_LANGUAGES = FactSheet(
+    what="Grippeimpfung",
+    when="2.–27. November 2026, Mo–Fr 9–12 Uhr",
+    where="Gesundheitsamt Musterstadt, Hauptstraße 5",
+    cost="kostenlos",
+    booking="0123 456789 · example.org/impfen",
+    translations={
+        "en": {"what": "Flu vaccination", "when": "2–27 November 2026, Mon–Fri 9 am to 12 noon",
+               "where": "Musterstadt health office, Hauptstraße 5", "cost": "free of charge"},
+        "tr": {"what": "Grip aşısı", "when": "2–27 Kasım 2026, Pzt–Cum 09.00–12.00",
+               "where": "Musterstadt Sağlık Müdürlüğü, Hauptstraße 5", "cost": "ücretsiz"},
+        "ar": {"what": "لقاح الإنفلونزا", "when": "2–27 نوفمبر 2026، الاثنين إلى الجمعة 9–12",
+               "where": "مكتب الصحة في Musterstadt، Hauptstraße 5", "cost": "مجانًا"},
+        "uk": {"what": "Щеплення від грипу", "when": "2–27 листопада 2026, пн–пт 9:00–12:00",
+               "where": "Відділ охорони здоров’я Musterstadt, Hauptstraße 5",
+               "cost": "безкоштовно"},
+        "ru": {"what": "Прививка от гриппа", "when": "2–27 ноября 2026, пн–пт 9:00–12:00",
+               "where": "Отдел здравоохранения Musterstadt, Hauptstraße 5", "cost": "бесплатно"},
+    },
+)  # fmt: skip
 NHS_PAGES = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "nhs-vaccinations"
 
 

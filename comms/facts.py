@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from knowledge.base.catalog import base_language
 from knowledge.base.errors import InputError
 from knowledge.base.settings import PROJECT_ROOT
 
 SLOTS = ("what", "who", "when", "where", "cost", "booking", "contact", "source")
+TRANSLATED_SLOTS = tuple(s for s in SLOTS if s != "booking")  # a booking link reads the same
 FACT_LABELS = PROJECT_ROOT / "prompts" / "catalog" / "fact_labels.yaml"
 FACT_WORDS = PROJECT_ROOT / "prompts" / "catalog" / "fact_words.yaml"
 # A concern of these kinds asks for these facts, whatever its words.
@@ -28,8 +31,41 @@ FACT_LINE_FIELDS = {
 DEFAULT_LINE_FIELDS = ("when", "where", "cost", "booking", "contact")
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f{}]")
+
+
+class Schedule(BaseModel):
+    """When the campaign runs, as data: written in every message language by Babel."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    weekday: Literal[WEEKDAYS] | None = None  # type: ignore[valid-type]
+    opens: dt.time | None = None
+    closes: dt.time | None = None
+    first: dt.date | None = None
+    last: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Schedule:
+        if (self.opens is None) != (self.closes is None):
+            raise ValueError("give both opens and closes, or neither")
+        if self.opens and self.closes and self.closes <= self.opens:
+            raise ValueError("closes must be later than opens")
+        if self.first and self.last and self.last < self.first:
+            raise ValueError("last must not be before first")
+        if not (self.weekday or self.opens or self.first):
+            raise ValueError("give a weekday, opening hours or dates")
+        return self
+
+
 class FactSheet(BaseModel):
-    """What, who, when, where, cost, how to book, contact and recommendation source."""
+    """What, who, when, where, cost, how to book, contact and recommendation source.
+
+    The values are written in `language` (the office's, German by default). `translations`
+    gives a value in another message language (`translations: {en: {where: …}}`); `schedule`
+    gives the time as data, which every language gets from Babel. `comms.facts.localized`
+    makes the sheet of one message language."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -41,17 +77,83 @@ class FactSheet(BaseModel):
     booking: str = Field(default="", max_length=300)
     contact: str = Field(default="", max_length=300)
     source: str = Field(default="", max_length=300)
+    language: str = Field(default="de", max_length=20)
+    schedule: Schedule | None = None
+    translations: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # the campaign's time as the office wrote it, kept when a message language's `when` takes
+    # its place: its months are read for contradictions (contradicts_campaign)
+    written_when: str = Field(default="", max_length=200, exclude=True)
 
-    @field_validator("*")
+    @field_validator(*SLOTS, "language", "written_when")
     @classmethod
     def _no_control_characters(cls, value: str) -> str:
-        if re.search(r"[\x00-\x08\x0b-\x1f\x7f{}]", value):
+        if _CONTROL.search(value):
             raise ValueError("must not contain control characters or curly braces")
         return value
+
+    @field_validator("translations")
+    @classmethod
+    def _known_fields(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for language, fields in value.items():
+            for name, text in fields.items():
+                if name not in SLOTS:
+                    raise ValueError(f"{language}.{name} is not a field of the fact sheet")
+                if _CONTROL.search(text) or len(text) > 300:
+                    raise ValueError(f"{language}.{name}: at most 300 characters, no braces")
+        return {lang: {k: v.strip() for k, v in fields.items()} for lang, fields in value.items()}
 
     def filled(self) -> dict[str, str]:
         """The slots that have a value."""
         return {slot: value for slot in SLOTS if (value := getattr(self, slot))}
+
+
+# Values that read the same in every language: a link, a phone number, an e-mail address.
+_NEUTRAL = re.compile(r"[\d\s+()/.\-–]+|\S+@\S+|(?:https?://|www\.)\S+|[\w.-]+\.[a-z]{2,}(?:/\S*)?")
+
+
+def localized(facts: FactSheet, language: str) -> tuple[FactSheet, tuple[str, ...]]:
+    """The sheet in one message language, and the fields it has no text of that language for
+    (they keep the office's text; staff see a note). Easy-read German is German."""
+    own = base_language(language) == base_language(facts.language)
+    update = {} if own else dict(facts.translations.get(language) or
+                                 facts.translations.get(base_language(language)) or {})  # fmt: skip
+    if facts.schedule is not None and "when" not in update and not (own and facts.when):
+        update["when"] = schedule_text(facts.schedule, language)
+    missing = tuple(
+        slot for slot in SLOTS
+        if (value := getattr(facts, slot)) and slot not in update and not own
+        and not _NEUTRAL.fullmatch(value)
+    )  # fmt: skip
+    written = facts.written_when or facts.when
+    if not written and facts.schedule is not None:
+        written = schedule_text(facts.schedule, "en")  # its months, in words contradicts reads
+    sheet = facts.model_copy(update={**update, "language": language, "written_when": written})
+    return sheet, missing
+
+
+def schedule_text(schedule: Schedule, language: str) -> str:
+    """The schedule in a language, with Babel's names and formats for its locale ("jeden
+    Dienstag, 14:00–18:00 Uhr (3. März – 28. Apr. 2026)", "every Tuesday, 14:00 – 18:00 …")."""
+    from babel.dates import format_date, format_interval, get_day_names
+
+    locale = base_language(language)
+    pattern = _words()["schedule"].get(locale) or _words()["schedule"]["en"]
+    parts = []
+    if schedule.weekday:
+        day = str(get_day_names("wide", locale=locale)[WEEKDAYS.index(schedule.weekday)])
+        parts.append(pattern["weekly"].format(weekday=day.lower() if pattern.get("lower") else day))
+    if schedule.opens and schedule.closes:
+        parts.append(format_interval(schedule.opens, schedule.closes, "Hm", locale=locale))
+    text = pattern["join"].join(parts)
+    if schedule.first:
+        last = schedule.last or schedule.first
+        if last == schedule.first:
+            dates = format_date(schedule.first, "medium", locale=locale)
+        else:
+            dates = format_interval(schedule.first, last, "yMMMd", locale=locale)
+        text = pattern["dated"].format(times=text, dates=dates) if text else dates
+    # Babel's thin and narrow no-break spaces would make an SMS UCS-2: plain spaces
+    return re.sub(r"[\u00a0\u2009\u202f]", " ", text)
 
 
 def load_facts(path: Path) -> FactSheet:

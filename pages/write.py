@@ -10,7 +10,7 @@ import streamlit as st
 
 from comms.drafting.draft import Request, check_message
 from comms.drafting.write import Floor, adapt_message, compose_message, should_ask
-from comms.facts import SLOTS, FactSheet
+from comms.facts import SLOTS, TRANSLATED_SLOTS, FactSheet
 from comms.message import Message
 from comms.packs.citations import updates
 from comms.report import LintReport
@@ -83,6 +83,15 @@ with st.form("write"):
         fact_values = {
             slot: fact_cols[n % 2].text_input(t(f"fact_{slot}"), key=f"fact_{slot}", max_chars=300)
             for n, slot in enumerate(SLOTS)
+        }
+    with st.expander(t("facts_translated")):
+        st.caption(t("facts_translated_help"))
+        fact_cols = st.columns(2)
+        translated = {
+            slot: fact_cols[n % 2].text_input(
+                t(f"fact_{slot}"), key=f"fact_{slot}_translated", max_chars=300
+            )
+            for n, slot in enumerate(TRANSLATED_SLOTS)
         }
     submitted = st.form_submit_button(t("generate"), type="primary")
 
@@ -272,7 +281,8 @@ def show_result(message: Message, ask: bool) -> None:
 ask_now = False
 if submitted:
     try:
-        facts = FactSheet(**fact_values)
+        given = {slot: value for slot, value in translated.items() if value.strip()}
+        facts = FactSheet(**fact_values, translations={language: given} if given else {})
         settings = resources.settings()
         floor = compose_message(
             Request(topic, audience, channel, language, concern),

@@ -46,6 +46,16 @@ TEXT: dict[str, dict[str, str]] = {
     "fact_booking": {"de": "Termin buchen (Telefon, Link)", "en": "How to book (phone, link)"},
     "fact_contact": {"de": "Kontakt", "en": "Contact"},
     "fact_source": {"de": "Empfehlung (Quelle)", "en": "Recommendation (source)"},
+    "facts_translated": {
+        "de": "Dieselben Fakten in der Sprache der Nachricht",
+        "en": "The same facts in the message's language",
+    },
+    "facts_translated_help": {
+        "de": "Nur für Nachrichten, die nicht auf Deutsch sind. Was hier fehlt, bleibt in der "
+        "Nachricht auf Deutsch stehen, und Clarion weist darauf hin.",
+        "en": "Only for messages not in German. What is missing here stays in German in the "
+        "message, and Clarion says so.",
+    },
     # Write page: the composed message and the model's version
     "composed_label": {
         "de": "Aus der Botschaftskarte zusammengesetzt",
@@ -60,6 +70,21 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "No particular concern recognised: the general key messages.",
     },
     "map_used": {"de": "Botschaftskarte {map}", "en": "Message map {map}"},
+    "note_untranslated_facts": {
+        "de": "Die Fakten haben keinen Text in der Sprache „{language}“ für {fields}: Dort "
+        "steht in der Nachricht der deutsche Text. Ergänzen Sie ihn unter „Dieselben Fakten in "
+        "der Sprache der Nachricht“, oder prüfen Sie, ob die Leser ihn verstehen.",
+        "en": "The facts have no “{language}” text for {fields}: the message shows the German "
+        "text there. Add it under “The same facts in the message's language”, or check that "
+        "readers understand it.",
+    },
+    "note_no_room": {
+        "de": "Das Anliegen fragt nach {fields} aus den Fakten, aber die Nachricht ({channel}) hat "
+        "neben der Kernbotschaft keinen Platz dafür: Ergänzen Sie es selbst, oder wählen Sie "
+        "einen längeren Kanal.",
+        "en": "The concern asks for the fact sheet's {fields}, but the {channel} has no room for "
+        "it next to the main key message: add it by hand, or use a longer channel.",
+    },
     "note_campaign_dates": {
         "de": "Die Botschaftskarte sagt „{statement}“, die Aktion läuft aber {when}: Die Aussage "
         "ist weggelassen. Prüfen Sie, ob die Nachricht noch sagt, was Sie meinen.",

@@ -22,11 +22,19 @@ from comms.drafting.draft import (
 )
 from comms.drafting.grounding import cited_passages
 from comms.drafting.judge import judge_sentences
-from comms.facts import FactSheet
+from comms.facts import FactSheet, localized
 from comms.maps.compose import Composed, compose
 from comms.maps.library import LoadedMap, load_map
 from comms.maps.matching import ConcernMatch, match_concern
-from comms.message import Citation, KeyMessageRef, MapRef, Message, ModelRef, RejectedVersion
+from comms.message import (
+    Citation,
+    KeyMessageRef,
+    MapRef,
+    Message,
+    ModelRef,
+    Note,
+    RejectedVersion,
+)
 from comms.model.backends import ChatModel
 from comms.office import load_office
 from comms.report import LintReport
@@ -74,6 +82,7 @@ def compose_message(
     in effect now.
     """
     resolved = request if isinstance(request, Resolved) else resolve(request)
+    facts, untranslated = localized(facts, resolved.language.id) if facts else (None, ())
     loaded = loaded or load_map(resolved.topic.id, settings)
     match = _match(resolved, loaded, store, concern_id)
     composed = compose(loaded, topic=resolved.topic, audience=resolved.audience,
@@ -105,7 +114,10 @@ def compose_message(
         map=map_ref(composed),
         concern_matched=composed.concern_id,
         concern_reason=match.reason,
-        notes=composed.notes,
+        notes=[
+            *composed.notes,
+            *_untranslated(untranslated, facts, composed.text, resolved.language.id),
+        ],
         composed_text=composed.text,
         composed_checks=checks,
     )
@@ -130,6 +142,7 @@ def adapt_message(
     shared set); by default the current template and a fresh search.
     """
     resolved, composed = floor.resolved, floor.composed
+    facts = localized(facts, resolved.language.id)[0] if facts else None
     found = retrieve(store, resolved, settings.retrieval_k) if passages is None else passages
     # The composed message's own passages first, then the search's, up to retrieval_k in all:
     # the small default model has a 4k context, and the draft and key messages need room too.
@@ -293,6 +306,20 @@ def _keep_floor(
     return floor.message.model_copy(update={
         "model_text": text, "model_checks": checks, "rejected_model_version": rejected,
     })  # fmt: skip
+
+
+def _untranslated(fields: tuple[str, ...], facts: FactSheet | None, text: str,
+                  language: str) -> list[Note]:  # fmt: skip
+    """A note naming the fact-sheet values the message shows in the office's language."""
+    values = facts.filled() if facts is not None else {}
+    shown = [f for f in fields if f in values and values[f] in text]
+    if not shown:
+        return []
+    names = ", ".join(shown)
+    said = (f"The fact sheet has no {language} text for {names}: the message keeps the "
+            f"office's wording there. Add it to the fact sheet under translations, {language}, "
+            "or check that readers understand it.")  # fmt: skip
+    return [Note(id="untranslated_facts", text=said, args={"fields": names, "language": language})]
 
 
 def prefer_authority(passages: list[Passage], sources: tuple[str, ...]) -> list[Passage]:

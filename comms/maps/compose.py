@@ -204,7 +204,8 @@ def _off_campaign(job: _Job, loaded: LoadedMap) -> tuple[_Job, list[Note]]:
     statements: list[KeyMessage | Fact] = []
     for _, key in loaded.map.all_key_messages():
         statements += [key, *key.facts]
-    off = {s.id: s for s in statements if contradicts_campaign(s.text, job.facts.when)}
+    written = job.facts.written_when or job.facts.when  # the months as the office wrote them
+    off = {s.id: s for s in statements if contradicts_campaign(s.text, written)}
     if not off:
         return job, []
     would = _join(LAYOUTS.get(job.channel.id, _letter)(job))

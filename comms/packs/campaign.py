@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -54,7 +54,7 @@ class Campaign(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
     name: str = Field(min_length=1, max_length=200)
     topic: str
-    facts: dict[str, str] = Field(default_factory=dict)
+    facts: dict[str, Any] = Field(default_factory=dict)  # a FactSheet (comms/facts.py) as data
     audiences: list[str] = Field(min_length=1)
     channels: list[str] = Field(min_length=1)
     languages: list[str] = Field(min_length=1)
@@ -66,9 +66,9 @@ class Campaign(BaseModel):
 
     @field_validator("facts")
     @classmethod
-    def _fact_sheet(cls, facts: dict[str, str]) -> dict[str, str]:
-        try:
-            return FactSheet.model_validate(facts).filled()
+    def _fact_sheet(cls, facts: dict[str, Any]) -> dict[str, Any]:
+        try:  # the sheet's values, translations and schedule, as a campaign file writes them
+            return FactSheet.model_validate(facts).model_dump(mode="json", exclude_defaults=True)
         except ValidationError as exc:  # re-raised as ValueError so the loc names `facts`
             raise ValueError(_problems(exc)) from exc
 

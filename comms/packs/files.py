@@ -169,7 +169,7 @@ def _paragraph(doc: Any, text: str, size: float, *, bold: bool = False, rtl: boo
     return paragraph
 
 
-def _sender_lines(sender: Sender | None, facts: dict[str, str]) -> list[str]:
+def _sender_lines(sender: Sender | None, facts: dict[str, Any]) -> list[str]:
     if sender is None:
         return [facts["contact"]] if facts.get("contact") else []
     lines = [sender.name, *sender.address, sender.phone, sender.email, sender.web]
