@@ -6,8 +6,6 @@ with plain(); never as raw Markdown or HTML.
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from comms.drafting.grounding import pin_map_facts
@@ -16,39 +14,22 @@ from comms.maps.evidence import changed_facts, confirm_fact
 from comms.maps.library import LoadedMap, load_map
 from comms.maps.proposal import draft_concern
 from comms.maps.schema import ALL_LANGUAGES, MessageMap, map_hash
-from comms.maps.store import MapConflict, MapStore, MapVersion
+from comms.maps.store import MapConflict, MapStore
 from comms.maps.summary import ConcernSummary, KeyMessageLine, summarize
 from comms.maps.validation import MapProblem, check_map
 from knowledge.base.catalog import load_catalog
 from knowledge.base.errors import ClarionError
 from ui import auth, resources
+from ui.editor import Editor
 from ui.text import plain, t
 from ui.widgets import error_box, evidence_badge, evidence_change, labelled_select
 
-NOTICE = "map_notice"
 PREVIEW_CHANNELS = ("sms", "letter", "faq")
 
 auth.require("view_maps")
 catalog = load_catalog()
 store = MapStore(resources.settings())
-
-
-def text_key(map_id: str) -> str:
-    return f"map_text:{map_id}"
-
-
-def base_key(map_id: str) -> str:
-    return f"map_base:{map_id}"
-
-
-def load_into_editor(version: MapVersion) -> None:
-    """Put a version's text in the editor and remember it as the base for the next proposal."""
-    st.session_state[text_key(version.map_id)] = version.text
-    st.session_state[base_key(version.map_id)] = version.number
-
-
-def notify(kind: str, **payload: Any) -> None:
-    st.session_state[NOTICE] = {"kind": kind, **payload}
+editing = Editor("map")
 
 
 def person() -> str:
@@ -61,25 +42,25 @@ def run_change(map_id: str, change: str) -> None:
     state = st.session_state
     try:
         if change == "propose":
-            version = store.propose(map_id, state[text_key(map_id)], author=person(),
+            version = store.propose(map_id, state[editing.text_key(map_id)], author=person(),
                                     comment=state.get("map_comment", ""),
-                                    base_version=state[base_key(map_id)])  # fmt: skip
+                                    base_version=state[editing.base_key(map_id)])  # fmt: skip
         elif change == "approve":
             version = store.approve(map_id, approver=person(), number=state["map_pending_no"])
         else:
             version = store.revert(map_id, state[f"map_revert_to:{map_id}"], author=person())
     except MapConflict as exc:
-        notify("error", message=str(exc), diff=exc.diff)
+        editing.notify("error", message=str(exc), diff=exc.diff)
         return
     except ClarionError as exc:
-        notify("error", message=str(exc))
+        editing.notify("error", message=str(exc))
         return
-    load_into_editor(store.latest(map_id))
+    editing.load(map_id, store.latest(map_id))
     state["map_comment"] = ""
     if change == "approve":
-        notify("approved", number=version.number, pin_error=pin_facts(map_id))
+        editing.notify("approved", number=version.number, pin_error=pin_facts(map_id))
     else:
-        notify("proposed", number=version.number)
+        editing.notify("proposed", number=version.number)
 
 
 def pin_facts(map_id: str) -> str:
@@ -99,13 +80,13 @@ def confirm_change(map_id: str, fact_id: str) -> None:
         confirm_fact(resources.settings(), map_id, fact_id, user=person() or auth.current_user(),
                      reason=reason)  # fmt: skip
     except ClarionError as exc:
-        notify("error", message=str(exc))
+        editing.notify("error", message=str(exc))
         return
-    notify("fact_confirmed", fact=fact_id)
+    editing.notify("fact_confirmed", fact=fact_id)
 
 
 def show_notice() -> None:
-    notice = st.session_state.pop(NOTICE, None)  # shown once
+    notice = editing.take_notice()
     if not notice:
         return
     match notice["kind"]:
@@ -208,10 +189,10 @@ def show_problems(problems: list[MapProblem]) -> None:
 
 def edit_section(map_id: str) -> tuple[MessageMap | None, list[MapProblem]]:
     """The YAML editor, checked on every change."""
-    if text_key(map_id) not in st.session_state:
-        load_into_editor(store.latest(map_id))
-    text = st.text_area(t("map_yaml"), key=text_key(map_id), height=420) or ""
-    st.caption(t("map_editing_from", number=st.session_state[base_key(map_id)]))
+    if editing.text_key(map_id) not in st.session_state:
+        editing.load(map_id, store.latest(map_id))
+    text = st.text_area(t("map_yaml"), key=editing.text_key(map_id), height=420) or ""
+    st.caption(t("map_editing_from", number=st.session_state[editing.base_key(map_id)]))
     found, problems = check_map(text, f"{map_id}.yaml", map_id)
     show_problems(problems)
     errors = found is None or any(p.severity == "error" for p in problems)
@@ -297,7 +278,7 @@ def draft_section(map_id: str) -> None:
 
 def shown_map(map_id: str, can_edit: bool) -> tuple[MessageMap, str]:
     """The editor's text when an admin has a valid edit there, else the map in effect."""
-    edited = st.session_state.get(text_key(map_id)) if can_edit else None
+    edited = st.session_state.get(editing.text_key(map_id)) if can_edit else None
     current = store.current(map_id)
     if edited and edited != current.text:
         found, problems = check_map(edited, f"{map_id}.yaml", map_id)

@@ -6,8 +6,6 @@ Markdown or HTML.
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from comms.drafting.draft import Request, draft_message
@@ -18,33 +16,15 @@ from comms.templates.validation import Problem, read_template_file, required_var
 from knowledge.base.catalog import load_catalog
 from knowledge.base.errors import ClarionError, TemplateError
 from ui import auth, resources
+from ui.editor import Editor
 from ui.text import plain, t, ui_language
 from ui.widgets import error_box, labelled_select
-
-NOTICE = "tpl_notice"
 
 auth.require("templates")
 catalog = load_catalog()
 lang = ui_language()
 store = TemplateStore(resources.settings())
-
-
-def text_key(template_id: str) -> str:
-    return f"tpl_text:{template_id}"
-
-
-def base_key(template_id: str) -> str:
-    return f"tpl_base:{template_id}"
-
-
-def load_into_editor(version: Version) -> None:
-    """Put a version's text in the editor and remember it as the base for the next save."""
-    st.session_state[text_key(version.template_id)] = version.text
-    st.session_state[base_key(version.template_id)] = version.number
-
-
-def notify(kind: str, **payload: Any) -> None:
-    st.session_state[NOTICE] = {"kind": kind, **payload}
+editing = Editor("tpl")
 
 
 def run_change(template_id: str, change: str) -> None:
@@ -53,12 +33,12 @@ def run_change(template_id: str, change: str) -> None:
     author, comment = state.get("tpl_author", ""), state.get("tpl_comment", "")
     if auth.enabled():  # signed in: the version records who is signed in, not a typed name
         author = auth.current_user()
-    base = state[base_key(template_id)]
+    base = state[editing.base_key(template_id)]
     try:
         if change == "save":
             version = store.save(
                 template_id,
-                state[text_key(template_id)],
+                state[editing.text_key(template_id)],
                 author=author,
                 comment=comment,
                 base_version=base,
@@ -70,26 +50,28 @@ def run_change(template_id: str, change: str) -> None:
             version = store.reset(template_id, author=author, base_version=base)
     except TemplateConflict as exc:
         theirs = exc.theirs
-        notify("conflict", number=theirs.number, author=theirs.author, when=theirs.created_at)
-        state[NOTICE] |= {"diff": exc.diff, "template_id": template_id}
+        editing.notify(
+            "conflict", number=theirs.number, author=theirs.author, when=theirs.created_at
+        )
+        state[editing.notice] |= {"diff": exc.diff, "template_id": template_id}
         return
     except ClarionError as exc:
-        notify("error", message=str(exc))
+        editing.notify("error", message=str(exc))
         return
-    load_into_editor(version)
+    editing.load(template_id, version)
     state["tpl_comment"] = ""  # the next change needs its own comment
-    notify("saved", number=version.number)
+    editing.notify("saved", number=version.number)
 
 
 def resolve_conflict(template_id: str, take_theirs: bool) -> None:
     """After a conflict: load the other version, or keep this text and base it on theirs."""
     theirs = store.current(template_id)
     if take_theirs:
-        load_into_editor(theirs)
-        st.session_state.pop(NOTICE, None)
+        editing.load(template_id, theirs)
+        editing.take_notice()
     else:
-        st.session_state[base_key(template_id)] = theirs.number
-        notify("rebased", number=theirs.number)
+        st.session_state[editing.base_key(template_id)] = theirs.number
+        editing.notify("rebased", number=theirs.number)
 
 
 def import_file(template_id: str) -> None:
@@ -100,18 +82,18 @@ def import_file(template_id: str) -> None:
     try:
         text = read_template_file(upload.getvalue())
     except TemplateError as exc:
-        notify("invalid", problems=[str(exc)])
+        editing.notify("invalid", problems=[str(exc)])
         return
     problems = validate(text, expected_id=template_id)
     if problems:
-        notify("invalid", problems=[str(p) for p in problems])
+        editing.notify("invalid", problems=[str(p) for p in problems])
         return
-    st.session_state[text_key(template_id)] = text
-    notify("imported")
+    st.session_state[editing.text_key(template_id)] = text
+    editing.notify("imported")
 
 
 def show_notice(template_id: str) -> None:
-    notice = st.session_state.pop(NOTICE, None)  # shown once
+    notice = editing.take_notice()
     if not notice:
         return
     match notice["kind"]:
@@ -272,12 +254,12 @@ def show_history(template_id: str) -> None:
 
 def edit_section(template_id: str) -> tuple[str, list[Problem]]:
     """The YAML editor beside its variables, validated on every change."""
-    if text_key(template_id) not in st.session_state:
-        load_into_editor(store.current(template_id))
+    if editing.text_key(template_id) not in st.session_state:
+        editing.load(template_id, store.current(template_id))
     editor, side = st.columns([3, 1])
     with editor:
-        text = st.text_area(t("tpl_yaml"), key=text_key(template_id), height=480) or ""
-        st.caption(t("tpl_editing_from", number=st.session_state[base_key(template_id)]))
+        text = st.text_area(t("tpl_yaml"), key=editing.text_key(template_id), height=480) or ""
+        st.caption(t("tpl_editing_from", number=st.session_state[editing.base_key(template_id)]))
     with side:
         show_variables(template_id, text)
     problems = validate(text, expected_id=template_id)
