@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from comms.cli.versioned import add_change_options, print_text
 from comms.maps.library import shipped_map_ids
 from comms.maps.schema import map_hash
 from comms.maps.store import MapStore, MapVersion
@@ -39,10 +40,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     approve = actions.add_parser("approve", help="approve the pending proposal (second admin)")
     approve.add_argument("id")
     approve.add_argument("--version", type=int, help="the proposal you read (default: pending)")
-    for changing in (revert, imported, approve):
-        changing.add_argument("--author", required=True)
-    for changing in (revert, imported):
-        changing.add_argument("--comment", default="")
+    add_change_options([revert, imported])
+    add_change_options([approve], comment=False)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -162,7 +161,7 @@ def _read(path: Path) -> str:
 
 def _export(text: str, output: Path | None) -> None:
     if output is None:
-        print(text, end="" if text.endswith("\n") else "\n")
+        print_text(text)
         return
     try:
         output.write_text(text, encoding="utf-8")

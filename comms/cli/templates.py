@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from comms.cli.versioned import add_change_options, print_text
 from comms.drafting.template import parse_template
 from comms.templates.store import TemplateStore, Version
 from comms.templates.validation import read_template_file, validate
@@ -39,9 +40,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     export.add_argument("--version", type=int)
     imported = actions.add_parser("import", help="validate a file and save it as a new version")
     imported.add_argument("file", type=Path)
-    for changing in (revert, reset, imported):
-        changing.add_argument("--author", required=True)
-        changing.add_argument("--comment", default="")
+    add_change_options([revert, reset, imported])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         case "show" | "export":
             text = _pick(store, args.id, args.version).text
             if args.action == "show":
-                print(text, end="" if text.endswith("\n") else "\n")
+                print_text(text)
             else:
                 _write(args.file, text)
         case "history":
