@@ -1,6 +1,7 @@
 """Facts in every language (comms/facts.py): a fact sheet's values per message language, its
 schedule written by Babel, the note that names what stays in the office's language, and the
-same shape in a campaign file and on the write page."""
+same shape in a campaign file and on the write page; and the advice to have a native speaker read
+a message whose map texts in its language nobody has checked."""
 
 from __future__ import annotations
 
@@ -151,3 +152,18 @@ def test_the_write_page_takes_the_values_in_the_message_language(
     assert "Lindenhain health office, Marktplatz 4" in message.text
     assert SHEET.where not in message.text
     assert [n.id for n in message.notes if n.id == "untranslated_facts"] == []
+
+
+def test_a_message_in_a_language_no_native_speaker_checked_says_so(settings: Settings) -> None:
+    request = Request("measles", "parents-infants", "sms", "tr")
+    report = compose_message(request, settings=settings, store=None, facts=OLD).message.checks
+    item = report.item("needs_native_reader")
+    assert not item.passed and item.max_points == 0
+    assert item.reason_args == {"language": "tr"}
+    assert report.ok  # advice for staff, not a failure
+
+
+def test_a_language_the_office_checked_has_no_such_advice(settings: Settings) -> None:
+    request = Request("measles", "parents-infants", "sms", "en")
+    report = compose_message(request, settings=settings, store=None, facts=OLD).message.checks
+    assert "needs_native_reader" not in [i.id for i in report.items]

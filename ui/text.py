@@ -499,7 +499,12 @@ TEXT: dict[str, dict[str, str]] = {
     "pk_created": {"de": "Kampagne {id} angelegt.", "en": "Campaign {id} created."},
     "pk_import": {"de": "Paket-ZIP importieren", "en": "Import a pack ZIP"},
     "pk_import_button": {"de": "Importieren", "en": "Import"},
-    "pk_imported": {"de": "Kampagne {id} importiert.", "en": "Campaign {id} imported."},
+    "pk_imported": {
+        "de": "Kampagne {id} importiert. Hat diese Installation das Paket nicht signiert, ist "
+        "jede Nachricht ein Entwurf und die Freigaben aus der Datei stehen als Notizen dabei.",
+        "en": "Campaign {id} imported. Unless this installation signed the pack, every message "
+        "is a draft and the file's approvals are notes.",
+    },
     "pk_summary": {
         "de": "{topic} · {stored} von {size} Nachrichten · Vorlage v{template} · {model}",
         "en": "{topic} · {stored} of {size} messages · template v{template} · {model}",

@@ -89,6 +89,8 @@ class LintContext(BaseModel):
     authority: str = ""  # the audience's preferred recommending body ("STIKO")
     authority_sources: frozenset[str] = frozenset()  # corpus source ids of that body
     cited_recommendations: tuple[str, ...] = ()  # source ids of cited recommendation passages
+    # the map's texts in this language no native speaker has checked (native_review_pending)
+    unreviewed_translation: bool = False
 
     @property
     def is_sms(self) -> bool:
@@ -796,12 +798,23 @@ def _check_never_say(m: _Message) -> LintItem:
     return check_never_say(spans, m.ctx.language, tuple(dict.fromkeys(approved)))
 
 
+def _check_native_reader(m: _Message) -> list[LintItem]:
+    """Advice, not a failure: the map's texts in this language are a translation no native
+    speaker has checked, so one reads the message before it goes out."""
+    if not m.ctx.unreviewed_translation:
+        return []
+    note = (f"The map's {m.ctx.language} texts are a translation no native speaker has checked: "
+            "have one read the message before it goes out.")  # fmt: skip
+    args: Args = {"language": m.ctx.language}
+    return [_item("needs_native_reader", False, note, scored=False, key=("native_reader", args))]
+
+
 CHECKS: tuple[Callable[[_Message], LintItem | list[LintItem]], ...] = (
     _check_well_formed, _check_real_words, _check_complete_sentences, _check_main_message,
     _check_call_to_action, _check_length, _check_readability, _check_jargon, _check_tone,
     _check_fact_sandwich, _check_natural_frequencies, _check_numbers, _check_citations,
     _check_language, _check_audience_fit, _check_authority, _check_fidelity, _check_supported,
-    _check_never_say,
+    _check_never_say, _check_native_reader,
 )  # fmt: skip
 
 

@@ -35,7 +35,9 @@ if TYPE_CHECKING:  # imported where used: the app's first page must not wait for
 
 MAX_CONCERN_CHARS = 500
 VARIANT_STRIDE = 1000  # variant seeds: seed, seed + 1000, … (distinct, fixed, reproducible)
-ADVISORY_ITEMS = frozenset({"needs_test_reader"})  # shown to staff, never "repaired" by the model
+ADVISORY_ITEMS = frozenset(
+    {"needs_test_reader", "needs_native_reader"}
+)  # shown to staff, never "repaired" by the model
 OnText = Callable[[str], None]
 CUT_OFF = "The model's answer was cut off at the token limit; its last sentence is incomplete."
 

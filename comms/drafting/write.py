@@ -38,6 +38,7 @@ from comms.message import (
 from comms.model.backends import ChatModel
 from comms.office import load_office
 from comms.report import LintReport
+from knowledge.base.catalog import base_language
 from knowledge.base.errors import BackendError, GenerationError, ModelCrashed
 from knowledge.base.settings import Settings
 
@@ -280,6 +281,8 @@ def _context(
         "authority": body,
         "authority_sources": frozenset(authority.sources),
         "cited_recommendations": tuple(p.source_id for p in passages if p.kind == "recommendation"),
+        "unreviewed_translation": base_language(resolved.language.id)
+        in loaded.map.native_review_pending,
     })  # fmt: skip
 
 
