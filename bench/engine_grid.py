@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from bench.report import load_average, publish
@@ -116,12 +117,13 @@ class Purity:
         return "\n".join(lines)
 
 
-def german_words(language: str) -> set[str]:
+@lru_cache(maxsize=16)
+def german_words(language: str) -> frozenset[str]:
     """The words of the campaign's German values that its text in `language` does not have
     ("gesundheitsamt", "kostenlos"; not the street's name)."""
     german = " ".join(FACTS_IN_LANGUAGES.filled().values())
     own = " ".join(localized(FACTS_IN_LANGUAGES, language)[0].filled().values())
-    return {w for w in _words(german) if len(w) >= 3} - _words(own)
+    return frozenset({w for w in _words(german) if len(w) >= 3} - _words(own))
 
 
 def _words(text: str) -> set[str]:

@@ -276,8 +276,9 @@ def named_months(text: str, dated: bool = True) -> list[int]:
             continue  # the verb
         if not dated and re.match(r"\.?\s*\d{4}\b", text[match.end() :]):
             continue
-        if word in _month_names():
-            found.append((match.start(), _month_names()[word]))
+        month = _month_names().get(word)
+        if month is not None:
+            found.append((match.start(), month))
     dates = r"\b\d{1,2}\.(\d{1,2})\.|\b\d{4}-(\d{2})-\d{2}\b" if dated else r"(?!)"
     for match in re.finditer(dates, text):
         month = int(match.group(1) or match.group(2))
