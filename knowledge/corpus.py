@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from knowledge.base.errors import ConfigError
 from knowledge.front_matter import split_front_matter
@@ -36,6 +44,10 @@ class SourceMeta(BaseModel):
     audiences: list[str]
     kind: Kind
     review_by: dt.date | None = None  # by when to check for a newer version of the source
+    # Whose recommendation or data it is: an ISO 3166 country code ("DE", "US"), or "INT" for an
+    # international body (WHO). Recommendations and vaccine facts say it; a message map marks a
+    # fact that can only cite another country's source (docs/maps.md, "from_abroad").
+    country: str | None = Field(default=None, pattern=r"^(?:[A-Z]{2}|INT)$")
 
     @field_validator("source_url")
     @classmethod
@@ -43,6 +55,12 @@ class SourceMeta(BaseModel):
         if not value.startswith(("https://", "http://")):
             raise ValueError("source_url must be an http(s) address")
         return value
+
+    @model_validator(mode="after")
+    def _country_of_recommendations(self) -> SourceMeta:
+        if self.kind in ("recommendation", "vaccine-fact") and self.country is None:
+            raise ValueError(f"a {self.kind} names its country (country: DE, US or INT)")
+        return self
 
     @model_validator(mode="after")
     def _review_after_date(self) -> SourceMeta:
@@ -75,3 +93,10 @@ def read_document(path: Path) -> SourceDoc:
 def read_corpus(folder: Path = CORPUS_DIR) -> list[SourceDoc]:
     """Every document in the shipped corpus, sorted by id."""
     return [read_document(path) for path in sorted(folder.glob("*.md"))]
+
+
+@lru_cache(maxsize=1)
+def corpus_countries() -> dict[str, str | None]:
+    """Each shipped document's country ("DE", "US", "INT" for WHO) by id; None where it has
+    none (principles, audience research)."""
+    return {doc.meta.id: doc.meta.country for doc in read_corpus()}

@@ -109,6 +109,11 @@ FIXED_DE = {
                 "chronic-illness": "Sie möchten gut geschützt sein."},
     "phone_objection": ["Wenn gefragt wird: „{question}“", "Fragt jemand: „{question}“",
                         "Bei der Frage „{question}“ hilft:"],
+    "abroad": {"US": "Diese Angabe stammt aus den USA (Gesundheitsbehörde CDC).",
+               "INT": "Diese Angabe stammt von der Weltgesundheitsorganisation (WHO)."},
+    "abroad_names": {"US": ["USA", "US", "US-Fachleute", "US-Expertinnen", "US-Experten",
+                            "amerikanische", "amerikanischen"],
+                     "INT": ["WHO", "Weltgesundheitsorganisation"]},
 }  # fmt: skip
 FIXED = {
     "de": FIXED_DE,
@@ -123,6 +128,8 @@ FIXED = {
                     "hesitant": "Ihre Fragen sind wichtig.",
                     "limited-german": "Wir erklären es Ihnen einfach.",
                     "chronic-illness": "Sie möchten gut geschützt sein."},
+        "abroad": {"US": "Diese Angabe kommt aus den USA.",
+                   "INT": "Das sagt die Weltgesundheitsorganisation (WHO)."},
     },
     "de-leicht": FIXED_DE | {
         "acknowledge": "Viele Menschen fragen: „{question}“ Das ist eine gute Frage.",
@@ -139,6 +146,8 @@ FIXED = {
                     "chronic-illness": "Sie wollen gut geschützt sein."},
         "phone_objection": ["Jemand fragt: „{question}“", "Eine Frage ist: „{question}“",
                             "Noch eine Frage: „{question}“"],
+        "abroad": {"US": "Das wissen wir aus den USA.",
+                   "INT": "Das sagt die Welt-Gesundheits-Organisation WHO."},
     },
 }  # fmt: skip
 

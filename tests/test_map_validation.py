@@ -165,7 +165,9 @@ def test_a_duplicate_key_message_id_is_an_error() -> None:
 def test_a_duplicate_key_message_id_points_at_the_second_use() -> None:
     _, problems = check_map(DUPLICATE_KEY, "measles.yaml", "measles")
     [problem] = [p for p in problems if p.severity == "error"]
-    assert (problem.line, problem.field) == (517, "concerns.6.key_messages.1.id")
+    uses = [n for n, line in enumerate(DUPLICATE_KEY.splitlines(), 1)
+            if line.strip() == "- id: not-harmless"]  # fmt: skip
+    assert (problem.line, problem.field) == (uses[1], "concerns.6.key_messages.1.id")
 
 
 def test_a_valid_override_in_the_data_directory_is_what_load_map_returns(

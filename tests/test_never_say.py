@@ -164,6 +164,13 @@ HAND = [
     ("alternative_instead", "en", "Vitamins do not replace the vaccine.", False),
     ("alternative_instead", "tr", "Aşı yerine vitamin alın.", True),
     ("alternative_instead", "tr", "Vitaminler aşının yerini tutmaz.", False),
+    # imperial_units: the passage a German office's model may be given (an ACIP summary)
+    ("imperial_units", "de", "Etwa 5 bis 15 von 100 bekommen Fieber von 103°F oder höher.", True),
+    ("imperial_units", "de", "Etwa 5 bis 15 von 100 bekommen Fieber von 39,4 °C oder höher.", False),
+    ("imperial_units", "en", "About 5 to 15 in 100 get a fever of 103°F (39.4°C) or higher.", True),
+    ("imperial_units", "en", "About 5 to 15 in 100 get a fever of 39.4 °C or higher.", False),
+    ("imperial_units", "tr", "100 kişiden 5 ila 15'inde 103 °F ateş olur.", True),
+    ("imperial_units", "tr", "100 kişiden 5 ila 15'inde 39,4 °C ateş olur.", False),
 ]  # fmt: skip
 
 

@@ -34,6 +34,7 @@ from comms.office import Office
 from knowledge.base.catalog import Audience, Channel, Language, Topic
 from knowledge.base.errors import InputError
 from knowledge.base.settings import PROJECT_ROOT
+from knowledge.corpus import corpus_countries
 
 PHRASES = PROJECT_ROOT / "prompts" / "catalog" / "compose.yaml"
 PLAIN_GERMAN = frozenset({"de-einfach", "de-leicht"})
@@ -251,6 +252,20 @@ def _fact(fact: Fact, job: _Job) -> str:
     return "" if fact.id in job.left_out else _text(fact.text, job)
 
 
+def _fact_line(fact: Fact, job: _Job) -> str:
+    """A fact as the message shows it: one that cites another country's or an international
+    body's source says where it comes from, unless its own words already name it."""
+    text = _fact(fact, job)
+    if not text or not fact.from_abroad:
+        return text
+    country = corpus_countries().get(fact.source) or "INT"
+    said = job.words["abroad"][country]
+    names = job.words["abroad_names"][country]
+    if any(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) for name in names):
+        return text
+    return f"{text} {said}"
+
+
 def _keys_of(concern: Concern, job: _Job) -> list[KeyMessage]:
     """A typical concern's key messages, less those the campaign's dates contradict."""
     return [k for k in concern.key_messages if k.id not in job.left_out]
@@ -345,7 +360,7 @@ def _social(job: _Job) -> list[Part]:
     first = job.keys[0]
     parts = [Part(_main(job), MAIN)]
     if first.facts and _fact(first.facts[0], job):
-        parts.append(Part(_fact(first.facts[0], job), FACT))
+        parts.append(Part(_fact_line(first.facts[0], job), FACT))
     return parts + [Part(line, KEY) for line in _closing(job)]
 
 
@@ -357,7 +372,8 @@ def _key_paragraphs(job: _Job) -> list[Part]:
         parts.append(Part(text, MAIN if n == 0 else KEY, gap=True))
         if n == 0:
             parts += _frame(job)
-        parts += [Part(_fact(f, job), FACT - m) for m, f in enumerate(key.facts) if _fact(f, job)]
+        parts += [Part(_fact_line(f, job), FACT - m) for m, f in enumerate(key.facts)
+                  if _fact(f, job)]  # fmt: skip
     return parts
 
 
@@ -398,7 +414,7 @@ def _poster(job: _Job) -> list[Part]:
     parts += [Part(_key(key, job), KEY - n) for n, key in enumerate(job.keys[1:])]
     first = job.keys[0]
     if first.facts and _fact(first.facts[0], job):
-        parts.append(Part(_fact(first.facts[0], job), EXTRA))
+        parts.append(Part(_fact_line(first.facts[0], job), EXTRA))
     return parts + [Part(line, MAIN) for line in _closing(job)]
 
 
@@ -484,7 +500,7 @@ def frame_phrases(language: str, topic_id: str) -> list[str]:
     forms = _topic_forms(words, topic_id, topic_id)
     found: list[str] = []
     for name, value in words.items():
-        if name in ("topic_names", "topic_cases", "acknowledge", "myth"):
+        if name in ("topic_names", "topic_cases", "acknowledge", "myth", "abroad", "abroad_names"):
             continue
         values = value.values() if isinstance(value, dict) else value
         for phrase in [value] if isinstance(value, str) else list(values):

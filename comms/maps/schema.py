@@ -45,6 +45,10 @@ class Fact(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     source: str
     text: Texts
+    # The source is another country's body or an international one (the corpus document's
+    # `country`), because no document of the map's authority says it: a message that carries
+    # the fact says where it comes from (compose.yaml, `abroad`). Validation keeps it true.
+    from_abroad: bool = False
 
 
 class KeyMessage(_Strict):

@@ -17,6 +17,7 @@ from comms.maps.schema import (
     ALL_LANGUAGES,
     MAP_LANGUAGES,
     TARGET_WORDS,
+    Fact,
     KeyMessage,
     MessageMap,
     Texts,
@@ -241,6 +242,7 @@ def _key_message_problems(
             yield from _number_problems(
                 (*at, "text"), fact.text, [documents[fact.source]], fact.source
             )
+            yield from _abroad_problems(at, fact, found)
     for language in MAP_LANGUAGES:
         words = sum(len(split_words(key.text.get(language, ""))) for key in messages)
         if words > TARGET_WORDS * WORD_SLACK and language in ("de", "en"):
@@ -301,6 +303,27 @@ def _key_paths(found: MessageMap) -> Iterator[tuple[Path_, KeyMessage]]:
     for c, concern in enumerate(found.concerns):
         for n, key in enumerate(concern.key_messages):
             yield ("concerns", c, "key_messages", n), key
+
+
+def _abroad_problems(at: Path_, fact: Fact, found: MessageMap) -> Found:
+    """A fact that cites another country's (or an international) body is marked `from_abroad`,
+    so the message says where it comes from; a fact of the authority's own country is not."""
+    from knowledge.corpus import corpus_countries
+
+    countries = corpus_countries()
+    home = next((countries[s] for s in found.authority.sources if countries.get(s)), None)
+    country = countries.get(fact.source)
+    if home is None or country is None:
+        return  # an office's own upload, or an authority without a country: nothing to compare
+    if country != home and not fact.from_abroad:
+        said = "an international body" if country == "INT" else f"country {country}"
+        reason = (f"'{fact.source}' is a source of {said}, not of the map's authority "
+                  f"({home}): cite a document of the authority that says it, or mark the fact "
+                  "`from_abroad: true` so that a message says where it comes from")  # fmt: skip
+        yield (*at, "source"), reason, "error"
+    elif country == home and fact.from_abroad:
+        reason = f"'{fact.source}' is a source of {home}, the map's own country: from_abroad is wrong"
+        yield (*at, "from_abroad"), reason, "error"
 
 
 def _unknown_source(source: str) -> str:
