@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -79,6 +80,9 @@ class FactSheet(BaseModel):
     source: str = Field(default="", max_length=300)
     language: str = Field(default="de", max_length=20)
     schedule: Schedule | None = None
+    # the cost as data, in euros: 0 is written "kostenlos", "free of charge", "ücretsiz" …;
+    # any other amount by Babel for the message's locale ("25,00 €", "€25.00")
+    price: Decimal | None = Field(default=None, ge=0, le=10_000, decimal_places=2)
     translations: dict[str, dict[str, str]] = Field(default_factory=dict)
     # the campaign's time as the office wrote it, kept when a message language's `when` takes
     # its place: its months are read for contradictions (contradicts_campaign)
@@ -119,6 +123,8 @@ def localized(facts: FactSheet, language: str) -> tuple[FactSheet, tuple[str, ..
                                  facts.translations.get(base_language(language)) or {})  # fmt: skip
     if facts.schedule is not None and "when" not in update and not (own and facts.when):
         update["when"] = schedule_text(facts.schedule, language)
+    if facts.price is not None and "cost" not in update and not (own and facts.cost):
+        update["cost"] = price_text(facts.price, language)
     missing = tuple(
         slot for slot in SLOTS
         if (value := getattr(facts, slot)) and slot not in update and not own
@@ -153,6 +159,18 @@ def schedule_text(schedule: Schedule, language: str) -> str:
             dates = format_interval(schedule.first, last, "yMMMd", locale=locale)
         text = pattern["dated"].format(times=text, dates=dates) if text else dates
     # Babel's thin and narrow no-break spaces would make an SMS UCS-2: plain spaces
+    return re.sub(r"[\u00a0\u2009\u202f]", " ", text)
+
+
+def price_text(price: Decimal, language: str) -> str:
+    """The price in a language: the word for free of charge, else the amount in euros as
+    Babel writes it for the locale ("25,00 €", "€25.00", "25,00 €" in Turkish)."""
+    from babel.numbers import format_currency
+
+    locale = base_language(language)
+    if price == 0:
+        return str(_words()["free"].get(locale) or _words()["free"]["en"])
+    text = format_currency(price, "EUR", locale=locale)
     return re.sub(r"[\u00a0\u2009\u202f]", " ", text)
 
 

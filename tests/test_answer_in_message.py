@@ -9,7 +9,7 @@ import pytest
 
 from comms.drafting.draft import Request, resolve
 from comms.drafting.write import compose_message
-from comms.facts import FactSheet, asked_fields, campaign_months, stated_months
+from comms.facts import FactSheet, asked_fields, campaign_months, localized, stated_months
 from comms.maps.compose import Composed, compose
 from comms.maps.library import load_map, shipped_map_ids
 from comms.maps.matching import match_concern
@@ -117,6 +117,47 @@ def test_an_sms_without_room_for_the_answer_tells_staff() -> None:
     made = composed("covid19", "limited-german", "sms", "tr", "Wo und wann?")
     [note] = made.notes
     assert note.id == "no_room" and note.args == {"fields": "when, where", "channel": "sms"}
+
+
+def test_an_sms_with_room_for_one_answer_gives_it_before_the_call_to_action() -> None:
+    """The Turkish SMS of issue 25: with the sheet's Turkish values only the time fits next to
+    the main key message in two UCS-2 segments; it takes the place of "ask your doctor", and
+    staff are told the place is missing."""
+    sheet = SPRING.model_copy(update={"translations": {"tr": {
+        "when": "her salı 14:00–18:00 (3 Mar – 28 Nis 2026)",
+        "where": "Lindenhain Sağlık Müdürlüğü, Marktplatz 4, 2. kat"}}})  # fmt: skip
+    made = composed("rsv", "limited-german", "sms", "tr", "nerede ve ne zaman",
+                    facts=localized(sheet, "tr")[0])  # fmt: skip
+    assert "Ne zaman: her salı 14:00–18:00 (3 Mar – 28 Nis 2026)" in made.text, made.text
+    assert "doktorunuza" not in made.text
+    [note] = [n for n in made.notes if n.id == "no_room"]
+    assert note.args == {"fields": "where", "channel": "sms"}
+
+
+@pytest.mark.parametrize("topic", COST_MAPS)
+def test_we_tell_you_the_cost_gives_way_to_the_cost(topic: str) -> None:
+    """"Was die Impfung kostet, sagen wir Ihnen gern" stands in for the sheet's cost: beside
+    "Kosten: kostenlos" it is left out; without a cost on the sheet it stays."""
+    concern = load_map(topic).map.concern("cost")
+    assert concern is not None
+    [stand_in] = [k for k in concern.key_messages if k.stands_in_for == "cost"]
+    ask_us = stand_in.text["de"]
+    made = composed(topic, "older-adults", "faq", "de", concern_id="cost")
+    assert ask_us not in made.text and "Kosten: kostenlos" in made.text
+    assert stand_in.id not in [k for k, _ in made.key_messages]
+    without = SPRING.model_copy(update={"cost": ""})
+    assert ask_us in composed(topic, "older-adults", "faq", "de", facts=without,
+                              concern_id="cost").text  # fmt: skip
+
+
+def test_a_phone_answer_to_the_cost_question_says_the_cost() -> None:
+    """The phone script answers typical questions in place; the cost question's answer ends
+    with the cost where the key message that stood in for it was left out."""
+    text = composed("covid19", "older-adults", "phone", "de", "Wo kann ich mich impfen lassen?").text
+    lead = "Bei der Frage „Was kostet die COVID-19-Impfung?“ hilft:\n"
+    answer = text.split(lead, 1)[1].split("\n", 1)[0]
+    assert answer.endswith("Kosten: kostenlos"), answer
+    assert "sagen wir Ihnen gern" not in text
 
 
 AUTUMN_BEST = "Autumn is the best time for the vaccine."

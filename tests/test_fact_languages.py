@@ -5,6 +5,7 @@ a message whose map texts in its language nobody has checked."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,29 @@ def test_the_campaign_months_are_read_from_what_the_office_wrote() -> None:
 
 
 @pytest.mark.parametrize(
+    ("language", "free", "amount"),
+    [("de", "kostenlos", "25,00 €"), ("en", "free of charge", "€25.00"),
+     ("tr", "ücretsiz", "€25,00"), ("uk", "безкоштовно", "25,00 EUR"),
+     ("ru", "бесплатно", "25,00 €"), ("de-leicht", "kostenlos", "25,00 €")],
+)  # fmt: skip
+def test_the_price_is_written_in_each_language(language: str, free: str, amount: str) -> None:
+    assert localized(FactSheet(price=0), language)[0].cost == free
+    assert localized(FactSheet(price=Decimal("25")), language)[0].cost == amount
+
+
+def test_a_price_needs_no_translation_and_the_office_text_stays_in_its_language() -> None:
+    sheet = FactSheet(cost="kostenlos (die Krankenkasse zahlt)", price=0)
+    assert localized(sheet, "de")[0].cost == "kostenlos (die Krankenkasse zahlt)"
+    arabic, missing = localized(sheet, "ar")
+    assert arabic.cost == "مجانًا" and "cost" not in missing
+
+
+def test_a_price_survives_a_campaign_file() -> None:
+    again = FactSheet.model_validate(FactSheet(price=Decimal("12.5")).model_dump(mode="json"))
+    assert again.price == Decimal("12.5")
+
+
+@pytest.mark.parametrize(
     ("data", "words"),
     [
         ({"schedule": {"weekday": "dienstag"}}, "weekday"),
@@ -100,6 +124,8 @@ def test_the_campaign_months_are_read_from_what_the_office_wrote() -> None:
         ({"schedule": {"first": "2026-04-28", "last": "2026-03-03"}}, "last must not be before"),
         ({"translations": {"en": {"place": "x"}}}, "en.place is not a field"),
         ({"translations": {"en": {"where": "{booking}"}}}, "no braces"),
+        ({"price": -5}, "greater than or equal to 0"),
+        ({"price": "12.345"}, "decimal places"),
     ],
 )
 def test_a_bad_sheet_is_refused_naming_what_is_wrong(data: dict[str, object], words: str) -> None:

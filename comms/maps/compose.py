@@ -169,6 +169,7 @@ def compose(
     job = _Job(topic, audience, channel, language, facts or FactSheet(), words, concern, keys,
                typical, asked, office=office)  # fmt: skip
     job, notes = _off_campaign(job, loaded)
+    job = _given(job)
     keys = job.keys
     parts = LAYOUTS.get(channel.id, _letter)(job)
     text, dropped = _fit(parts, job)
@@ -221,6 +222,21 @@ def _off_campaign(job: _Job, loaded: LoadedMap) -> tuple[_Job, list[Note]]:
         args = {"statement": said, "when": job.facts.when, "statement_id": statement.id}
         notes.append(Note(id="campaign_dates", text=text, args=args))
     return replace(job, keys=kept, left_out=frozenset(off)), notes
+
+
+def _given(job: _Job) -> _Job:
+    """The job without the key messages that stand in for a campaign fact the fact sheet
+    gives ("we are glad to tell you what it costs" beside "Cost: free of charge"); the
+    message carries that fact instead, in every channel."""
+    keys = [*job.keys, *(k for c in job.typical for k in c.key_messages)]
+    given = {k.id: k.stands_in_for for k in keys
+             if k.stands_in_for and getattr(job.facts, k.stands_in_for)}  # fmt: skip
+    if not given:
+        return job
+    kept = tuple(k for k in job.keys if k.id not in given) or job.keys
+    own = {given[k.id] for k in job.keys if k.id in given}  # a typical concern's: its answer
+    asked = tuple(slot for slot in SLOTS if slot in {*job.asked, *own})
+    return replace(job, keys=kept, asked=asked, left_out=job.left_out | frozenset(given))
 
 
 def _unanswered(text: str, job: _Job) -> list[Note]:
@@ -313,20 +329,23 @@ def _names_topic(text: str, job: _Job) -> bool:
 def _closing(job: _Job, fields: tuple[str, ...] | None = None) -> list[str]:
     """The fact sheet's line and, where it has no booking details, the call to action.
 
-    `fields` default to the channel's, with the facts the concern asks for. Outside an SMS
-    (and in plain German everywhere) each fact gets its own line: a row of facts joined by dots
-    would read as one long sentence."""
+    `fields` default to the channel's, with the facts the concern asks for."""
     if fields is None:
         fields = _with_asked(FACT_LINE_FIELDS.get(job.channel.id, DEFAULT_LINE_FIELDS), job)
-    if job.channel.id != "sms" or job.lang in PLAIN_GERMAN:
-        each = [fact_line(job.facts, job.lang, job.channel.id, (name,)) for name in fields]
-        line = "\n".join(part for part in each if part)
-    else:
-        line = fact_line(job.facts, job.lang, job.channel.id, fields)
+    line = _fact_lines(job, fields)
     lines = [line] if line else []
     if not has_call_to_action(line, job.lang):
         lines.insert(0, job.say("call_to_action"))
     return lines
+
+
+def _fact_lines(job: _Job, fields: tuple[str, ...]) -> str:
+    """The facts of `fields`: outside an SMS (and in plain German everywhere) each on its own
+    line, since a row of facts joined by dots would read as one long sentence."""
+    if job.channel.id != "sms" or job.lang in PLAIN_GERMAN:
+        each = [fact_line(job.facts, job.lang, job.channel.id, (name,)) for name in fields]
+        return "\n".join(part for part in each if part)
+    return fact_line(job.facts, job.lang, job.channel.id, fields)
 
 
 def _with_asked(fields: tuple[str, ...], job: _Job) -> tuple[str, ...]:
@@ -337,20 +356,24 @@ def _with_asked(fields: tuple[str, ...], job: _Job) -> tuple[str, ...]:
 
 def _sms(job: _Job) -> list[Part]:
     """The main key message and the fact line: all of it, else what the concern asks for with
-    the booking details, else what it asks for (all, else each alone), else booking only, else
-    the call to action alone."""
+    the booking details, else what it asks for (all, else each alone), first with the call to
+    action and then without it (the answer matters more than "ask your doctor"), else booking
+    only, else the call to action alone."""
     main = _main(job)
     asked = tuple(f for f in job.asked if getattr(job.facts, f))
     alone = [(f,) for f in asked] if len(asked) > 1 else []
     shorter = [_with_asked(("booking",), job), asked, *alone] if asked else [("booking",)]
+    answers = [[_fact_lines(job, fields)] for fields in ([asked, *alone] if asked else [])]
     options: tuple[list[str], ...] = (
         _closing(job),
         *(_closing(job, fields) for fields in shorter),
+        *answers,
+        *([_closing(job, ("booking",))] if asked else []),
         [job.say("call_to_action")],
         [],
     )
     for closing in options:
-        parts = [Part(main, MAIN), *(Part(line, MAIN) for line in closing)]
+        parts = [Part(main, MAIN), *(Part(line, MAIN) for line in closing if line)]
         if _fits(_join([Part(_gsm(p.text, job), p.priority) for p in parts]), job):
             return parts
     return parts
@@ -427,9 +450,18 @@ def _faq(job: _Job) -> list[Part]:
     for n, concern in enumerate(job.typical):
         asked = concern.question.get(job.lang)
         if asked:
-            answer = " ".join(_key(k, job) for k in _keys_of(concern, job)[:2])
-            parts.append(Part(f"{asked}\n{answer}", EXTRA - n, gap=True))
+            parts.append(Part(f"{asked}\n{_answer(concern, job)}", EXTRA - n, gap=True))
     return parts + [Part(line, MAIN, gap=n == 0) for n, line in enumerate(_closing(job))]
+
+
+def _answer(concern: Concern, job: _Job) -> str:
+    """A typical concern's answer: its first two key messages, and the campaign's fact where a
+    key message that stands in for it was left out ("Kosten: kostenlos")."""
+    said = [_key(k, job) for k in _keys_of(concern, job)[:2]]
+    given = [k.stands_in_for for k in concern.key_messages
+             if k.stands_in_for and k.id in job.left_out]  # fmt: skip
+    said += [line for slot in given if (line := fact_line(job.facts, job.lang, "faq", (slot,)))]
+    return " ".join(said)
 
 
 def _phone(job: _Job) -> list[Part]:
@@ -438,9 +470,8 @@ def _phone(job: _Job) -> list[Part]:
     for n, concern in enumerate(job.typical):
         asked = concern.question.get(job.lang)
         if asked:
-            answer = " ".join(_key(k, job) for k in _keys_of(concern, job)[:2])
             lead = job.words["phone_objection"][n % len(job.words["phone_objection"])]
-            line = f"{lead.format(question=asked)}\n{answer}"
+            line = f"{lead.format(question=asked)}\n{_answer(concern, job)}"
             parts.append(Part(line, FRAME - n, gap=True))
     parts += [Part(line, MAIN, gap=n == 0) for n, line in enumerate(_closing(job))]
     return [*parts, Part(job.say("phone_closing"), CLOSE)]

@@ -39,6 +39,9 @@ class _Strict(BaseModel):
     )
 
 
+Slot = Literal["what", "who", "when", "where", "cost", "booking", "contact"]  # campaign facts
+
+
 class Fact(_Strict):
     """A supporting fact, citing one document of the curated corpus by its id."""
 
@@ -57,6 +60,10 @@ class KeyMessage(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     text: Texts
     facts: tuple[Fact, ...] = Field(default=(), max_length=MAX_FACTS)
+    # A campaign fact this key message stands in for ("Was die Impfung kostet, sagen wir Ihnen
+    # gern" for `cost`): left out where the campaign's fact sheet gives that fact, which the
+    # message then carries instead.
+    stands_in_for: Slot | None = None
 
 
 class Concern(_Strict):
