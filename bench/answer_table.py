@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.answer_table")
     parser.add_argument("--out", default=str(DOC), help="Markdown file, or - to only print")
     args = parser.parse_args(argv)
-    from knowledge.base.settings import bundled_embedder_path
+    from core.settings import bundled_embedder_path
     from knowledge.embedder import Embedder
 
     started, load_before = time.monotonic(), load_average()

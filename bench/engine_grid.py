@@ -33,9 +33,9 @@ from comms.maps.library import shipped_map_ids
 from comms.message import Message
 from comms.model.backends import build_chat_model
 from comms.report import LintReport
+from core.catalog import load_catalog
+from core.settings import load_settings
 from knowledge import open_store
-from knowledge.base.catalog import load_catalog
-from knowledge.base.settings import load_settings
 from knowledge.ingest import sync_corpus
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "engine-grid.md"

@@ -32,9 +32,9 @@ import numpy as np
 from bench import retrieval
 from bench.report import Row, skipped
 from bench.rig import NHS_PAGES, Rig, median, timed
+from core.catalog import load_catalog
+from core.database import transaction
 from knowledge import ingest
-from knowledge.base.catalog import load_catalog
-from knowledge.base.database import transaction
 from knowledge.chunks import Chunk
 from knowledge.history import WHAT, Passage, database, passages_of, record
 from knowledge.ingest import IngestResult, file_chunks, ingest_paths

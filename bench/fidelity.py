@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from comms.checks.fidelity import FIDELITY_SIMILARITY, kept
 from comms.maps.library import load_map, shipped_map_ids
-from knowledge.base.settings import load_settings
+from core.settings import load_settings
 from knowledge.embedder import Embedder
 
 

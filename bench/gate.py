@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from comms.drafting.write import Floor
     from comms.message import Message
     from comms.model.backends import ChatModel
-    from knowledge.base.settings import Settings
+    from core.settings import Settings
     from knowledge.store import Store
 
 SET_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "gate"
@@ -510,7 +510,7 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser.add_argument("--data", help="a data folder to keep the indexed corpus in and reuse")
     parser.add_argument("--prompts", action="store_true", help="print the prompts, measure nothing")
     args = parser.parse_args(list(argv) if argv is not None else None)
-    from knowledge.base.settings import load_settings
+    from core.settings import load_settings
 
     gates = _selected(load_set(), args.only)
     facts = load_set_facts()

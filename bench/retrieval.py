@@ -25,7 +25,7 @@ import yaml
 
 from bench.report import Row
 from bench.rig import Rig, percentile, timed
-from knowledge.base.catalog import load_catalog
+from core.catalog import load_catalog
 from knowledge.chunks import Chunk
 from knowledge.corpus import read_corpus
 from knowledge.search import Filters, search

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from comms.facts import FactSheet
 from comms.message import partial_text
 from comms.model.backends import Completion, LlamaCppChat, Messages, OnToken
-from knowledge.base.settings import load_settings
+from core.settings import load_settings
 from knowledge.store import Store
 
 FACTS = FactSheet(

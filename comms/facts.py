@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -13,9 +13,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from knowledge.base.catalog import base_language
-from knowledge.base.errors import InputError
-from knowledge.base.settings import PROJECT_ROOT
+from core.catalog import base_language
+from core.errors import InputError
+from core.settings import PROJECT_ROOT
 
 SLOTS = ("what", "who", "when", "where", "cost", "booking", "contact", "source")
 TRANSLATED_SLOTS = tuple(s for s in SLOTS if s != "booking")  # a booking link reads the same

@@ -11,10 +11,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core import clock
+from core.errors import ClarionError, InputError
+from core.settings import Settings, load_settings
 from knowledge import open_store
-from knowledge.base import clock
-from knowledge.base.errors import ClarionError, InputError
-from knowledge.base.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from knowledge.reviews import Review

@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from knowledge.base.errors import ConfigError
+from core.errors import ConfigError
 from knowledge.front_matter import split_front_matter
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from knowledge.base.errors import InputError
+from core.errors import InputError
 from knowledge.front_matter import parse_date, split_front_matter
 from knowledge.language import detect_language
 

@@ -7,8 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.base.database import transaction
-from knowledge.base.errors import InputError
+from core.database import transaction
+from core.errors import InputError
 from knowledge.chunks import Chunk, content_hash, document_hash, split_markdown
 from knowledge.corpus import UPLOAD_KIND, SourceDoc, read_corpus
 from knowledge.documents import MAX_FILE_BYTES, read_file
@@ -153,7 +153,7 @@ def sync_corpus(store: Store) -> list[IngestResult]:
 
 def detect_topics(text: str) -> list[str]:
     """Catalog topics a document mentions at least twice (so a passing mention does not count)."""
-    from knowledge.base.catalog import load_catalog
+    from core.catalog import load_catalog
 
     lowered = text.lower()
     return [

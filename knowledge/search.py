@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from knowledge.base.errors import InputError
+from core.errors import InputError
 from knowledge.glossary import english_terms, expand_query
 from knowledge.language import detect_language
 from knowledge.store import Snapshot, Store

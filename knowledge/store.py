@@ -13,8 +13,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from knowledge.base.errors import BackendError, ConfigError
-from knowledge.base.settings import Settings
+from core.errors import BackendError, ConfigError
+from core.settings import Settings
 from knowledge.chunks import Chunk
 from knowledge.embedder import ChromaEmbeddingFunction
 from knowledge.glossary import embedding_text

@@ -7,9 +7,9 @@ import datetime as dt
 
 import streamlit as st
 
-from knowledge.base import clock
-from knowledge.base.catalog import load_catalog
-from knowledge.base.errors import ClarionError
+from core import clock
+from core.catalog import load_catalog
+from core.errors import ClarionError
 from knowledge.corpus import KINDS, LANGUAGES
 from knowledge.documents import SUPPORTED
 from knowledge.history import diff, latest_versions, versions

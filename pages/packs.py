@@ -28,8 +28,8 @@ from comms.packs.review import (
     request_changes,
 )
 from comms.packs.store import CampaignRecord, PackMessage, PackStore
-from knowledge.base.catalog import load_catalog
-from knowledge.base.errors import ClarionError
+from core.catalog import load_catalog
+from core.errors import ClarionError
 from ui import auth, resources
 from ui.text import counted, link, plain, t, ui_language
 from ui.widgets import (

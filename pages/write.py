@@ -14,8 +14,8 @@ from comms.facts import SLOTS, TRANSLATED_SLOTS, FactSheet
 from comms.message import Message
 from comms.packs.citations import updates
 from comms.report import LintReport
-from knowledge.base.catalog import load_catalog
-from knowledge.base.errors import ClarionError
+from core.catalog import load_catalog
+from core.errors import ClarionError
 from ui import auth, resources
 from ui.text import counted, link, plain, t, ui_language
 from ui.widgets import (

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from comms.model.backends import Completion, ModelInfo
-from knowledge.base.settings import Settings, load_settings
+from core.settings import Settings, load_settings
 from knowledge.store import Store
 
 pytest_plugins = ["tests.skipguard"]  # with CI=true a skip fails the run
@@ -91,7 +91,7 @@ def fake_store(settings: Settings) -> Store:
 
 @pytest.fixture(scope="session")
 def real_embedder() -> Any:
-    from knowledge.base.settings import bundled_embedder_path
+    from core.settings import bundled_embedder_path
     from knowledge.embedder import Embedder
 
     path = bundled_embedder_path()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from knowledge.base.database import transaction
+from core.database import transaction
 from knowledge.chunks import content_hash
 from knowledge.history import database
 from knowledge.ingest import IngestResult, ingest_paths

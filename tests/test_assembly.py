@@ -21,8 +21,8 @@ from comms.drafting.draft import Request, TruncatedAnswer, draft_message, resolv
 from comms.drafting.write import adapt_message, compose_message
 from comms.facts import FactSheet
 from comms.model.backends import Completion, OpenAIChat
-from knowledge.base.catalog import load_catalog
-from knowledge.base.settings import Settings, load_settings
+from core.catalog import load_catalog
+from core.settings import Settings, load_settings
 from knowledge.store import Store
 from tests.conftest import FakeEmbedder, ScriptedChat
 

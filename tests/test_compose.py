@@ -18,9 +18,9 @@ from comms.drafting.write import Floor, _context, compose_message
 from comms.facts import FactSheet
 from comms.maps.compose import PHRASES, Composed, choose_keys, compose
 from comms.maps.library import load_map, shipped_map_ids
-from knowledge.base.catalog import load_catalog, pick
-from knowledge.base.errors import InputError
-from knowledge.base.settings import Settings, load_settings
+from core.catalog import load_catalog, pick
+from core.errors import InputError
+from core.settings import Settings, load_settings
 
 CATALOG = load_catalog()
 CHANNELS = [channel.id for channel in CATALOG.channels]

@@ -13,7 +13,7 @@ from comms.drafting.draft import (
     retrieval_query,
 )
 from comms.facts import FactSheet
-from knowledge.base.errors import GenerationError, InputError
+from core.errors import GenerationError, InputError
 from tests.conftest import ScriptedChat
 
 REQUEST = Request("measles", "parents-infants", "sms", "de", "Ist das sicher?")

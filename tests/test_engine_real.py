@@ -10,8 +10,8 @@ import pytest
 from comms.checks.sms import sms_info
 from comms.drafting.draft import Request, TruncatedAnswer, draft_message
 from comms.facts import FactSheet
-from knowledge.base.catalog import load_catalog
-from knowledge.base.settings import load_settings
+from core.catalog import load_catalog
+from core.settings import load_settings
 from knowledge.store import Store
 
 pytestmark = pytest.mark.e2e

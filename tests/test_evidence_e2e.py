@@ -19,8 +19,8 @@ from comms.packs.export import export_pack
 from comms.packs.generation import create_campaign, generate_pack, regenerate_cell
 from comms.packs.review import approve, confirm_evidence
 from comms.packs.store import PackStore
-from knowledge.base.errors import InputError
-from knowledge.base.settings import Settings, load_settings
+from core.errors import InputError
+from core.settings import Settings, load_settings
 from knowledge.chunks import content_hash
 from knowledge.history import changed_sentences, diff
 from knowledge.ingest import sync_folder

@@ -15,7 +15,7 @@ from comms.drafting.draft import Request
 from comms.drafting.write import compose_message
 from comms.facts import FactSheet, Schedule, load_facts, localized, schedule_text
 from comms.packs.campaign import Campaign
-from knowledge.base.settings import Settings
+from core.settings import Settings
 from knowledge.store import Store
 from tests.conftest import ScriptedChat
 

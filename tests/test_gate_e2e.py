@@ -12,7 +12,7 @@ import pytest
 
 from bench.gate import load_set, load_set_facts, run_set
 from bench.standin import StandIn
-from knowledge.base.settings import load_settings
+from core.settings import load_settings
 from knowledge.store import Store
 
 SLICE = ("measles-sms-de", "flu-poster-de", "hpv-social-tr", "rsv-social-de", "covid-sms-en")

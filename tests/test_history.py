@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from core.database import transaction
+from core.errors import InputError
+from core.settings import Settings
 from knowledge.__main__ import main as knowledge_main
-from knowledge.base.database import transaction
-from knowledge.base.errors import InputError
-from knowledge.base.settings import Settings
 from knowledge.history import (
     Passage,
     changed_sentences,

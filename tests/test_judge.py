@@ -23,8 +23,8 @@ from comms.facts import load_facts
 from comms.maps.library import load_map
 from comms.message import Message
 from comms.report import LintItem, LintReport
-from knowledge.base.errors import BackendError
-from knowledge.base.settings import load_settings
+from core.errors import BackendError
+from core.settings import load_settings
 from knowledge.store import Store
 from tests.conftest import FakeEmbedder, ScriptedChat
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.base.errors import InputError
+from core.errors import InputError
 from knowledge.chunks import CHUNK_CHARS, CHUNK_OVERLAP, split_markdown
 from knowledge.corpus import read_corpus
 from knowledge.ingest import ingest_paths, sync_corpus

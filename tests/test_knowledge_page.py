@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from knowledge.base.settings import load_settings
+from core.settings import load_settings
 from knowledge.ingest import ingest_upload
 from knowledge.pins import cell_owner
 from knowledge.store import Store

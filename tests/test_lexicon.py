@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from comms.checks.lexicon import LEXICON_DIR, Lexicon, find_terms, load_lexicon
-from knowledge.base.errors import ConfigError
+from core.errors import ConfigError
 
 LANGUAGES = ("de", "en", "tr", "ar", "uk", "ru")
 LISTS = ("fear", "urgency", "pressure", "stigma", "jargon", "myth_markers", "call_to_action")

@@ -21,7 +21,7 @@ from comms.model.licence import (
     read_licence,
 )
 from comms.packs.export import export_pack
-from knowledge.base.settings import bundled_model_path, load_settings
+from core.settings import bundled_model_path, load_settings
 from tests.conftest import ROOT, ScriptedChat
 from tests.pack_helpers import generated, pack_settings, small_campaign
 from tests.tiny_llama4 import write_tiny_llama4
@@ -169,7 +169,7 @@ def faithful(language: str) -> dict[str, Any]:
     from comms.drafting.draft import Request
     from comms.drafting.write import compose_message
     from comms.facts import FactSheet
-    from knowledge.base.settings import load_settings
+    from core.settings import load_settings
 
     floor = compose_message(
         Request("flu", "older-adults", "sms", language), settings=load_settings(), store=None,

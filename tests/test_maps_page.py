@@ -13,7 +13,7 @@ from comms.accounts.auth import add_user
 from comms.maps.evidence import changed_facts
 from comms.maps.library import shipped_map_text
 from comms.maps.store import MapStore
-from knowledge.base.settings import Settings
+from core.settings import Settings
 from knowledge.pins import fact_owner, flags, pins_of
 from knowledge.store import Store
 from tests.conftest import ROOT, ScriptedChat

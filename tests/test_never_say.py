@@ -20,7 +20,7 @@ from comms.checks.never_say import (
 from comms.checks.sentences import split_sentences
 from comms.checks.texts import check_reason, load_check_texts
 from comms.report import LintItem, LintReport
-from knowledge.base.errors import ConfigError
+from core.errors import ConfigError
 
 RULES = never_say_rules()
 CODES = [rule.code for rule in RULES]

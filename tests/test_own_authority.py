@@ -97,7 +97,7 @@ def test_the_same_fact_in_english_says_it_in_english() -> None:
 
 
 def test_a_fact_that_names_its_body_gets_no_second_attribution() -> None:
-    """"Laut WHO …" names the body already; the fact beside it does not, and gets the line."""
+    """ "Laut WHO …" names the body already; the fact beside it does not, and gets the line."""
     text = _made("rotavirus", "parents-infants", "letter", "de", "unknown")
     assert "Laut WHO stecken sich fast alle Kinder in den ersten Lebensjahren an." in text
     assert "Lebensjahren an. Diese Angabe" not in text

@@ -25,8 +25,8 @@ from comms.packs.review import add_comment, approve, edit_text
 from comms.packs.signature import key_path, sign, signed_here
 from comms.packs.store import PackStore
 from comms.report import EMPTY_REPORT
-from knowledge.base.errors import ConfigError, InputError
-from knowledge.base.settings import load_settings
+from core.errors import ConfigError, InputError
+from core.settings import load_settings
 from tests.pack_helpers import generated, pack_settings, scripted, small_campaign
 
 SMS = Cell("older-adults", "sms", "de")

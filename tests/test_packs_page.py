@@ -97,7 +97,7 @@ def test_a_cited_source_past_its_review_date_is_flagged_in_the_cell(
 ) -> None:  # type: ignore[no-untyped-def]
     import datetime as dt
 
-    from knowledge.base import clock
+    from core import clock
     from knowledge.reviews import overdue
     from ui.text import plain
 

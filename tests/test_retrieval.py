@@ -101,7 +101,7 @@ def test_evaluate_scores_per_language(fake_store) -> None:  # type: ignore[no-un
 
 @pytest.mark.e2e
 def test_real_german_query_finds_german_guidance(real_store_dir: Path, real_embedder) -> None:  # type: ignore[no-untyped-def]
-    from knowledge.base.settings import load_settings
+    from core.settings import load_settings
     from knowledge.search import search
     from knowledge.store import Store
 
@@ -210,7 +210,7 @@ def test_a_model_that_cannot_be_traced_embeds_the_eager_way(monkeypatch) -> None
     import numpy as np
     import torch
 
-    from knowledge.base.settings import bundled_embedder_path
+    from core.settings import bundled_embedder_path
     from knowledge.embedder import Embedder
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -233,7 +233,7 @@ def test_a_model_with_a_default_prompt_keeps_encode(tmp_path: Path) -> None:
 
     import numpy as np
 
-    from knowledge.base.settings import bundled_embedder_path
+    from core.settings import bundled_embedder_path
     from knowledge.embedder import Embedder
 
     folder = tmp_path / "prompted-model"

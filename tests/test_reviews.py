@@ -11,9 +11,9 @@ from pydantic import ValidationError
 from streamlit.testing.v1 import AppTest
 
 import knowledge.__main__ as knowledge_cli
-from knowledge.base import clock
-from knowledge.base.errors import InputError
-from knowledge.base.settings import Settings, load_settings
+from core import clock
+from core.errors import InputError
+from core.settings import Settings, load_settings
 from knowledge.corpus import SourceMeta, read_corpus
 from knowledge.documents import read_file
 from knowledge.ingest import corpus_chunks, ingest_paths

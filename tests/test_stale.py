@@ -16,8 +16,8 @@ from comms.cli.packs import pack
 from comms.packs.citations import changed_cells, message_pins
 from comms.packs.review import approve
 from comms.packs.store import PackStore
-from knowledge.base.database import transaction
-from knowledge.base.settings import Settings
+from core.database import transaction
+from core.settings import Settings
 from knowledge.history import ChunkChange, Passage, database, record
 from knowledge.pins import flag_impact
 from knowledge.store import Store

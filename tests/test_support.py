@@ -24,7 +24,7 @@ from comms.maps.compose import Composed, compose
 from comms.maps.library import LoadedMap, load_map
 from comms.maps.matching import ConcernMatch
 from comms.report import LintItem
-from knowledge.base.settings import Settings, load_settings
+from core.settings import Settings, load_settings
 from tests.conftest import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent

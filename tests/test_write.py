@@ -21,7 +21,7 @@ from comms.drafting.write import (
     should_ask,
     write_message,
 )
-from knowledge.base.settings import Settings, load_settings
+from core.settings import Settings, load_settings
 from knowledge.search import Passage
 from knowledge.store import Store
 from tests.conftest import ScriptedChat

@@ -13,9 +13,9 @@ import streamlit as st
 from comms.checks.texts import check_name, check_reason
 from comms.packs.campaign import Cell
 from comms.report import LintItem, LintReport, SentenceVerdict
-from knowledge.base import clock
-from knowledge.base.catalog import load_catalog
-from knowledge.base.errors import ClarionError, ModelCrashed
+from core import clock
+from core.catalog import load_catalog
+from core.errors import ClarionError, ModelCrashed
 from knowledge.history import ChunkChange, changed_sentences
 from knowledge.pins import Flag, Impact
 from knowledge.reviews import overdue

@@ -12,8 +12,8 @@ import yaml
 from comms.checks.numbers import find_numbers, normalise_number
 from comms.facts import FactSheet
 from comms.message import Message
-from knowledge.base.catalog import base_language
-from knowledge.base.settings import PROJECT_ROOT
+from core.catalog import base_language
+from core.settings import PROJECT_ROOT
 
 TERMS = PROJECT_ROOT / "prompts" / "lexicon" / "terms.yaml"
 

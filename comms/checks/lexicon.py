@@ -10,9 +10,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from knowledge.base.catalog import base_language
-from knowledge.base.errors import ConfigError
-from knowledge.base.settings import PROJECT_ROOT
+from core.catalog import base_language
+from core.errors import ConfigError
+from core.settings import PROJECT_ROOT
 
 LEXICON_DIR = PROJECT_ROOT / "prompts" / "lexicon"
 

@@ -30,7 +30,7 @@ from comms.checks.support import (
 from comms.checks.words import LINK, real_word_share
 from comms.message import is_control
 from comms.report import LintItem, LintReport, SentenceVerdict, Severity
-from knowledge.base.catalog import base_language
+from core.catalog import base_language
 
 LanguageId = Literal["de", "en", "tr", "ar", "uk", "ru", "de-einfach", "de-leicht"]
 

@@ -23,9 +23,9 @@ from comms.checks.fidelity import carried_terms, key_terms
 from comms.checks.lexicon import normalise_text
 from comms.checks.numbers import find_numbers, normalise_number
 from comms.report import LintItem, SentenceVerdict
-from knowledge.base.catalog import base_language
-from knowledge.base.errors import ConfigError
-from knowledge.base.settings import PROJECT_ROOT
+from core.catalog import base_language
+from core.errors import ConfigError
+from core.settings import PROJECT_ROOT
 
 NEVER_SAY = PROJECT_ROOT / "prompts" / "catalog" / "never_say.yaml"
 CHECK_ID = "never_say"

@@ -26,8 +26,8 @@ from comms.checks.numbers import find_numbers, normalise_number, spelled_numbers
 from comms.checks.sentences import split_sentences
 from comms.checks.sms import to_gsm
 from comms.report import SentenceVerdict
-from knowledge.base.errors import ConfigError
-from knowledge.base.settings import PROJECT_ROOT
+from core.errors import ConfigError
+from core.settings import PROJECT_ROOT
 
 Embed = Callable[[list[str]], Sequence[Sequence[float]]]
 MEANING = PROJECT_ROOT / "prompts" / "catalog" / "meaning.yaml"

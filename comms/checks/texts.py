@@ -14,8 +14,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from comms.report import LintItem
-from knowledge.base.errors import ConfigError
-from knowledge.base.settings import PROJECT_ROOT
+from core.errors import ConfigError
+from core.settings import PROJECT_ROOT
 
 CHECK_TEXTS = PROJECT_ROOT / "prompts" / "catalog" / "checks.yaml"
 

@@ -17,9 +17,9 @@ from comms.cli.templates import run as run_templates
 from comms.cli.users import add_parser as add_users_parser
 from comms.cli.users import run as run_users
 from comms.message import Message
-from knowledge.base.catalog import KINDS, load_catalog
-from knowledge.base.errors import ClarionError, InputError
-from knowledge.base.settings import Settings, load_settings
+from core.catalog import KINDS, load_catalog
+from core.errors import ClarionError, InputError
+from core.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from knowledge.store import Store
@@ -98,7 +98,7 @@ def generate(args: argparse.Namespace) -> int:
 
 def _overdue_notes(settings: Settings, store: Store, message: Message) -> list[dict[str, Any]]:
     """The message's cited sources past their review date: id, date and notice (English)."""
-    from knowledge.base import clock
+    from core import clock
     from knowledge.reviews import overdue
 
     found = overdue(settings, store, [c.source_id for c in message.citations], clock.today())

@@ -13,8 +13,8 @@ from comms.maps.schema import map_hash
 from comms.maps.store import MapStore, MapVersion
 from comms.maps.summary import ConcernSummary, summarize
 from comms.maps.validation import InvalidMap, MapProblem, check_map, read_map_file
-from knowledge.base.errors import InputError
-from knowledge.base.settings import load_settings
+from core.errors import InputError
+from core.settings import load_settings
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

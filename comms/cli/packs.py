@@ -11,8 +11,8 @@ from comms.packs.audit import audit_csv
 from comms.packs.citations import ChangedCell
 from comms.packs.generation import PackRun, Progress
 from comms.packs.store import PackStore
-from knowledge.base.errors import InputError
-from knowledge.base.settings import load_settings
+from core.errors import InputError
+from core.settings import load_settings
 
 CLI_USER = "cli"
 

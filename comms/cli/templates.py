@@ -10,8 +10,8 @@ from comms.cli.versioned import add_change_options, print_text
 from comms.drafting.template import parse_template
 from comms.templates.store import TemplateStore, Version
 from comms.templates.validation import read_template_file, validate
-from knowledge.base.errors import InputError, TemplateError
-from knowledge.base.settings import load_settings
+from core.errors import InputError, TemplateError
+from core.settings import load_settings
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -25,7 +25,7 @@ from comms.facts import (
     fill_slots,
     lacking_facts,
 )
-from knowledge.base.catalog import Channel, Language
+from core.catalog import Channel, Language
 
 PLAIN_GERMAN = frozenset({"de-einfach", "de-leicht"})
 MIN_TEXT = 60  # characters the model always gets for its own text, whatever the facts take

@@ -15,7 +15,7 @@ from comms.facts import FactSheet, fact_labels
 from comms.maps.compose import frame_phrases, topic_name
 from comms.maps.library import LoadedMap
 from comms.maps.statements import fitting_key_sets, map_statements
-from knowledge.base.catalog import base_language, load_catalog
+from core.catalog import base_language, load_catalog
 
 if TYPE_CHECKING:
     from comms.drafting.draft import Resolved

@@ -24,9 +24,9 @@ from comms.message import (
 )
 from comms.model.backends import ChatModel
 from comms.report import LintItem, SentenceVerdict
-from knowledge.base.catalog import Audience, Catalog, Channel, Language, Topic, load_catalog, pick
-from knowledge.base.errors import GenerationError, InputError
-from knowledge.base.settings import Settings
+from core.catalog import Audience, Catalog, Channel, Language, Topic, load_catalog, pick
+from core.errors import GenerationError, InputError
+from core.settings import Settings
 
 if TYPE_CHECKING:  # imported where used: the app's first page must not wait for numpy or Jinja2
     from comms.drafting.template import PromptTemplate

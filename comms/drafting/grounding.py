@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 from comms.maps.compose import Composed
 from comms.maps.library import LoadedMap
 from comms.maps.schema import Fact
-from knowledge.base.database import transaction
+from core.database import transaction
 from knowledge.chunks import content_hash
 from knowledge.history import WHAT, database
 from knowledge.pins import Pin, fact_owner, replace_pins
 
 if TYPE_CHECKING:
-    from knowledge.base.settings import Settings
+    from core.settings import Settings
     from knowledge.search import Passage
     from knowledge.store import Store
 

@@ -38,9 +38,9 @@ from comms.message import (
 from comms.model.backends import ChatModel
 from comms.office import load_office
 from comms.report import LintReport
-from knowledge.base.catalog import base_language
-from knowledge.base.errors import BackendError, GenerationError, ModelCrashed
-from knowledge.base.settings import Settings
+from core.catalog import base_language
+from core.errors import BackendError, GenerationError, ModelCrashed
+from core.settings import Settings
 
 if TYPE_CHECKING:
     from comms.drafting.template import PromptTemplate

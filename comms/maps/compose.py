@@ -31,9 +31,9 @@ from comms.maps.library import LoadedMap
 from comms.maps.schema import Concern, Fact, KeyMessage
 from comms.message import Note
 from comms.office import Office
-from knowledge.base.catalog import Audience, Channel, Language, Topic
-from knowledge.base.errors import InputError
-from knowledge.base.settings import PROJECT_ROOT
+from core.catalog import Audience, Channel, Language, Topic
+from core.errors import InputError
+from core.settings import PROJECT_ROOT
 from knowledge.corpus import corpus_countries
 
 PHRASES = PROJECT_ROOT / "prompts" / "catalog" / "compose.yaml"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from knowledge.base.database import transaction
-from knowledge.base.settings import Settings
+from core.database import transaction
+from core.settings import Settings
 from knowledge.history import WHAT, database
 from knowledge.pins import Flag, fact_owner, flags, resolve
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from comms.maps.schema import MessageMap, map_hash
 from comms.maps.validation import parse_map
-from knowledge.base.errors import InputError
-from knowledge.base.settings import PROJECT_ROOT, Settings
+from core.errors import InputError
+from core.settings import PROJECT_ROOT, Settings
 
 MAPS_DIR = PROJECT_ROOT / "prompts" / "maps"
 

@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from comms.maps.schema import KEY_MESSAGES, MAX_FACTS
 from comms.model.backends import ChatModel
-from knowledge.base.catalog import load_catalog
-from knowledge.base.errors import InputError
-from knowledge.base.settings import PROJECT_ROOT, Settings
+from core.catalog import load_catalog
+from core.errors import InputError
+from core.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:  # the store module pulls in numpy
     from knowledge.search import Passage

@@ -23,8 +23,8 @@ from comms.maps.schema import (
     Texts,
 )
 from comms.versions import decode_upload
-from knowledge.base.catalog import base_language, load_catalog
-from knowledge.base.errors import InputError, file_problems
+from core.catalog import base_language, load_catalog
+from core.errors import InputError, file_problems
 
 Path_ = tuple[str | int, ...]
 MAX_MAP_BYTES = 300_000  # a map file, uploaded or imported
@@ -322,7 +322,9 @@ def _abroad_problems(at: Path_, fact: Fact, found: MessageMap) -> Found:
                   "`from_abroad: true` so that a message says where it comes from")  # fmt: skip
         yield (*at, "source"), reason, "error"
     elif country == home and fact.from_abroad:
-        reason = f"'{fact.source}' is a source of {home}, the map's own country: from_abroad is wrong"
+        reason = (
+            f"'{fact.source}' is a source of {home}, the map's own country: from_abroad is wrong"
+        )
         yield (*at, "from_abroad"), reason, "error"
 
 

@@ -11,8 +11,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from comms.facts import FactSheet
-from knowledge.base.catalog import Catalog, load_catalog
-from knowledge.base.errors import InputError, file_problems
+from core.catalog import Catalog, load_catalog
+from core.errors import InputError, file_problems
 
 MAX_VARIANTS = 5
 MAX_CELLS = 400

@@ -14,7 +14,7 @@ from typing import Any
 
 from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Cell
-from knowledge.base.settings import Settings
+from core.settings import Settings
 from knowledge.chunks import content_hash
 from knowledge.pins import Flag, Pin, cell_owner, flags, replace_pins, resolve
 

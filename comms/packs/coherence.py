@@ -12,7 +12,7 @@ from comms.message import Message
 from comms.packs.campaign import Campaign, Cell, cells
 from comms.packs.citations import ChangedCell, changed_keys
 from comms.packs.store import PackMessage
-from knowledge.base.settings import Settings
+from core.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -50,9 +50,9 @@ from comms.packs.store import (
     audit_event,
 )
 from comms.report import LintReport
-from knowledge.base.clock import now
-from knowledge.base.errors import ClarionError, InputError, file_problems
-from knowledge.base.settings import Settings
+from core.clock import now
+from core.errors import ClarionError, InputError, file_problems
+from core.settings import Settings
 from knowledge.history import latest, passages
 from knowledge.reviews import Overdue, overdue
 from knowledge.store import Store

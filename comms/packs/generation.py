@@ -47,16 +47,16 @@ from comms.packs.review import ReviewConflict, message_checks, person
 from comms.packs.store import CampaignRecord, PackMessage, PackStore, audit_event
 from comms.templates.samples import Scenario, sample_variables
 from comms.templates.store import TemplateStore
-from knowledge.base.catalog import load_catalog, pick
-from knowledge.base.clock import now
-from knowledge.base.errors import (
+from core.catalog import load_catalog, pick
+from core.clock import now
+from core.errors import (
     ClarionError,
     GenerationError,
     InputError,
     ModelCrashed,
     TemplateError,
 )
-from knowledge.base.settings import Settings
+from core.settings import Settings
 from knowledge.search import Passage
 from knowledge.store import Store
 

@@ -10,8 +10,8 @@ from comms.packs.campaign import Campaign, Cell
 from comms.packs.citations import close_flags
 from comms.packs.store import PackMessage, PackStore, Remark, Transaction, audit_event, revised
 from comms.report import LintReport
-from knowledge.base.clock import now
-from knowledge.base.errors import InputError
+from core.clock import now
+from core.errors import InputError
 
 MAX_USER_CHARS = 100
 MAX_NOTE_CHARS = 2000

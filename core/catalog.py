@@ -9,8 +9,8 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, field_validator
 
-from knowledge.base.errors import ConfigError, InputError
-from knowledge.base.settings import PROJECT_ROOT
+from core.errors import ConfigError, InputError
+from core.settings import PROJECT_ROOT
 
 CATALOG_DIR = PROJECT_ROOT / "prompts" / "catalog"
 
