@@ -10,7 +10,7 @@ import streamlit as st
 
 from comms.drafting.grounding import pin_map_facts
 from comms.maps.compose import compose
-from comms.maps.evidence import changed_facts, confirm_fact
+from comms.maps.evidence_flags import changed_facts, confirm_fact
 from comms.maps.library import LoadedMap, load_map
 from comms.maps.proposal import draft_concern
 from comms.maps.schema import ALL_LANGUAGES, MessageMap, map_hash

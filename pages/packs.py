@@ -12,11 +12,11 @@ from comms.checks.sms import sms_info
 from comms.drafting.write import should_ask
 from comms.facts import SLOTS
 from comms.message import Message
+from comms.packs.archive import export_pack, export_path, import_pack
 from comms.packs.audit import audit_csv, audit_rows
 from comms.packs.campaign import Campaign, Cell, Sender, cells
-from comms.packs.citations import ChangedCell
 from comms.packs.coherence import Coherence, coherence
-from comms.packs.export import export_pack, export_path, import_pack
+from comms.packs.evidence_flags import ChangedCell
 from comms.packs.generation import Progress, create_campaign, generate_pack, regenerate_cell
 from comms.packs.review import (
     add_comment,

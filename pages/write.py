@@ -12,7 +12,7 @@ from comms.drafting.draft import Request, check_message
 from comms.drafting.write import Floor, adapt_message, compose_message, should_ask
 from comms.facts import SLOTS, TRANSLATED_SLOTS, FactSheet
 from comms.message import Message
-from comms.packs.citations import updates
+from comms.packs.evidence_flags import updates
 from comms.report import LintReport
 from core.catalog import load_catalog
 from core.errors import ClarionError

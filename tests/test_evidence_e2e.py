@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from comms.maps.evidence import changed_facts
+from comms.maps.evidence_flags import changed_facts
 from comms.maps.library import MAPS_DIR
+from comms.packs.archive import export_pack
 from comms.packs.campaign import Campaign, Sender
-from comms.packs.citations import changed_cells
-from comms.packs.export import export_pack
+from comms.packs.evidence_flags import changed_cells
 from comms.packs.generation import create_campaign, generate_pack, regenerate_cell
 from comms.packs.review import approve, confirm_evidence
 from comms.packs.store import PackStore

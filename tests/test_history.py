@@ -269,7 +269,7 @@ def test_latest_versions_and_the_updates_list_read_the_history_without_a_store(
     store: Store, settings: Settings, tmp_path: Path
 ) -> None:
     from comms.packs.campaign import Cell
-    from comms.packs.citations import updates
+    from comms.packs.evidence_flags import updates
     from knowledge.history import latest_versions
 
     assert latest_versions(settings.data_dir) == [] and not updates(settings)

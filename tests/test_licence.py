@@ -20,7 +20,7 @@ from comms.model.licence import (
     licence_from_metadata,
     read_licence,
 )
-from comms.packs.export import export_pack
+from comms.packs.archive import export_pack
 from core.settings import bundled_model_path, load_settings
 from tests.conftest import ROOT, ScriptedChat
 from tests.pack_helpers import generated, pack_settings, small_campaign

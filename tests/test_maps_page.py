@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from comms.accounts.auth import add_user
-from comms.maps.evidence import changed_facts
+from comms.maps.evidence_flags import changed_facts
 from comms.maps.library import shipped_map_text
 from comms.maps.store import MapStore
 from core.settings import Settings

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from comms.packs.campaign import Cell
-from comms.packs.citations import changed_keys
+from comms.packs.evidence_flags import changed_keys
 from comms.packs.review import approve
 from comms.packs.store import PackStore
 from knowledge.pins import cell_owner

@@ -13,7 +13,7 @@ import yaml
 
 from comms.cli.main import main
 from comms.cli.packs import pack
-from comms.packs.citations import changed_cells, message_pins
+from comms.packs.evidence_flags import changed_cells, message_pins
 from comms.packs.review import approve
 from comms.packs.store import PackStore
 from core.database import transaction

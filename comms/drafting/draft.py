@@ -11,7 +11,6 @@ from comms.checks.lint import LintContext, LintReport, capped_score, lint
 from comms.checks.sentences import split_sentences
 from comms.checks.words import words_of
 from comms.drafting.assembly import Assembly, assemble, channel_text, plan_assembly
-from comms.evidence import Screened, screen
 from comms.facts import FactSheet, grounded_numbers
 from comms.message import (
     MAX_GRAMMAR_LENGTH,
@@ -24,6 +23,7 @@ from comms.message import (
 )
 from comms.model.backends import ChatModel
 from comms.report import LintItem, SentenceVerdict
+from comms.screening import Screened, screen
 from core.catalog import Audience, Catalog, Channel, Language, Topic, load_catalog, pick
 from core.errors import GenerationError, InputError
 from core.settings import Settings

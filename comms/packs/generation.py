@@ -41,8 +41,8 @@ from comms.model.backends import ChatModel
 from comms.office import OFFICIAL_LANGUAGE, load_office
 from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Campaign, Cell, Sender, cells, check_campaign
-from comms.packs.citations import close_flags, has_open_flags
 from comms.packs.coherence import Coherence, coherence
+from comms.packs.evidence_flags import close_flags, has_open_flags
 from comms.packs.review import ReviewConflict, message_checks, person
 from comms.packs.store import CampaignRecord, PackMessage, PackStore, audit_event
 from comms.templates.samples import Scenario, sample_variables

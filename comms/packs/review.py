@@ -7,7 +7,7 @@ from typing import Any
 from comms.drafting.draft import check_message
 from comms.message import Message
 from comms.packs.campaign import Campaign, Cell
-from comms.packs.citations import close_flags
+from comms.packs.evidence_flags import close_flags
 from comms.packs.store import PackMessage, PackStore, Remark, Transaction, audit_event, revised
 from comms.report import LintReport
 from core.clock import now

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from comms.packs.audit import AuditEvent, insert_event, read_events
 from comms.packs.campaign import Campaign, Cell
-from comms.packs.citations import flag_events, pin_cell
+from comms.packs.evidence_flags import flag_events, pin_cell
 from comms.report import LintReport
 from core.clock import now
 from core.database import DB_FILE, DatabaseError, transaction

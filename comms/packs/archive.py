@@ -28,9 +28,9 @@ from comms.drafting.template import parse_template
 from comms.message import Message
 from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Campaign, Cell, cells, check_campaign
-from comms.packs.citations import ChangedCell
 from comms.packs.coherence import Coherence, coherence
-from comms.packs.files import (
+from comms.packs.evidence_flags import ChangedCell
+from comms.packs.render import (
     Layout,
     PackItem,
     docx_bytes,

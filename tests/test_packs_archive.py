@@ -18,8 +18,8 @@ from docx.shared import Pt
 
 from comms.checks.sms import sms_info
 from comms.maps.library import load_map
+from comms.packs.archive import Manifest, PackFileError, export_pack, import_pack, read_manifest
 from comms.packs.campaign import Cell
-from comms.packs.export import Manifest, PackFileError, export_pack, import_pack, read_manifest
 from comms.packs.generation import generate_pack
 from comms.packs.review import add_comment, approve, edit_text
 from comms.packs.signature import key_path, sign, signed_here
