@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default=str(DOC), help="Markdown file, or - to only print")
     args = parser.parse_args(argv)
     from core.settings import bundled_embedder_path
-    from knowledge.embedder import Embedder
+    from knowledge.retrieval.embedder import Embedder
 
     started, load_before = time.monotonic(), load_average()
     path = bundled_embedder_path()

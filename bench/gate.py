@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from comms.message import Message
     from comms.model.backends import ChatModel
     from core.settings import Settings
-    from knowledge.store import Store
+    from knowledge.retrieval.store import Store
 
 SET_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "gate"
 FACTS_FILE = "facts.yaml"

@@ -17,7 +17,7 @@ from bench.rig import FACTS, RecordingChat, Rig, TokenCount
 from comms.drafting.draft import Request, draft_message, resolve
 from core.catalog import load_catalog
 from core.errors import GenerationError
-from knowledge.search import Filters, search
+from knowledge.retrieval.search import Filters, search
 
 CHANNELS = ("sms", "social", "letter")
 LANGUAGE = "en"

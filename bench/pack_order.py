@@ -30,8 +30,8 @@ from comms.packs.generation import cell_seed, dimension_order, pack_evidence, pl
 from core.errors import GenerationError
 from core.settings import Settings, load_settings
 from knowledge import open_store
-from knowledge.search import Passage
-from knowledge.store import Store
+from knowledge.retrieval.search import Passage
+from knowledge.retrieval.store import Store
 
 
 @dataclass

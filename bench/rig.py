@@ -17,7 +17,7 @@ from comms.facts import FactSheet
 from comms.message import partial_text
 from comms.model.backends import Completion, LlamaCppChat, Messages, OnToken
 from core.settings import load_settings
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
 
 FACTS = FactSheet(
     what="Grippeimpfung / flu vaccination",
@@ -100,7 +100,7 @@ class Rig:
     @cached_property
     def embedder(self) -> Any:
         """Clarion's Embedder for the bundled sentence-transformers folder."""
-        from knowledge.embedder import Embedder
+        from knowledge.retrieval.embedder import Embedder
 
         return Embedder(self.settings.resolved_embedder_path())
 

@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from comms.report import EMPTY_REPORT, LintReport
 from core.clock import now
 from core.errors import GenerationError
-from knowledge.chunks import content_hash
-from knowledge.search import Passage
+from knowledge.retrieval.search import Passage
+from knowledge.sources.chunks import content_hash
 
 
 class Citation(BaseModel):

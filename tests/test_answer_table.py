@@ -17,7 +17,7 @@ from comms.maps.library import load_map, shipped_map_ids
 from comms.maps.matching import match_concern
 from core.catalog import load_catalog
 from core.settings import Settings
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
 
 CELLS = load_table()
 

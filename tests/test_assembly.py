@@ -23,7 +23,7 @@ from comms.facts import FactSheet
 from comms.model.backends import Completion, OpenAIChat
 from core.catalog import load_catalog
 from core.settings import Settings, load_settings
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
 from tests.conftest import FakeEmbedder, ScriptedChat
 
 # A campaign's fact sheet as an office fills it in: every field, long values, typographic dashes.

@@ -164,7 +164,7 @@ def test_the_impact_bench_refuses_to_time_a_path_that_flags_nothing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from knowledge import ingest
-    from knowledge.pins import Impact
+    from knowledge.history.pins import Impact
 
     monkeypatch.setattr(
         ingest, "flag_impact", lambda db, source, version, changes: Impact(source, version, 1)

@@ -378,8 +378,8 @@ def test_login_is_required_even_for_a_deep_link_after_a_restart(page: Any, auth_
 def evidence_url(real_store_dir: Path, real_embedder: Any, tmp_path: Path) -> Iterator[str]:
     """A server over a pack of one message whose cited passage a re-ingest has changed."""
     from core.settings import load_settings
-    from knowledge.pins import cell_owner
-    from knowledge.store import Store
+    from knowledge.history.pins import cell_owner
+    from knowledge.retrieval.store import Store
     from tests.evidence_helpers import change_evidence
     from tests.pack_helpers import generated, pack_settings, small_campaign
 

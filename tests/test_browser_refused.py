@@ -38,7 +38,7 @@ def refused_url(real_store_dir: Path, real_embedder: Any, tmp_path: Path) -> Ite
     from comms.packs.campaign import Cell
     from comms.packs.store import PackStore
     from core.settings import load_settings
-    from knowledge.store import Store
+    from knowledge.retrieval.store import Store
     from tests.pack_helpers import generated, pack_settings, small_campaign
 
     data = tmp_path / "data"

@@ -97,7 +97,7 @@ def test_unknown_audience_is_refused_before_the_model_is_asked(settings, fake_st
 
 
 def test_empty_store_says_how_to_fill_it(settings) -> None:  # type: ignore[no-untyped-def]
-    from knowledge.store import Store
+    from knowledge.retrieval.store import Store
     from tests.conftest import FakeEmbedder
 
     with pytest.raises(InputError, match="python -m knowledge index"):

@@ -12,8 +12,8 @@ import pytest
 
 from comms.drafting.draft import Request, draft_message
 from core.settings import bundled_model_path, load_settings
-from knowledge.search import search
-from knowledge.store import Store
+from knowledge.retrieval.search import search
+from knowledge.retrieval.store import Store
 from tests.conftest import ROOT, free_port, wait_for_http
 
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,7 @@ from comms.drafting.draft import Request, TruncatedAnswer, draft_message
 from comms.facts import FactSheet
 from core.catalog import load_catalog
 from core.settings import load_settings
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
 
 pytestmark = pytest.mark.e2e
 

@@ -21,10 +21,10 @@ from comms.packs.review import approve, confirm_evidence
 from comms.packs.store import PackStore
 from core.errors import InputError
 from core.settings import Settings, load_settings
-from knowledge.chunks import content_hash
-from knowledge.history import changed_sentences, diff
+from knowledge.history.versions import changed_sentences, diff
 from knowledge.ingest import sync_folder
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
+from knowledge.sources.chunks import content_hash
 from tests.conftest import CORPUS
 
 PAGE = CORPUS / "nhs-vaccinations" / "mmr-vaccine.html"

@@ -16,7 +16,7 @@ from comms.drafting.write import compose_message
 from comms.facts import FactSheet, Schedule, load_facts, localized, schedule_text
 from comms.packs.campaign import Campaign
 from core.settings import Settings
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
 from tests.conftest import ScriptedChat
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ from comms.templates.store import TemplateStore, TemplateStoreError
 from core.errors import BackendError, ClarionError, ConfigError
 from core.settings import load_settings
 from knowledge import open_store
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
 from tests.conftest import ROOT, free_port
 from ui import resources
 

@@ -13,7 +13,7 @@ import pytest
 from bench.gate import load_set, load_set_facts, run_set
 from bench.standin import StandIn
 from core.settings import load_settings
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
 
 SLICE = ("measles-sms-de", "flu-poster-de", "hpv-social-tr", "rsv-social-de", "covid-sms-en")
 SENTENCE_LEVEL = frozenset({"truncated"})  # a cut-off text is refused as a whole

@@ -25,7 +25,7 @@ from comms.message import Message
 from comms.report import LintItem, LintReport
 from core.errors import BackendError
 from core.settings import load_settings
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
 from tests.conftest import FakeEmbedder, ScriptedChat
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ from comms.maps.proposal import LABEL, draft_concern, skeleton
 from comms.maps.schema import Concern
 from core.errors import InputError
 from core.settings import Settings
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
 from tests.conftest import ScriptedChat
 
 

@@ -13,7 +13,7 @@ from comms.maps.compose import compose
 from comms.maps.library import load_map, shipped_map_ids, shipped_map_text
 from comms.maps.schema import Fact
 from comms.maps.validation import check_map
-from knowledge.corpus import SourceMeta, corpus_countries, read_corpus
+from knowledge.sources.corpus import SourceMeta, corpus_countries, read_corpus
 
 GERMAN_BODY = "DE"
 

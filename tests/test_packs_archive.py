@@ -398,7 +398,7 @@ def test_zip_bombs_and_unsafe_names_are_refused(tmp_path) -> None:  # type: igno
 def test_the_overview_names_each_cited_source_past_its_review_date(
     packs, fake_store, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
-    from knowledge.reviews import set_review_date
+    from knowledge.history.reviews import set_review_date
 
     cited = sorted({c["source_id"] for m in packs.messages("flu-test") if m.status == "approved"
                     for c in m.message["citations"]})  # fmt: skip

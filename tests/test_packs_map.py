@@ -18,7 +18,7 @@ from comms.packs.coherence import pack_consistency, stale_cells
 from comms.packs.generation import generate_pack, regenerate_cell
 from comms.packs.review import edit_text
 from core.settings import Settings, load_settings
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
 from tests.pack_helpers import generated, pack_settings, scripted, small_campaign
 
 SMS = Cell("older-adults", "sms", "de")

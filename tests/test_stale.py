@@ -18,9 +18,9 @@ from comms.packs.review import approve
 from comms.packs.store import PackStore
 from core.database import transaction
 from core.settings import Settings
-from knowledge.history import ChunkChange, Passage, database, record
-from knowledge.pins import flag_impact
-from knowledge.store import Store
+from knowledge.history.pins import flag_impact
+from knowledge.history.versions import ChunkChange, Passage, database, record
+from knowledge.retrieval.store import Store
 from tests.pack_helpers import generated, small_campaign
 
 

@@ -19,7 +19,7 @@ from comms.templates.samples import (
 )
 from core.catalog import load_catalog
 from core.errors import TemplateError
-from knowledge.search import Passage
+from knowledge.retrieval.search import Passage
 from tests.conftest import ScriptedChat
 
 PASSAGE = Passage(

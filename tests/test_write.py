@@ -22,8 +22,8 @@ from comms.drafting.write import (
     write_message,
 )
 from core.settings import Settings, load_settings
-from knowledge.search import Passage
-from knowledge.store import Store
+from knowledge.retrieval.search import Passage
+from knowledge.retrieval.store import Store
 from tests.conftest import ScriptedChat
 
 SAFETY = Request("measles", "parents-infants", "letter", "de")

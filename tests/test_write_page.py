@@ -11,8 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from comms.accounts.auth import add_user
 from core.settings import Settings, load_settings
-from knowledge.pins import cell_owner, fact_owner
-from knowledge.store import Store
+from knowledge.history.pins import cell_owner, fact_owner
+from knowledge.retrieval.store import Store
 from tests.conftest import ROOT, ScriptedChat
 from tests.evidence_helpers import change_evidence
 from ui import resources
@@ -124,7 +124,7 @@ def test_a_cited_source_past_its_review_date_is_flagged_under_the_sources(
     import datetime as dt
 
     from core import clock
-    from knowledge.reviews import overdue, set_review_date
+    from knowledge.history.reviews import overdue, set_review_date
     from ui.text import plain
 
     today = dt.date(2026, 12, 2)

@@ -16,7 +16,7 @@ from core.settings import Settings, load_settings
 from knowledge import open_store
 
 if TYPE_CHECKING:  # the store module pulls in numpy: not needed before the first search
-    from knowledge.store import Store
+    from knowledge.retrieval.store import Store
 
 
 @st.cache_resource(show_spinner=False)

@@ -16,9 +16,9 @@ from comms.report import LintItem, LintReport, SentenceVerdict
 from core import clock
 from core.catalog import load_catalog
 from core.errors import ClarionError, ModelCrashed
-from knowledge.history import ChunkChange, changed_sentences
-from knowledge.pins import Flag, Impact
-from knowledge.reviews import overdue
+from knowledge.history.pins import Flag, Impact
+from knowledge.history.reviews import overdue
+from knowledge.history.versions import ChunkChange, changed_sentences
 from ui import resources
 from ui.text import counted, plain, t, ui_language
 

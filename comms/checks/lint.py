@@ -683,7 +683,7 @@ def _check_citations(m: _Message) -> LintItem:
 
 def _check_language(m: _Message) -> LintItem:
     """The detected language is the requested one (German for Einfache/Leichte Sprache)."""
-    from knowledge.language import detect_language  # lingua is heavy: load on first use
+    from knowledge.sources.language import detect_language  # lingua is heavy: load on first use
 
     text = m.text
     for value in sorted(m.ctx.fact_values, key=len, reverse=True):  # an address stays German
@@ -763,7 +763,7 @@ def _check_supported(m: _Message) -> LintItem:
 def _foreign_sentences(m: _Message, wanted: str) -> list[SentenceVerdict]:
     """Sentences long enough to tell (fact values, links and names taken out) whose language
     is another than the one asked for."""
-    from knowledge.language import detect_language
+    from knowledge.sources.language import detect_language
 
     names = m.meaning.support.vocabulary if m.meaning is not None else ()
     found = []

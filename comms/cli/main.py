@@ -22,7 +22,7 @@ from core.errors import ClarionError, InputError
 from core.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from knowledge.store import Store
+    from knowledge.retrieval.store import Store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -99,7 +99,7 @@ def generate(args: argparse.Namespace) -> int:
 def _overdue_notes(settings: Settings, store: Store, message: Message) -> list[dict[str, Any]]:
     """The message's cited sources past their review date: id, date and notice (English)."""
     from core import clock
-    from knowledge.reviews import overdue
+    from knowledge.history.reviews import overdue
 
     found = overdue(settings, store, [c.source_id for c in message.citations], clock.today())
     fields = {"source_id", "review_by"}

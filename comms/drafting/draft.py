@@ -30,8 +30,8 @@ from core.settings import Settings
 
 if TYPE_CHECKING:  # imported where used: the app's first page must not wait for numpy or Jinja2
     from comms.drafting.template import PromptTemplate
-    from knowledge.search import Passage
-    from knowledge.store import Store
+    from knowledge.retrieval.search import Passage
+    from knowledge.retrieval.store import Store
 
 MAX_CONCERN_CHARS = 500
 VARIANT_STRIDE = 1000  # variant seeds: seed, seed + 1000, … (distinct, fixed, reproducible)
@@ -104,7 +104,7 @@ def retrieve(store: Store, resolved: Resolved, k: int) -> list[Passage]:
 def find_evidence(store: Store, query: str, topic_id: str, k: int) -> list[Passage]:
     """The one way Clarion retrieves evidence, for a message and for a pack: passages about the
     topic, or general guidance when the store has none about it."""
-    from knowledge.search import Filters, search
+    from knowledge.retrieval.search import Filters, search
 
     passages = search(store, query, k=k, filters=Filters(vaccine=topic_id))
     if not passages:

@@ -10,14 +10,14 @@ from comms.maps.compose import Composed
 from comms.maps.library import LoadedMap
 from comms.maps.schema import Fact
 from core.database import transaction
-from knowledge.chunks import content_hash
-from knowledge.history import WHAT, database
-from knowledge.pins import Pin, fact_owner, replace_pins
+from knowledge.history.pins import Pin, fact_owner, replace_pins
+from knowledge.history.versions import WHAT, database
+from knowledge.sources.chunks import content_hash
 
 if TYPE_CHECKING:
     from core.settings import Settings
-    from knowledge.search import Passage
-    from knowledge.store import Store
+    from knowledge.retrieval.search import Passage
+    from knowledge.retrieval.store import Store
 
 
 def cited_passages(store: Store | None, composed: Composed) -> list[Passage]:
@@ -52,7 +52,7 @@ def _numbers_of(text: str) -> frozenset[str]:
 
 
 def _source_passages(store: Store | None, source: str) -> list[Passage]:
-    from knowledge.search import source_passages
+    from knowledge.retrieval.search import source_passages
 
     return source_passages(store, source) or list(_corpus_passages(source))
 
@@ -66,9 +66,9 @@ def _overlap(text: str, wanted: str) -> int:
 @lru_cache(maxsize=64)
 def _corpus_passages(source_id: str) -> tuple[Passage, ...]:
     """A shipped corpus document's chunks, as ingestion makes them (same ids)."""
-    from knowledge.corpus import CORPUS_DIR, read_document
     from knowledge.ingest import corpus_chunks
-    from knowledge.search import Passage
+    from knowledge.retrieval.search import Passage
+    from knowledge.sources.corpus import CORPUS_DIR, read_document
 
     path = CORPUS_DIR / f"{source_id}.md"
     if not path.is_file():

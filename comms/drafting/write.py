@@ -44,8 +44,8 @@ from core.settings import Settings
 
 if TYPE_CHECKING:
     from comms.drafting.template import PromptTemplate
-    from knowledge.search import Passage
-    from knowledge.store import Store
+    from knowledge.retrieval.search import Passage
+    from knowledge.retrieval.store import Store
 
 AskModel = Literal["always", "on-request", "never"]
 COMPOSER = ModelRef(backend="composer", model_id="message map")

@@ -34,7 +34,7 @@ from comms.office import Office
 from core.catalog import Audience, Channel, Language, Topic
 from core.errors import InputError
 from core.settings import PROJECT_ROOT
-from knowledge.corpus import corpus_countries
+from knowledge.sources.corpus import corpus_countries
 
 PHRASES = PROJECT_ROOT / "prompts" / "catalog" / "compose.yaml"
 PLAIN_GERMAN = frozenset({"de-einfach", "de-leicht"})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from core.database import transaction
 from core.settings import Settings
-from knowledge.history import WHAT, database
-from knowledge.pins import Flag, fact_owner, flags, resolve
+from knowledge.history.pins import Flag, fact_owner, flags, resolve
+from knowledge.history.versions import WHAT, database
 
 
 def changed_facts(settings: Settings, map_id: str | None = None) -> dict[str, list[Flag]]:

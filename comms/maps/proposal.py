@@ -24,8 +24,8 @@ from core.errors import InputError
 from core.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:  # the store module pulls in numpy
-    from knowledge.search import Passage
-    from knowledge.store import Store
+    from knowledge.retrieval.search import Passage
+    from knowledge.retrieval.store import Store
 
 PROMPT = PROJECT_ROOT / "prompts" / "proposals" / "concern.yaml"
 LABEL = "# Entwurf/Draft – check every line"
@@ -138,7 +138,7 @@ def _topic_label(topic_id: str) -> str:
 
 
 def _evidence(store: Store, question: str, topic_id: str) -> list[Passage]:
-    from knowledge.search import Filters, search
+    from knowledge.retrieval.search import Filters, search
 
     passages = search(store, question, k=PASSAGES, filters=Filters(vaccine=topic_id))
     passages = passages or search(store, question, k=PASSAGES)

@@ -142,7 +142,7 @@ def _documents(found: MessageMap, evidence_dir: Path | None) -> dict[str, str]:
     cited = {f.source for k in keys for f in k.facts} | set(found.authority.sources)
     missing = cited - documents.keys()
     if missing and evidence_dir is not None:
-        from knowledge.history import source_texts
+        from knowledge.history.versions import source_texts
 
         documents |= source_texts(evidence_dir, missing)
     return documents
@@ -308,7 +308,7 @@ def _key_paths(found: MessageMap) -> Iterator[tuple[Path_, KeyMessage]]:
 def _abroad_problems(at: Path_, fact: Fact, found: MessageMap) -> Found:
     """A fact that cites another country's (or an international) body is marked `from_abroad`,
     so the message says where it comes from; a fact of the authority's own country is not."""
-    from knowledge.corpus import corpus_countries
+    from knowledge.sources.corpus import corpus_countries
 
     countries = corpus_countries()
     home = next((countries[s] for s in found.authority.sources if countries.get(s)), None)
@@ -338,6 +338,6 @@ def _unknown_source(source: str) -> str:
 @lru_cache(maxsize=1)
 def corpus_texts() -> dict[str, str]:
     """Each curated corpus document's text by id: what facts may cite."""
-    from knowledge.corpus import read_corpus
+    from knowledge.sources.corpus import read_corpus
 
     return {doc.meta.id: f"{doc.meta.title}\n{doc.body}" for doc in read_corpus()}

@@ -53,9 +53,9 @@ from comms.report import LintReport
 from core.clock import now
 from core.errors import ClarionError, InputError, file_problems
 from core.settings import Settings
-from knowledge.history import latest, passages
-from knowledge.reviews import Overdue, overdue
-from knowledge.store import Store
+from knowledge.history.reviews import Overdue, overdue
+from knowledge.history.versions import latest, passages
+from knowledge.retrieval.store import Store
 
 FORMAT: Literal["clarion-pack"] = "clarion-pack"
 FORMAT_VERSION: Literal[1] = 1

@@ -57,8 +57,8 @@ from core.errors import (
     TemplateError,
 )
 from core.settings import Settings
-from knowledge.search import Passage
-from knowledge.store import Store
+from knowledge.retrieval.search import Passage
+from knowledge.retrieval.store import Store
 
 TEMPLATE_ID = "draft_message"
 DIMENSIONS = ("audience", "channel", "language")

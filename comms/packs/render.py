@@ -18,7 +18,7 @@ from comms.packs.campaign import Campaign, Cell, Sender
 from comms.packs.coherence import Coherence
 from comms.packs.store import PackMessage
 from core.catalog import base_language, load_catalog, pick
-from knowledge.reviews import Overdue
+from knowledge.history.reviews import Overdue
 
 DRAFT_MARK = {
     "de": "ENTWURF – nicht freigegeben",

@@ -19,7 +19,7 @@ from typing import Literal
 from core.clock import now
 from core.database import DB_FILE, transaction
 from core.errors import InputError
-from knowledge.chunks import Chunk, content_hash
+from knowledge.sources.chunks import Chunk, content_hash
 
 Change = Literal["unchanged", "changed", "removed", "new"]
 SAME_SECTION = 0.5  # the least similarity for "changed" under the same heading path

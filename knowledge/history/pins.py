@@ -17,7 +17,7 @@ from typing import Literal
 from core.clock import now
 from core.database import transaction
 from core.errors import InputError
-from knowledge.history import WHAT, ChunkChange, database
+from knowledge.history.versions import WHAT, ChunkChange, database
 
 Kind = Literal["cell", "fact"]
 Resolution = Literal["confirmed", "regenerated", "revised"]

@@ -19,9 +19,9 @@ from core.clock import now
 from core.database import DB_FILE, transaction
 from core.errors import InputError
 from core.settings import Settings
-from knowledge.corpus import CORPUS_DIR, SourceMeta, read_document
-from knowledge.front_matter import parse_date
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
+from knowledge.sources.corpus import CORPUS_DIR, SourceMeta, read_document
+from knowledge.sources.front_matter import parse_date
 
 WHAT = "the review dates database"
 MAX_USER_CHARS = 100
