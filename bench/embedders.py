@@ -39,7 +39,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PAIRS = ROOT / "bench" / "data" / "embedder_pairs.yaml"
-MAPS = ROOT / "prompts" / "maps"
+MAPS = ROOT / "catalog" / "maps"
 LANGUAGES = ("de", "en", "tr", "ar", "de-leicht")
 LABELS = ("paraphrase", "changed", "unrelated")
 KINDS = ("negation", "frequency", "number", "certainty", "disease", "group", "other")

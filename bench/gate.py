@@ -68,7 +68,7 @@ CLASSES: dict[str, str] = {
 
 
 class GateRequest(BaseModel):
-    """What staff asked for (ids of prompts/catalog)."""
+    """What staff asked for (ids of the catalog/ files)."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -19,8 +19,8 @@ from core.settings import PROJECT_ROOT
 
 SLOTS = ("what", "who", "when", "where", "cost", "booking", "contact", "source")
 TRANSLATED_SLOTS = tuple(s for s in SLOTS if s != "booking")  # a booking link reads the same
-FACT_LABELS = PROJECT_ROOT / "prompts" / "catalog" / "fact_labels.yaml"
-FACT_WORDS = PROJECT_ROOT / "prompts" / "catalog" / "fact_words.yaml"
+FACT_LABELS = PROJECT_ROOT / "catalog" / "fact_labels.yaml"
+FACT_WORDS = PROJECT_ROOT / "catalog" / "fact_words.yaml"
 # A concern of these kinds asks for these facts, whatever its words.
 ASKED_BY_KIND = {"cost": ("cost",), "timing": ("when",)}
 _PLACEHOLDER = re.compile(r"\{\s*([a-z_]+)\s*\}")
@@ -277,7 +277,7 @@ def asked_fields(concern: str, kind: str | None = None) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _month_names() -> dict[str, int]:
-    """Every month name of prompts/catalog (any language, short forms too) and its number."""
+    """Every month name of catalog/ (any language, short forms too) and its number."""
     months = _words()["months"]
     return {name: n for names in months.values() for n, name in enumerate(names, 1)}
 

@@ -1,4 +1,4 @@
-"""Topics, audiences, channels and languages, loaded from the data files in prompts/catalog."""
+"""Topics, audiences, channels and languages, loaded from the data files in catalog/."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, field_
 from core.errors import ConfigError, InputError
 from core.settings import PROJECT_ROOT
 
-CATALOG_DIR = PROJECT_ROOT / "prompts" / "catalog"
+CATALOG_DIR = PROJECT_ROOT / "catalog"
 
 
 class Labelled(BaseModel):

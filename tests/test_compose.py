@@ -117,7 +117,7 @@ def test_a_letter_opens_with_the_salutation_and_ends_with_the_sender(
 
 # The topic's name as it starts a line ("Measles vaccination: …") is not put into the middle of a
 # sentence: the glue takes its in-sentence form, and German its article and case
-# (prompts/catalog/compose.yaml; every German phrase with every topic: tests/test_glue.py).
+# (catalog/compose.yaml; every German phrase with every topic: tests/test_glue.py).
 @pytest.mark.parametrize(
     ("topic", "language", "opening"),
     [

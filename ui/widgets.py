@@ -171,7 +171,7 @@ def marked_html(text: str, parts: Sequence[Refused]) -> str:
 
 def verdict_reason(verdict: SentenceVerdict) -> str:
     """Why a sentence was refused, in the interface language where a template of
-    prompts/catalog/checks.yaml says it (its reason_key, else its rule), else in English."""
+    catalog/checks.yaml says it (its reason_key, else its rule), else in English."""
     as_item = LintItem(
         id=verdict.check, passed=False, severity="error", reason=verdict.reason, points=0,
         max_points=0, reason_key=verdict.reason_key or verdict.rule,

@@ -15,7 +15,7 @@ from comms.message import Message
 from core.catalog import base_language
 from core.settings import PROJECT_ROOT
 
-TERMS = PROJECT_ROOT / "prompts" / "lexicon" / "terms.yaml"
+TERMS = PROJECT_ROOT / "catalog" / "lexicon" / "terms.yaml"
 
 
 @dataclass(frozen=True)

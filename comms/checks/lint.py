@@ -787,7 +787,7 @@ def _foreign_sentences(m: _Message, wanted: str) -> list[SentenceVerdict]:
 
 
 def _check_never_say(m: _Message) -> LintItem:
-    """No sentence says what a health message must never say (prompts/catalog/never_say.yaml),
+    """No sentence says what a health message must never say (catalog/never_say.yaml),
     unless the office's approved texts say it too."""
     approved = list(m.ctx.approved_texts)
     if m.meaning is not None:

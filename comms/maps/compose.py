@@ -36,7 +36,7 @@ from core.errors import InputError
 from core.settings import PROJECT_ROOT
 from knowledge.sources.corpus import corpus_countries
 
-PHRASES = PROJECT_ROOT / "prompts" / "catalog" / "compose.yaml"
+PHRASES = PROJECT_ROOT / "catalog" / "compose.yaml"
 PLAIN_GERMAN = frozenset({"de-einfach", "de-leicht"})
 PLAIN_GRADE = 5  # audiences reading at this grade or below get Einfache Sprache in German
 TYPICAL = 3  # at most this many of the audience's typical concerns in an FAQ or phone script

@@ -1,4 +1,4 @@
-"""Where maps come from: the shipped files in prompts/maps, or the office's approved version."""
+"""Where maps come from: the shipped files in catalog/maps, or the office's approved version."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from comms.maps.validation import parse_map
 from core.errors import InputError
 from core.settings import PROJECT_ROOT, Settings
 
-MAPS_DIR = PROJECT_ROOT / "prompts" / "maps"
+MAPS_DIR = PROJECT_ROOT / "catalog" / "maps"
 
 
 @dataclass(frozen=True)

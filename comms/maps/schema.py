@@ -1,4 +1,4 @@
-"""The shape of a message map file (prompts/maps/<topic>.yaml), checked field by field."""
+"""The shape of a message map file (catalog/maps/<topic>.yaml), checked field by field."""
 
 from __future__ import annotations
 
