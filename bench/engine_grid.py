@@ -26,9 +26,9 @@ from pathlib import Path
 
 from bench.report import load_average, publish
 from bench.rig import FACTS, FACTS_IN_LANGUAGES
+from comms.campaign_facts import localized
 from comms.drafting.draft import ADVISORY_ITEMS, Request, resolve
 from comms.drafting.write import adapt_message, compose_message
-from comms.facts import localized
 from comms.maps.library import shipped_map_ids
 from comms.message import Message
 from comms.model.backends import build_chat_model

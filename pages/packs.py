@@ -8,9 +8,9 @@ from typing import Any
 import streamlit as st
 from pydantic import ValidationError
 
+from comms.campaign_facts import SLOTS
 from comms.checks.sms import sms_info
 from comms.drafting.write import should_ask
-from comms.facts import SLOTS
 from comms.message import Message
 from comms.packs.archive import export_pack, export_path, import_pack
 from comms.packs.audit import audit_csv, audit_rows

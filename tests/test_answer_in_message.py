@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from comms.campaign_facts import (
+    CampaignFacts,
+    asked_fields,
+    campaign_months,
+    localized,
+    stated_months,
+)
 from comms.drafting.draft import Request, resolve
 from comms.drafting.write import compose_message
-from comms.facts import FactSheet, asked_fields, campaign_months, localized, stated_months
 from comms.maps.compose import Composed, compose
 from comms.maps.library import load_map, shipped_map_ids
 from comms.maps.matching import match_concern
@@ -18,7 +24,7 @@ from knowledge.retrieval.store import Store
 from tests.conftest import ScriptedChat
 
 # The town clinic of issue 25: a spring campaign.
-SPRING = FactSheet(
+SPRING = CampaignFacts(
     when="jeden Dienstag 14–18 Uhr, vom 3. März bis 28. April 2026",
     where="Gesundheitsamt Lindenhain, Marktplatz 4, 2. Stock",
     cost="kostenlos",
@@ -29,7 +35,7 @@ AUTUMN = SPRING.model_copy(update={"when": "jeden Dienstag 14–18 Uhr, 6. Oktob
 
 def composed(
     topic: str, audience: str, channel: str, language: str, concern: str = "",
-    facts: FactSheet = SPRING, concern_id: str | None = None,
+    facts: CampaignFacts = SPRING, concern_id: str | None = None,
 ) -> Composed:  # fmt: skip
     r = resolve(Request(topic, audience, channel, language, concern))
     loaded = load_map(topic)

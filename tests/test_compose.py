@@ -11,11 +11,11 @@ import yaml
 
 from bench.engine_grid import grid
 from bench.rig import FACTS
+from comms.campaign_facts import CampaignFacts
 from comms.checks.lint import lint
 from comms.checks.sms import sms_info
 from comms.drafting.draft import Request, resolve
 from comms.drafting.write import Floor, _context, compose_message
-from comms.facts import FactSheet
 from comms.maps.compose import PHRASES, Composed, choose_keys, compose
 from comms.maps.library import load_map, shipped_map_ids
 from core.catalog import load_catalog, pick
@@ -35,7 +35,7 @@ def make(
     audience: str,
     channel: str,
     language: str,
-    facts: FactSheet | None = FACTS,
+    facts: CampaignFacts | None = FACTS,
     concern_id: str | None = None,
 ) -> Composed:
     return compose(

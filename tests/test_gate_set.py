@@ -19,7 +19,7 @@ import pytest
 
 from bench.gate import CLASSES, GateFile, Version, answer_for, load_set, load_set_facts, overlaps
 from bench.standin import Answer, StandIn
-from comms.facts import SLOTS
+from comms.campaign_facts import SLOTS
 from comms.message import output_schema
 from core.catalog import load_catalog
 from core.settings import load_settings

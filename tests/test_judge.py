@@ -14,12 +14,12 @@ import pytest
 
 import comms.checks.support as support_module
 from bench.rig import FACTS as RIG_FACTS
+from comms.campaign_facts import load_facts
 from comms.checks.support import Statement, Support, sentence_spans
 from comms.drafting.backing import support_for
 from comms.drafting.draft import Request, resolve
 from comms.drafting.judge import judge_sentences
 from comms.drafting.write import Floor, adapt_message, compose_message
-from comms.facts import load_facts
 from comms.maps.library import load_map
 from comms.message import Message
 from comms.report import LintItem, LintReport

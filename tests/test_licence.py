@@ -166,14 +166,14 @@ def test_the_app_with_the_bundled_model_shows_its_licence_and_no_notice(app_with
 def faithful(language: str) -> dict[str, Any]:
     """The composed SMS of the pack's cell as the model's answer: it keeps the key messages,
     so the gate offers the model's version (the manifest then names the model)."""
+    from comms.campaign_facts import CampaignFacts
     from comms.drafting.draft import Request
     from comms.drafting.write import compose_message
-    from comms.facts import FactSheet
     from core.settings import load_settings
 
     floor = compose_message(
         Request("flu", "older-adults", "sms", language), settings=load_settings(), store=None,
-        facts=FactSheet(**small_campaign().facts),
+        facts=CampaignFacts(**small_campaign().facts),
     )  # fmt: skip
     return {"text": floor.message.text, "citations": [1]}
 

@@ -11,14 +11,14 @@ import pytest
 from comms.drafting.draft import Request, resolve
 from comms.maps.compose import compose
 from comms.maps.library import load_map, shipped_map_ids, shipped_map_text
-from comms.maps.schema import Fact
+from comms.maps.schema import MapFact
 from comms.maps.validation import check_map
 from knowledge.sources.corpus import SourceMeta, corpus_countries, read_corpus
 
 GERMAN_BODY = "DE"
 
 
-def _facts(map_id: str) -> list[Fact]:
+def _facts(map_id: str) -> list[MapFact]:
     found = load_map(map_id).map
     keys = [*found.key_messages, *(k for c in found.concerns for k in c.key_messages)]
     return list({f.id: f for k in keys for f in k.facts}.values())

@@ -60,9 +60,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def generate(args: argparse.Namespace) -> int:
     """Write one message (composed from the map; the model's version when asked) and print it."""
+    from comms.campaign_facts import load_facts
     from comms.drafting.draft import VARIANT_STRIDE, Request, resolve
     from comms.drafting.write import should_ask, write_message
-    from comms.facts import load_facts
     from comms.model.backends import build_chat_model
     from knowledge import open_store
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from comms.campaign_facts import CampaignFacts, grounded_numbers
 from comms.checks.lint import LintContext, LintReport, capped_score, lint
 from comms.checks.sentences import split_sentences
 from comms.checks.words import words_of
 from comms.drafting.assembly import Assembly, assemble, channel_text, plan_assembly
-from comms.facts import FactSheet, grounded_numbers
 from comms.message import (
     MAX_GRAMMAR_LENGTH,
     Citation,
@@ -117,7 +117,7 @@ def find_evidence(store: Store, query: str, topic_id: str, k: int) -> list[Passa
 def template_variables(
     resolved: Resolved,
     passages: list[Passage],
-    facts: FactSheet | None = None,
+    facts: CampaignFacts | None = None,
     screened: list[Screened] | None = None,
     key_messages: list[str] | None = None,
     composed: str = "",
@@ -131,7 +131,7 @@ def template_variables(
     channel's length as the characters left for the model's own text.
     """
     screened = screened or [screen(p.text) for p in passages]
-    filled = (facts or FactSheet()).filled()
+    filled = (facts or CampaignFacts()).filled()
     channel = resolved.channel.model_dump()
     if assembly is not None:
         filled = {slot: value for slot, value in filled.items() if slot in assembly.offered}
@@ -184,7 +184,7 @@ def draft_message(
     settings: Settings,
     chat: ChatModel,
     store: Store,
-    facts: FactSheet | None = None,
+    facts: CampaignFacts | None = None,
     seed: int | None = None,
     on_text: OnText | None = None,
     template: PromptTemplate | None = None,
@@ -201,7 +201,7 @@ def draft_message(
     from comms.drafting.template import load_template, render
 
     resolved = request if isinstance(request, Resolved) else resolve(request)
-    facts = facts or FactSheet()
+    facts = facts or CampaignFacts()
     passages = passages or retrieve(store, resolved, settings.retrieval_k)
     screened = [screen(p.text) for p in passages]
     template = template or load_template("draft_message", settings)
@@ -248,19 +248,19 @@ def draft_variants(request: Request | Resolved, count: int, **kwargs: Any) -> li
 
 
 def check_message(
-    message: Message, facts: FactSheet | None = None, text: str | None = None
+    message: Message, facts: CampaignFacts | None = None, text: str | None = None
 ) -> LintReport:
     """Re-run the checks on a message, e.g. after staff edited its text."""
     resolved = resolve(Request(message.topic, message.audience, message.channel, message.language))
     cited_texts = [p.text for p in message.cited_passages()]
     return lint(
         message.text if text is None else text,
-        lint_context(resolved, facts or FactSheet(), cited_texts, len(message.citations), True),
+        lint_context(resolved, facts or CampaignFacts(), cited_texts, len(message.citations), True),
     )
 
 
 def lint_context(
-    resolved: Resolved, facts: FactSheet, cited_texts: list[str], citations: int, valid: bool
+    resolved: Resolved, facts: CampaignFacts, cited_texts: list[str], citations: int, valid: bool
 ) -> LintContext:
     """What the linter needs to know about a message's request and evidence."""
     values = facts.filled().values()
@@ -289,7 +289,7 @@ def _finish(
     truncated: bool = False,
     *,
     resolved: Resolved,
-    facts: FactSheet,
+    facts: CampaignFacts,
     passages: list[Passage],
     plan: Assembly,
 ) -> Candidate:
@@ -336,7 +336,7 @@ def _message(
     template: PromptTemplate,
     seed: int,
     attempts: int,
-    facts: FactSheet,
+    facts: CampaignFacts,
     flagged: list[int],
 ) -> Message:
     citations = [Citation.of(n, passages[n - 1]) for n in best.cited if 1 <= n <= len(passages)]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from comms.maps.compose import Composed
 from comms.maps.library import LoadedMap
-from comms.maps.schema import Fact
+from comms.maps.schema import MapFact
 from core.database import transaction
 from knowledge.history.pins import Pin, fact_owner, replace_pins
 from knowledge.history.versions import WHAT, database
@@ -82,7 +82,7 @@ def _corpus_passages(source_id: str) -> tuple[Passage, ...]:
     )  # fmt: skip
 
 
-def fact_passage(candidates: list[Passage], fact: Fact) -> Passage | None:
+def fact_passage(candidates: list[Passage], fact: MapFact) -> Passage | None:
     """The passage of its source (`candidates`) that best carries a fact; None if none."""
     wanted = fact.text.get("en", "") + " " + fact.text.get("de", "")
     return max(candidates, key=lambda p: _overlap(p.text, wanted)) if candidates else None
@@ -105,7 +105,7 @@ def pin_map_facts(settings: Settings, store: Store | None, loaded: LoadedMap) ->
     return len(pinned)
 
 
-def _facts(loaded: LoadedMap) -> list[Fact]:
+def _facts(loaded: LoadedMap) -> list[MapFact]:
     found = loaded.map
     keys = [*found.key_messages, *(k for c in found.concerns for k in c.key_messages)]
     return [fact for key in keys for fact in key.facts]

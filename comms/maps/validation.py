@@ -17,8 +17,8 @@ from comms.maps.schema import (
     ALL_LANGUAGES,
     MAP_LANGUAGES,
     TARGET_WORDS,
-    Fact,
     KeyMessage,
+    MapFact,
     MessageMap,
     Texts,
 )
@@ -305,7 +305,7 @@ def _key_paths(found: MessageMap) -> Iterator[tuple[Path_, KeyMessage]]:
             yield ("concerns", c, "key_messages", n), key
 
 
-def _abroad_problems(at: Path_, fact: Fact, found: MessageMap) -> Found:
+def _abroad_problems(at: Path_, fact: MapFact, found: MessageMap) -> Found:
     """A fact that cites another country's (or an international) body is marked `from_abroad`,
     so the message says where it comes from; a fact of the authority's own country is not."""
     from knowledge.sources.corpus import corpus_countries
