@@ -30,6 +30,8 @@ FACT_LINE_FIELDS = {
     "poster": ("when", "where", "cost", "booking"),
 }
 DEFAULT_LINE_FIELDS = ("when", "where", "cost", "booking", "contact")
+# Plain German puts each fact on a line of its own, in an SMS too (fact_per_line).
+PLAIN_GERMAN = frozenset({"de-einfach", "de-leicht"})
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -209,6 +211,12 @@ def fill_slots(text: str, facts: CampaignFacts) -> tuple[str, list[str], list[st
 
     filled = _PLACEHOLDER.sub(replace, text)
     return re.sub(r"[ \t]{2,}", " ", filled).strip(), used, unknown
+
+
+def fact_per_line(language: str, channel: str) -> bool:
+    """Whether each fact of a message's closing facts gets a line of its own: outside an SMS, and
+    in plain German everywhere, since a row of facts joined by dots reads as one long sentence."""
+    return channel != "sms" or language in PLAIN_GERMAN
 
 
 def fact_line(

@@ -21,13 +21,13 @@ from comms.campaign_facts import (
     FACT_LINE_FIELDS,
     CampaignFacts,
     fact_line,
+    fact_per_line,
     fill_slots,
     lacking_facts,
 )
 from comms.checks.sms import GSM_LANGUAGES, is_gsm7, sms_char_budget, sms_units, to_gsm
 from core.catalog import Channel, Language
 
-PLAIN_GERMAN = frozenset({"de-einfach", "de-leicht"})
 MIN_TEXT = 60  # characters the model always gets for its own text, whatever the facts take
 # Placeholders offered beyond the fact line, most useful first; one is left out of the prompt
 # when filling it in would leave the model less than half the channel (an SMS in Turkish).
@@ -95,7 +95,7 @@ def fact_block(
 ) -> str:
     """The facts of `fields` as Clarion appends them: one line in an SMS, else (and in plain
     German everywhere) a line each, since a row of facts joined by dots reads as one sentence."""
-    if channel.id != "sms" or language.id in PLAIN_GERMAN:
+    if fact_per_line(language.id, channel.id):
         lines = [fact_line(facts, language.id, channel.id, (name,)) for name in fields]
         block = "\n".join(line for line in lines if line)
     else:

@@ -22,6 +22,7 @@ from comms.campaign_facts import (
     asked_fields,
     contradicts_campaign,
     fact_line,
+    fact_per_line,
     lacking_facts,
 )
 from comms.checks.lint import has_call_to_action
@@ -37,7 +38,6 @@ from core.settings import PROJECT_ROOT
 from knowledge.sources.corpus import corpus_countries
 
 PHRASES = PROJECT_ROOT / "catalog" / "compose.yaml"
-PLAIN_GERMAN = frozenset({"de-einfach", "de-leicht"})
 PLAIN_GRADE = 5  # audiences reading at this grade or below get Einfache Sprache in German
 TYPICAL = 3  # at most this many of the audience's typical concerns in an FAQ or phone script
 MAIN, KEY, CLOSE, FACT, FRAME, EXTRA = 10, 9, 8, 6, 5, 3  # part priorities: higher stays longer
@@ -342,7 +342,7 @@ def _closing(job: _Job, fields: tuple[str, ...] | None = None) -> list[str]:
 def _fact_lines(job: _Job, fields: tuple[str, ...]) -> str:
     """The facts of `fields`: outside an SMS (and in plain German everywhere) each on its own
     line, since a row of facts joined by dots would read as one long sentence."""
-    if job.channel.id != "sms" or job.lang in PLAIN_GERMAN:
+    if fact_per_line(job.lang, job.channel.id):
         each = [fact_line(job.facts, job.lang, job.channel.id, (name,)) for name in fields]
         return "\n".join(part for part in each if part)
     return fact_line(job.facts, job.lang, job.channel.id, fields)
