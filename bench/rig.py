@@ -49,7 +49,10 @@ FACTS_IN_LANGUAGES = CampaignFacts(
                "where": "Отдел здравоохранения Musterstadt, Hauptstraße 5", "cost": "бесплатно"},
     },
 )  # fmt: skip
-NHS_PAGES = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "nhs-vaccinations"
+# The 15 NHS pages the ingestion (P4) and impact (P8) rows read: the repository's copy.
+NHS_PAGES = (
+    Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "corpus" / "nhs-vaccinations"
+)
 
 
 class Background(Protocol):
