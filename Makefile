@@ -48,7 +48,7 @@ $(STAMP): requirements.txt $(LLAMA_WHEEL_DIR)/.built
 	$(PY) -m pip install --disable-pip-version-check --progress-bar off --force-reinstall \
 		--no-deps $(LLAMA_WHEEL_DIR)/llama_cpp_python-*.whl
 	$(PY) -m pip install --disable-pip-version-check --progress-bar off -r requirements.txt
-	@$(PY) -c "from knowledge.base.settings import bundled_model_path as m, bundled_embedder_path as e; \
+	@$(PY) -c "from core.settings import bundled_model_path as m, bundled_embedder_path as e; \
 		print('==> Default model:', m()); print('==> Default embedder:', e())"
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
@@ -85,7 +85,7 @@ test: setup browser
 lint: setup imports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy comms knowledge bench
+	$(VENV)/bin/mypy core knowledge comms bench
 
 # The layer contracts of pyproject.toml: views above comms above knowledge, no cycles.
 imports: setup
@@ -93,7 +93,7 @@ imports: setup
 
 # Code nothing uses (vulture, 80 % confidence and up); a person decides what goes.
 deadcode: setup
-	$(VENV)/bin/vulture comms knowledge ui pages app.py bench --min-confidence 80
+	$(VENV)/bin/vulture core knowledge comms ui pages app.py bench --min-confidence 80
 
 bench: setup
 	$(PY) -m bench

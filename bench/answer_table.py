@@ -20,8 +20,8 @@ from pathlib import Path
 import yaml
 
 from bench.report import load_average, publish
+from comms.campaign_facts import CampaignFacts
 from comms.drafting.draft import Request, resolve
-from comms.facts import FactSheet
 from comms.maps.compose import choose_keys, compose
 from comms.maps.library import load_map
 from comms.maps.matching import Embed, match_concern
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TABLE = ROOT / "tests" / "fixtures" / "concerns.yaml"
 DOC = ROOT / "docs" / "answer-table.md"
 # The town clinic of issue 25: a spring campaign, free, at the health office.
-CLINIC = FactSheet(
+CLINIC = CampaignFacts(
     when="jeden Dienstag 14–18 Uhr, vom 3. März bis 28. April 2026",
     where="Gesundheitsamt Lindenhain, Marktplatz 4, 2. Stock",
     cost="kostenlos",
@@ -120,8 +120,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.answer_table")
     parser.add_argument("--out", default=str(DOC), help="Markdown file, or - to only print")
     args = parser.parse_args(argv)
-    from knowledge.base.settings import bundled_embedder_path
-    from knowledge.embedder import Embedder
+    from core.settings import bundled_embedder_path
+    from knowledge.retrieval.embedder import Embedder
 
     started, load_before = time.monotonic(), load_average()
     path = bundled_embedder_path()

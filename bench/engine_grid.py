@@ -26,16 +26,16 @@ from pathlib import Path
 
 from bench.report import load_average, publish
 from bench.rig import FACTS, FACTS_IN_LANGUAGES
+from comms.campaign_facts import localized
 from comms.drafting.draft import ADVISORY_ITEMS, Request, resolve
 from comms.drafting.write import adapt_message, compose_message
-from comms.facts import localized
 from comms.maps.library import shipped_map_ids
 from comms.message import Message
 from comms.model.backends import build_chat_model
 from comms.report import LintReport
+from core.catalog import load_catalog
+from core.settings import load_settings
 from knowledge import open_store
-from knowledge.base.catalog import load_catalog
-from knowledge.base.settings import load_settings
 from knowledge.ingest import sync_corpus
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "engine-grid.md"

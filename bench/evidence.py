@@ -32,14 +32,14 @@ import numpy as np
 from bench import retrieval
 from bench.report import Row, skipped
 from bench.rig import NHS_PAGES, Rig, median, timed
+from core.catalog import load_catalog
+from core.database import transaction
 from knowledge import ingest
-from knowledge.base.catalog import load_catalog
-from knowledge.base.database import transaction
-from knowledge.chunks import Chunk
-from knowledge.history import WHAT, Passage, database, passages_of, record
+from knowledge.history.pins import Pin, cell_owner, replace_pins
+from knowledge.history.versions import WHAT, Passage, database, passages_of, record
 from knowledge.ingest import IngestResult, file_chunks, ingest_paths
-from knowledge.pins import Pin, cell_owner, replace_pins
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
+from knowledge.sources.chunks import Chunk
 
 CHUNKS = 10_000
 MESSAGES = 5_000

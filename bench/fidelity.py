@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 from comms.checks.fidelity import FIDELITY_SIMILARITY, kept
 from comms.maps.library import load_map, shipped_map_ids
-from knowledge.base.settings import load_settings
-from knowledge.embedder import Embedder
+from core.settings import load_settings
+from knowledge.retrieval.embedder import Embedder
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:

@@ -33,14 +33,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from bench.standin import Answer, StandIn
-from comms.facts import FactSheet, fill_slots, load_facts
+from comms.campaign_facts import CampaignFacts, fill_slots, load_facts
 
 if TYPE_CHECKING:
     from comms.drafting.write import Floor
     from comms.message import Message
     from comms.model.backends import ChatModel
-    from knowledge.base.settings import Settings
-    from knowledge.store import Store
+    from core.settings import Settings
+    from knowledge.retrieval.store import Store
 
 SET_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "gate"
 FACTS_FILE = "facts.yaml"
@@ -68,7 +68,7 @@ CLASSES: dict[str, str] = {
 
 
 class GateRequest(BaseModel):
-    """What staff asked for (ids of prompts/catalog)."""
+    """What staff asked for (ids of the catalog/ files)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -119,9 +119,9 @@ class GateFile(BaseModel):
     # booster is not offered by a spring clinic: the floor would rightly leave it out)
     facts: dict[str, str] = Field(default_factory=dict)
 
-    def sheet(self, shared: FactSheet) -> FactSheet:
+    def sheet(self, shared: CampaignFacts) -> CampaignFacts:
         """The fact sheet this request was written against."""
-        return FactSheet.model_validate({**shared.model_dump(), **self.facts})
+        return CampaignFacts.model_validate({**shared.model_dump(), **self.facts})
 
     def version(self, version_id: str) -> Version:
         """The version with this id (KeyError if none)."""
@@ -142,7 +142,7 @@ def load_set(folder: Path = SET_DIR) -> list[GateFile]:
     return files
 
 
-def load_set_facts(folder: Path = SET_DIR) -> FactSheet:
+def load_set_facts(folder: Path = SET_DIR) -> CampaignFacts:
     """The set's fact sheet."""
     return load_facts(folder / FACTS_FILE)
 
@@ -214,7 +214,7 @@ def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text.casefold())
 
 
-def judge(message: Message, version: Version, facts: FactSheet, outcome: Outcome) -> None:
+def judge(message: Message, version: Version, facts: CampaignFacts, outcome: Outcome) -> None:
     """Fill the outcome from the message staff would get."""
     outcome.kept = message.version == "model"
     checks = message.model_checks
@@ -235,7 +235,7 @@ def judge(message: Message, version: Version, facts: FactSheet, outcome: Outcome
 
 
 def run_set(
-    gates: list[GateFile], facts: FactSheet, settings: Settings, store: Store, server: StandIn
+    gates: list[GateFile], facts: CampaignFacts, settings: Settings, store: Store, server: StandIn
 ) -> tuple[list[Outcome], list[float]]:
     """Every version through the pipeline; also the composing times (seconds).
 
@@ -271,7 +271,7 @@ def _one(
     gate: GateFile,
     version: Version,
     floor: Floor,
-    facts: FactSheet,
+    facts: CampaignFacts,
     settings: Settings,
     store: Store,
     server: StandIn,
@@ -452,7 +452,7 @@ def _notes(head: dict[str, Any]) -> str:
 
 
 def show_prompts(
-    gates: list[GateFile], facts: FactSheet, settings: Settings, store: Store, server: StandIn
+    gates: list[GateFile], facts: CampaignFacts, settings: Settings, store: Store, server: StandIn
 ) -> None:
     """Print what Clarion sends the model for each request (messages, the text's maxLength,
     the key messages), with the composed draft: what a version of the set is written against."""
@@ -510,7 +510,7 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser.add_argument("--data", help="a data folder to keep the indexed corpus in and reuse")
     parser.add_argument("--prompts", action="store_true", help="print the prompts, measure nothing")
     args = parser.parse_args(list(argv) if argv is not None else None)
-    from knowledge.base.settings import load_settings
+    from core.settings import load_settings
 
     gates = _selected(load_set(), args.only)
     facts = load_set_facts()

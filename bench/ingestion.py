@@ -14,9 +14,9 @@ from typing import Any
 
 from bench.report import Row, skipped
 from bench.rig import NHS_PAGES, Rig, median, timed
-from knowledge.glossary import embedding_text
 from knowledge.ingest import file_chunks, ingest_paths
-from knowledge.store import Store
+from knowledge.retrieval.glossary import embedding_text
+from knowledge.retrieval.store import Store
 
 TARGET = 0.8
 

@@ -26,7 +26,7 @@ import dataclasses, json, os
 from bench.rig import FACTS, RecordingChat
 from comms.drafting.draft import Request, draft_message
 from comms.model.backends import build_chat_model
-from knowledge.base.settings import load_settings
+from core.settings import load_settings
 from knowledge import open_store
 
 settings = load_settings(repair_tries=0)
@@ -45,7 +45,7 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 from llama_cpp import Llama
 from sentence_transformers import SentenceTransformer
-from knowledge.base.settings import load_settings
+from core.settings import load_settings
 
 settings = load_settings()
 llama = Llama(model_path=str(settings.resolved_model_path()), n_ctx=settings.llm_context,

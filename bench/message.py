@@ -12,7 +12,7 @@ from typing import Any
 from bench.report import Row
 from bench.rig import FACTS, Call, RecordingChat, Rig, TokenCount, alternate, median
 from comms.drafting.draft import Request, draft_message, resolve, retrieval_query
-from knowledge.search import Filters
+from knowledge.retrieval.search import Filters
 
 REQUEST = Request("flu", "older-adults", "sms", "en")
 TARGET = 1.15

@@ -15,9 +15,9 @@ import time
 from bench.report import Row
 from bench.rig import FACTS, RecordingChat, Rig, TokenCount
 from comms.drafting.draft import Request, draft_message, resolve
-from knowledge.base.catalog import load_catalog
-from knowledge.base.errors import GenerationError
-from knowledge.search import Filters, search
+from core.catalog import load_catalog
+from core.errors import GenerationError
+from knowledge.retrieval.search import Filters, search
 
 CHANNELS = ("sms", "social", "letter")
 LANGUAGE = "en"

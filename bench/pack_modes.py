@@ -21,9 +21,9 @@ from comms.model.backends import build_chat_model
 from comms.packs.campaign import Campaign
 from comms.packs.generation import Progress, create_campaign, generate_pack
 from comms.packs.store import PackStore
+from core.catalog import load_catalog
+from core.settings import Settings, load_settings
 from knowledge import open_store
-from knowledge.base.catalog import load_catalog
-from knowledge.base.settings import Settings, load_settings
 from knowledge.ingest import sync_corpus
 
 

@@ -27,11 +27,11 @@ from comms.drafting.template import load_template
 from comms.model.backends import Completion, LlamaCppChat
 from comms.packs.campaign import Campaign, Cell, cells, load_campaign
 from comms.packs.generation import cell_seed, dimension_order, pack_evidence, plan_order
+from core.errors import GenerationError
+from core.settings import Settings, load_settings
 from knowledge import open_store
-from knowledge.base.errors import GenerationError
-from knowledge.base.settings import Settings, load_settings
-from knowledge.search import Passage
-from knowledge.store import Store
+from knowledge.retrieval.search import Passage
+from knowledge.retrieval.store import Store
 
 
 @dataclass

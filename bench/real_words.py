@@ -12,7 +12,7 @@ import statistics
 
 from comms.checks.lint import REAL_WORD_SHARE
 from comms.checks.words import real_word_share
-from knowledge.base.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 CORPUS = PROJECT_ROOT / "knowledge" / "corpus"
 MIN_WORDS = 4  # shorter corpus lines are headings and table cells

@@ -108,7 +108,7 @@ def load_average() -> str:
 
 def machine(load_before: str, load_after: str) -> str:
     """The machine's details as Markdown lines."""
-    from knowledge.base.settings import available_cores, bundled_embedder_path, bundled_model_path
+    from core.settings import available_cores, bundled_embedder_path, bundled_model_path
 
     model, embedder = bundled_model_path(), bundled_embedder_path()
     return "\n".join(

@@ -25,11 +25,11 @@ import yaml
 
 from bench.report import Row
 from bench.rig import Rig, percentile, timed
-from knowledge.base.catalog import load_catalog
-from knowledge.chunks import Chunk
-from knowledge.corpus import read_corpus
-from knowledge.search import Filters, search
-from knowledge.store import Store, tag_metadata
+from core.catalog import load_catalog
+from knowledge.retrieval.search import Filters, search
+from knowledge.retrieval.store import Store, tag_metadata
+from knowledge.sources.chunks import Chunk
+from knowledge.sources.corpus import read_corpus
 
 SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (1_000, 10_000)

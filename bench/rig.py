@@ -13,13 +13,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
-from comms.facts import FactSheet
+from comms.campaign_facts import CampaignFacts
 from comms.message import partial_text
 from comms.model.backends import Completion, LlamaCppChat, Messages, OnToken
-from knowledge.base.settings import load_settings
-from knowledge.store import Store
+from core.settings import load_settings
+from knowledge.retrieval.store import Store
 
-FACTS = FactSheet(
+FACTS = CampaignFacts(
     what="Grippeimpfung / flu vaccination",
     when="2.–27. November 2026, Mo–Fr 9–12 Uhr",
     where="Gesundheitsamt Musterstadt, Hauptstraße 5",
@@ -27,9 +27,9 @@ FACTS = FactSheet(
     booking="0123 456789 · example.org/impfen",
 )
 # The same campaign as an office that wrote its facts in German and in the grid's other
-# languages would give it (comms/facts.py: translations); the Arabic, Ukrainian and Russian
+# languages would give it (comms/campaign_facts.py: translations); the Arabic, Ukrainian and Russian
 # values are Clarion's own and no native speaker has checked them.
-FACTS_IN_LANGUAGES = FactSheet(
+FACTS_IN_LANGUAGES = CampaignFacts(
     what="Grippeimpfung",
     when="2.–27. November 2026, Mo–Fr 9–12 Uhr",
     where="Gesundheitsamt Musterstadt, Hauptstraße 5",
@@ -49,7 +49,10 @@ FACTS_IN_LANGUAGES = FactSheet(
                "where": "Отдел здравоохранения Musterstadt, Hauptstraße 5", "cost": "бесплатно"},
     },
 )  # fmt: skip
-NHS_PAGES = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "nhs-vaccinations"
+# The 15 NHS pages the ingestion (P4) and impact (P8) rows read: the repository's copy.
+NHS_PAGES = (
+    Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "corpus" / "nhs-vaccinations"
+)
 
 
 class Background(Protocol):
@@ -100,7 +103,7 @@ class Rig:
     @cached_property
     def embedder(self) -> Any:
         """Clarion's Embedder for the bundled sentence-transformers folder."""
-        from knowledge.embedder import Embedder
+        from knowledge.retrieval.embedder import Embedder
 
         return Embedder(self.settings.resolved_embedder_path())
 

@@ -10,10 +10,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from comms.report import EMPTY_REPORT, LintReport
-from knowledge.base.clock import now
-from knowledge.base.errors import GenerationError
-from knowledge.chunks import content_hash
-from knowledge.search import Passage
+from core.clock import now
+from core.errors import GenerationError
+from knowledge.retrieval.search import Passage
+from knowledge.sources.chunks import content_hash
 
 
 class Citation(BaseModel):

@@ -23,9 +23,9 @@ from pydantic import (
     field_validator,
 )
 
-from knowledge.base.catalog import base_language, load_catalog
-from knowledge.base.errors import ConfigError, InputError
-from knowledge.base.settings import Settings
+from core.catalog import base_language, load_catalog
+from core.errors import ConfigError, InputError
+from core.settings import Settings
 
 OFFICE_FILE = "office.yaml"
 OFFICIAL_LANGUAGE = "de"  # the office's name in this language stands where it has no other

@@ -34,7 +34,7 @@ class LintItem(BaseModel):
     """One rule's verdict. `points` of `max_points` go into the score; 0 of 0 is not scored.
 
     `reason` is English (JSON, CLI); `reason_key` and `reason_args` give the same reason in the
-    interface language through the templates of prompts/catalog/checks.yaml (comms.checks.texts).
+    interface language through the templates of catalog/checks.yaml (comms.checks.texts).
     Both default to empty, so reports stored before they existed still load.
     """
 

@@ -18,8 +18,8 @@ from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
-from knowledge.base.database import DatabaseError, transaction
-from knowledge.base.errors import ClarionError
+from core.database import DatabaseError, transaction
+from core.errors import ClarionError
 
 MAX_AUTHOR_CHARS = 100
 MAX_COMMENT_CHARS = 500

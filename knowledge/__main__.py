@@ -11,21 +11,21 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core import clock
+from core.errors import ClarionError, InputError
+from core.settings import Settings, load_settings
 from knowledge import open_store
-from knowledge.base import clock
-from knowledge.base.errors import ClarionError, InputError
-from knowledge.base.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from knowledge.reviews import Review
-    from knowledge.store import Store
+    from knowledge.history.reviews import Review
+    from knowledge.retrieval.store import Store
 
 CLI_USER = "cli"
 
 if TYPE_CHECKING:
-    from knowledge.history import ChunkChange
+    from knowledge.history.versions import ChunkChange
     from knowledge.ingest import IngestResult
-    from knowledge.store import Store
+    from knowledge.retrieval.store import Store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Carry out one command; returns the exit code."""
     from knowledge.ingest import ingest_paths, remove_source, sync_corpus
-    from knowledge.search import Filters, search
+    from knowledge.retrieval.search import Filters, search
 
     if args.command == "eval":
         return run_eval_command(args)
@@ -162,7 +162,7 @@ def run_sync_command(store: Store, args: argparse.Namespace) -> int:
 
 def run_history_command(args: argparse.Namespace) -> int:
     """`history SOURCE_ID` and `diff SOURCE_ID V1 V2`, read from clarion.db (no store needed)."""
-    from knowledge.history import diff, versions
+    from knowledge.history.versions import diff, versions
 
     data_dir = load_settings().data_dir
     if args.command == "history":
@@ -194,7 +194,7 @@ def _change_dict(change: ChunkChange) -> dict[str, object]:
 
 def _change_text(change: ChunkChange) -> str:
     """A passage's change as plain text: the section, then what was removed and added."""
-    from knowledge.history import changed_sentences
+    from knowledge.history.versions import changed_sentences
 
     section = (change.new or change.old).section  # type: ignore[union-attr]
     head = f"[{change.change}] {section or '(no heading)'}"
@@ -210,7 +210,7 @@ def _change_text(change: ChunkChange) -> str:
 
 def list_sources(settings: Settings, store: Store, as_json: bool) -> None:
     """Print every source with its chunk count, date and review date (marked when overdue)."""
-    from knowledge.reviews import review_dates
+    from knowledge.history.reviews import review_dates
 
     reviews, today = review_dates(settings, store), clock.today()
     rows = [asdict(s) | _review_fields(reviews.get(s.source_id), today) for s in store.sources()]
@@ -233,7 +233,7 @@ def _review_fields(review: Review | None, today: dt.date) -> dict[str, object]:
 
 def set_review(settings: Settings, store: Store, args: argparse.Namespace) -> None:
     """Set or clear a source's review date and say which date is now in effect."""
-    from knowledge.reviews import set_review_date
+    from knowledge.history.reviews import set_review_date
 
     if args.clear == bool(args.date):
         raise InputError("Give either a date (YYYY-MM-DD) or --clear.")
@@ -245,8 +245,8 @@ def set_review(settings: Settings, store: Store, args: argparse.Namespace) -> No
 
 def run_eval_command(args: argparse.Namespace) -> int:
     """Build a temporary store, run the labelled queries, print a table per language."""
-    from knowledge.embedder import Embedder
     from knowledge.evaluation import NHS_PAGES, run_eval
+    from knowledge.retrieval.embedder import Embedder
 
     extra = args.extra or NHS_PAGES
     if not extra.is_dir():

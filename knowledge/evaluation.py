@@ -10,10 +10,10 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
-from knowledge.base.settings import PROJECT_ROOT, load_settings
+from core.settings import PROJECT_ROOT, load_settings
 from knowledge.ingest import ingest_paths, sync_corpus
-from knowledge.search import Passage, search
-from knowledge.store import Store, TextEmbedder
+from knowledge.retrieval.search import Passage, search
+from knowledge.retrieval.store import Store, TextEmbedder
 
 QUERIES = Path(__file__).resolve().parent / "eval" / "queries.yaml"
 NHS_PAGES = PROJECT_ROOT.parent / "shared" / "corpus" / "nhs-vaccinations"

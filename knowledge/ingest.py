@@ -7,14 +7,14 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.base.database import transaction
-from knowledge.base.errors import InputError
-from knowledge.chunks import Chunk, content_hash, document_hash, split_markdown
-from knowledge.corpus import UPLOAD_KIND, SourceDoc, read_corpus
-from knowledge.documents import MAX_FILE_BYTES, read_file
-from knowledge.history import WHAT, Passage, database, latest, passages_of, record
-from knowledge.pins import Impact, flag_impact
-from knowledge.store import Store, embed_chunks
+from core.database import transaction
+from core.errors import InputError
+from knowledge.history.pins import Impact, flag_impact
+from knowledge.history.versions import WHAT, Passage, database, latest, passages_of, record
+from knowledge.retrieval.store import Store, embed_chunks
+from knowledge.sources.chunks import Chunk, content_hash, document_hash, split_markdown
+from knowledge.sources.corpus import UPLOAD_KIND, SourceDoc, read_corpus
+from knowledge.sources.documents import MAX_FILE_BYTES, read_file
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def sync_corpus(store: Store) -> list[IngestResult]:
 
 def detect_topics(text: str) -> list[str]:
     """Catalog topics a document mentions at least twice (so a passing mention does not count)."""
-    from knowledge.base.catalog import load_catalog
+    from core.catalog import load_catalog
 
     lowered = text.lower()
     return [
@@ -228,7 +228,7 @@ def sync_folder(store: Store, folder: Path, *, remove: bool, author: str = "") -
     """Mirror a folder into the store: new files added, changed ones versioned, and (with
     `remove`) the sources of files no longer there removed. Unreadable files are errors before
     anything is written."""
-    from knowledge.documents import SUPPORTED
+    from knowledge.sources.documents import SUPPORTED
 
     if not folder.is_dir():
         raise InputError(f"{folder}: no such folder.")

@@ -7,15 +7,15 @@ import datetime as dt
 
 import streamlit as st
 
-from knowledge.base import clock
-from knowledge.base.catalog import load_catalog
-from knowledge.base.errors import ClarionError
-from knowledge.corpus import KINDS, LANGUAGES
-from knowledge.documents import SUPPORTED
-from knowledge.history import diff, latest_versions, versions
+from core import clock
+from core.catalog import load_catalog
+from core.errors import ClarionError
+from knowledge.history.reviews import Review, review_dates, set_review_date
+from knowledge.history.versions import diff, latest_versions, versions
 from knowledge.ingest import ingest_upload, remove_source
-from knowledge.reviews import Review, review_dates, set_review_date
-from knowledge.search import Filters, search
+from knowledge.retrieval.search import Filters, search
+from knowledge.sources.corpus import KINDS, LANGUAGES
+from knowledge.sources.documents import SUPPORTED
 from ui import auth, resources
 from ui.text import link, plain, t, ui_language
 from ui.widgets import error_box, impact_note, passage_change

@@ -10,15 +10,15 @@ import streamlit as st
 
 from comms.drafting.grounding import pin_map_facts
 from comms.maps.compose import compose
-from comms.maps.evidence import changed_facts, confirm_fact
+from comms.maps.evidence_flags import changed_facts, confirm_fact
 from comms.maps.library import LoadedMap, load_map
 from comms.maps.proposal import draft_concern
 from comms.maps.schema import ALL_LANGUAGES, MessageMap, map_hash
 from comms.maps.store import MapConflict, MapStore
 from comms.maps.summary import ConcernSummary, KeyMessageLine, summarize
 from comms.maps.validation import MapProblem, check_map
-from knowledge.base.catalog import load_catalog
-from knowledge.base.errors import ClarionError
+from core.catalog import load_catalog
+from core.errors import ClarionError
 from ui import auth, resources
 from ui.editor import Editor
 from ui.text import plain, t

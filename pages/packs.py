@@ -8,15 +8,15 @@ from typing import Any
 import streamlit as st
 from pydantic import ValidationError
 
+from comms.campaign_facts import SLOTS
 from comms.checks.sms import sms_info
 from comms.drafting.write import should_ask
-from comms.facts import SLOTS
 from comms.message import Message
+from comms.packs.archive import export_pack, export_path, import_pack
 from comms.packs.audit import audit_csv, audit_rows
 from comms.packs.campaign import Campaign, Cell, Sender, cells
-from comms.packs.citations import ChangedCell
 from comms.packs.coherence import Coherence, coherence
-from comms.packs.export import export_pack, export_path, import_pack
+from comms.packs.evidence_flags import ChangedCell
 from comms.packs.generation import Progress, create_campaign, generate_pack, regenerate_cell
 from comms.packs.review import (
     add_comment,
@@ -28,8 +28,8 @@ from comms.packs.review import (
     request_changes,
 )
 from comms.packs.store import CampaignRecord, PackMessage, PackStore
-from knowledge.base.catalog import load_catalog
-from knowledge.base.errors import ClarionError
+from core.catalog import load_catalog
+from core.errors import ClarionError
 from ui import auth, resources
 from ui.text import counted, link, plain, t, ui_language
 from ui.widgets import (

@@ -8,8 +8,8 @@ from pydantic import ValidationError
 
 from comms.model.doctor import Finding, diagnose
 from comms.office import Office, load_office, office_path, save_office
-from knowledge.base.catalog import load_catalog
-from knowledge.base.errors import ClarionError
+from core.catalog import load_catalog
+from core.errors import ClarionError
 from ui import auth, resources
 from ui.text import plain, t
 from ui.widgets import error_box

@@ -13,8 +13,8 @@ from comms.drafting.template import PromptTemplate, parse_template
 from comms.templates.samples import Scenario, drafts_with, preview
 from comms.templates.store import TemplateConflict, TemplateStore, Version
 from comms.templates.validation import Problem, read_template_file, required_variables, validate
-from knowledge.base.catalog import load_catalog
-from knowledge.base.errors import ClarionError, TemplateError
+from core.catalog import load_catalog
+from core.errors import ClarionError, TemplateError
 from ui import auth, resources
 from ui.editor import Editor
 from ui.text import plain, t, ui_language

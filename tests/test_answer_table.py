@@ -15,9 +15,9 @@ from bench.answer_table import TABLE, Cell, key_set, load_table
 from comms.cli.main import main
 from comms.maps.library import load_map, shipped_map_ids
 from comms.maps.matching import match_concern
-from knowledge.base.catalog import load_catalog
-from knowledge.base.settings import Settings
-from knowledge.store import Store
+from core.catalog import load_catalog
+from core.settings import Settings
+from knowledge.retrieval.store import Store
 
 CELLS = load_table()
 

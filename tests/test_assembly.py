@@ -15,19 +15,19 @@ from typing import Any
 
 import pytest
 
+from comms.campaign_facts import CampaignFacts
 from comms.checks.lint import LintContext, lint
 from comms.drafting.assembly import channel_text, plan_assembly
 from comms.drafting.draft import Request, TruncatedAnswer, draft_message, resolve
 from comms.drafting.write import adapt_message, compose_message
-from comms.facts import FactSheet
 from comms.model.backends import Completion, OpenAIChat
-from knowledge.base.catalog import load_catalog
-from knowledge.base.settings import Settings, load_settings
-from knowledge.store import Store
+from core.catalog import load_catalog
+from core.settings import Settings, load_settings
+from knowledge.retrieval.store import Store
 from tests.conftest import FakeEmbedder, ScriptedChat
 
 # A campaign's fact sheet as an office fills it in: every field, long values, typographic dashes.
-FULL = FactSheet(
+FULL = CampaignFacts(
     what="Grippeimpfung 2025/26",
     who="alle ab 60 Jahren und Menschen mit chronischen Krankheiten",
     when="jeden Dienstag 14–18 Uhr, vom 3. März bis 28. April 2026",
@@ -38,7 +38,7 @@ FULL = FactSheet(
     source="STIKO",
 )
 # The sheet of the SMS: the date and the booking details only.
-SHORT = FactSheet(when=FULL.when, booking=FULL.booking)
+SHORT = CampaignFacts(when=FULL.when, booking=FULL.booking)
 
 # Per language: a sentence that uses each placeholder, and short plain sentences to fill with.
 USES = {
@@ -121,7 +121,7 @@ def quiet(settings: Settings) -> Settings:
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_a_text_of_exactly_the_budget_using_every_placeholder_fits(
-    settings: Settings, store: Store, channel: str, language: str, facts: FactSheet
+    settings: Settings, store: Store, channel: str, language: str, facts: CampaignFacts
 ) -> None:
     request = Request("flu", "older-adults", channel, language)
     resolved = resolve(request)

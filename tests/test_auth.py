@@ -13,8 +13,8 @@ import yaml
 from comms.__main__ import main
 from comms.accounts import auth
 from comms.accounts.auth import Identity, LoginThrottle
-from knowledge.base.errors import ConfigError, InputError
-from knowledge.base.settings import load_settings
+from core.errors import ConfigError, InputError
+from core.settings import load_settings
 
 PASSWORD = "Impfen-2025!"
 

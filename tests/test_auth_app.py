@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from comms.accounts import auth
 from comms.templates.store import TemplateStore
-from knowledge.base.settings import load_settings
+from core.settings import load_settings
 from tests.conftest import ROOT
 from ui import auth as ui_auth
 from ui import resources

@@ -14,7 +14,7 @@ from bench import __main__ as entry
 from bench import evidence, ingestion, memory, message, pack, retrieval, startup, threads
 from bench.report import END, START, Row, format_table, machine, skipped, write_report
 from bench.rig import RecordingChat, Rig, closed, percentile
-from tests.conftest import CORPUS, FakeEmbedder
+from tests.conftest import FakeEmbedder
 
 ROWS = [
     Row("P1", "one message, s", "4.10", "4.00", 1.025, "≤ 1.15×", True, "120 tokens"),
@@ -143,13 +143,6 @@ def test_the_large_store_is_built_from_the_start_and_stopped_while_rows_are_time
     ]
 
 
-@pytest.fixture
-def nhs_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The impact bench reads the NHS page from the repository's copy, not ../shared."""
-    monkeypatch.setattr(evidence, "NHS_PAGES", CORPUS / "nhs-vaccinations")
-
-
-@pytest.mark.usefixtures("nhs_pages")
 def test_the_impact_bench_flags_the_messages_pinned_to_the_changed_passage(tmp_path: Path) -> None:
     """P8 at a small size with the fake embedder: its own check of the flags passes."""
     rig = Rig(tmp_path, quick=True)
@@ -159,12 +152,11 @@ def test_the_impact_bench_flags_the_messages_pinned_to_the_changed_passage(tmp_p
     assert "2 of 200 messages flagged per run" in row.note  # every 10th, on 1 of 10 passages
 
 
-@pytest.mark.usefixtures("nhs_pages")
 def test_the_impact_bench_refuses_to_time_a_path_that_flags_nothing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from knowledge import ingest
-    from knowledge.pins import Impact
+    from knowledge.history.pins import Impact
 
     monkeypatch.setattr(
         ingest, "flag_impact", lambda db, source, version, changes: Impact(source, version, 1)

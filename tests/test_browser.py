@@ -377,9 +377,9 @@ def test_login_is_required_even_for_a_deep_link_after_a_restart(page: Any, auth_
 @pytest.fixture
 def evidence_url(real_store_dir: Path, real_embedder: Any, tmp_path: Path) -> Iterator[str]:
     """A server over a pack of one message whose cited passage a re-ingest has changed."""
-    from knowledge.base.settings import load_settings
-    from knowledge.pins import cell_owner
-    from knowledge.store import Store
+    from core.settings import load_settings
+    from knowledge.history.pins import cell_owner
+    from knowledge.retrieval.store import Store
     from tests.evidence_helpers import change_evidence
     from tests.pack_helpers import generated, pack_settings, small_campaign
 

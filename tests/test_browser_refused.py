@@ -37,8 +37,8 @@ def refused_url(real_store_dir: Path, real_embedder: Any, tmp_path: Path) -> Ite
     from comms.message import Message
     from comms.packs.campaign import Cell
     from comms.packs.store import PackStore
-    from knowledge.base.settings import load_settings
-    from knowledge.store import Store
+    from core.settings import load_settings
+    from knowledge.retrieval.store import Store
     from tests.pack_helpers import generated, pack_settings, small_campaign
 
     data = tmp_path / "data"

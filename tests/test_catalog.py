@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from comms.drafting.draft import Request, resolve
-from knowledge.base.catalog import load_catalog, pick
-from knowledge.base.errors import InputError
+from core.catalog import load_catalog, pick
+from core.errors import InputError
 
 
 def test_catalog_offers_what_the_brief_promises() -> None:

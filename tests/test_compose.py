@@ -11,16 +11,16 @@ import yaml
 
 from bench.engine_grid import grid
 from bench.rig import FACTS
+from comms.campaign_facts import CampaignFacts
 from comms.checks.lint import lint
 from comms.checks.sms import sms_info
 from comms.drafting.draft import Request, resolve
 from comms.drafting.write import Floor, _context, compose_message
-from comms.facts import FactSheet
 from comms.maps.compose import PHRASES, Composed, choose_keys, compose
 from comms.maps.library import load_map, shipped_map_ids
-from knowledge.base.catalog import load_catalog, pick
-from knowledge.base.errors import InputError
-from knowledge.base.settings import Settings, load_settings
+from core.catalog import load_catalog, pick
+from core.errors import InputError
+from core.settings import Settings, load_settings
 
 CATALOG = load_catalog()
 CHANNELS = [channel.id for channel in CATALOG.channels]
@@ -35,7 +35,7 @@ def make(
     audience: str,
     channel: str,
     language: str,
-    facts: FactSheet | None = FACTS,
+    facts: CampaignFacts | None = FACTS,
     concern_id: str | None = None,
 ) -> Composed:
     return compose(
@@ -117,7 +117,7 @@ def test_a_letter_opens_with_the_salutation_and_ends_with_the_sender(
 
 # The topic's name as it starts a line ("Measles vaccination: …") is not put into the middle of a
 # sentence: the glue takes its in-sentence form, and German its article and case
-# (prompts/catalog/compose.yaml; every German phrase with every topic: tests/test_glue.py).
+# (catalog/compose.yaml; every German phrase with every topic: tests/test_glue.py).
 @pytest.mark.parametrize(
     ("topic", "language", "opening"),
     [

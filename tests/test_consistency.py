@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from comms.campaign_facts import CampaignFacts
 from comms.checks.consistency import check_consistency
-from comms.facts import FactSheet
 from comms.message import Citation, Message, ModelRef
-from knowledge.search import Passage
+from knowledge.retrieval.search import Passage
 
-FACTS = FactSheet(when="ab 2. November", booking="Telefon 0123 456789")
+FACTS = CampaignFacts(when="ab 2. November", booking="Telefon 0123 456789")
 
 
 def message(

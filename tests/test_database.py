@@ -1,4 +1,4 @@
-"""One database module: both stores share clarion.db through knowledge.base.database, whose migrations
+"""One database module: both stores share clarion.db through core.database, whose migrations
 bring a database made before them (tests/fixtures/clarion-before-migrations.db, written by the
 code of 1 December 2026) up to date on open, without losing a row."""
 
@@ -16,8 +16,8 @@ import pytest
 from comms.packs.campaign import Cell
 from comms.packs.store import PackStore, PackStoreError, audit_event
 from comms.templates.store import TemplateStore, TemplateStoreError
-from knowledge.base.database import DB_FILE, MIGRATIONS, DatabaseError, connect, migrate
-from knowledge.base.settings import load_settings
+from core.database import DB_FILE, MIGRATIONS, DatabaseError, connect, migrate
+from core.settings import load_settings
 
 OLD = Path(__file__).parent / "fixtures" / "clarion-before-migrations.db"
 NAMES = [step.__name__ for step in MIGRATIONS]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from comms.campaign_facts import CampaignFacts
 from comms.drafting.draft import (
     Request,
     check_message,
@@ -12,8 +13,7 @@ from comms.drafting.draft import (
     resolve,
     retrieval_query,
 )
-from comms.facts import FactSheet
-from knowledge.base.errors import GenerationError, InputError
+from core.errors import GenerationError, InputError
 from tests.conftest import ScriptedChat
 
 REQUEST = Request("measles", "parents-infants", "sms", "de", "Ist das sicher?")
@@ -97,7 +97,7 @@ def test_unknown_audience_is_refused_before_the_model_is_asked(settings, fake_st
 
 
 def test_empty_store_says_how_to_fill_it(settings) -> None:  # type: ignore[no-untyped-def]
-    from knowledge.store import Store
+    from knowledge.retrieval.store import Store
     from tests.conftest import FakeEmbedder
 
     with pytest.raises(InputError, match="python -m knowledge index"):
@@ -111,7 +111,7 @@ def test_retrieval_query_uses_topic_audience_and_concern() -> None:
     assert "measles" in query and "Parents of infants" in query and "Ist das sicher?" in query
 
 
-FACTS = FactSheet(
+FACTS = CampaignFacts(
     when="ab 2. November, montags 9 bis 12 Uhr",
     where="Gesundheitsamt, Hauptstraße 5",
     booking="0123 456789",
@@ -257,7 +257,7 @@ def test_edited_text_is_checked_again(settings, fake_store) -> None:  # type: ig
 def test_sms_keeps_to_gsm_characters_and_two_segments(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
     from comms.checks.sms import sms_info
 
-    facts = FactSheet(when="2.–27. November", booking="„Impftelefon“ 0123 456789")
+    facts = CampaignFacts(when="2.–27. November", booking="„Impftelefon“ 0123 456789")
     chat = ScriptedChat(
         [{"text": "Die Grippeimpfung schützt – auch Sie… Kommen Sie vorbei.", "citations": [1]}]
     )

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from comms.drafting.draft import Request, draft_message
-from knowledge.base.settings import bundled_model_path, load_settings
-from knowledge.search import search
-from knowledge.store import Store
+from core.settings import bundled_model_path, load_settings
+from knowledge.retrieval.search import search
+from knowledge.retrieval.store import Store
 from tests.conftest import ROOT, free_port, wait_for_http
 
 pytestmark = pytest.mark.e2e
@@ -200,7 +200,7 @@ def test_openai_backend_against_a_real_server(
 
 def test_openai_backend_unreachable_names_the_url() -> None:
     from comms.model.backends import build_chat_model
-    from knowledge.base.errors import BackendError
+    from core.errors import BackendError
 
     with pytest.raises(BackendError, match=r"http://127.0.0.1:9/v1 is unreachable"):
         build_chat_model(load_settings(llm_mode="openai", llm_url="http://127.0.0.1:9"))
@@ -208,7 +208,7 @@ def test_openai_backend_unreachable_names_the_url() -> None:
 
 def test_openai_mode_without_url_names_the_setting() -> None:
     from comms.model.backends import build_chat_model
-    from knowledge.base.errors import ConfigError
+    from core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="CLARION_LLM_URL"):
         build_chat_model(load_settings(llm_mode="openai"))

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from comms.campaign_facts import CampaignFacts
 from comms.checks.sms import sms_info
 from comms.drafting.draft import Request, TruncatedAnswer, draft_message
-from comms.facts import FactSheet
-from knowledge.base.catalog import load_catalog
-from knowledge.base.settings import load_settings
-from knowledge.store import Store
+from core.catalog import load_catalog
+from core.settings import load_settings
+from knowledge.retrieval.store import Store
 
 pytestmark = pytest.mark.e2e
 
-FACTS = FactSheet(
+FACTS = CampaignFacts(
     when="2.–27. November 2026",
     where="Gesundheitsamt, Hauptstraße 5",
     cost="kostenlos",

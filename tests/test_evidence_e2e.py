@@ -11,20 +11,20 @@ from typing import Any
 
 import pytest
 
-from comms.maps.evidence import changed_facts
+from comms.maps.evidence_flags import changed_facts
 from comms.maps.library import MAPS_DIR
+from comms.packs.archive import export_pack
 from comms.packs.campaign import Campaign, Sender
-from comms.packs.citations import changed_cells
-from comms.packs.export import export_pack
+from comms.packs.evidence_flags import changed_cells
 from comms.packs.generation import create_campaign, generate_pack, regenerate_cell
 from comms.packs.review import approve, confirm_evidence
 from comms.packs.store import PackStore
-from knowledge.base.errors import InputError
-from knowledge.base.settings import Settings, load_settings
-from knowledge.chunks import content_hash
-from knowledge.history import changed_sentences, diff
+from core.errors import InputError
+from core.settings import Settings, load_settings
+from knowledge.history.versions import changed_sentences, diff
 from knowledge.ingest import sync_folder
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
+from knowledge.sources.chunks import content_hash
 from tests.conftest import CORPUS
 
 PAGE = CORPUS / "nhs-vaccinations" / "mmr-vaccine.html"

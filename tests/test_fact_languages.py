@@ -1,7 +1,7 @@
-"""Facts in every language (comms/facts.py): a fact sheet's values per message language, its
-schedule written by Babel, the note that names what stays in the office's language, and the
-same shape in a campaign file and on the write page; and the advice to have a native speaker read
-a message whose map texts in its language nobody has checked."""
+"""Facts in every language (comms/campaign_facts.py): a fact sheet's values per message language,
+its schedule written by Babel, the note that names what stays in the office's language, and the same
+shape in a campaign file and on the write page; and the advice to have a native speaker read a
+message whose map texts in its language nobody has checked."""
 
 from __future__ import annotations
 
@@ -11,19 +11,19 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from comms.campaign_facts import CampaignFacts, Schedule, load_facts, localized, schedule_text
 from comms.drafting.draft import Request
 from comms.drafting.write import compose_message
-from comms.facts import FactSheet, Schedule, load_facts, localized, schedule_text
 from comms.packs.campaign import Campaign
-from knowledge.base.settings import Settings
-from knowledge.store import Store
+from core.settings import Settings
+from knowledge.retrieval.store import Store
 from tests.conftest import ScriptedChat
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD = load_facts(ROOT / "tests" / "fixtures" / "gate" / "facts.yaml")  # one language, no schedule
 SPRING = Schedule(weekday="tuesday", opens="14:00", closes="18:00", first="2026-03-03",
                   last="2026-04-28")  # fmt: skip
-SHEET = FactSheet(
+SHEET = CampaignFacts(
     where="Gesundheitsamt Lindenhain, Marktplatz 4, 2. Stock",
     cost="kostenlos",
     booking="lindenhain.example/impfen",
@@ -99,19 +99,21 @@ def test_the_campaign_months_are_read_from_what_the_office_wrote() -> None:
      ("ru", "бесплатно", "25,00 €"), ("de-leicht", "kostenlos", "25,00 €")],
 )  # fmt: skip
 def test_the_price_is_written_in_each_language(language: str, free: str, amount: str) -> None:
-    assert localized(FactSheet(price=0), language)[0].cost == free
-    assert localized(FactSheet(price=Decimal("25")), language)[0].cost == amount
+    assert localized(CampaignFacts(price=0), language)[0].cost == free
+    assert localized(CampaignFacts(price=Decimal("25")), language)[0].cost == amount
 
 
 def test_a_price_needs_no_translation_and_the_office_text_stays_in_its_language() -> None:
-    sheet = FactSheet(cost="kostenlos (die Krankenkasse zahlt)", price=0)
+    sheet = CampaignFacts(cost="kostenlos (die Krankenkasse zahlt)", price=0)
     assert localized(sheet, "de")[0].cost == "kostenlos (die Krankenkasse zahlt)"
     arabic, missing = localized(sheet, "ar")
     assert arabic.cost == "مجانًا" and "cost" not in missing
 
 
 def test_a_price_survives_a_campaign_file() -> None:
-    again = FactSheet.model_validate(FactSheet(price=Decimal("12.5")).model_dump(mode="json"))
+    again = CampaignFacts.model_validate(
+        CampaignFacts(price=Decimal("12.5")).model_dump(mode="json")
+    )
     assert again.price == Decimal("12.5")
 
 
@@ -130,7 +132,7 @@ def test_a_price_survives_a_campaign_file() -> None:
 )
 def test_a_bad_sheet_is_refused_naming_what_is_wrong(data: dict[str, object], words: str) -> None:
     with pytest.raises(ValidationError, match=words):
-        FactSheet.model_validate(data)
+        CampaignFacts.model_validate(data)
 
 
 def test_an_english_message_has_no_german_logistics_where_the_sheet_has_english(

@@ -18,10 +18,10 @@ from streamlit.testing.v1 import AppTest
 from comms.drafting.draft import Request, draft_message
 from comms.model.backends import build_chat_model
 from comms.templates.store import TemplateStore, TemplateStoreError
+from core.errors import BackendError, ClarionError, ConfigError
+from core.settings import load_settings
 from knowledge import open_store
-from knowledge.base.errors import BackendError, ClarionError, ConfigError
-from knowledge.base.settings import load_settings
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
 from tests.conftest import ROOT, free_port
 from ui import resources
 

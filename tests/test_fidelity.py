@@ -13,7 +13,7 @@ from bench.rig import FACTS
 from comms.checks.fidelity import FIDELITY_SIMILARITY, check_fidelity, kept
 from comms.drafting.draft import Request
 from comms.drafting.write import Floor, compose_message
-from knowledge.base.settings import load_settings
+from core.settings import load_settings
 
 
 @cache

@@ -12,8 +12,8 @@ import pytest
 
 from bench.gate import load_set, load_set_facts, run_set
 from bench.standin import StandIn
-from knowledge.base.settings import load_settings
-from knowledge.store import Store
+from core.settings import load_settings
+from knowledge.retrieval.store import Store
 
 SLICE = ("measles-sms-de", "flu-poster-de", "hpv-social-tr", "rsv-social-de", "covid-sms-en")
 SENTENCE_LEVEL = frozenset({"truncated"})  # a cut-off text is refused as a whole

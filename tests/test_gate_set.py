@@ -19,10 +19,10 @@ import pytest
 
 from bench.gate import CLASSES, GateFile, Version, answer_for, load_set, load_set_facts, overlaps
 from bench.standin import Answer, StandIn
-from comms.facts import SLOTS
+from comms.campaign_facts import SLOTS
 from comms.message import output_schema
-from knowledge.base.catalog import load_catalog
-from knowledge.base.settings import load_settings
+from core.catalog import load_catalog
+from core.settings import load_settings
 
 GATES = load_set()
 ALL = [(g, v) for g in GATES for v in g.versions]

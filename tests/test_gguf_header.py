@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from comms.model.gguf_header import HeaderError, read_header
-from knowledge.base.settings import bundled_model_path
+from core.settings import bundled_model_path
 from tests.tiny_llama4 import shard_paths, write_tiny_llama4
 
 

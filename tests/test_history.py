@@ -8,11 +8,20 @@ from pathlib import Path
 
 import pytest
 
+from core.database import transaction
+from core.errors import InputError
+from core.settings import Settings
 from knowledge.__main__ import main as knowledge_main
-from knowledge.base.database import transaction
-from knowledge.base.errors import InputError
-from knowledge.base.settings import Settings
-from knowledge.history import (
+from knowledge.history.pins import (
+    Pin,
+    cell_owner,
+    fact_owner,
+    flags,
+    pins_of,
+    replace_pins,
+    resolve,
+)
+from knowledge.history.versions import (
     Passage,
     changed_sentences,
     database,
@@ -21,8 +30,7 @@ from knowledge.history import (
     versions,
 )
 from knowledge.ingest import ingest_paths, remove_source, sync_folder
-from knowledge.pins import Pin, cell_owner, fact_owner, flags, pins_of, replace_pins, resolve
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
 from tests.conftest import FakeEmbedder
 
 SOURCE = """# Measles vaccine
@@ -137,7 +145,7 @@ def test_history_and_diff_errors_name_what_exists(store: Store, settings: Settin
 
 def pin_cell(settings: Settings, owner: str, store: Store, section_word: str) -> None:
     chunks = [c for c in store.chunks_of("file-measles.md") if section_word in c[1]]
-    from knowledge.chunks import content_hash
+    from knowledge.sources.chunks import content_hash
 
     with transaction(database(settings.data_dir), write=True, what="test") as db:
         kind = "cell" if owner.startswith("cell:") else "fact"
@@ -269,8 +277,8 @@ def test_latest_versions_and_the_updates_list_read_the_history_without_a_store(
     store: Store, settings: Settings, tmp_path: Path
 ) -> None:
     from comms.packs.campaign import Cell
-    from comms.packs.citations import updates
-    from knowledge.history import latest_versions
+    from comms.packs.evidence_flags import updates
+    from knowledge.history.versions import latest_versions
 
     assert latest_versions(settings.data_dir) == [] and not updates(settings)
     path = write(tmp_path / "in", "measles.md", SOURCE)

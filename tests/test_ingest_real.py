@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.base.errors import InputError
-from knowledge.base.settings import load_settings
+from core.errors import InputError
+from core.settings import load_settings
 from knowledge.ingest import ingest_paths, ingest_upload
-from knowledge.search import search
-from knowledge.store import Store
+from knowledge.retrieval.search import search
+from knowledge.retrieval.store import Store
 from tests.conftest import CORPUS, FakeEmbedder
 
 NHS = CORPUS / "nhs-vaccinations"

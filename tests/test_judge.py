@@ -14,18 +14,18 @@ import pytest
 
 import comms.checks.support as support_module
 from bench.rig import FACTS as RIG_FACTS
+from comms.campaign_facts import load_facts
 from comms.checks.support import Statement, Support, sentence_spans
 from comms.drafting.backing import support_for
 from comms.drafting.draft import Request, resolve
 from comms.drafting.judge import judge_sentences
 from comms.drafting.write import Floor, adapt_message, compose_message
-from comms.facts import load_facts
 from comms.maps.library import load_map
 from comms.message import Message
 from comms.report import LintItem, LintReport
-from knowledge.base.errors import BackendError
-from knowledge.base.settings import load_settings
-from knowledge.store import Store
+from core.errors import BackendError
+from core.settings import load_settings
+from knowledge.retrieval.store import Store
 from tests.conftest import FakeEmbedder, ScriptedChat
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.base.errors import InputError
-from knowledge.chunks import CHUNK_CHARS, CHUNK_OVERLAP, split_markdown
-from knowledge.corpus import read_corpus
+from core.errors import InputError
 from knowledge.ingest import ingest_paths, sync_corpus
-from knowledge.search import Filters, search
-from knowledge.store import Store
+from knowledge.retrieval.search import Filters, search
+from knowledge.retrieval.store import Store
+from knowledge.sources.chunks import CHUNK_CHARS, CHUNK_OVERLAP, split_markdown
+from knowledge.sources.corpus import read_corpus
 from tests.conftest import FakeEmbedder
 
 
@@ -74,10 +74,10 @@ def test_a_long_section_tail_stays_a_chunk_of_its_own() -> None:
 def test_new_chunking_rules_rechunk_a_store_made_under_old_ones(
     fake_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import knowledge.chunks
+    import knowledge.sources.chunks
 
     before = fake_store.count()
-    monkeypatch.setattr(knowledge.chunks, "CHUNKING", knowledge.chunks.CHUNKING + 1)
+    monkeypatch.setattr(knowledge.sources.chunks, "CHUNKING", knowledge.sources.chunks.CHUNKING + 1)
     results = sync_corpus(fake_store)
     assert results and {r.status for r in results} == {"replaced"}
     assert fake_store.count() == before
@@ -97,7 +97,7 @@ def test_one_source_does_not_fill_every_slot(fake_store: Store) -> None:
     per_source: dict[str, int] = {}
     for p in passages:
         per_source[p.source_id] = per_source.get(p.source_id, 0) + 1
-    from knowledge.search import PER_SOURCE
+    from knowledge.retrieval.search import PER_SOURCE
 
     assert max(per_source.values()) <= PER_SOURCE < 6 and len(per_source) > 1
 

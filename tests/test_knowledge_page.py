@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from knowledge.base.settings import load_settings
+from core.settings import load_settings
+from knowledge.history.pins import cell_owner
 from knowledge.ingest import ingest_upload
-from knowledge.pins import cell_owner
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
 from tests.conftest import ROOT
 from tests.evidence_helpers import (
     CHANGED,

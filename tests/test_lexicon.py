@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from comms.checks.lexicon import LEXICON_DIR, Lexicon, find_terms, load_lexicon
-from knowledge.base.errors import ConfigError
+from core.errors import ConfigError
 
 LANGUAGES = ("de", "en", "tr", "ar", "uk", "ru")
 LISTS = ("fear", "urgency", "pressure", "stigma", "jargon", "myth_markers", "call_to_action")
@@ -128,8 +128,8 @@ def test_missing_language_is_a_config_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize("language", [*LANGUAGES, "de-einfach", "de-leicht"])
 def test_the_fact_lines_booking_label_is_a_call_to_action(language: str) -> None:
     """The fact line Clarion appends must itself tell the reader what to do."""
+    from comms.campaign_facts import CampaignFacts, fact_line
     from comms.checks.lint import has_call_to_action
-    from comms.facts import FactSheet, fact_line
 
-    line = fact_line(FactSheet(booking="0123 456789"), language, "letter")
+    line = fact_line(CampaignFacts(booking="0123 456789"), language, "letter")
     assert has_call_to_action(line, language), line

@@ -20,8 +20,8 @@ from comms.model.licence import (
     licence_from_metadata,
     read_licence,
 )
-from comms.packs.export import export_pack
-from knowledge.base.settings import bundled_model_path, load_settings
+from comms.packs.archive import export_pack
+from core.settings import bundled_model_path, load_settings
 from tests.conftest import ROOT, ScriptedChat
 from tests.pack_helpers import generated, pack_settings, small_campaign
 from tests.tiny_llama4 import write_tiny_llama4
@@ -166,14 +166,14 @@ def test_the_app_with_the_bundled_model_shows_its_licence_and_no_notice(app_with
 def faithful(language: str) -> dict[str, Any]:
     """The composed SMS of the pack's cell as the model's answer: it keeps the key messages,
     so the gate offers the model's version (the manifest then names the model)."""
+    from comms.campaign_facts import CampaignFacts
     from comms.drafting.draft import Request
     from comms.drafting.write import compose_message
-    from comms.facts import FactSheet
-    from knowledge.base.settings import load_settings
+    from core.settings import load_settings
 
     floor = compose_message(
         Request("flu", "older-adults", "sms", language), settings=load_settings(), store=None,
-        facts=FactSheet(**small_campaign().facts),
+        facts=CampaignFacts(**small_campaign().facts),
     )  # fmt: skip
     return {"text": floor.message.text, "citations": [1]}
 

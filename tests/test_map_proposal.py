@@ -7,9 +7,9 @@ import yaml
 
 from comms.maps.proposal import LABEL, draft_concern, skeleton
 from comms.maps.schema import Concern
-from knowledge.base.errors import InputError
-from knowledge.base.settings import Settings
-from knowledge.store import Store
+from core.errors import InputError
+from core.settings import Settings
+from knowledge.retrieval.store import Store
 from tests.conftest import ScriptedChat
 
 

@@ -18,9 +18,9 @@ from comms.maps.store import (
     UnknownVersion,
 )
 from comms.maps.validation import InvalidMap
-from knowledge.base.database import DB_FILE
-from knowledge.base.errors import InputError
-from knowledge.base.settings import Settings, load_settings
+from core.database import DB_FILE
+from core.errors import InputError
+from core.settings import Settings, load_settings
 
 MEASLES = shipped_map_text("measles")
 OLD_DB = Path(__file__).parent / "fixtures" / "clarion-before-migrations.db"

@@ -8,7 +8,7 @@ import pytest
 from comms.maps.library import load_map, shipped_map_ids, shipped_map_text
 from comms.maps.schema import map_hash
 from comms.maps.validation import InvalidMap, check_map, parse_map
-from knowledge.base.settings import Settings
+from core.settings import Settings
 
 MEASLES = shipped_map_text("measles")
 

@@ -13,8 +13,8 @@ from comms.cli.main import main
 from comms.maps.library import shipped_map_ids, shipped_map_text
 from comms.maps.schema import map_hash
 from comms.maps.validation import parse_map
-from knowledge.base.settings import load_settings
-from knowledge.pins import fact_owner, pins_of
+from core.settings import load_settings
+from knowledge.history.pins import fact_owner, pins_of
 from tests.conftest import ROOT
 
 MEASLES = shipped_map_text("measles")

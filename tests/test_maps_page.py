@@ -10,12 +10,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from comms.accounts.auth import add_user
-from comms.maps.evidence import changed_facts
+from comms.maps.evidence_flags import changed_facts
 from comms.maps.library import shipped_map_text
 from comms.maps.store import MapStore
-from knowledge.base.settings import Settings
-from knowledge.pins import fact_owner, flags, pins_of
-from knowledge.store import Store
+from core.settings import Settings
+from knowledge.history.pins import fact_owner, flags, pins_of
+from knowledge.retrieval.store import Store
 from tests.conftest import ROOT, ScriptedChat
 from tests.evidence_helpers import NEW_SENTENCE, OLD_SENTENCE, change_evidence
 from ui import resources

@@ -17,7 +17,7 @@ import pytest
 from comms.message import is_control, output_schema, parse_answer
 from comms.model.backends import LlamaCppChat, build_chat_model
 from comms.model.doctor import diagnose
-from knowledge.base.settings import Settings, load_settings
+from core.settings import Settings, load_settings
 from tests.conftest import free_port, wait_for_http
 from tests.tiny_llama4 import EOS_TEXT, EOT, shard_paths, write_tiny_llama4
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from comms.message import output_schema, parse_answer, partial_text
-from knowledge.base.errors import GenerationError
+from core.errors import GenerationError
 
 
 def test_long_channels_have_no_grammar_length_limit() -> None:

@@ -20,8 +20,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from comms.model.backends import LlamaCppChat
-from knowledge.base.errors import ModelCrashed
-from knowledge.base.settings import Settings, load_settings
+from core.errors import ModelCrashed
+from core.settings import Settings, load_settings
 from tests.conftest import ROOT
 from ui import resources
 
@@ -120,7 +120,7 @@ def test_a_killed_worker_is_one_clear_error_then_the_next_call_works(
 def test_a_request_the_model_refuses_is_an_error_and_the_worker_stays(
     chat: LlamaCppChat,
 ) -> None:
-    from knowledge.base.errors import BackendError
+    from core.errors import BackendError
 
     pid = chat.worker_pid
     too_long = [{"role": "user", "content": "flu " * 5000}]
@@ -158,7 +158,7 @@ def test_the_kv_cache_prefix_is_reused_across_calls(chat: LlamaCppChat) -> None:
 
 
 def test_a_model_file_llama_cpp_cannot_load_is_a_config_error(tmp_path: Path) -> None:
-    from knowledge.base.errors import ConfigError
+    from core.errors import ConfigError
 
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"GGUF" + b"\0" * 64)

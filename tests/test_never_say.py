@@ -1,4 +1,4 @@
-"""Never-say rules (prompts/catalog/never_say.yaml): each rule's own examples, hand-written cases
+"""Never-say rules (catalog/never_say.yaml): each rule's own examples, hand-written cases
 per class in German, English and Turkish, the check's report, approved texts, and a catalogue
 with a typo refused with the rule named."""
 
@@ -20,7 +20,7 @@ from comms.checks.never_say import (
 from comms.checks.sentences import split_sentences
 from comms.checks.texts import check_reason, load_check_texts
 from comms.report import LintItem, LintReport
-from knowledge.base.errors import ConfigError
+from core.errors import ConfigError
 
 RULES = never_say_rules()
 CODES = [rule.code for rule in RULES]
@@ -308,9 +308,9 @@ def test_lifelong_protection_is_fine_only_where_an_approved_text_says_it() -> No
 
 
 def test_a_myth_in_the_composers_frame_and_the_maps_questions_say_nothing_wrong() -> None:
-    frames = yaml.safe_load((ROOT / "prompts/catalog/compose.yaml").read_text(encoding="utf-8"))
+    frames = yaml.safe_load((ROOT / "catalog/compose.yaml").read_text(encoding="utf-8"))
     wrong = []
-    for path in sorted((ROOT / "prompts/maps").glob("*.yaml")):
+    for path in sorted((ROOT / "catalog/maps").glob("*.yaml")):
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
         for concern in loaded["concerns"]:
             for language, question in concern.get("question", {}).items():

@@ -21,8 +21,8 @@ from comms.office import Office, load_office, office_path, save_office
 from comms.packs.campaign import Campaign
 from comms.packs.generation import create_campaign
 from comms.packs.store import PackStore
-from knowledge.base.errors import InputError
-from knowledge.base.settings import Settings, load_settings
+from core.errors import InputError
+from core.settings import Settings, load_settings
 from tests.conftest import ROOT
 from ui import auth as ui_auth
 from ui import resources

@@ -11,14 +11,14 @@ import pytest
 from comms.drafting.draft import Request, resolve
 from comms.maps.compose import compose
 from comms.maps.library import load_map, shipped_map_ids, shipped_map_text
-from comms.maps.schema import Fact
+from comms.maps.schema import MapFact
 from comms.maps.validation import check_map
-from knowledge.corpus import SourceMeta, corpus_countries, read_corpus
+from knowledge.sources.corpus import SourceMeta, corpus_countries, read_corpus
 
 GERMAN_BODY = "DE"
 
 
-def _facts(map_id: str) -> list[Fact]:
+def _facts(map_id: str) -> list[MapFact]:
     found = load_map(map_id).map
     keys = [*found.key_messages, *(k for c in found.concerns for k in c.key_messages)]
     return list({f.id: f for k in keys for f in k.facts}.values())
@@ -97,7 +97,7 @@ def test_the_same_fact_in_english_says_it_in_english() -> None:
 
 
 def test_a_fact_that_names_its_body_gets_no_second_attribution() -> None:
-    """"Laut WHO …" names the body already; the fact beside it does not, and gets the line."""
+    """ "Laut WHO …" names the body already; the fact beside it does not, and gets the line."""
     text = _made("rotavirus", "parents-infants", "letter", "de", "unknown")
     assert "Laut WHO stecken sich fast alle Kinder in den ersten Lebensjahren an." in text
     assert "Lebensjahren an. Diese Angabe" not in text

@@ -23,7 +23,7 @@ from comms.packs.generation import (
 )
 from comms.packs.review import approve
 from comms.packs.store import PackStore, PackStoreError
-from knowledge.base.errors import InputError, ModelCrashed
+from core.errors import InputError, ModelCrashed
 from tests.conftest import ROOT, ScriptedChat
 from tests.pack_helpers import (
     answer,

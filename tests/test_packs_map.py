@@ -12,13 +12,13 @@ import yaml
 
 from comms.cli.packs import pack
 from comms.maps.library import load_map, shipped_map_text
+from comms.packs.archive import export_pack
 from comms.packs.campaign import Campaign, Cell, cells
 from comms.packs.coherence import pack_consistency, stale_cells
-from comms.packs.export import export_pack
 from comms.packs.generation import generate_pack, regenerate_cell
 from comms.packs.review import edit_text
-from knowledge.base.settings import Settings, load_settings
-from knowledge.store import Store
+from core.settings import Settings, load_settings
+from knowledge.retrieval.store import Store
 from tests.pack_helpers import generated, pack_settings, scripted, small_campaign
 
 SMS = Cell("older-adults", "sms", "de")

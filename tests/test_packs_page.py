@@ -12,11 +12,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from comms.packs.campaign import Cell
-from comms.packs.citations import changed_keys
+from comms.packs.evidence_flags import changed_keys
 from comms.packs.review import approve
 from comms.packs.store import PackStore
-from knowledge.pins import cell_owner
-from knowledge.store import Store
+from knowledge.history.pins import cell_owner
+from knowledge.retrieval.store import Store
 from tests.conftest import ROOT
 from tests.evidence_helpers import NEW_SENTENCE, OLD_SENTENCE, change_evidence
 from tests.pack_helpers import generated, pack_settings
@@ -97,8 +97,8 @@ def test_a_cited_source_past_its_review_date_is_flagged_in_the_cell(
 ) -> None:  # type: ignore[no-untyped-def]
     import datetime as dt
 
-    from knowledge.base import clock
-    from knowledge.reviews import overdue
+    from core import clock
+    from knowledge.history.reviews import overdue
     from ui.text import plain
 
     today = dt.date(2026, 12, 2)

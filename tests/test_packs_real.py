@@ -20,7 +20,7 @@ from docx import Document
 
 from comms.checks.sms import sms_info
 from comms.model.backends import file_sha256
-from knowledge.base.settings import bundled_model_path
+from core.settings import bundled_model_path
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e

@@ -18,7 +18,7 @@ from comms.packs.review import (
     reject,
     request_changes,
 )
-from knowledge.base.errors import InputError
+from core.errors import InputError
 from tests.pack_helpers import generated, pack_settings, small_campaign
 
 CELL = Cell("older-adults", "sms", "de")

@@ -15,8 +15,8 @@ from comms.checks.texts import check_name
 from comms.message import Message, RejectedVersion
 from comms.packs.campaign import Cell
 from comms.report import LintItem, LintReport, SentenceVerdict
-from knowledge.base.settings import Settings
-from knowledge.store import Store
+from core.settings import Settings
+from knowledge.retrieval.store import Store
 from tests.conftest import ROOT, ScriptedChat
 from tests.pack_helpers import generated, pack_settings
 from ui import resources

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from knowledge.evaluation import Answer, Query, evaluate, load_queries
-from knowledge.glossary import embedding_text, expand_query
-from knowledge.lexical import LexicalIndex, split_compound
-from knowledge.search import Passage
+from knowledge.retrieval.glossary import embedding_text, expand_query
+from knowledge.retrieval.lexical import LexicalIndex, split_compound
+from knowledge.retrieval.search import Passage
 from tests.conftest import ROOT
 
 DOCS = [
@@ -101,9 +101,9 @@ def test_evaluate_scores_per_language(fake_store) -> None:  # type: ignore[no-un
 
 @pytest.mark.e2e
 def test_real_german_query_finds_german_guidance(real_store_dir: Path, real_embedder) -> None:  # type: ignore[no-untyped-def]
-    from knowledge.base.settings import load_settings
-    from knowledge.search import search
-    from knowledge.store import Store
+    from core.settings import load_settings
+    from knowledge.retrieval.search import search
+    from knowledge.retrieval.store import Store
 
     store = Store(load_settings(data_dir=real_store_dir), real_embedder)
     passages = search(store, "Ab welchem Alter wird die Gürtelrose-Impfung empfohlen?", k=5)
@@ -133,10 +133,10 @@ def test_german_query_reaches_english_only_guidance_through_the_bridge(
     settings, monkeypatch, bridge: bool
 ) -> None:  # type: ignore[no-untyped-def]
     """BM25 over the glossary translation ranks English chunks for a German question."""
-    from knowledge.chunks import Chunk
-    from knowledge.glossary import english_terms
-    from knowledge.search import search
-    from knowledge.store import Store
+    from knowledge.retrieval.glossary import english_terms
+    from knowledge.retrieval.search import search
+    from knowledge.retrieval.store import Store
+    from knowledge.sources.chunks import Chunk
     from tests.conftest import FakeEmbedder
 
     assert english_terms("Schluckimpfung schwimmen") == "vaccine vaccination swimming"
@@ -155,7 +155,7 @@ def test_german_query_reaches_english_only_guidance_through_the_bridge(
     store.add([Chunk(f"{sid}#0", text, base | {"source_id": sid, "language": lang})
                for sid, lang, text in texts])  # fmt: skip
     if not bridge:
-        monkeypatch.setattr("knowledge.search.BRIDGE_WEIGHT", 0.0)
+        monkeypatch.setattr("knowledge.retrieval.search.BRIDGE_WEIGHT", 0.0)
     found = [
         p.source_id for p in search(store, "Darf mein Baby nach der Schluckimpfung schwimmen?")
     ]
@@ -165,8 +165,8 @@ def test_german_query_reaches_english_only_guidance_through_the_bridge(
 
 def test_bm25_reads_each_chunk_with_its_source_title(settings) -> None:  # type: ignore[no-untyped-def]
     """A passage deep in a document is found by words only its document's title has."""
-    from knowledge.chunks import Chunk
-    from knowledge.store import Store
+    from knowledge.retrieval.store import Store
+    from knowledge.sources.chunks import Chunk
     from tests.conftest import FakeEmbedder
 
     store = Store(settings, FakeEmbedder())
@@ -210,8 +210,8 @@ def test_a_model_that_cannot_be_traced_embeds_the_eager_way(monkeypatch) -> None
     import numpy as np
     import torch
 
-    from knowledge.base.settings import bundled_embedder_path
-    from knowledge.embedder import Embedder
+    from core.settings import bundled_embedder_path
+    from knowledge.retrieval.embedder import Embedder
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("tracing is not supported")
@@ -233,8 +233,8 @@ def test_a_model_with_a_default_prompt_keeps_encode(tmp_path: Path) -> None:
 
     import numpy as np
 
-    from knowledge.base.settings import bundled_embedder_path
-    from knowledge.embedder import Embedder
+    from core.settings import bundled_embedder_path
+    from knowledge.retrieval.embedder import Embedder
 
     folder = tmp_path / "prompted-model"
     shutil.copytree(str(bundled_embedder_path()), folder)

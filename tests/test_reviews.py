@@ -11,14 +11,14 @@ from pydantic import ValidationError
 from streamlit.testing.v1 import AppTest
 
 import knowledge.__main__ as knowledge_cli
-from knowledge.base import clock
-from knowledge.base.errors import InputError
-from knowledge.base.settings import Settings, load_settings
-from knowledge.corpus import SourceMeta, read_corpus
-from knowledge.documents import read_file
+from core import clock
+from core.errors import InputError
+from core.settings import Settings, load_settings
+from knowledge.history.reviews import Overdue, overdue, review_dates, set_review_date, short_org
 from knowledge.ingest import corpus_chunks, ingest_paths
-from knowledge.reviews import Overdue, overdue, review_dates, set_review_date, short_org
-from knowledge.store import Store
+from knowledge.retrieval.store import Store
+from knowledge.sources.corpus import SourceMeta, read_corpus
+from knowledge.sources.documents import read_file
 from tests.conftest import ROOT, FakeEmbedder
 
 TODAY = dt.date(2026, 12, 2)

@@ -12,7 +12,7 @@ import pytest
 
 from comms.model.doctor import diagnose, read_model_facts, render, shard_paths, template_family
 from comms.model.worker import build_uses_amx
-from knowledge.base.settings import bundled_model_path, load_settings
+from core.settings import bundled_model_path, load_settings
 from tests.conftest import ROOT
 
 

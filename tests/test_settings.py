@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from comms.model.backends import check_gguf
-from knowledge.base.errors import ConfigError
-from knowledge.base.settings import bundled_embedder_path, bundled_model_path, load_settings
+from core.errors import ConfigError
+from core.settings import bundled_embedder_path, bundled_model_path, load_settings
 
 
 def test_environment_variables_override_defaults(

@@ -13,14 +13,14 @@ import yaml
 
 from comms.cli.main import main
 from comms.cli.packs import pack
-from comms.packs.citations import changed_cells, message_pins
+from comms.packs.evidence_flags import changed_cells, message_pins
 from comms.packs.review import approve
 from comms.packs.store import PackStore
-from knowledge.base.database import transaction
-from knowledge.base.settings import Settings
-from knowledge.history import ChunkChange, Passage, database, record
-from knowledge.pins import flag_impact
-from knowledge.store import Store
+from core.database import transaction
+from core.settings import Settings
+from knowledge.history.pins import flag_impact
+from knowledge.history.versions import ChunkChange, Passage, database, record
+from knowledge.retrieval.store import Store
 from tests.pack_helpers import generated, small_campaign
 
 

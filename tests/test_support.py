@@ -14,17 +14,17 @@ from typing import Any
 import pytest
 
 import comms.checks.support as support_module
+from comms.campaign_facts import load_facts
 from comms.checks.lint import LintContext, Meaning, lint
 from comms.checks.support import Judge, Support, Verdict, sentence_spans
 from comms.drafting.backing import meaning_for, support_for
 from comms.drafting.draft import Request, Resolved, lint_context, resolve
 from comms.drafting.write import compose_message, fidelity_required
-from comms.facts import load_facts
 from comms.maps.compose import Composed, compose
 from comms.maps.library import LoadedMap, load_map
 from comms.maps.matching import ConcernMatch
 from comms.report import LintItem
-from knowledge.base.settings import Settings, load_settings
+from core.settings import Settings, load_settings
 from tests.conftest import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent

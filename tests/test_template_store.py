@@ -19,8 +19,8 @@ from comms.templates.store import (
     Version,
 )
 from comms.templates.validation import validate
-from knowledge.base.errors import TemplateError
-from knowledge.base.settings import Settings
+from core.errors import TemplateError
+from core.settings import Settings
 from tests.conftest import ROOT
 
 DRAFT = shipped_text("draft_message")
@@ -287,7 +287,7 @@ def test_concurrent_saves_exactly_one_wins_and_nothing_is_lost(
 
 def test_concurrent_stores_in_separate_processes(store: TemplateStore, settings: Settings) -> None:
     script = (
-        "import sys; from knowledge.base.settings import load_settings; "
+        "import sys; from core.settings import load_settings; "
         "from comms.templates.store import TemplateStore, TemplateConflict; "
         "s = TemplateStore(load_settings()); t = s.current('draft_message').text; "
         "n = sys.argv[1]\n"

@@ -17,9 +17,9 @@ from comms.templates.samples import (
     preview,
     sample_variables,
 )
-from knowledge.base.catalog import load_catalog
-from knowledge.base.errors import TemplateError
-from knowledge.search import Passage
+from core.catalog import load_catalog
+from core.errors import TemplateError
+from knowledge.retrieval.search import Passage
 from tests.conftest import ScriptedChat
 
 PASSAGE = Passage(

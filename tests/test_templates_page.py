@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from comms.drafting.template import parse_template, shipped_text
 from comms.templates.store import TemplateStore
-from knowledge.base.settings import Settings
+from core.settings import Settings
 from tests.conftest import ROOT
 from ui import resources
 

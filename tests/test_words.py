@@ -13,7 +13,7 @@ from comms.checks.lint import NONSENSE_CAP, LintContext, lint
 from comms.checks.texts import check_name, check_reason, load_check_texts, part_args
 from comms.checks.words import is_compound, real_word_share, words_of
 from comms.report import LintItem, LintReport
-from knowledge.base.catalog import load_catalog
+from core.catalog import load_catalog
 
 RSV_BABIES_SMS = "RSV-Schutz für Babys: Die Impfung ist kostenlos. Rufen Sie Ihre Praxis an."
 COPIED_PASSAGE = (

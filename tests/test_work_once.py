@@ -15,9 +15,9 @@ import pytest
 
 import comms.drafting.draft as draft
 from comms.drafting.draft import Request, draft_variants, find_evidence, resolve
-from comms.packs.export import MAX_ZIP_BYTES, PackFileError, read_manifest
+from comms.packs.archive import MAX_ZIP_BYTES, PackFileError, read_manifest
 from comms.templates.validation import MAX_TEMPLATE_BYTES, read_template_file
-from knowledge.base.errors import TemplateError
+from core.errors import TemplateError
 from tests.conftest import ROOT, ScriptedChat
 
 REQUEST = Request("measles", "parents-infants", "sms", "de", "Ist das sicher?")

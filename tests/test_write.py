@@ -21,9 +21,9 @@ from comms.drafting.write import (
     should_ask,
     write_message,
 )
-from knowledge.base.settings import Settings, load_settings
-from knowledge.search import Passage
-from knowledge.store import Store
+from core.settings import Settings, load_settings
+from knowledge.retrieval.search import Passage
+from knowledge.retrieval.store import Store
 from tests.conftest import ScriptedChat
 
 SAFETY = Request("measles", "parents-infants", "letter", "de")

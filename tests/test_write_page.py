@@ -10,9 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from comms.accounts.auth import add_user
-from knowledge.base.settings import Settings, load_settings
-from knowledge.pins import cell_owner, fact_owner
-from knowledge.store import Store
+from core.settings import Settings, load_settings
+from knowledge.history.pins import cell_owner, fact_owner
+from knowledge.retrieval.store import Store
 from tests.conftest import ROOT, ScriptedChat
 from tests.evidence_helpers import change_evidence
 from ui import resources
@@ -123,8 +123,8 @@ def test_a_cited_source_past_its_review_date_is_flagged_under_the_sources(
 ) -> None:
     import datetime as dt
 
-    from knowledge.base import clock
-    from knowledge.reviews import overdue, set_review_date
+    from core import clock
+    from knowledge.history.reviews import overdue, set_review_date
     from ui.text import plain
 
     today = dt.date(2026, 12, 2)

@@ -24,7 +24,7 @@ from comms.accounts.auth import (
     load_users,
     users_path,
 )
-from knowledge.base.errors import ClarionError
+from core.errors import ClarionError
 from ui import resources
 from ui.text import plain, t
 from ui.widgets import error_box

@@ -11,12 +11,12 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx
 
 from comms.model.backends import ChatModel, build_chat_model
 from comms.model.licence import ModelLicence, licence_of_server_model, read_licence
+from core.errors import ClarionError
+from core.settings import Settings, load_settings
 from knowledge import open_store
-from knowledge.base.errors import ClarionError
-from knowledge.base.settings import Settings, load_settings
 
 if TYPE_CHECKING:  # the store module pulls in numpy: not needed before the first search
-    from knowledge.store import Store
+    from knowledge.retrieval.store import Store
 
 
 @st.cache_resource(show_spinner=False)

@@ -13,12 +13,12 @@ import streamlit as st
 from comms.checks.texts import check_name, check_reason
 from comms.packs.campaign import Cell
 from comms.report import LintItem, LintReport, SentenceVerdict
-from knowledge.base import clock
-from knowledge.base.catalog import load_catalog
-from knowledge.base.errors import ClarionError, ModelCrashed
-from knowledge.history import ChunkChange, changed_sentences
-from knowledge.pins import Flag, Impact
-from knowledge.reviews import overdue
+from core import clock
+from core.catalog import load_catalog
+from core.errors import ClarionError, ModelCrashed
+from knowledge.history.pins import Flag, Impact
+from knowledge.history.reviews import overdue
+from knowledge.history.versions import ChunkChange, changed_sentences
 from ui import resources
 from ui.text import counted, plain, t, ui_language
 
@@ -171,7 +171,7 @@ def marked_html(text: str, parts: Sequence[Refused]) -> str:
 
 def verdict_reason(verdict: SentenceVerdict) -> str:
     """Why a sentence was refused, in the interface language where a template of
-    prompts/catalog/checks.yaml says it (its reason_key, else its rule), else in English."""
+    catalog/checks.yaml says it (its reason_key, else its rule), else in English."""
     as_item = LintItem(
         id=verdict.check, passed=False, severity="error", reason=verdict.reason, points=0,
         max_points=0, reason_key=verdict.reason_key or verdict.rule,

@@ -21,8 +21,8 @@ import bcrypt
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from knowledge.base.errors import ConfigError, InputError
-from knowledge.base.settings import Settings
+from core.errors import ConfigError, InputError
+from core.settings import Settings
 
 Role = Literal["editor", "reviewer", "admin"]
 Permission = Literal[

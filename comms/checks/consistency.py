@@ -9,13 +9,13 @@ from functools import lru_cache
 
 import yaml
 
+from comms.campaign_facts import CampaignFacts
 from comms.checks.numbers import find_numbers, normalise_number
-from comms.facts import FactSheet
 from comms.message import Message
-from knowledge.base.catalog import base_language
-from knowledge.base.settings import PROJECT_ROOT
+from core.catalog import base_language
+from core.settings import PROJECT_ROOT
 
-TERMS = PROJECT_ROOT / "prompts" / "lexicon" / "terms.yaml"
+TERMS = PROJECT_ROOT / "catalog" / "lexicon" / "terms.yaml"
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,12 @@ def label(message: Message) -> str:
     return f"{message.audience}/{message.channel}/{message.language}"
 
 
-def check_consistency(messages: list[Message], facts: FactSheet) -> list[Finding]:
+def check_consistency(messages: list[Message], facts: CampaignFacts) -> list[Finding]:
     """Every disagreement in facts, recommendation source and terminology across messages."""
     return [*_facts(messages, facts), *_recommendations(messages), *_terminology(messages)]
 
 
-def _facts(messages: list[Message], facts: FactSheet) -> list[Finding]:
+def _facts(messages: list[Message], facts: CampaignFacts) -> list[Finding]:
     """Numbers that are neither in the fact sheet nor in the message's own cited evidence."""
     allowed = {normalise_number(n) for v in facts.filled().values() for n in find_numbers(v)}
     findings = []

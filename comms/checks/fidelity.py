@@ -13,7 +13,7 @@ from functools import lru_cache
 from comms.checks.numbers import find_numbers, normalise_number
 from comms.checks.sentences import split_sentences, split_words
 from comms.report import LintItem
-from knowledge.base.catalog import base_language
+from core.catalog import base_language
 
 Embed = Callable[[list[str]], Sequence[Sequence[float]]]
 TERM_SHARE = 0.6  # share of a key message's key terms the text must carry

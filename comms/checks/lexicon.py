@@ -1,4 +1,4 @@
-"""Word lists the message linter uses, one data file per language in prompts/lexicon."""
+"""Word lists the message linter uses, one data file per language in catalog/lexicon."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from knowledge.base.catalog import base_language
-from knowledge.base.errors import ConfigError
-from knowledge.base.settings import PROJECT_ROOT
+from core.catalog import base_language
+from core.errors import ConfigError
+from core.settings import PROJECT_ROOT
 
-LEXICON_DIR = PROJECT_ROOT / "prompts" / "lexicon"
+LEXICON_DIR = PROJECT_ROOT / "catalog" / "lexicon"
 
 # Arabic short vowels, tanween, shadda, sukun, dagger alif and tatweel: often left out in writing.
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
@@ -37,7 +37,7 @@ class JargonEntry(BaseModel):
 
 
 class Lexicon(BaseModel):
-    """One language's word lists; see the header of prompts/lexicon/de.yaml for the rules."""
+    """One language's word lists; see the header of catalog/lexicon/de.yaml for the rules."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

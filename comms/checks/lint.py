@@ -30,7 +30,7 @@ from comms.checks.support import (
 from comms.checks.words import LINK, real_word_share
 from comms.message import is_control
 from comms.report import LintItem, LintReport, SentenceVerdict, Severity
-from knowledge.base.catalog import base_language
+from core.catalog import base_language
 
 LanguageId = Literal["de", "en", "tr", "ar", "uk", "ru", "de-einfach", "de-leicht"]
 
@@ -683,7 +683,7 @@ def _check_citations(m: _Message) -> LintItem:
 
 def _check_language(m: _Message) -> LintItem:
     """The detected language is the requested one (German for Einfache/Leichte Sprache)."""
-    from knowledge.language import detect_language  # lingua is heavy: load on first use
+    from knowledge.sources.language import detect_language  # lingua is heavy: load on first use
 
     text = m.text
     for value in sorted(m.ctx.fact_values, key=len, reverse=True):  # an address stays German
@@ -763,7 +763,7 @@ def _check_supported(m: _Message) -> LintItem:
 def _foreign_sentences(m: _Message, wanted: str) -> list[SentenceVerdict]:
     """Sentences long enough to tell (fact values, links and names taken out) whose language
     is another than the one asked for."""
-    from knowledge.language import detect_language
+    from knowledge.sources.language import detect_language
 
     names = m.meaning.support.vocabulary if m.meaning is not None else ()
     found = []
@@ -787,7 +787,7 @@ def _foreign_sentences(m: _Message, wanted: str) -> list[SentenceVerdict]:
 
 
 def _check_never_say(m: _Message) -> LintItem:
-    """No sentence says what a health message must never say (prompts/catalog/never_say.yaml),
+    """No sentence says what a health message must never say (catalog/never_say.yaml),
     unless the office's approved texts say it too."""
     approved = list(m.ctx.approved_texts)
     if m.meaning is not None:

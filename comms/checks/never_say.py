@@ -1,6 +1,6 @@
 """Never-say rules: classes of statements a vaccination message must never make, kept as data.
 
-prompts/catalog/never_say.yaml holds the rules, like a linter's: a code, a name and a message in
+catalog/never_say.yaml holds the rules, like a linter's: a code, a name and a message in
 German and English, and per language the patterns that find the statement, with examples that
 must match (`bad`) and near-misses that must not (`good`). docs/checks.md describes the format.
 A sentence that says what one of the office's approved texts says is not held against a message.
@@ -23,11 +23,11 @@ from comms.checks.fidelity import carried_terms, key_terms
 from comms.checks.lexicon import normalise_text
 from comms.checks.numbers import find_numbers, normalise_number
 from comms.report import LintItem, SentenceVerdict
-from knowledge.base.catalog import base_language
-from knowledge.base.errors import ConfigError
-from knowledge.base.settings import PROJECT_ROOT
+from core.catalog import base_language
+from core.errors import ConfigError
+from core.settings import PROJECT_ROOT
 
-NEVER_SAY = PROJECT_ROOT / "prompts" / "catalog" / "never_say.yaml"
+NEVER_SAY = PROJECT_ROOT / "catalog" / "never_say.yaml"
 CHECK_ID = "never_say"
 Language = Literal["de", "en", "tr", "ar", "uk", "ru"]
 # A sentence says what an approved text says when that text carries this share of the

@@ -26,11 +26,11 @@ from comms.checks.numbers import find_numbers, normalise_number, spelled_numbers
 from comms.checks.sentences import split_sentences
 from comms.checks.sms import to_gsm
 from comms.report import SentenceVerdict
-from knowledge.base.errors import ConfigError
-from knowledge.base.settings import PROJECT_ROOT
+from core.errors import ConfigError
+from core.settings import PROJECT_ROOT
 
 Embed = Callable[[list[str]], Sequence[Sequence[float]]]
-MEANING = PROJECT_ROOT / "prompts" / "catalog" / "meaning.yaml"
+MEANING = PROJECT_ROOT / "catalog" / "meaning.yaml"
 # Cosine similarity (all-MiniLM-L6-v2) from which a sentence may be the statement reworded;
 # from CLOSE on, fewer of its content words need to be the statement's (docs/checks.md).
 SIMILAR = 0.62
@@ -56,7 +56,7 @@ _TOKENS = re.compile(r"[^\W_]+(?:[.,:'][^\W_]+)*")
 
 
 class MeaningWords(BaseModel):
-    """One language's entries of prompts/catalog/meaning.yaml."""
+    """One language's entries of catalog/meaning.yaml."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -78,14 +78,14 @@ def _catalogue() -> dict[str, MeaningWords]:
         raw = yaml.safe_load(MEANING.read_text(encoding="utf-8"))
         return {lang: MeaningWords.model_validate(words) for lang, words in raw.items()}
     except (OSError, yaml.YAMLError, ValidationError, AttributeError) as exc:
-        raise ConfigError(f"prompts/catalog/meaning.yaml is invalid: {exc}") from exc
+        raise ConfigError(f"catalog/meaning.yaml is invalid: {exc}") from exc
 
 
 def meaning_words(language: str) -> MeaningWords:
     """The negations, claims, units, number words and frames of a language id."""
     found = _catalogue().get(base_language(language))
     if found is None:
-        raise ConfigError(f"prompts/catalog/meaning.yaml has no entry for '{language}'.")
+        raise ConfigError(f"catalog/meaning.yaml has no entry for '{language}'.")
     return found
 
 

@@ -1,4 +1,4 @@
-"""Check names and reasons in the interface language, from prompts/catalog/checks.yaml.
+"""Check names and reasons in the interface language, from catalog/checks.yaml.
 
 A LintItem keeps its English `reason` for JSON and the CLI; `reason_key` and `reason_args` let a
 view say the same in German. Several problems in one reason have their keys joined by "+"; a key
@@ -14,10 +14,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from comms.report import LintItem
-from knowledge.base.errors import ConfigError
-from knowledge.base.settings import PROJECT_ROOT
+from core.errors import ConfigError
+from core.settings import PROJECT_ROOT
 
-CHECK_TEXTS = PROJECT_ROOT / "prompts" / "catalog" / "checks.yaml"
+CHECK_TEXTS = PROJECT_ROOT / "catalog" / "checks.yaml"
 
 
 class CheckTexts(BaseModel):

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from comms.checks.lexicon import normalise_text
 from comms.checks.sentences import split_words
-from knowledge.base.catalog import base_language
+from core.catalog import base_language
 
 WORD_FLOOR = 1.0  # zipf frequency a word needs to be known (1 = once per 100 million words)
 PART_FLOOR = 2.3  # a part of a German compound needs more: short rare parts fit anything

@@ -17,12 +17,12 @@ from comms.cli.templates import run as run_templates
 from comms.cli.users import add_parser as add_users_parser
 from comms.cli.users import run as run_users
 from comms.message import Message
-from knowledge.base.catalog import KINDS, load_catalog
-from knowledge.base.errors import ClarionError, InputError
-from knowledge.base.settings import Settings, load_settings
+from core.catalog import KINDS, load_catalog
+from core.errors import ClarionError, InputError
+from core.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from knowledge.store import Store
+    from knowledge.retrieval.store import Store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,9 +60,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def generate(args: argparse.Namespace) -> int:
     """Write one message (composed from the map; the model's version when asked) and print it."""
+    from comms.campaign_facts import load_facts
     from comms.drafting.draft import VARIANT_STRIDE, Request, resolve
     from comms.drafting.write import should_ask, write_message
-    from comms.facts import load_facts
     from comms.model.backends import build_chat_model
     from knowledge import open_store
 
@@ -98,8 +98,8 @@ def generate(args: argparse.Namespace) -> int:
 
 def _overdue_notes(settings: Settings, store: Store, message: Message) -> list[dict[str, Any]]:
     """The message's cited sources past their review date: id, date and notice (English)."""
-    from knowledge.base import clock
-    from knowledge.reviews import overdue
+    from core import clock
+    from knowledge.history.reviews import overdue
 
     found = overdue(settings, store, [c.source_id for c in message.citations], clock.today())
     fields = {"source_id", "review_by"}

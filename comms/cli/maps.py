@@ -7,14 +7,14 @@ import json
 import sys
 from pathlib import Path
 
-from comms.cli.versioned import add_change_options, print_text
+from comms.cli.versioned import add_change_options, read_document, write_document
 from comms.maps.library import shipped_map_ids
 from comms.maps.schema import map_hash
 from comms.maps.store import MapStore, MapVersion
 from comms.maps.summary import ConcernSummary, summarize
 from comms.maps.validation import InvalidMap, MapProblem, check_map, read_map_file
-from knowledge.base.errors import InputError
-from knowledge.base.settings import load_settings
+from core.errors import InputError
+from core.settings import load_settings
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         case "revert":
             _proposed(store.revert(args.id, args.version, author=args.author, comment=args.comment))
         case "export":
-            _export(store.current(args.id).text, args.output)
+            write_document(store.current(args.id).text, args.output)
         case "import":
             _proposed(_import(store, args.file, args.author, args.comment))
         case "approve":
@@ -151,22 +151,7 @@ def _problem_line(problem: MapProblem) -> str:
 
 
 def _read(path: Path) -> str:
-    try:
-        return read_map_file(path.read_bytes())
-    except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc.strerror or exc}") from exc
-    except InputError as exc:
-        raise InputError(f"Cannot read {path}: {exc}") from exc
-
-
-def _export(text: str, output: Path | None) -> None:
-    if output is None:
-        print_text(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"Cannot write {output}: {exc.strerror or exc}") from exc
+    return read_document(path, read_map_file, InputError)
 
 
 def _proposed(version: MapVersion) -> None:

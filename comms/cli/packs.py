@@ -8,11 +8,11 @@ from dataclasses import asdict
 from pathlib import Path
 
 from comms.packs.audit import audit_csv
-from comms.packs.citations import ChangedCell
+from comms.packs.evidence_flags import ChangedCell
 from comms.packs.generation import PackRun, Progress
 from comms.packs.store import PackStore
-from knowledge.base.errors import InputError
-from knowledge.base.settings import load_settings
+from core.errors import InputError
+from core.settings import load_settings
 
 CLI_USER = "cli"
 
@@ -61,8 +61,8 @@ def stale(args: argparse.Namespace) -> int:
     """List the messages (and, without --campaign, the map facts) on changed evidence."""
     import json
 
-    from comms.maps.evidence import changed_facts
-    from comms.packs.citations import changed_cells
+    from comms.maps.evidence_flags import changed_facts
+    from comms.packs.evidence_flags import changed_cells
 
     settings = load_settings()
     if args.campaign:
@@ -100,8 +100,8 @@ def pack(args: argparse.Namespace) -> int:
     """Generate the campaign's missing messages, then export the pack."""
     from comms.drafting.write import should_ask
     from comms.model.backends import build_chat_model
+    from comms.packs.archive import export_pack
     from comms.packs.campaign import load_campaign
-    from comms.packs.export import export_pack
     from comms.packs.generation import generate_pack, open_campaign
     from knowledge import open_store
 

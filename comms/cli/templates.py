@@ -6,12 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from comms.cli.versioned import add_change_options, print_text
+from comms.cli.versioned import add_change_options, read_document, write_document
 from comms.drafting.template import parse_template
 from comms.templates.store import TemplateStore, Version
 from comms.templates.validation import read_template_file, validate
-from knowledge.base.errors import InputError, TemplateError
-from knowledge.base.settings import load_settings
+from core.errors import TemplateError
+from core.settings import load_settings
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -52,12 +52,10 @@ def run(args: argparse.Namespace) -> int:
         case "list":
             for version in store.summaries():
                 print(f"{version.template_id}\tv{version.number}\t{_who(version)}")
-        case "show" | "export":
-            text = _pick(store, args.id, args.version).text
-            if args.action == "show":
-                print_text(text)
-            else:
-                _write(args.file, text)
+        case "show":
+            write_document(_pick(store, args.id, args.version).text, None)
+        case "export":
+            write_document(_pick(store, args.id, args.version).text, args.file)
         case "history":
             for version in store.history(args.id):
                 print(f"v{version.number}\t{version.content_hash}\t{_who(version)}")
@@ -95,19 +93,7 @@ def check(path: Path) -> int:
 
 def _read(path: Path) -> str:
     """A template file, with the app's rule: UTF-8 text under MAX_TEMPLATE_BYTES."""
-    try:
-        return read_template_file(path.read_bytes())
-    except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc}") from exc
-    except TemplateError as exc:
-        raise InputError(f"Cannot read {path}: {exc}") from exc
-
-
-def _write(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"Cannot write {path}: {exc}") from exc
+    return read_document(path, read_template_file, TemplateError)
 
 
 def _pick(store: TemplateStore, template_id: str, number: int | None) -> Version:

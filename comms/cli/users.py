@@ -11,8 +11,8 @@ import getpass
 import sys
 
 from comms.accounts.auth import ROLES, add_user, load_users, remove_user, set_password, users_path
-from knowledge.base.errors import InputError
-from knowledge.base.settings import load_settings
+from core.errors import InputError
+from core.settings import load_settings
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

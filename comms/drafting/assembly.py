@@ -16,18 +16,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from comms.checks.sms import GSM_LANGUAGES, is_gsm7, sms_char_budget, sms_units, to_gsm
-from comms.facts import (
+from comms.campaign_facts import (
     DEFAULT_LINE_FIELDS,
     FACT_LINE_FIELDS,
-    FactSheet,
+    CampaignFacts,
     fact_line,
+    fact_per_line,
     fill_slots,
     lacking_facts,
 )
-from knowledge.base.catalog import Channel, Language
+from comms.checks.sms import GSM_LANGUAGES, is_gsm7, sms_char_budget, sms_units, to_gsm
+from core.catalog import Channel, Language
 
-PLAIN_GERMAN = frozenset({"de-einfach", "de-leicht"})
 MIN_TEXT = 60  # characters the model always gets for its own text, whatever the facts take
 # Placeholders offered beyond the fact line, most useful first; one is left out of the prompt
 # when filling it in would leave the model less than half the channel (an SMS in Turkish).
@@ -54,7 +54,7 @@ class Assembled:
     fact_block: str  # what Clarion appended ("" when the text carried every fact)
 
 
-def plan_assembly(channel: Channel, language: Language, facts: FactSheet) -> Assembly:
+def plan_assembly(channel: Channel, language: Language, facts: CampaignFacts) -> Assembly:
     """The placeholders to offer, the fact-line fields and the model's character budget."""
     values = {slot: channel_text(text, channel, language) for slot, text in facts.filled().items()}
     gsm, straddle = _sms_encoding(channel, language, facts) if channel.id == "sms" else (False, 0)
@@ -78,7 +78,7 @@ def plan_assembly(channel: Channel, language: Language, facts: FactSheet) -> Ass
 
 
 def assemble(
-    raw: str, facts: FactSheet, plan: Assembly, channel: Channel, language: Language
+    raw: str, facts: CampaignFacts, plan: Assembly, channel: Channel, language: Language
 ) -> Assembled:
     """Fill the placeholders, then add the fact block for the fields the text lacks."""
     text, slots, _unknown = fill_slots(raw, facts)
@@ -91,11 +91,11 @@ def assemble(
 
 
 def fact_block(
-    facts: FactSheet, fields: tuple[str, ...], channel: Channel, language: Language
+    facts: CampaignFacts, fields: tuple[str, ...], channel: Channel, language: Language
 ) -> str:
     """The facts of `fields` as Clarion appends them: one line in an SMS, else (and in plain
     German everywhere) a line each, since a row of facts joined by dots reads as one sentence."""
-    if channel.id != "sms" or language.id in PLAIN_GERMAN:
+    if fact_per_line(language.id, channel.id):
         lines = [fact_line(facts, language.id, channel.id, (name,)) for name in fields]
         block = "\n".join(line for line in lines if line)
     else:
@@ -117,7 +117,7 @@ def char_limit(channel: Channel, gsm: bool) -> int:
     return min(channel.max_chars, sms_char_budget(gsm))
 
 
-def _sms_encoding(channel: Channel, language: Language, facts: FactSheet) -> tuple[bool, int]:
+def _sms_encoding(channel: Channel, language: Language, facts: CampaignFacts) -> tuple[bool, int]:
     """Whether an SMS travels as GSM-7 (a GSM language whose facts and labels are GSM-7), and
     the code units to hold back: one where a fact has a two-unit character, which may not
     straddle the two segments."""
@@ -127,7 +127,7 @@ def _sms_encoding(channel: Channel, language: Language, facts: FactSheet) -> tup
 
 
 def _block_size(
-    facts: FactSheet, fields: tuple[str, ...], channel: Channel, language: Language, gsm: bool
+    facts: CampaignFacts, fields: tuple[str, ...], channel: Channel, language: Language, gsm: bool
 ) -> int:
     """The room the whole fact block takes, with the line break before it."""
     block = fact_block(facts, fields, channel, language)

@@ -7,15 +7,15 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from comms.campaign_facts import CampaignFacts, fact_labels
 from comms.checks.fidelity import Embed
 from comms.checks.lexicon import load_lexicon
 from comms.checks.lint import Meaning
 from comms.checks.support import Statement, Support, meaning_words, sentence_spans
-from comms.facts import FactSheet, fact_labels
 from comms.maps.compose import frame_phrases, topic_name
 from comms.maps.library import LoadedMap
 from comms.maps.statements import fitting_key_sets, map_statements
-from knowledge.base.catalog import base_language, load_catalog
+from core.catalog import base_language, load_catalog
 
 if TYPE_CHECKING:
     from comms.drafting.draft import Resolved
@@ -41,7 +41,7 @@ def stopwords(language: str) -> frozenset[str]:
 def support_for(
     resolved: Resolved,
     loaded: LoadedMap,
-    facts: FactSheet,
+    facts: CampaignFacts,
     cited_texts: list[str],
     draft: str = "",
     frames: list[str] | None = None,

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from comms.campaign_facts import CampaignFacts, grounded_numbers
 from comms.checks.lint import LintContext, LintReport, capped_score, lint
 from comms.checks.sentences import split_sentences
 from comms.checks.words import words_of
 from comms.drafting.assembly import Assembly, assemble, channel_text, plan_assembly
-from comms.evidence import Screened, screen
-from comms.facts import FactSheet, grounded_numbers
 from comms.message import (
     MAX_GRAMMAR_LENGTH,
     Citation,
@@ -24,14 +23,15 @@ from comms.message import (
 )
 from comms.model.backends import ChatModel
 from comms.report import LintItem, SentenceVerdict
-from knowledge.base.catalog import Audience, Catalog, Channel, Language, Topic, load_catalog, pick
-from knowledge.base.errors import GenerationError, InputError
-from knowledge.base.settings import Settings
+from comms.screening import Screened, screen
+from core.catalog import Audience, Catalog, Channel, Language, Topic, load_catalog, pick
+from core.errors import GenerationError, InputError
+from core.settings import Settings
 
 if TYPE_CHECKING:  # imported where used: the app's first page must not wait for numpy or Jinja2
     from comms.drafting.template import PromptTemplate
-    from knowledge.search import Passage
-    from knowledge.store import Store
+    from knowledge.retrieval.search import Passage
+    from knowledge.retrieval.store import Store
 
 MAX_CONCERN_CHARS = 500
 VARIANT_STRIDE = 1000  # variant seeds: seed, seed + 1000, … (distinct, fixed, reproducible)
@@ -104,7 +104,7 @@ def retrieve(store: Store, resolved: Resolved, k: int) -> list[Passage]:
 def find_evidence(store: Store, query: str, topic_id: str, k: int) -> list[Passage]:
     """The one way Clarion retrieves evidence, for a message and for a pack: passages about the
     topic, or general guidance when the store has none about it."""
-    from knowledge.search import Filters, search
+    from knowledge.retrieval.search import Filters, search
 
     passages = search(store, query, k=k, filters=Filters(vaccine=topic_id))
     if not passages:
@@ -117,7 +117,7 @@ def find_evidence(store: Store, query: str, topic_id: str, k: int) -> list[Passa
 def template_variables(
     resolved: Resolved,
     passages: list[Passage],
-    facts: FactSheet | None = None,
+    facts: CampaignFacts | None = None,
     screened: list[Screened] | None = None,
     key_messages: list[str] | None = None,
     composed: str = "",
@@ -131,7 +131,7 @@ def template_variables(
     channel's length as the characters left for the model's own text.
     """
     screened = screened or [screen(p.text) for p in passages]
-    filled = (facts or FactSheet()).filled()
+    filled = (facts or CampaignFacts()).filled()
     channel = resolved.channel.model_dump()
     if assembly is not None:
         filled = {slot: value for slot, value in filled.items() if slot in assembly.offered}
@@ -184,7 +184,7 @@ def draft_message(
     settings: Settings,
     chat: ChatModel,
     store: Store,
-    facts: FactSheet | None = None,
+    facts: CampaignFacts | None = None,
     seed: int | None = None,
     on_text: OnText | None = None,
     template: PromptTemplate | None = None,
@@ -201,7 +201,7 @@ def draft_message(
     from comms.drafting.template import load_template, render
 
     resolved = request if isinstance(request, Resolved) else resolve(request)
-    facts = facts or FactSheet()
+    facts = facts or CampaignFacts()
     passages = passages or retrieve(store, resolved, settings.retrieval_k)
     screened = [screen(p.text) for p in passages]
     template = template or load_template("draft_message", settings)
@@ -248,19 +248,19 @@ def draft_variants(request: Request | Resolved, count: int, **kwargs: Any) -> li
 
 
 def check_message(
-    message: Message, facts: FactSheet | None = None, text: str | None = None
+    message: Message, facts: CampaignFacts | None = None, text: str | None = None
 ) -> LintReport:
     """Re-run the checks on a message, e.g. after staff edited its text."""
     resolved = resolve(Request(message.topic, message.audience, message.channel, message.language))
     cited_texts = [p.text for p in message.cited_passages()]
     return lint(
         message.text if text is None else text,
-        lint_context(resolved, facts or FactSheet(), cited_texts, len(message.citations), True),
+        lint_context(resolved, facts or CampaignFacts(), cited_texts, len(message.citations), True),
     )
 
 
 def lint_context(
-    resolved: Resolved, facts: FactSheet, cited_texts: list[str], citations: int, valid: bool
+    resolved: Resolved, facts: CampaignFacts, cited_texts: list[str], citations: int, valid: bool
 ) -> LintContext:
     """What the linter needs to know about a message's request and evidence."""
     values = facts.filled().values()
@@ -289,7 +289,7 @@ def _finish(
     truncated: bool = False,
     *,
     resolved: Resolved,
-    facts: FactSheet,
+    facts: CampaignFacts,
     passages: list[Passage],
     plan: Assembly,
 ) -> Candidate:
@@ -336,7 +336,7 @@ def _message(
     template: PromptTemplate,
     seed: int,
     attempts: int,
-    facts: FactSheet,
+    facts: CampaignFacts,
     flagged: list[int],
 ) -> Message:
     citations = [Citation.of(n, passages[n - 1]) for n in best.cited if 1 <= n <= len(passages)]

@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING
 
 from comms.maps.compose import Composed
 from comms.maps.library import LoadedMap
-from comms.maps.schema import Fact
-from knowledge.base.database import transaction
-from knowledge.chunks import content_hash
-from knowledge.history import WHAT, database
-from knowledge.pins import Pin, fact_owner, replace_pins
+from comms.maps.schema import MapFact
+from core.database import transaction
+from knowledge.history.pins import Pin, fact_owner, replace_pins
+from knowledge.history.versions import WHAT, database
+from knowledge.sources.chunks import content_hash
 
 if TYPE_CHECKING:
-    from knowledge.base.settings import Settings
-    from knowledge.search import Passage
-    from knowledge.store import Store
+    from core.settings import Settings
+    from knowledge.retrieval.search import Passage
+    from knowledge.retrieval.store import Store
 
 
 def cited_passages(store: Store | None, composed: Composed) -> list[Passage]:
@@ -52,7 +52,7 @@ def _numbers_of(text: str) -> frozenset[str]:
 
 
 def _source_passages(store: Store | None, source: str) -> list[Passage]:
-    from knowledge.search import source_passages
+    from knowledge.retrieval.search import source_passages
 
     return source_passages(store, source) or list(_corpus_passages(source))
 
@@ -66,9 +66,9 @@ def _overlap(text: str, wanted: str) -> int:
 @lru_cache(maxsize=64)
 def _corpus_passages(source_id: str) -> tuple[Passage, ...]:
     """A shipped corpus document's chunks, as ingestion makes them (same ids)."""
-    from knowledge.corpus import CORPUS_DIR, read_document
     from knowledge.ingest import corpus_chunks
-    from knowledge.search import Passage
+    from knowledge.retrieval.search import Passage
+    from knowledge.sources.corpus import CORPUS_DIR, read_document
 
     path = CORPUS_DIR / f"{source_id}.md"
     if not path.is_file():
@@ -82,7 +82,7 @@ def _corpus_passages(source_id: str) -> tuple[Passage, ...]:
     )  # fmt: skip
 
 
-def fact_passage(candidates: list[Passage], fact: Fact) -> Passage | None:
+def fact_passage(candidates: list[Passage], fact: MapFact) -> Passage | None:
     """The passage of its source (`candidates`) that best carries a fact; None if none."""
     wanted = fact.text.get("en", "") + " " + fact.text.get("de", "")
     return max(candidates, key=lambda p: _overlap(p.text, wanted)) if candidates else None
@@ -105,7 +105,7 @@ def pin_map_facts(settings: Settings, store: Store | None, loaded: LoadedMap) ->
     return len(pinned)
 
 
-def _facts(loaded: LoadedMap) -> list[Fact]:
+def _facts(loaded: LoadedMap) -> list[MapFact]:
     found = loaded.map
     keys = [*found.key_messages, *(k for c in found.concerns for k in c.key_messages)]
     return [fact for key in keys for fact in key.facts]

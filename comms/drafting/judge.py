@@ -11,7 +11,7 @@ from typing import Any
 from comms.checks.support import Support, sentence_spans
 from comms.model.backends import ChatModel
 from comms.report import LintItem, SentenceVerdict
-from knowledge.base.errors import BackendError, GenerationError
+from core.errors import BackendError, GenerationError
 
 MAX_STATEMENTS = 120  # the approved statements shown to the judge (the map's, then passages')
 INSTRUCTIONS = (

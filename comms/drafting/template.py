@@ -12,8 +12,8 @@ from jinja2 import TemplateError as JinjaTemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from knowledge.base.errors import TemplateError, file_problems
-from knowledge.base.settings import PROJECT_ROOT, Settings
+from core.errors import TemplateError, file_problems
+from core.settings import PROJECT_ROOT, Settings
 
 SHIPPED_DIR = PROJECT_ROOT / "prompts" / "templates"
 MAX_RENDERED_CHARS = 60_000

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from comms.campaign_facts import CampaignFacts, localized
 from comms.checks.fidelity import Embed
 from comms.checks.lint import LintContext, lint, with_item
 from comms.checks.support import Support
@@ -22,7 +23,6 @@ from comms.drafting.draft import (
 )
 from comms.drafting.grounding import cited_passages
 from comms.drafting.judge import judge_sentences
-from comms.facts import FactSheet, localized
 from comms.maps.compose import Composed, compose
 from comms.maps.library import LoadedMap, load_map
 from comms.maps.matching import ConcernMatch, match_concern
@@ -38,14 +38,14 @@ from comms.message import (
 from comms.model.backends import ChatModel
 from comms.office import load_office
 from comms.report import LintReport
-from knowledge.base.catalog import base_language
-from knowledge.base.errors import BackendError, GenerationError, ModelCrashed
-from knowledge.base.settings import Settings
+from core.catalog import base_language
+from core.errors import BackendError, GenerationError, ModelCrashed
+from core.settings import Settings
 
 if TYPE_CHECKING:
     from comms.drafting.template import PromptTemplate
-    from knowledge.search import Passage
-    from knowledge.store import Store
+    from knowledge.retrieval.search import Passage
+    from knowledge.retrieval.store import Store
 
 AskModel = Literal["always", "on-request", "never"]
 COMPOSER = ModelRef(backend="composer", model_id="message map")
@@ -73,7 +73,7 @@ def compose_message(
     *,
     settings: Settings,
     store: Store | None,
-    facts: FactSheet | None = None,
+    facts: CampaignFacts | None = None,
     concern_id: str | None = None,
     loaded: LoadedMap | None = None,
 ) -> Floor:
@@ -91,7 +91,7 @@ def compose_message(
                        facts=facts, concern_id=match.concern_id,
                        concern_text=resolved.concern, office=load_office(settings))  # fmt: skip
     passages = cited_passages(store, composed)
-    support = support_for(resolved, loaded, facts or FactSheet(), [p.text for p in passages],
+    support = support_for(resolved, loaded, facts or CampaignFacts(), [p.text for p in passages],
                           frames=composed.frames)  # fmt: skip
     meaning = meaning_for(resolved, loaded, support, _embed(store))
     checks = lint(composed.text, _context(resolved, facts, passages, composed, loaded), meaning)
@@ -108,7 +108,7 @@ def compose_message(
         template_id=f"map:{loaded.id}",
         template_version=loaded.version,
         seed=0,
-        slots={k: v for k, v in (facts or FactSheet()).filled().items() if v in composed.text},
+        slots={k: v for k, v in (facts or CampaignFacts()).filled().items() if v in composed.text},
         checks=checks,
         first_checks=checks,
         version="composed",
@@ -131,7 +131,7 @@ def adapt_message(
     settings: Settings,
     chat: ChatModel,
     store: Store,
-    facts: FactSheet | None = None,
+    facts: CampaignFacts | None = None,
     seed: int | None = None,
     on_text: OnText | None = None,
     template: PromptTemplate | None = None,
@@ -170,7 +170,7 @@ def adapt_message(
     # the composed draft it was shown.
     cited = model.cited_passages()
     texts = [p.text for p in cited]
-    support = support_for(resolved, floor.loaded, facts or FactSheet(), texts, composed.text)
+    support = support_for(resolved, floor.loaded, facts or CampaignFacts(), texts, composed.text)
     context = _context(resolved, facts, cited, composed, floor.loaded,
                        valid=not model.rejected_citations, approved=support)  # fmt: skip
     context = context.model_copy(update={"fact_block": model.fact_line})
@@ -198,7 +198,7 @@ def write_message(
     settings: Settings,
     store: Store,
     chat: ChatModel | None = None,
-    facts: FactSheet | None = None,
+    facts: CampaignFacts | None = None,
     ask_model: bool | None = None,
     seed: int | None = None,
     on_text: OnText | None = None,
@@ -255,7 +255,7 @@ def _match(
 
 def _context(
     resolved: Resolved,
-    facts: FactSheet | None,
+    facts: CampaignFacts | None,
     passages: list[Passage],
     composed: Composed,
     loaded: LoadedMap,
@@ -266,7 +266,7 @@ def _context(
     answers, the approved texts it may use, and the body that speaks for the office.
 
     `approved`: the map's statements and the draft, whose numbers the office approved."""
-    context = lint_context(resolved, facts or FactSheet(), [p.text for p in passages],
+    context = lint_context(resolved, facts or CampaignFacts(), [p.text for p in passages],
                            len(passages), valid)  # fmt: skip
     if approved is not None:
         texts = [s.text for s in approved.statements if s.kind in ("map", "question", "draft")]
@@ -311,7 +311,7 @@ def _keep_floor(
     })  # fmt: skip
 
 
-def _untranslated(fields: tuple[str, ...], facts: FactSheet | None, text: str,
+def _untranslated(fields: tuple[str, ...], facts: CampaignFacts | None, text: str,
                   language: str) -> list[Note]:  # fmt: skip
     """A note naming the fact-sheet values the message shows in the office's language."""
     values = facts.filled() if facts is not None else {}

@@ -14,30 +14,30 @@ from typing import Any
 
 import yaml
 
-from comms.checks.lint import has_call_to_action
-from comms.checks.sentences import split_sentences
-from comms.checks.sms import GSM_LANGUAGES, MAX_SMS_SEGMENTS, sms_info, to_gsm
-from comms.facts import (
+from comms.campaign_facts import (
     DEFAULT_LINE_FIELDS,
     FACT_LINE_FIELDS,
     SLOTS,
-    FactSheet,
+    CampaignFacts,
     asked_fields,
     contradicts_campaign,
     fact_line,
+    fact_per_line,
     lacking_facts,
 )
+from comms.checks.lint import has_call_to_action
+from comms.checks.sentences import split_sentences
+from comms.checks.sms import GSM_LANGUAGES, MAX_SMS_SEGMENTS, sms_info, to_gsm
 from comms.maps.library import LoadedMap
-from comms.maps.schema import Concern, Fact, KeyMessage
+from comms.maps.schema import Concern, KeyMessage, MapFact
 from comms.message import Note
 from comms.office import Office
-from knowledge.base.catalog import Audience, Channel, Language, Topic
-from knowledge.base.errors import InputError
-from knowledge.base.settings import PROJECT_ROOT
-from knowledge.corpus import corpus_countries
+from core.catalog import Audience, Channel, Language, Topic
+from core.errors import InputError
+from core.settings import PROJECT_ROOT
+from knowledge.sources.corpus import corpus_countries
 
-PHRASES = PROJECT_ROOT / "prompts" / "catalog" / "compose.yaml"
-PLAIN_GERMAN = frozenset({"de-einfach", "de-leicht"})
+PHRASES = PROJECT_ROOT / "catalog" / "compose.yaml"
 PLAIN_GRADE = 5  # audiences reading at this grade or below get Einfache Sprache in German
 TYPICAL = 3  # at most this many of the audience's typical concerns in an FAQ or phone script
 MAIN, KEY, CLOSE, FACT, FRAME, EXTRA = 10, 9, 8, 6, 5, 3  # part priorities: higher stays longer
@@ -62,7 +62,7 @@ class Composed:
     concern_id: str | None  # the concern answered; None when the general key messages were used
     key_set: str  # "key_messages" (the overarching three) or the id of the concern used
     key_messages: list[tuple[str, str]]  # (id, text) of the key messages the message carries
-    facts: list[Fact]  # the supporting facts under the key messages used: what it rests on
+    facts: list[MapFact]  # the supporting facts under the key messages used: what it rests on
     sources: list[str]  # corpus ids the message cites, in order
     myth: str | None = None  # the myth a myth concern states once, inside a fact sandwich
     dropped: list[str] = field(default_factory=list)  # parts left out to fit the channel
@@ -78,7 +78,7 @@ class _Job:
     audience: Audience
     channel: Channel
     language: Language
-    facts: FactSheet
+    facts: CampaignFacts
     words: dict[str, Any]
     concern: Concern | None
     keys: tuple[KeyMessage, ...]
@@ -152,7 +152,7 @@ def compose(
     audience: Audience,
     channel: Channel,
     language: Language,
-    facts: FactSheet | None = None,
+    facts: CampaignFacts | None = None,
     concern_id: str | None = None,
     concern_text: str = "",
     office: Office | None = None,
@@ -166,7 +166,7 @@ def compose(
     words = _phrases().get(language.id) or _phrases()["en"]
     typical = tuple(typical_concerns(loaded, audience.id, concern)[:TYPICAL])
     asked = asked_fields(concern_text, concern.kind if concern is not None else None)
-    job = _Job(topic, audience, channel, language, facts or FactSheet(), words, concern, keys,
+    job = _Job(topic, audience, channel, language, facts or CampaignFacts(), words, concern, keys,
                typical, asked, office=office)  # fmt: skip
     job, notes = _off_campaign(job, loaded)
     job = _given(job)
@@ -203,7 +203,7 @@ def _off_campaign(job: _Job, loaded: LoadedMap) -> tuple[_Job, list[Note]]:
     """The job without the map statements (key messages and facts) that name a time to
     vaccinate the campaign's dates never reach ("Autumn is the best time" for a clinic in
     March and April), and a note naming both for each one the message would have shown."""
-    statements: list[KeyMessage | Fact] = []
+    statements: list[KeyMessage | MapFact] = []
     for _, key in loaded.map.all_key_messages():
         statements += [key, *key.facts]
     written = job.facts.written_when or job.facts.when  # the months as the office wrote them
@@ -262,13 +262,13 @@ def _key(key: KeyMessage, job: _Job) -> str:
     return _text(key.text, job) or key.text[job.language.base_language]
 
 
-def _fact(fact: Fact, job: _Job) -> str:
+def _fact(fact: MapFact, job: _Job) -> str:
     """A fact in the message language; facts are not translated beyond the map's languages.
     Empty where the campaign's dates contradict it."""
     return "" if fact.id in job.left_out else _text(fact.text, job)
 
 
-def _fact_line(fact: Fact, job: _Job) -> str:
+def _fact_line(fact: MapFact, job: _Job) -> str:
     """A fact as the message shows it: one that cites another country's or an international
     body's source says where it comes from, unless its own words already name it."""
     text = _fact(fact, job)
@@ -342,7 +342,7 @@ def _closing(job: _Job, fields: tuple[str, ...] | None = None) -> list[str]:
 def _fact_lines(job: _Job, fields: tuple[str, ...]) -> str:
     """The facts of `fields`: outside an SMS (and in plain German everywhere) each on its own
     line, since a row of facts joined by dots would read as one long sentence."""
-    if job.channel.id != "sms" or job.lang in PLAIN_GERMAN:
+    if fact_per_line(job.lang, job.channel.id):
         each = [fact_line(job.facts, job.lang, job.channel.id, (name,)) for name in fields]
         return "\n".join(part for part in each if part)
     return fact_line(job.facts, job.lang, job.channel.id, fields)

@@ -1,4 +1,4 @@
-"""Where maps come from: the shipped files in prompts/maps, or the office's approved version."""
+"""Where maps come from: the shipped files in catalog/maps, or the office's approved version."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 
 from comms.maps.schema import MessageMap, map_hash
 from comms.maps.validation import parse_map
-from knowledge.base.errors import InputError
-from knowledge.base.settings import PROJECT_ROOT, Settings
+from core.errors import InputError
+from core.settings import PROJECT_ROOT, Settings
 
-MAPS_DIR = PROJECT_ROOT / "prompts" / "maps"
+MAPS_DIR = PROJECT_ROOT / "catalog" / "maps"
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from comms.maps.schema import KEY_MESSAGES, MAX_FACTS
 from comms.model.backends import ChatModel
-from knowledge.base.catalog import load_catalog
-from knowledge.base.errors import InputError
-from knowledge.base.settings import PROJECT_ROOT, Settings
+from core.catalog import load_catalog
+from core.errors import InputError
+from core.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:  # the store module pulls in numpy
-    from knowledge.search import Passage
-    from knowledge.store import Store
+    from knowledge.retrieval.search import Passage
+    from knowledge.retrieval.store import Store
 
 PROMPT = PROJECT_ROOT / "prompts" / "proposals" / "concern.yaml"
 LABEL = "# Entwurf/Draft – check every line"
@@ -138,7 +138,7 @@ def _topic_label(topic_id: str) -> str:
 
 
 def _evidence(store: Store, question: str, topic_id: str) -> list[Passage]:
-    from knowledge.search import Filters, search
+    from knowledge.retrieval.search import Filters, search
 
     passages = search(store, question, k=PASSAGES, filters=Filters(vaccine=topic_id))
     passages = passages or search(store, question, k=PASSAGES)

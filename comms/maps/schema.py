@@ -1,4 +1,4 @@
-"""The shape of a message map file (prompts/maps/<topic>.yaml), checked field by field."""
+"""The shape of a message map file (catalog/maps/<topic>.yaml), checked field by field."""
 
 from __future__ import annotations
 
@@ -42,8 +42,9 @@ class _Strict(BaseModel):
 Slot = Literal["what", "who", "when", "where", "cost", "booking", "contact"]  # campaign facts
 
 
-class Fact(_Strict):
-    """A supporting fact, citing one document of the curated corpus by its id."""
+class MapFact(_Strict):
+    """A supporting fact of a key message, citing one document of the curated corpus by its id
+    (a map's fact, not the campaign's logistics: those are comms.campaign_facts.CampaignFacts)."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     source: str
@@ -59,7 +60,7 @@ class KeyMessage(_Strict):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     text: Texts
-    facts: tuple[Fact, ...] = Field(default=(), max_length=MAX_FACTS)
+    facts: tuple[MapFact, ...] = Field(default=(), max_length=MAX_FACTS)
     # A campaign fact this key message stands in for ("Was die Impfung kostet, sagen wir Ihnen
     # gern" for `cost`): left out where the campaign's fact sheet gives that fact, which the
     # message then carries instead.
@@ -117,7 +118,7 @@ class MessageMap(_Strict):
         """The concern with this id, if the map has it."""
         return next((c for c in self.concerns if c.id == concern_id), None)
 
-    def fact(self, fact_id: str) -> Fact | None:
+    def fact(self, fact_id: str) -> MapFact | None:
         """The supporting fact with this id, if the map has it."""
         facts = (f for _, key in self.all_key_messages() for f in key.facts)
         return next((f for f in facts if f.id == fact_id), None)

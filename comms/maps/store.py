@@ -16,10 +16,10 @@ from comms.maps.library import map_path, shipped_map_ids, shipped_map_text
 from comms.maps.schema import map_hash
 from comms.maps.validation import InvalidMap, check_map
 from comms.versions import VersionTable, note, person, pick, unified_diff, write_override
-from knowledge.base.clock import now
-from knowledge.base.database import DB_FILE, DatabaseError
-from knowledge.base.errors import InputError
-from knowledge.base.settings import Settings
+from core.clock import now
+from core.database import DB_FILE, DatabaseError
+from core.errors import InputError
+from core.settings import Settings
 
 SHIPPED_AUTHOR = "Clarion"
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from comms.checks.readability import measure_readability
 from comms.checks.sentences import split_sentences, split_words
 from comms.maps.schema import TARGET_WORDS, KeyMessage, MessageMap, Texts
-from knowledge.base.catalog import base_language
+from core.catalog import base_language
 
 OVERVIEW = ""  # the concern id of the overarching key messages
 

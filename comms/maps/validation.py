@@ -17,14 +17,14 @@ from comms.maps.schema import (
     ALL_LANGUAGES,
     MAP_LANGUAGES,
     TARGET_WORDS,
-    Fact,
     KeyMessage,
+    MapFact,
     MessageMap,
     Texts,
 )
 from comms.versions import decode_upload
-from knowledge.base.catalog import base_language, load_catalog
-from knowledge.base.errors import InputError, file_problems
+from core.catalog import base_language, load_catalog
+from core.errors import InputError, file_problems
 
 Path_ = tuple[str | int, ...]
 MAX_MAP_BYTES = 300_000  # a map file, uploaded or imported
@@ -142,7 +142,7 @@ def _documents(found: MessageMap, evidence_dir: Path | None) -> dict[str, str]:
     cited = {f.source for k in keys for f in k.facts} | set(found.authority.sources)
     missing = cited - documents.keys()
     if missing and evidence_dir is not None:
-        from knowledge.history import source_texts
+        from knowledge.history.versions import source_texts
 
         documents |= source_texts(evidence_dir, missing)
     return documents
@@ -305,10 +305,10 @@ def _key_paths(found: MessageMap) -> Iterator[tuple[Path_, KeyMessage]]:
             yield ("concerns", c, "key_messages", n), key
 
 
-def _abroad_problems(at: Path_, fact: Fact, found: MessageMap) -> Found:
+def _abroad_problems(at: Path_, fact: MapFact, found: MessageMap) -> Found:
     """A fact that cites another country's (or an international) body is marked `from_abroad`,
     so the message says where it comes from; a fact of the authority's own country is not."""
-    from knowledge.corpus import corpus_countries
+    from knowledge.sources.corpus import corpus_countries
 
     countries = corpus_countries()
     home = next((countries[s] for s in found.authority.sources if countries.get(s)), None)
@@ -322,7 +322,9 @@ def _abroad_problems(at: Path_, fact: Fact, found: MessageMap) -> Found:
                   "`from_abroad: true` so that a message says where it comes from")  # fmt: skip
         yield (*at, "source"), reason, "error"
     elif country == home and fact.from_abroad:
-        reason = f"'{fact.source}' is a source of {home}, the map's own country: from_abroad is wrong"
+        reason = (
+            f"'{fact.source}' is a source of {home}, the map's own country: from_abroad is wrong"
+        )
         yield (*at, "from_abroad"), reason, "error"
 
 
@@ -336,6 +338,6 @@ def _unknown_source(source: str) -> str:
 @lru_cache(maxsize=1)
 def corpus_texts() -> dict[str, str]:
     """Each curated corpus document's text by id: what facts may cite."""
-    from knowledge.corpus import read_corpus
+    from knowledge.sources.corpus import read_corpus
 
     return {doc.meta.id: f"{doc.meta.title}\n{doc.body}" for doc in read_corpus()}

@@ -12,8 +12,8 @@ from typing import Any, Protocol
 
 from comms.model.licence import licence_from_metadata, licence_of_server_model
 from comms.model.process import Worker, WorkerDied
-from knowledge.base.errors import BackendError, ConfigError, ModelCrashed
-from knowledge.base.settings import Settings
+from core.errors import BackendError, ConfigError, ModelCrashed
+from core.settings import Settings
 
 Messages = list[dict[str, str]]
 OnToken = Callable[[str], None]

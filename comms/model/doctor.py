@@ -21,8 +21,8 @@ from comms.model.licence import (
     ModelLicence,
     licence_of_server_model,
 )
-from knowledge.base.errors import ClarionError
-from knowledge.base.settings import Settings, bundled_embedder_path
+from core.errors import ClarionError
+from core.settings import Settings, bundled_embedder_path
 
 Status = Literal["ok", "warn", "fail"]
 SHARD = re.compile(r"^(?P<stem>.*)-(?P<no>\d{5})-of-(?P<count>\d{5})\.gguf$")

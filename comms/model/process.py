@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from comms.model.worker import Pipe
-from knowledge.base.errors import BackendError, ConfigError
-from knowledge.base.settings import PROJECT_ROOT
+from core.errors import BackendError, ConfigError
+from core.settings import PROJECT_ROOT
 
 LOG_LIMIT = 2 << 20  # the model log is cut back to nothing when it passes 2 MB
 DRAIN_SECONDS = 30.0  # a cancelled completion must end within this, or the worker is stopped

@@ -9,7 +9,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from comms.packs.campaign import Cell
-from knowledge.base.clock import now
+from core.clock import now
 
 COLUMNS = (
     "campaign_id, at, user, action, audience, channel, language, variant, revision, "

@@ -10,9 +10,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from comms.facts import FactSheet
-from knowledge.base.catalog import Catalog, load_catalog
-from knowledge.base.errors import InputError, file_problems
+from comms.campaign_facts import CampaignFacts
+from core.catalog import Catalog, load_catalog
+from core.errors import InputError, file_problems
 
 MAX_VARIANTS = 5
 MAX_CELLS = 400
@@ -54,7 +54,8 @@ class Campaign(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
     name: str = Field(min_length=1, max_length=200)
     topic: str
-    facts: dict[str, Any] = Field(default_factory=dict)  # a FactSheet (comms/facts.py) as data
+    # the campaign's facts (comms/campaign_facts.py, CampaignFacts) as data: the stored field
+    facts: dict[str, Any] = Field(default_factory=dict)
     audiences: list[str] = Field(min_length=1)
     channels: list[str] = Field(min_length=1)
     languages: list[str] = Field(min_length=1)
@@ -68,13 +69,15 @@ class Campaign(BaseModel):
     @classmethod
     def _fact_sheet(cls, facts: dict[str, Any]) -> dict[str, Any]:
         try:  # the sheet's values, translations and schedule, as a campaign file writes them
-            return FactSheet.model_validate(facts).model_dump(mode="json", exclude_defaults=True)
+            return CampaignFacts.model_validate(facts).model_dump(
+                mode="json", exclude_defaults=True
+            )
         except ValidationError as exc:  # re-raised as ValueError so the loc names `facts`
             raise ValueError(_problems(exc)) from exc
 
     @property
-    def fact_sheet(self) -> FactSheet:
-        return FactSheet.model_validate(self.facts)
+    def fact_sheet(self) -> CampaignFacts:
+        return CampaignFacts.model_validate(self.facts)
 
     @field_validator("audiences", "channels", "languages")
     @classmethod

@@ -10,9 +10,9 @@ from comms.checks.consistency import check_consistency
 from comms.maps.library import load_map
 from comms.message import Message
 from comms.packs.campaign import Campaign, Cell, cells
-from comms.packs.citations import ChangedCell, changed_keys
+from comms.packs.evidence_flags import ChangedCell, changed_keys
 from comms.packs.store import PackMessage
-from knowledge.base.settings import Settings
+from core.settings import Settings
 
 
 @dataclass(frozen=True)

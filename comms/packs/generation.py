@@ -41,24 +41,24 @@ from comms.model.backends import ChatModel
 from comms.office import OFFICIAL_LANGUAGE, load_office
 from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Campaign, Cell, Sender, cells, check_campaign
-from comms.packs.citations import close_flags, has_open_flags
 from comms.packs.coherence import Coherence, coherence
+from comms.packs.evidence_flags import close_flags, has_open_flags
 from comms.packs.review import ReviewConflict, message_checks, person
 from comms.packs.store import CampaignRecord, PackMessage, PackStore, audit_event
 from comms.templates.samples import Scenario, sample_variables
 from comms.templates.store import TemplateStore
-from knowledge.base.catalog import load_catalog, pick
-from knowledge.base.clock import now
-from knowledge.base.errors import (
+from core.catalog import load_catalog, pick
+from core.clock import now
+from core.errors import (
     ClarionError,
     GenerationError,
     InputError,
     ModelCrashed,
     TemplateError,
 )
-from knowledge.base.settings import Settings
-from knowledge.search import Passage
-from knowledge.store import Store
+from core.settings import Settings
+from knowledge.retrieval.search import Passage
+from knowledge.retrieval.store import Store
 
 TEMPLATE_ID = "draft_message"
 DIMENSIONS = ("audience", "channel", "language")

@@ -7,11 +7,11 @@ from typing import Any
 from comms.drafting.draft import check_message
 from comms.message import Message
 from comms.packs.campaign import Campaign, Cell
-from comms.packs.citations import close_flags
+from comms.packs.evidence_flags import close_flags
 from comms.packs.store import PackMessage, PackStore, Remark, Transaction, audit_event, revised
 from comms.report import LintReport
-from knowledge.base.clock import now
-from knowledge.base.errors import InputError
+from core.clock import now
+from core.errors import InputError
 
 MAX_USER_CHARS = 100
 MAX_NOTE_CHARS = 2000

@@ -15,8 +15,8 @@ import secrets
 import stat
 from pathlib import Path
 
-from knowledge.base.errors import ConfigError
-from knowledge.base.settings import Settings
+from core.errors import ConfigError
+from core.settings import Settings
 
 KEY_FILE = "installation.key"
 KEY_BYTES = 32

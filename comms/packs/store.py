@@ -11,12 +11,12 @@ from typing import Any, Literal
 
 from comms.packs.audit import AuditEvent, insert_event, read_events
 from comms.packs.campaign import Campaign, Cell
-from comms.packs.citations import flag_events, pin_cell
+from comms.packs.evidence_flags import flag_events, pin_cell
 from comms.report import LintReport
-from knowledge.base.clock import now
-from knowledge.base.database import DB_FILE, DatabaseError, transaction
-from knowledge.base.errors import InputError
-from knowledge.base.settings import Settings
+from core.clock import now
+from core.database import DB_FILE, DatabaseError, transaction
+from core.errors import InputError
+from core.settings import Settings
 
 Status = Literal["draft", "needs_changes", "approved", "rejected"]
 STATUSES: tuple[Status, ...] = ("draft", "needs_changes", "approved", "rejected")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from comms.drafting.template import PromptTemplate, parse_template, render, shipped_text
-from knowledge.base.catalog import load_catalog, pick
+from core.catalog import load_catalog, pick
 
 # Clearly fake evidence: a preview must never look like real guidance.
 SAMPLE_PASSAGES: tuple[dict[str, str], ...] = (

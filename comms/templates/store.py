@@ -15,10 +15,10 @@ from comms.versions import (
     unified_diff,
     write_override,
 )
-from knowledge.base.clock import now
-from knowledge.base.database import DB_FILE, DatabaseError
-from knowledge.base.errors import TemplateError
-from knowledge.base.settings import Settings
+from core.clock import now
+from core.database import DB_FILE, DatabaseError
+from core.errors import TemplateError
+from core.settings import Settings
 
 SHIPPED_AUTHOR = "Clarion"
 

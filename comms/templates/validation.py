@@ -18,7 +18,7 @@ from comms.drafting.template import (
 )
 from comms.templates.samples import preview
 from comms.versions import decode_upload
-from knowledge.base.errors import TemplateError, file_problems
+from core.errors import TemplateError, file_problems
 
 PARTS = ("system", "user")
 IMPLICIT_NAMES = {"loop", "caller", "varargs", "kwargs", "self"}

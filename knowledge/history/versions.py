@@ -16,10 +16,10 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Literal
 
-from knowledge.base.clock import now
-from knowledge.base.database import DB_FILE, transaction
-from knowledge.base.errors import InputError
-from knowledge.chunks import Chunk, content_hash
+from core.clock import now
+from core.database import DB_FILE, transaction
+from core.errors import InputError
+from knowledge.sources.chunks import Chunk, content_hash
 
 Change = Literal["unchanged", "changed", "removed", "new"]
 SAME_SECTION = 0.5  # the least similarity for "changed" under the same heading path

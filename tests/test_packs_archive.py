@@ -18,15 +18,15 @@ from docx.shared import Pt
 
 from comms.checks.sms import sms_info
 from comms.maps.library import load_map
+from comms.packs.archive import Manifest, PackFileError, export_pack, import_pack, read_manifest
 from comms.packs.campaign import Cell
-from comms.packs.export import Manifest, PackFileError, export_pack, import_pack, read_manifest
 from comms.packs.generation import generate_pack
 from comms.packs.review import add_comment, approve, edit_text
 from comms.packs.signature import key_path, sign, signed_here
 from comms.packs.store import PackStore
 from comms.report import EMPTY_REPORT
-from knowledge.base.errors import ConfigError, InputError
-from knowledge.base.settings import load_settings
+from core.errors import ConfigError, InputError
+from core.settings import load_settings
 from tests.pack_helpers import generated, pack_settings, scripted, small_campaign
 
 SMS = Cell("older-adults", "sms", "de")
@@ -398,7 +398,7 @@ def test_zip_bombs_and_unsafe_names_are_refused(tmp_path) -> None:  # type: igno
 def test_the_overview_names_each_cited_source_past_its_review_date(
     packs, fake_store, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
-    from knowledge.reviews import set_review_date
+    from knowledge.history.reviews import set_review_date
 
     cited = sorted({c["source_id"] for m in packs.messages("flu-test") if m.status == "approved"
                     for c in m.message["citations"]})  # fmt: skip

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from knowledge.base.errors import ConfigError
+from core.errors import ConfigError
 
 
 class Embedder:

@@ -2,7 +2,7 @@
 
 A stored cell is pinned to the passages its citations name (chunk id and content hash). When a
 new version of a source changes or removes such a passage, ingestion flags the cell (see
-`knowledge.pins`). A flagged cell keeps its status; a reviewer confirms it unchanged, with a
+`knowledge.history.pins`). A flagged cell keeps its status; a reviewer confirms it unchanged, with a
 reason, or regenerates it. Both are written to the audit trail.
 """
 
@@ -14,9 +14,9 @@ from typing import Any
 
 from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Cell
-from knowledge.base.settings import Settings
-from knowledge.chunks import content_hash
-from knowledge.pins import Flag, Pin, cell_owner, flags, replace_pins, resolve
+from core.settings import Settings
+from knowledge.history.pins import Flag, Pin, cell_owner, flags, replace_pins, resolve
+from knowledge.sources.chunks import content_hash
 
 
 @dataclass(frozen=True)

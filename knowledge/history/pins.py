@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from knowledge.base.clock import now
-from knowledge.base.database import transaction
-from knowledge.base.errors import InputError
-from knowledge.history import WHAT, ChunkChange, database
+from core.clock import now
+from core.database import transaction
+from core.errors import InputError
+from knowledge.history.versions import WHAT, ChunkChange, database
 
 Kind = Literal["cell", "fact"]
 Resolution = Literal["confirmed", "regenerated", "revised"]

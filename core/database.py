@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from knowledge.base.clock import now
-from knowledge.base.errors import ClarionError
+from core.clock import now
+from core.errors import ClarionError
 
 DB_FILE = "clarion.db"
 Migration = Callable[[sqlite3.Connection], None]

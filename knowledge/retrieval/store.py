@@ -13,12 +13,12 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from knowledge.base.errors import BackendError, ConfigError
-from knowledge.base.settings import Settings
-from knowledge.chunks import Chunk
-from knowledge.embedder import ChromaEmbeddingFunction
-from knowledge.glossary import embedding_text
-from knowledge.lexical import LexicalIndex
+from core.errors import BackendError, ConfigError
+from core.settings import Settings
+from knowledge.retrieval.embedder import ChromaEmbeddingFunction
+from knowledge.retrieval.glossary import embedding_text
+from knowledge.retrieval.lexical import LexicalIndex
+from knowledge.sources.chunks import Chunk
 
 WRITE_BATCH = 4_096  # chunks per Chroma write; under its limit (5,461 with SQLite)
 GET_PAGE = 5_000  # chunks per get() when reading the whole collection

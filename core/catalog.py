@@ -1,4 +1,4 @@
-"""Topics, audiences, channels and languages, loaded from the data files in prompts/catalog."""
+"""Topics, audiences, channels and languages, loaded from the data files in catalog/."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, field_validator
 
-from knowledge.base.errors import ConfigError, InputError
-from knowledge.base.settings import PROJECT_ROOT
+from core.errors import ConfigError, InputError
+from core.settings import PROJECT_ROOT
 
-CATALOG_DIR = PROJECT_ROOT / "prompts" / "catalog"
+CATALOG_DIR = PROJECT_ROOT / "catalog"
 
 
 class Labelled(BaseModel):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from knowledge.base.database import transaction
-from knowledge.base.settings import Settings
-from knowledge.history import WHAT, database
-from knowledge.pins import Flag, fact_owner, flags, resolve
+from core.database import transaction
+from core.settings import Settings
+from knowledge.history.pins import Flag, fact_owner, flags, resolve
+from knowledge.history.versions import WHAT, database
 
 
 def changed_facts(settings: Settings, map_id: str | None = None) -> dict[str, list[Flag]]:

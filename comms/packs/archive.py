@@ -28,9 +28,9 @@ from comms.drafting.template import parse_template
 from comms.message import Message
 from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Campaign, Cell, cells, check_campaign
-from comms.packs.citations import ChangedCell
 from comms.packs.coherence import Coherence, coherence
-from comms.packs.files import (
+from comms.packs.evidence_flags import ChangedCell
+from comms.packs.render import (
     Layout,
     PackItem,
     docx_bytes,
@@ -50,12 +50,12 @@ from comms.packs.store import (
     audit_event,
 )
 from comms.report import LintReport
-from knowledge.base.clock import now
-from knowledge.base.errors import ClarionError, InputError, file_problems
-from knowledge.base.settings import Settings
-from knowledge.history import latest, passages
-from knowledge.reviews import Overdue, overdue
-from knowledge.store import Store
+from core.clock import now
+from core.errors import ClarionError, InputError, file_problems
+from core.settings import Settings
+from knowledge.history.reviews import Overdue, overdue
+from knowledge.history.versions import latest, passages
+from knowledge.retrieval.store import Store
 
 FORMAT: Literal["clarion-pack"] = "clarion-pack"
 FORMAT_VERSION: Literal[1] = 1

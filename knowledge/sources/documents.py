@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from knowledge.base.errors import InputError
-from knowledge.front_matter import parse_date, split_front_matter
-from knowledge.language import detect_language
+from core.errors import InputError
+from knowledge.sources.front_matter import parse_date, split_front_matter
+from knowledge.sources.language import detect_language
 
 MAX_FILE_BYTES = 20_000_000
 MAX_TEXT_CHARS = 2_000_000

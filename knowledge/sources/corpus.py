@@ -17,10 +17,10 @@ from pydantic import (
     model_validator,
 )
 
-from knowledge.base.errors import ConfigError
-from knowledge.front_matter import split_front_matter
+from core.errors import ConfigError
+from knowledge.sources.front_matter import split_front_matter
 
-CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
+CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
 Language = Literal["de", "en"]
 Kind = Literal["principle", "audience", "vaccine-fact", "recommendation"]
 LANGUAGES: tuple[str, ...] = get_args(Language)  # the languages of the shipped corpus

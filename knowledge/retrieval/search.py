@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from knowledge.base.errors import InputError
-from knowledge.glossary import english_terms, expand_query
-from knowledge.language import detect_language
-from knowledge.store import Snapshot, Store
+from core.errors import InputError
+from knowledge.retrieval.glossary import english_terms, expand_query
+from knowledge.retrieval.store import Snapshot, Store
+from knowledge.sources.language import detect_language
 
 if TYPE_CHECKING:
     import numpy as np

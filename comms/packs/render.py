@@ -17,8 +17,8 @@ from comms.model.licence import UNKNOWN, ModelLicence
 from comms.packs.campaign import Campaign, Cell, Sender
 from comms.packs.coherence import Coherence
 from comms.packs.store import PackMessage
-from knowledge.base.catalog import base_language, load_catalog, pick
-from knowledge.reviews import Overdue
+from core.catalog import base_language, load_catalog, pick
+from knowledge.history.reviews import Overdue
 
 DRAFT_MARK = {
     "de": "ENTWURF – nicht freigegeben",

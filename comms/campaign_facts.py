@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -13,14 +13,14 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from knowledge.base.catalog import base_language
-from knowledge.base.errors import InputError
-from knowledge.base.settings import PROJECT_ROOT
+from core.catalog import base_language
+from core.errors import InputError
+from core.settings import PROJECT_ROOT
 
 SLOTS = ("what", "who", "when", "where", "cost", "booking", "contact", "source")
 TRANSLATED_SLOTS = tuple(s for s in SLOTS if s != "booking")  # a booking link reads the same
-FACT_LABELS = PROJECT_ROOT / "prompts" / "catalog" / "fact_labels.yaml"
-FACT_WORDS = PROJECT_ROOT / "prompts" / "catalog" / "fact_words.yaml"
+FACT_LABELS = PROJECT_ROOT / "catalog" / "fact_labels.yaml"
+FACT_WORDS = PROJECT_ROOT / "catalog" / "fact_words.yaml"
 # A concern of these kinds asks for these facts, whatever its words.
 ASKED_BY_KIND = {"cost": ("cost",), "timing": ("when",)}
 _PLACEHOLDER = re.compile(r"\{\s*([a-z_]+)\s*\}")
@@ -30,6 +30,8 @@ FACT_LINE_FIELDS = {
     "poster": ("when", "where", "cost", "booking"),
 }
 DEFAULT_LINE_FIELDS = ("when", "where", "cost", "booking", "contact")
+# Plain German puts each fact on a line of its own, in an SMS too (fact_per_line).
+PLAIN_GERMAN = frozenset({"de-einfach", "de-leicht"})
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -60,12 +62,12 @@ class Schedule(BaseModel):
         return self
 
 
-class FactSheet(BaseModel):
+class CampaignFacts(BaseModel):
     """What, who, when, where, cost, how to book, contact and recommendation source.
 
     The values are written in `language` (the office's, German by default). `translations`
     gives a value in another message language (`translations: {en: {where: …}}`); `schedule`
-    gives the time as data, which every language gets from Babel. `comms.facts.localized`
+    gives the time as data, which every language gets from Babel. `comms.campaign_facts.localized`
     makes the sheet of one message language."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -115,7 +117,7 @@ class FactSheet(BaseModel):
 _NEUTRAL = re.compile(r"[\d\s+()/.\-–]+|\S+@\S+|(?:https?://|www\.)\S+|[\w.-]+\.[a-z]{2,}(?:/\S*)?")
 
 
-def localized(facts: FactSheet, language: str) -> tuple[FactSheet, tuple[str, ...]]:
+def localized(facts: CampaignFacts, language: str) -> tuple[CampaignFacts, tuple[str, ...]]:
     """The sheet in one message language, and the fields it has no text of that language for
     (they keep the office's text; staff see a note). Easy-read German is German."""
     own = base_language(language) == base_language(facts.language)
@@ -174,11 +176,11 @@ def price_text(price: Decimal, language: str) -> str:
     return re.sub(r"[\u00a0\u2009\u202f]", " ", text)
 
 
-def load_facts(path: Path) -> FactSheet:
+def load_facts(path: Path) -> CampaignFacts:
     """Read a fact sheet from a YAML file, naming the file and field on error."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return FactSheet.model_validate(raw)
+        return CampaignFacts.model_validate(raw)
     except OSError as exc:
         raise InputError(f"Cannot read the fact sheet {path}: {exc.strerror}.") from exc
     except (yaml.YAMLError, ValidationError) as exc:
@@ -190,7 +192,7 @@ def _labels() -> dict[str, dict[str, str]]:
     return dict(yaml.safe_load(FACT_LABELS.read_text(encoding="utf-8")))
 
 
-def fill_slots(text: str, facts: FactSheet) -> tuple[str, list[str], list[str]]:
+def fill_slots(text: str, facts: CampaignFacts) -> tuple[str, list[str], list[str]]:
     """Replace {slot} placeholders with fact values: (text, slots used, unknown placeholders).
 
     One pass: a value is put in where its placeholder stands and nowhere else (a value never
@@ -211,8 +213,14 @@ def fill_slots(text: str, facts: FactSheet) -> tuple[str, list[str], list[str]]:
     return re.sub(r"[ \t]{2,}", " ", filled).strip(), used, unknown
 
 
+def fact_per_line(language: str, channel: str) -> bool:
+    """Whether each fact of a message's closing facts gets a line of its own: outside an SMS, and
+    in plain German everywhere, since a row of facts joined by dots reads as one long sentence."""
+    return channel != "sms" or language in PLAIN_GERMAN
+
+
 def fact_line(
-    facts: FactSheet, language: str, channel: str, fields: tuple[str, ...] | None = None
+    facts: CampaignFacts, language: str, channel: str, fields: tuple[str, ...] | None = None
 ) -> str:
     """The closing line with the channel's essential facts, labelled in the message language."""
     labels = _labels().get(language) or _labels()["en"]
@@ -223,7 +231,7 @@ def fact_line(
 
 
 def lacking_facts(
-    text: str, facts: FactSheet, fields: tuple[str, ...], written: Callable[[str], str] = str
+    text: str, facts: CampaignFacts, fields: tuple[str, ...], written: Callable[[str], str] = str
 ) -> tuple[str, ...]:
     """The fields of the fact sheet (of `fields`, in that order) whose value the text lacks.
 
@@ -233,7 +241,7 @@ def lacking_facts(
     return tuple(f for f in fields if f in values and written(values[f]) not in text)
 
 
-def grounded_numbers(facts: FactSheet, passages: list[str]) -> frozenset[str]:
+def grounded_numbers(facts: CampaignFacts, passages: list[str]) -> frozenset[str]:
     """Texts whose numbers a message may use: the fact sheet and the cited passages."""
     return frozenset([*facts.filled().values(), *passages])
 
@@ -277,7 +285,7 @@ def asked_fields(concern: str, kind: str | None = None) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _month_names() -> dict[str, int]:
-    """Every month name of prompts/catalog (any language, short forms too) and its number."""
+    """Every month name of catalog/ (any language, short forms too) and its number."""
     months = _words()["months"]
     return {name: n for names in months.values() for n, name in enumerate(names, 1)}
 

@@ -15,13 +15,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from knowledge.base.clock import now
-from knowledge.base.database import DB_FILE, transaction
-from knowledge.base.errors import InputError
-from knowledge.base.settings import Settings
-from knowledge.corpus import CORPUS_DIR, SourceMeta, read_document
-from knowledge.front_matter import parse_date
-from knowledge.store import Store
+from core.clock import now
+from core.database import DB_FILE, transaction
+from core.errors import InputError
+from core.settings import Settings
+from knowledge.retrieval.store import Store
+from knowledge.sources.corpus import CORPUS_DIR, SourceMeta, read_document
+from knowledge.sources.front_matter import parse_date
 
 WHAT = "the review dates database"
 MAX_USER_CHARS = 100
