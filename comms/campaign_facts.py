@@ -30,7 +30,7 @@ FACT_LINE_FIELDS = {
     "poster": ("when", "where", "cost", "booking"),
 }
 DEFAULT_LINE_FIELDS = ("when", "where", "cost", "booking", "contact")
-# Plain German puts each fact on a line of its own, in an SMS too (fact_per_line).
+# Plain German puts each fact on a line of its own, in an SMS too (fact_lines).
 PLAIN_GERMAN = frozenset({"de-einfach", "de-leicht"})
 
 
@@ -213,10 +213,14 @@ def fill_slots(text: str, facts: CampaignFacts) -> tuple[str, list[str], list[st
     return re.sub(r"[ \t]{2,}", " ", filled).strip(), used, unknown
 
 
-def fact_per_line(language: str, channel: str) -> bool:
-    """Whether each fact of a message's closing facts gets a line of its own: outside an SMS, and
-    in plain German everywhere, since a row of facts joined by dots reads as one long sentence."""
-    return channel != "sms" or language in PLAIN_GERMAN
+def fact_lines(facts: CampaignFacts, language: str, channel: str, fields: tuple[str, ...]) -> str:
+    """The facts of `fields` as a message closes with them: one line in an SMS, else (and in
+    plain German everywhere) a line each, since a row of facts joined by dots reads as one
+    long sentence."""
+    if channel != "sms" or language in PLAIN_GERMAN:
+        each = [fact_line(facts, language, channel, (name,)) for name in fields]
+        return "\n".join(part for part in each if part)
+    return fact_line(facts, language, channel, fields) if fields else ""
 
 
 def fact_line(

@@ -20,8 +20,7 @@ from comms.campaign_facts import (
     DEFAULT_LINE_FIELDS,
     FACT_LINE_FIELDS,
     CampaignFacts,
-    fact_line,
-    fact_per_line,
+    fact_lines,
     fill_slots,
     lacking_facts,
 )
@@ -95,12 +94,7 @@ def fact_block(
 ) -> str:
     """The facts of `fields` as Clarion appends them: one line in an SMS, else (and in plain
     German everywhere) a line each, since a row of facts joined by dots reads as one sentence."""
-    if fact_per_line(language.id, channel.id):
-        lines = [fact_line(facts, language.id, channel.id, (name,)) for name in fields]
-        block = "\n".join(line for line in lines if line)
-    else:
-        block = fact_line(facts, language.id, channel.id, fields) if fields else ""
-    return channel_text(block, channel, language)
+    return channel_text(fact_lines(facts, language.id, channel.id, fields), channel, language)
 
 
 def channel_text(text: str, channel: Channel, language: Language) -> str:

@@ -22,7 +22,7 @@ from comms.campaign_facts import (
     asked_fields,
     contradicts_campaign,
     fact_line,
-    fact_per_line,
+    fact_lines,
     lacking_facts,
 )
 from comms.checks.lint import has_call_to_action
@@ -268,7 +268,7 @@ def _fact(fact: MapFact, job: _Job) -> str:
     return "" if fact.id in job.left_out else _text(fact.text, job)
 
 
-def _fact_line(fact: MapFact, job: _Job) -> str:
+def _shown_fact(fact: MapFact, job: _Job) -> str:
     """A fact as the message shows it: one that cites another country's or an international
     body's source says where it comes from, unless its own words already name it."""
     text = _fact(fact, job)
@@ -332,20 +332,11 @@ def _closing(job: _Job, fields: tuple[str, ...] | None = None) -> list[str]:
     `fields` default to the channel's, with the facts the concern asks for."""
     if fields is None:
         fields = _with_asked(FACT_LINE_FIELDS.get(job.channel.id, DEFAULT_LINE_FIELDS), job)
-    line = _fact_lines(job, fields)
+    line = fact_lines(job.facts, job.lang, job.channel.id, fields)
     lines = [line] if line else []
     if not has_call_to_action(line, job.lang):
         lines.insert(0, job.say("call_to_action"))
     return lines
-
-
-def _fact_lines(job: _Job, fields: tuple[str, ...]) -> str:
-    """The facts of `fields`: outside an SMS (and in plain German everywhere) each on its own
-    line, since a row of facts joined by dots would read as one long sentence."""
-    if fact_per_line(job.lang, job.channel.id):
-        each = [fact_line(job.facts, job.lang, job.channel.id, (name,)) for name in fields]
-        return "\n".join(part for part in each if part)
-    return fact_line(job.facts, job.lang, job.channel.id, fields)
 
 
 def _with_asked(fields: tuple[str, ...], job: _Job) -> tuple[str, ...]:
@@ -363,7 +354,10 @@ def _sms(job: _Job) -> list[Part]:
     asked = tuple(f for f in job.asked if getattr(job.facts, f))
     alone = [(f,) for f in asked] if len(asked) > 1 else []
     shorter = [_with_asked(("booking",), job), asked, *alone] if asked else [("booking",)]
-    answers = [[_fact_lines(job, fields)] for fields in ([asked, *alone] if asked else [])]
+    answers = [
+        [fact_lines(job.facts, job.lang, job.channel.id, fields)]
+        for fields in ([asked, *alone] if asked else [])
+    ]
     options: tuple[list[str], ...] = (
         _closing(job),
         *(_closing(job, fields) for fields in shorter),
@@ -383,7 +377,7 @@ def _social(job: _Job) -> list[Part]:
     first = job.keys[0]
     parts = [Part(_main(job), MAIN)]
     if first.facts and _fact(first.facts[0], job):
-        parts.append(Part(_fact_line(first.facts[0], job), FACT))
+        parts.append(Part(_shown_fact(first.facts[0], job), FACT))
     return parts + [Part(line, KEY) for line in _closing(job)]
 
 
@@ -395,7 +389,7 @@ def _key_paragraphs(job: _Job) -> list[Part]:
         parts.append(Part(text, MAIN if n == 0 else KEY, gap=True))
         if n == 0:
             parts += _frame(job)
-        parts += [Part(_fact_line(f, job), FACT - m) for m, f in enumerate(key.facts)
+        parts += [Part(_shown_fact(f, job), FACT - m) for m, f in enumerate(key.facts)
                   if _fact(f, job)]  # fmt: skip
     return parts
 
@@ -437,7 +431,7 @@ def _poster(job: _Job) -> list[Part]:
     parts += [Part(_key(key, job), KEY - n) for n, key in enumerate(job.keys[1:])]
     first = job.keys[0]
     if first.facts and _fact(first.facts[0], job):
-        parts.append(Part(_fact_line(first.facts[0], job), EXTRA))
+        parts.append(Part(_shown_fact(first.facts[0], job), EXTRA))
     return parts + [Part(line, MAIN) for line in _closing(job)]
 
 
