@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.catalog import base_language
-from core.errors import InputError
+from core.errors import InputError, file_problems
 from core.settings import PROJECT_ROOT
 
 SLOTS = ("what", "who", "when", "where", "cost", "booking", "contact", "source")
@@ -180,11 +180,15 @@ def load_facts(path: Path) -> CampaignFacts:
     """Read a fact sheet from a YAML file, naming the file and field on error."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if isinstance(raw, dict) and {"topic", "audiences", "facts"} <= raw.keys():
+            said = "give its `facts` in a file of their own, or make the pack with `comms packs`"
+            raise InputError(f"{path.name} is a campaign file, not a fact sheet: {said}.")
         return CampaignFacts.model_validate(raw)
     except OSError as exc:
         raise InputError(f"Cannot read the fact sheet {path}: {exc.strerror}.") from exc
     except (yaml.YAMLError, ValidationError) as exc:
-        raise InputError(f"Fact sheet {path.name} is invalid: {exc}") from exc
+        said = "; ".join(f"{p}{f' (line {p.line})' if p.line else ''}" for p in file_problems(exc))
+        raise InputError(f"Fact sheet {path.name} is invalid: {said}") from exc
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ import json
 import math
 import re
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,17 @@ class ScriptedChat:
             if on_token is not None:
                 on_token(text[start : start + 7])
         return Completion(text, completion_tokens=len(text) // 4)
+
+
+@pytest.fixture
+def fresh_settings() -> Iterator[None]:
+    """The app's settings are cached per process: read this test's CLARION_DATA_DIR, then
+    forget it (the page tests)."""
+    from ui import resources
+
+    resources.settings.clear()
+    yield
+    resources.settings.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,7 @@ from comms.campaign_facts import CampaignFacts, Schedule, load_facts, localized,
 from comms.drafting.draft import Request
 from comms.drafting.write import compose_message
 from comms.packs.campaign import Campaign
+from core.errors import InputError
 from core.settings import Settings
 from knowledge.retrieval.store import Store
 from tests.conftest import ScriptedChat
@@ -195,3 +196,18 @@ def test_a_language_the_office_checked_has_no_such_advice(settings: Settings) ->
     request = Request("measles", "parents-infants", "sms", "en")
     report = compose_message(request, settings=settings, store=None, facts=OLD).message.checks
     assert "needs_native_reader" not in [i.id for i in report.items]
+
+
+def test_a_campaign_file_given_as_a_fact_sheet_is_named_as_such(tmp_path: Path) -> None:
+    campaign = Path(__file__).resolve().parents[1] / "examples" / "flu-campaign.yaml"
+    with pytest.raises(InputError, match="flu-campaign.yaml is a campaign file, not a fact sheet"):
+        load_facts(campaign)
+
+
+def test_a_bad_fact_sheet_file_names_each_field_in_one_line(tmp_path: Path) -> None:
+    sheet = tmp_path / "facts.yaml"
+    sheet.write_text("when: 5\nwhre: Marktplatz 4\n", encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        load_facts(sheet)
+    assert str(raised.value) == ("Fact sheet facts.yaml is invalid: when: Input should be a valid "
+                                 "string; whre: Extra inputs are not permitted")  # fmt: skip

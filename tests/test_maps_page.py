@@ -3,7 +3,6 @@ history, revert, the composed preview and the drafted concern."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,14 +23,6 @@ MEASLES = shipped_map_text("measles")
 EDITOR = "map_text:measles"
 FIRM = MEASLES.replace("schützen zuverlässig vor Masern.", "schützen sehr zuverlässig vor Masern.")
 BAD = MEASLES.replace("source: rec-measles-stiko-de", "source: no-such-document", 1)
-
-
-@pytest.fixture
-def fresh_settings() -> Iterator[None]:
-    """Settings are cached per process: read this test's CLARION_DATA_DIR, then forget it."""
-    resources.settings.clear()
-    yield
-    resources.settings.clear()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,14 +22,6 @@ from tests.pack_helpers import generated, pack_settings
 from ui import resources
 
 CELL = Cell("older-adults", "sms", "de")
-
-
-@pytest.fixture
-def fresh_settings() -> Iterator[None]:
-    """Settings are cached per process: read this test's CLARION_DATA_DIR, then forget it."""
-    resources.settings.clear()
-    yield
-    resources.settings.clear()
 
 
 @pytest.fixture

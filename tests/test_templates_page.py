@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,14 +16,6 @@ from ui import resources
 DRAFT = shipped_text("draft_message")
 EDITOR = "tpl_text:draft_message"
 WARMER = DRAFT.replace("You are a public-health", "You are our office's public-health")
-
-
-@pytest.fixture
-def fresh_settings() -> Iterator[None]:
-    """Settings are cached per process: read this test's CLARION_DATA_DIR, then forget it."""
-    resources.settings.clear()
-    yield
-    resources.settings.clear()
 
 
 @pytest.fixture
