@@ -175,12 +175,20 @@ def _is_greeting(m: _Message, sentence: str) -> bool:
     return any(sentence.lower().startswith(word.lower()) for word in opening)
 
 
+def _greets(m: _Message, sentence: str) -> bool:
+    """A greeting that says nothing about the topic: a phone call may open with one."""
+    named = any(k.lower() in sentence.lower() for k in m.ctx.topic_keywords)
+    return not named and bool(find_terms(sentence, m.lexicon.greetings, m.lexicon.prefixes))
+
+
 def _main_index(m: _Message) -> int:
     """Index of the sentence that should carry the main message."""
     index = 0
     first = m.sentences[0] if m.sentences else ""
     if first.endswith((",", "،")) and _is_greeting(m, first):  # a letter's salutation line
         index = 1
+    elif m.ctx.channel == "phone" and len(m.sentences) > 1 and _greets(m, first):
+        index = 1  # the caller's greeting ("Gesundheitsamt Lindenhain, guten Tag!"), then why
     if m.ctx.channel in QUESTION_FIRST_CHANNELS and index < len(m.sentences):
         index += bool(_QUESTION_END.search(m.sentences[index]))
     return index
