@@ -250,7 +250,7 @@ def show_result(message: Message, ask: bool) -> None:
     """The message staff get, both versions, its sources and where it came from."""
     floor: Floor | None = st.session_state.get("write_floor")
     facts = st.session_state.get("write_facts") or FactSheet()
-    st.subheader(t("message"))
+    st.header(t("message"))
     show_map(floor, message)
     chosen = message.version
     if has_model_version(message):
@@ -261,7 +261,7 @@ def show_result(message: Message, ask: bool) -> None:
         chosen_version(message, chosen, facts)
     with right:
         second_column(floor, message, chosen, ask)
-    st.subheader(t("citations"))
+    st.header(t("citations"))
     for c in message.citations:
         st.markdown(f"**[{c.number}]** {link(c.title, c.url)} · {plain(c.date)}")
     review_notes(c.source_id for c in message.citations)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -313,3 +314,11 @@ def passage_change(change: ChunkChange) -> None:
         st.caption(f"{t('kn_change_' + change.change)} · {plain(heading)}")
         old = change.old.text if change.old else ""
         sentence_changes(old, change.new.text if change.new else "")
+
+
+def page_language(language: str) -> None:
+    """Set the page's language for screen readers and hyphenation (WCAG 3.1.1): Streamlit
+    serves <html lang="en"> whatever the interface language. st.html runs the script in the
+    page itself (components.html would run it in an iframe)."""
+    script = f"<script>document.documentElement.lang = {json.dumps(language)};</script>"
+    st.html(script, unsafe_allow_javascript=True)
