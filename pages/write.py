@@ -100,7 +100,8 @@ def show_text(message: Message, text: str, *, copyable: bool = True) -> None:
     """The message as text, never as markup; fact values highlighted; Arabic right to left."""
     if languages[message.language].rtl:
         st.html(
-            f'<div dir="rtl" style="font-size:1.1rem;line-height:1.6">{html.escape(text)}</div>'
+            f'<div dir="rtl" lang="{html.escape(message.language)}" '
+            f'style="font-size:1.1rem;line-height:1.6">{html.escape(text)}</div>'
         )
     else:
         st.markdown(highlight(text, [*message.slots.values(), message.fact_line]))

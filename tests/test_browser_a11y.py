@@ -35,9 +35,6 @@ LANGUAGES = ("de", "en")
 PAGES = ("page_write", "page_knowledge", "page_templates", "page_maps", "page_packs", "page_system")
 BLOCKING = ("serious", "critical")  # a finding of these fails the test; the rest are listed
 AXE_VERSION = "4.12.1"
-# Stops where Streamlit draws no focus indicator of its own: the main area (focusable so that
-# the keyboard can scroll it) and the sidebar's page links. docs/accessibility.md.
-UNMARKED = ("stMain", "stSidebarNavLink")
 
 
 @pytest.fixture
@@ -166,14 +163,13 @@ def focus_is_visible(page: Any) -> bool:
 
 def tab_until(page: Any, wanted: Any, limit: int = 40) -> list[dict[str, str]]:
     """Press Tab until wanted(stop) holds; every stop on the way, each checked for a visible
-    focus where Streamlit draws one."""
+    focus."""
     stops: list[dict[str, str]] = []
     for _ in range(limit):
         page.keyboard.press("Tab")
         stop = focused(page)
         stops.append(stop)
-        if stop["testid"] not in UNMARKED:
-            assert focus_is_visible(page), f"no visible focus on {stop}; stops so far: {stops}"
+        assert focus_is_visible(page), f"no visible focus on {stop}; stops so far: {stops}"
         if wanted(stop):
             return stops
     raise AssertionError(f"not reached in {limit} Tab presses: {stops}")
