@@ -7,6 +7,7 @@ import streamlit as st
 from comms.model.licence import LLAMA4_AUP_URL, LLAMA4_LICENSE_URL
 from ui import auth, resources
 from ui.text import plain, t, ui_language
+from ui.widgets import page_language
 
 NOTICE_SHOWN = "llama4_notice_shown"
 
@@ -14,7 +15,7 @@ st.set_page_config(page_title="Clarion", page_icon="📣", layout="wide")
 
 with st.sidebar:
     st.segmented_control(
-        "🌐",
+        "Sprache · Language",  # both: a person who reads only one must find it (screen readers)
         options=["de", "en"],
         key="ui_language",
         default="de",
@@ -23,6 +24,7 @@ with st.sidebar:
     )
     if not st.session_state.get("ui_language"):
         st.session_state["ui_language"] = "de"
+    page_language(ui_language())
 
 pages = [st.Page("pages/write.py", title=t("page_write"), icon="✍️", default=True)]
 pages.append(st.Page("pages/knowledge.py", title=t("page_knowledge"), icon="📚"))

@@ -201,7 +201,7 @@ def removal_note() -> None:
 
 def history_section() -> None:
     """A source's versions and, between two of them, what changed passage by passage."""
-    st.subheader(t("kn_history"))
+    st.header(t("kn_history"))
     known = {v.source_id: v for v in latest_versions(store.data_dir)}
     if not known:
         st.caption(t("kn_history_none"))

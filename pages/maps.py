@@ -154,7 +154,7 @@ def evidence_section(map_id: str, found: MessageMap, language: str, can_edit: bo
     changed = changed_facts(resources.settings(), map_id)
     if not changed:
         return
-    st.subheader(t("map_evidence"))
+    st.header(t("map_evidence"))
     for name, flags in changed.items():
         fact_id = name.split("/", 1)[1]
         with st.container(border=True):
@@ -303,18 +303,18 @@ def page() -> None:
     found, text = shown_map(map_id, can_edit)
     summary = show_map(found, language)
     evidence_section(map_id, found, language, can_edit)
-    st.subheader(t("map_preview"))
+    st.header(t("map_preview"))
     preview_section(found, text, summary)
     if not can_edit:
         st.caption(t("map_view_only"))
     else:
-        st.subheader(t("map_editor"))
+        st.header(t("map_editor"))
         edit_section(map_id)
-        st.subheader(t("map_approval"))
+        st.header(t("map_approval"))
         approval_section(map_id)
-        st.subheader(t("map_draft"))
+        st.header(t("map_draft"))
         draft_section(map_id)
-    st.subheader(t("map_history"))
+    st.header(t("map_history"))
     history_section(map_id, can_edit)
 
 

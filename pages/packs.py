@@ -456,7 +456,7 @@ if len(stored) < record.campaign.size and st.button(
     except ClarionError as exc:
         error_box(exc)
 
-st.subheader(t("pk_review"))
+st.header(t("pk_review"))
 only_changed = st.checkbox(
     t("pk_only_changed", count=len(flagged)), key="pk_only_changed", disabled=not flagged
 )
@@ -470,5 +470,5 @@ if current is not None and current.cell in cells(record.campaign):
     cell_panel(record, current, flagged.get(current.cell))
 with st.expander(t("pk_audit")):
     audit_section(record)
-st.subheader(t("pk_export"))
+st.header(t("pk_export"))
 export_section(record)

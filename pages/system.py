@@ -71,7 +71,7 @@ def office_form(office: Office | None) -> Office | None:
 
 
 st.divider()
-st.subheader(t("office_title"))
+st.header(t("office_title"))
 st.caption(t("office_intro", path=plain(str(office_path(resources.settings())))))
 try:
     office = load_office(resources.settings())

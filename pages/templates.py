@@ -309,16 +309,16 @@ def page() -> None:
     show_notice(template_id)
     text, problems = edit_section(template_id)
 
-    st.subheader(t("tpl_preview"))
+    st.header(t("tpl_preview"))
     scenario = choose_scenario()
     if not problems:
         template = parse_template(text)
         show_preview(template, scenario)
         try_template(template, scenario)
 
-    st.subheader(t("tpl_save"))
+    st.header(t("tpl_save"))
     save_section(template_id, text, problems)
-    st.subheader(t("tpl_history"))
+    st.header(t("tpl_history"))
     show_history(template_id)
 
 

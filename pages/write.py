@@ -100,7 +100,8 @@ def show_text(message: Message, text: str, *, copyable: bool = True) -> None:
     """The message as text, never as markup; fact values highlighted; Arabic right to left."""
     if languages[message.language].rtl:
         st.html(
-            f'<div dir="rtl" style="font-size:1.1rem;line-height:1.6">{html.escape(text)}</div>'
+            f'<div dir="rtl" lang="{html.escape(message.language)}" '
+            f'style="font-size:1.1rem;line-height:1.6">{html.escape(text)}</div>'
         )
     else:
         st.markdown(highlight(text, [*message.slots.values(), message.fact_line]))
@@ -250,7 +251,7 @@ def show_result(message: Message, ask: bool) -> None:
     """The message staff get, both versions, its sources and where it came from."""
     floor: Floor | None = st.session_state.get("write_floor")
     facts = st.session_state.get("write_facts") or CampaignFacts()
-    st.subheader(t("message"))
+    st.header(t("message"))
     show_map(floor, message)
     chosen = message.version
     if has_model_version(message):
@@ -261,7 +262,7 @@ def show_result(message: Message, ask: bool) -> None:
         chosen_version(message, chosen, facts)
     with right:
         second_column(floor, message, chosen, ask)
-    st.subheader(t("citations"))
+    st.header(t("citations"))
     for c in message.citations:
         st.markdown(f"**[{c.number}]** {link(c.title, c.url)} · {plain(c.date)}")
     review_notes(c.source_id for c in message.citations)

@@ -112,7 +112,7 @@ def test_a_sources_history_and_the_difference_between_two_versions_as_text(
     fast_page: AppTest,
 ) -> None:
     at = fast_page
-    assert "Verlauf" in [s.value for s in at.subheader]
+    assert "Verlauf" in [s.value for s in at.header]
     at.selectbox(key="kn_history_source").set_value(SOURCE_ID).run()
     table = at.dataframe[1].value  # after the sources table
     assert list(table["Version"]) == [1, 2, 3]

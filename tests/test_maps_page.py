@@ -182,7 +182,7 @@ def test_a_fact_on_changed_evidence_shows_both_passages_and_an_admin_confirms_it
     change_evidence(fake_store, tmp_path / "in", [fact_owner("measles", FACT)])
     page.run()
     assert not page.exception, page.exception
-    assert "Fakten auf geänderter Evidenz" in [s.value for s in page.subheader]
+    assert "Fakten auf geänderter Evidenz" in [s.value for s in page.header]
     assert "**Fakt children\\-two\\-doses** · ⚠️ Evidenz geändert" in [
         m.value for m in page.markdown
     ]
@@ -205,7 +205,7 @@ def test_a_fact_on_changed_evidence_shows_both_passages_and_an_admin_confirms_it
         s.value for s in page.success
     ]
     assert changed_facts(settings, "measles") == {}
-    assert "Fakten auf geänderter Evidenz" not in [s.value for s in page.subheader]
+    assert "Fakten auf geänderter Evidenz" not in [s.value for s in page.header]
     closed = flags(settings.data_dir, f"fact:measles/{FACT}", include_resolved=True)
     assert [(f.resolution, f.resolved_by) for f in closed] == [("confirmed", "local")]
 
@@ -245,6 +245,6 @@ def test_an_editor_sees_a_changed_fact_but_cannot_confirm_it(
     at.switch_page("pages/maps.py").run()
     at.selectbox(key="map_id").set_value("measles").run()
     assert not at.exception, at.exception
-    assert "Fakten auf geänderter Evidenz" in [s.value for s in at.subheader]
+    assert "Fakten auf geänderter Evidenz" in [s.value for s in at.header]
     assert not [b for b in at.button if b.key.startswith("map_fact_confirm")]
     assert any(c.value.startswith("Fakten bestätigen dürfen") for c in at.caption)

@@ -70,7 +70,8 @@ def test_the_composed_message_shows_first_and_the_model_is_not_built(
     assert message.version == "composed"
     assert at.code[0].value == message.text == message.composed_text
     assert "Aus der Botschaftskarte zusammengesetzt" in shown(at)
-    assert at.subheader[1].value == "Gewählt: die zusammengesetzte Fassung"
+    assert at.header[0].value == "Nachricht"
+    assert at.subheader[0].value == "Gewählt: die zusammengesetzte Fassung"
     assert message.map is not None
     if message.concern_matched:
         assert f"Beantwortetes Anliegen: {message.concern_matched}" in shown(at).replace("\\", "")

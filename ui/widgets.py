@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -156,8 +157,9 @@ def marked_markdown(text: str, parts: Sequence[Refused]) -> str:
     return "".join([*out, literal(text[last:])])
 
 
-def marked_html(text: str, parts: Sequence[Refused]) -> str:
-    """The same, right to left: HTML built here, the untrusted text only ever escaped."""
+def marked_html(text: str, parts: Sequence[Refused], lang: str = "") -> str:
+    """The same, right to left: HTML built here, the untrusted text only ever escaped; lang
+    is the text's language, for screen readers (WCAG 3.1.2)."""
     out, last = [], 0
     for n, part in enumerate(parts, 1):
         if part.start >= 0:
@@ -166,7 +168,8 @@ def marked_html(text: str, parts: Sequence[Refused]) -> str:
                     f'<sup style="color:#c00"><b>[{n}]</b></sup>']  # fmt: skip
             last = part.end
     body = "".join([*out, html.escape(text[last:])])
-    return f'<div dir="rtl" style="white-space:pre-wrap;line-height:1.6">{body}</div>'
+    language = f' lang="{html.escape(lang)}"' if lang else ""
+    return f'<div dir="rtl"{language} style="white-space:pre-wrap;line-height:1.6">{body}</div>'
 
 
 def verdict_reason(verdict: SentenceVerdict) -> str:
@@ -187,7 +190,7 @@ def refused_text(text: str, verdicts: Sequence[SentenceVerdict], lang: str) -> N
     parts = refused_parts(text, verdicts)
     rtl = any(lg.id == lang and lg.rtl for lg in load_catalog().languages)
     if rtl:
-        st.html(marked_html(text, parts))
+        st.html(marked_html(text, parts, lang))
     else:
         st.markdown(marked_markdown(text, parts))
     st.markdown(f"**{t('refused_sentences', count=len(parts))}**")
@@ -313,3 +316,11 @@ def passage_change(change: ChunkChange) -> None:
         st.caption(f"{t('kn_change_' + change.change)} · {plain(heading)}")
         old = change.old.text if change.old else ""
         sentence_changes(old, change.new.text if change.new else "")
+
+
+def page_language(language: str) -> None:
+    """Set the page's language for screen readers and hyphenation (WCAG 3.1.1): Streamlit
+    serves <html lang="en"> whatever the interface language. st.html runs the script in the
+    page itself (components.html would run it in an iframe)."""
+    script = f"<script>document.documentElement.lang = {json.dumps(language)};</script>"
+    st.html(script, unsafe_allow_javascript=True)
