@@ -1,0 +1,194 @@
+"""The default Word letter template, DIN 5008 Form B, built with python-docx.
+
+Geometry (DIN 5008:2020, Form B, A4): letterhead 45 mm; address field 85 × 45 mm at 20 mm from
+the left and 45 mm from the top edge, its first 17.7 mm the return-address and note zone;
+fold marks at 105 mm and 210 mm, hole mark at 148.5 mm; text from 25 mm on the left, 20 mm on
+the right. The address field and the information block are Word frames (w:framePr) anchored to
+the page, so no table carries the layout; the marks are frames with a top border in the first
+page's header (a header is an artifact for screen readers). docxtpl fills the {{ }} fields."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from docx.shared import Mm, Pt
+
+TWIPS_PER_MM = 1440 / 25.4
+ADDRESS = {"x": 20.0, "y": 45.0, "w": 85.0, "h": 45.0}  # mm
+RETURN_ZONE_MM = 17.7
+INFO = {"x": 125.0, "y": 50.0, "w": 75.0, "h": 40.0}  # the information block, Form B
+FOLD_MARKS_MM = (105.0, 210.0)
+HOLE_MARK_MM = 148.5
+MARGINS = {"left": 25.0, "right": 20.0, "top": 45.0, "bottom": 20.0}  # first page top: header
+
+
+def twips(mm: float) -> str:
+    """A length in twentieths of a point, as Word writes it."""
+    return str(round(mm * TWIPS_PER_MM))
+
+
+def letter_template() -> bytes:
+    """The template .docx: letterhead, frames, marks, {{ }} fields, styles and page numbers."""
+    from docx import Document
+
+    doc = Document()
+    _styles(doc)
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin, section.right_margin = Mm(MARGINS["left"]), Mm(MARGINS["right"])
+    section.top_margin, section.bottom_margin = Mm(MARGINS["top"]), Mm(MARGINS["bottom"])
+    section.header_distance, section.footer_distance = Mm(10), Mm(8)
+    section.different_first_page_header_footer = True
+    _first_header(section.first_page_header)
+    section.header.paragraphs[0].text = "{{ office_name }}"
+    for footer in (section.first_page_footer, section.footer):
+        _page_numbers(footer.paragraphs[0])
+    _address_field(doc)
+    _info_block(doc)
+    _body(doc)
+    doc.paragraphs[0]._element.getparent().remove(doc.paragraphs[0]._element) if (
+        doc.paragraphs and not doc.paragraphs[0].text and not _frame(doc.paragraphs[0])
+    ) else None
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _styles(doc: Any) -> None:
+    normal = doc.styles["Normal"]
+    normal.font.name, normal.font.size = "Arial", Pt(11)
+    normal.paragraph_format.space_after = Pt(0)
+    heading = doc.styles["Heading 1"]  # the subject line: bold, the body's size, no colour
+    heading.font.name, heading.font.size, heading.font.bold = "Arial", Pt(11), True
+    heading.font.color.rgb = None
+    heading.paragraph_format.space_before, heading.paragraph_format.space_after = Pt(24), Pt(12)
+    small = doc.styles.add_style("Return Address", 1)
+    small.base_style, small.font.size = normal, Pt(7)
+    body = doc.styles.add_style("Letter Body", 1)
+    body.base_style = normal
+    body.paragraph_format.space_after = Pt(11)
+    note = doc.styles.add_style("Letter Notice", 1)
+    note.base_style, note.font.bold = normal, True
+
+
+def _first_header(header: Any) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    top = header.paragraphs[0]
+    top.text = "{{ logo }}"
+    top.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    name = header.add_paragraph("{{ office_name }}")
+    name.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    name.runs[0].bold = True
+    for mm in (*FOLD_MARKS_MM, HOLE_MARK_MM):
+        mark = header.add_paragraph()
+        length = 10.0 if mm == HOLE_MARK_MM else 5.0  # hole mark longer, as is usual
+        _frame_paragraph(mark, x=5.0, y=mm, w=length, h=0.4)
+        _top_border(mark)
+
+
+def _address_field(doc: Any) -> None:
+    lines = [
+        ("{{ return_line }}", "Return Address"),
+        ("", "Return Address"),
+        ("{% for line in recipient %}", "Normal"),
+        ("{{ line }}", "Normal"),
+        ("{% endfor %}", "Normal"),
+    ]
+    for text, style in lines:
+        paragraph = doc.add_paragraph(text, style=style)
+        _frame_paragraph(paragraph, **ADDRESS)
+    first = doc.paragraphs[-len(lines)]
+    first.paragraph_format.space_before = Pt(0)
+
+
+def _info_block(doc: Any) -> None:
+    for text in ("{% for line in contact %}", "{{ line }}", "{% endfor %}", "{{ date }}"):
+        _frame_paragraph(doc.add_paragraph(text), **INFO)
+
+
+def _body(doc: Any) -> None:
+    doc.add_paragraph("{% for notice in notices %}", style="Letter Notice")
+    doc.add_paragraph("{{ notice }}", style="Letter Notice")
+    doc.add_paragraph("{% endfor %}", style="Letter Notice")
+    doc.add_paragraph("{{ subject }}", style="Heading 1")
+    doc.add_paragraph("{% for paragraph in body %}", style="Letter Body")
+    doc.add_paragraph("{{ paragraph }}", style="Letter Body")
+    doc.add_paragraph("{% endfor %}", style="Letter Body")
+    doc.add_paragraph("{{ qr }}", style="Letter Body")
+    doc.add_paragraph("{{ sign_off }}", style="Letter Body")
+    doc.add_paragraph("{{ office_name }}", style="Normal")
+
+
+def _frame_paragraph(paragraph: Any, x: float, y: float, w: float, h: float) -> None:
+    """Place a paragraph in a frame at (x, y) mm from the page's top-left corner."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    frame = OxmlElement("w:framePr")
+    for name, value in (
+        ("w:w", twips(w)), ("w:h", twips(h)), ("w:hRule", "exact"), ("w:wrap", "notBeside"),
+        ("w:vAnchor", "page"), ("w:hAnchor", "page"), ("w:x", twips(x)), ("w:y", twips(y)),
+    ):  # fmt: skip
+        frame.set(qn(name), value)
+    ppr = paragraph._p.get_or_add_pPr()
+    ppr.insert(0, frame) if ppr.find(qn("w:pStyle")) is None else ppr.insert(1, frame)
+
+
+def _frame(paragraph: Any) -> bool:
+    from docx.oxml.ns import qn
+
+    ppr = paragraph._p.pPr
+    return ppr is not None and ppr.find(qn("w:framePr")) is not None
+
+
+def _top_border(paragraph: Any) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    borders, top = OxmlElement("w:pBdr"), OxmlElement("w:top")
+    for name, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "0"), ("w:color", "000000")):
+        top.set(qn(name), value)
+    borders.append(top)
+    paragraph._p.get_or_add_pPr().append(borders)
+    paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(0)
+
+
+def _page_numbers(paragraph: Any) -> None:
+    """ "Seite 1 von 2": PAGE and NUMPAGES fields, right aligned."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    paragraph.add_run("{{ page_word }} ")
+    _field(paragraph, "PAGE")
+    paragraph.add_run(" {{ of_word }} ")
+    _field(paragraph, "NUMPAGES")
+
+
+def _field(paragraph: Any, code: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    for kind, text in (("begin", None), (None, f" {code} "), ("separate", None), (None, "1"),
+                       ("end", None)):  # fmt: skip
+        run = paragraph.add_run()._r
+        if kind:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            run.append(char)
+        elif text.strip() == code:
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run.append(instr)
+        else:
+            run.append(_text(text))
+
+
+def _text(value: str) -> Any:
+    from docx.oxml import OxmlElement
+
+    element = OxmlElement("w:t")
+    element.text = value
+    return element
