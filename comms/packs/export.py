@@ -39,6 +39,7 @@ from comms.packs.files import (
     sms_csv,
     sources,
 )
+from comms.packs.publications import output_names, publication_files, tested_by_readers
 from comms.packs.review import message_checks, person
 from comms.packs.signature import sign, signed_here
 from comms.packs.store import (
@@ -87,7 +88,7 @@ class ManifestSource(Strict):
 
 class ManifestRemark(Strict):
     user: str
-    kind: Literal["comment", "approve", "reject", "needs_changes"]
+    kind: Literal["comment", "approve", "reject", "needs_changes", "test_read"]
     text: str
     revision: int
     created_at: str
@@ -232,6 +233,8 @@ def export_pack(
     cited = [source["source_id"] for item in items for source in sources(item.message.message)]
     due = overdue(store.settings, knowledge, cited, layout.date) if knowledge else {}
     files = _files(layout, items, state, list(due.values()))
+    tested = {m.cell.key for m in chosen if tested_by_readers(remarks[m.cell], m)}
+    files |= publication_files(store.settings, layout, items, tested)
     manifest = _manifest(record, items, remarks, files, state, user=user, draft=draft)
     manifest.signature = sign(store.settings, manifest.content())
     files[MANIFEST] = manifest.model_dump_json(indent=2).encode("utf-8")
@@ -341,7 +344,7 @@ def _entry(item: PackItem, remarks: list[Remark]) -> ManifestMessage:
         revision=m.revision,
         text=m.text,
         edited=m.edited,
-        files={"markdown": item.name + ".md", "docx": item.name + ".docx"},
+        files={"markdown": item.name + ".md", "docx": item.name + ".docx"} | output_names(item),
         sms=None if info is None else vars(info),
         model=dict(generated.get("model") or {}),
         template_id=str(generated.get("template_id", "")),

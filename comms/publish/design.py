@@ -53,7 +53,9 @@ def load_design(settings: Settings | None = None) -> Design:
     try:
         text = css.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"The poster style {design_file(settings, POSTER_CSS)} is not UTF-8 text.") from exc
+        raise InputError(
+            f"The poster style {design_file(settings, POSTER_CSS)} is not UTF-8 text."
+        ) from exc
     return Design(css=text, letter_template=template, logo=logo)
 
 

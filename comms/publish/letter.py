@@ -31,7 +31,11 @@ def letter_docx(sheet: Sheet, design: Design) -> bytes:
 
     template = DocxTemplate(io.BytesIO(design.letter_template))
     logo = InlineImage(template, io.BytesIO(design.logo), height=Mm(LOGO_MM))
-    qr = InlineImage(template, io.BytesIO(qr_png(sheet.booking_url)), width=Mm(QR_MM)) if sheet.booking_url else ""
+    qr = (
+        InlineImage(template, io.BytesIO(qr_png(sheet.booking_url)), width=Mm(QR_MM))
+        if sheet.booking_url
+        else ""
+    )
     env = SandboxedEnvironment(undefined=StrictUndefined)
     try:
         template.render(_context(sheet, logo, qr), jinja_env=env, autoescape=True)

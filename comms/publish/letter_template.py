@@ -47,9 +47,6 @@ def letter_template() -> bytes:
     _address_field(doc)
     _info_block(doc)
     _body(doc)
-    doc.paragraphs[0]._element.getparent().remove(doc.paragraphs[0]._element) if (
-        doc.paragraphs and not doc.paragraphs[0].text and not _frame(doc.paragraphs[0])
-    ) else None
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -136,19 +133,17 @@ def _frame_paragraph(paragraph: Any, x: float, y: float, w: float, h: float) -> 
     ppr.insert(0, frame) if ppr.find(qn("w:pStyle")) is None else ppr.insert(1, frame)
 
 
-def _frame(paragraph: Any) -> bool:
-    from docx.oxml.ns import qn
-
-    ppr = paragraph._p.pPr
-    return ppr is not None and ppr.find(qn("w:framePr")) is not None
-
-
 def _top_border(paragraph: Any) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     borders, top = OxmlElement("w:pBdr"), OxmlElement("w:top")
-    for name, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "0"), ("w:color", "000000")):
+    for name, value in (
+        ("w:val", "single"),
+        ("w:sz", "6"),
+        ("w:space", "0"),
+        ("w:color", "000000"),
+    ):
         top.set(qn(name), value)
     borders.append(top)
     paragraph._p.get_or_add_pPr().append(borders)
@@ -170,20 +165,19 @@ def _field(paragraph: Any, code: str) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
-    for kind, text in (("begin", None), (None, f" {code} "), ("separate", None), (None, "1"),
-                       ("end", None)):  # fmt: skip
-        run = paragraph.add_run()._r
-        if kind:
-            char = OxmlElement("w:fldChar")
-            char.set(qn("w:fldCharType"), kind)
-            run.append(char)
-        elif text.strip() == code:
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = text
-            run.append(instr)
-        else:
-            run.append(_text(text))
+    def run_with(element: Any) -> None:
+        paragraph.add_run()._r.append(element)
+
+    def char(kind: str) -> Any:
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        return element
+
+    instruction = OxmlElement("w:instrText")
+    instruction.set(qn("xml:space"), "preserve")
+    instruction.text = f" {code} "
+    for element in (char("begin"), instruction, char("separate"), _text("1"), char("end")):
+        run_with(element)
 
 
 def _text(value: str) -> Any:

@@ -21,7 +21,9 @@ def sharepic_png(sheet: Sheet, design: Design, shape: Shape = "square") -> bytes
     """The post image, 1080 × 1080 or 1080 × 1350 pixels."""
     import pypdfium2 as pdfium
 
-    pdf = render_pdf(sheet, design, "sharepic portrait" if shape == "portrait" else "sharepic square")
+    pdf = render_pdf(
+        sheet, design, "sharepic portrait" if shape == "portrait" else "sharepic square"
+    )
     document = pdfium.PdfDocument(pdf)
     try:
         image = document[0].render(scale=PX_PER_PT).to_pil().convert("RGB")

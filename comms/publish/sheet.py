@@ -116,9 +116,8 @@ def make_sheet(message: Piece) -> Sheet:
     headline, body = split_headline(message.text, language.id)
     booking = values.get("booking", "")
     name = _office_name(message.office, language.id)
-    notices = ()
-    if language.needs_test_reader and not message.test_read:
-        notices = (TEST_READ_PENDING,)
+    pending = language.needs_test_reader and not message.test_read
+    notices: tuple[str, ...] = (TEST_READ_PENDING,) if pending else ()
     return Sheet(
         language=language.id,
         headline=headline,

@@ -52,4 +52,3 @@ def gateway_csv(messages: Iterable[Sms]) -> str:
             }
         )
     return out.getvalue()
-
