@@ -56,7 +56,6 @@ def letter_docx(sheet: Sheet, design: Design) -> bytes:
 
 def _context(sheet: Sheet, logo: Any, qr: Any) -> dict[str, Any]:
     page, of = PAGE_WORDS.get(sheet.lang, PAGE_WORDS["en"])
-    notices = ([DRAFT_MARK] if sheet.draft else []) + list(sheet.notices)
     return {
         "office_name": sheet.office_name,
         "logo": logo,
@@ -64,7 +63,8 @@ def _context(sheet: Sheet, logo: Any, qr: Any) -> dict[str, Any]:
         "recipient": list(RECIPIENT),
         "contact": list(sheet.contact[1:]),
         "date": sheet.date,
-        "notices": notices,
+        "draft_mark": DRAFT_MARK if sheet.draft else "",
+        "notices": list(sheet.notices),
         "subject": sheet.subject,
         "body": [*_headline(sheet), *sheet.body, *_action(sheet)],
         "qr": qr,

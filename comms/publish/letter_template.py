@@ -41,7 +41,8 @@ def letter_template() -> bytes:
     section.header_distance, section.footer_distance = Mm(10), Mm(8)
     section.different_first_page_header_footer = True
     _first_header(section.first_page_header)
-    section.header.paragraphs[0].text = "{{ office_name }}"
+    _draft_mark(section.header.paragraphs[0])
+    section.header.add_paragraph("{{ office_name }}")
     for footer in (section.first_page_footer, section.footer):
         _page_numbers(footer.paragraphs[0])
     _address_field(doc)
@@ -72,8 +73,8 @@ def _styles(doc: Any) -> None:
 def _first_header(header: Any) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-    top = header.paragraphs[0]
-    top.text = "{{ logo }}"
+    _draft_mark(header.paragraphs[0])
+    top = header.add_paragraph("{{ logo }}")
     top.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     name = header.add_paragraph("{{ office_name }}")
     name.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -83,6 +84,14 @@ def _first_header(header: Any) -> None:
         length = 10.0 if mm == HOLE_MARK_MM else 5.0  # hole mark longer, as is usual
         _frame_paragraph(mark, x=5.0, y=mm, w=length, h=0.4)
         _top_border(mark)
+
+
+def _draft_mark(paragraph: Any) -> None:
+    """ "ENTWURF – nicht freigegeben" in red where the export is a draft, else empty."""
+    from docx.shared import RGBColor
+
+    run = paragraph.add_run("{{ draft_mark }}")
+    run.bold, run.font.size, run.font.color.rgb = True, Pt(14), RGBColor(0xC0, 0, 0)
 
 
 def _address_field(doc: Any) -> None:
