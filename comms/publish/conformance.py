@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from knowledge.base.catalog import base_language
@@ -138,3 +139,52 @@ def picture_parts(document: Any) -> list[Any]:
         if rel.reltype.endswith(("/header", "/footer")):
             parts.append(rel.target_part)
     return parts
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A frame of a Word document, in millimetres from the page's top-left corner."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    texts: tuple[str, ...]
+    top_border: bool
+
+
+def frames(docx: bytes) -> list[Frame]:
+    """Every framed paragraph group of the body and headers (address field, info block, marks),
+    one Frame per distinct position, read back from w:framePr."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    document = Document(io.BytesIO(docx))
+    found: dict[tuple[float, ...], list[Any]] = {}
+    for part in picture_parts(document):
+        for paragraph in part.element.iter(qn("w:p")):
+            frame = paragraph.find(f"{qn('w:pPr')}/{qn('w:framePr')}")
+            if frame is None or frame.get(qn("w:hAnchor")) != "page":
+                continue
+            box = tuple(_mm(frame.get(qn(f"w:{k}"))) for k in ("x", "y", "w", "h"))
+            found.setdefault(box, []).append(paragraph)
+    return [
+        Frame(*box, texts=tuple(_text(p) for p in group), top_border=_bordered(group[0]))
+        for box, group in found.items()
+    ]
+
+
+def _mm(twips: str | None) -> float:
+    return round(int(twips or 0) * 25.4 / 1440, 1)
+
+
+def _text(paragraph: Any) -> str:
+    from docx.oxml.ns import qn
+
+    return "".join(t.text or "" for t in paragraph.iter(qn("w:t")))
+
+
+def _bordered(paragraph: Any) -> bool:
+    from docx.oxml.ns import qn
+
+    return paragraph.find(f"{qn('w:pPr')}/{qn('w:pBdr')}/{qn('w:top')}") is not None

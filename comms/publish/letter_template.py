@@ -95,33 +95,34 @@ def _draft_mark(paragraph: Any) -> None:
 
 
 def _address_field(doc: Any) -> None:
+    from docx.enum.text import WD_LINE_SPACING
+
     lines = [
         ("{{ return_line }}", "Return Address"),
-        ("", "Return Address"),
-        ("{% for line in recipient %}", "Normal"),
+        ("{%p for line in recipient %}", "Normal"),
         ("{{ line }}", "Normal"),
-        ("{% endfor %}", "Normal"),
+        ("{%p endfor %}", "Normal"),
     ]
     for text, style in lines:
         paragraph = doc.add_paragraph(text, style=style)
         _frame_paragraph(paragraph, **ADDRESS)
-    first = doc.paragraphs[-len(lines)]
-    first.paragraph_format.space_before = Pt(0)
+    zone = doc.paragraphs[-len(lines)].paragraph_format  # the return line ends the note zone
+    zone.line_spacing_rule, zone.line_spacing = WD_LINE_SPACING.EXACTLY, Mm(RETURN_ZONE_MM)
 
 
 def _info_block(doc: Any) -> None:
-    for text in ("{% for line in contact %}", "{{ line }}", "{% endfor %}", "{{ date }}"):
+    for text in ("{%p for line in contact %}", "{{ line }}", "{%p endfor %}", "{{ date }}"):
         _frame_paragraph(doc.add_paragraph(text), **INFO)
 
 
 def _body(doc: Any) -> None:
-    doc.add_paragraph("{% for notice in notices %}", style="Letter Notice")
+    doc.add_paragraph("{%p for notice in notices %}", style="Letter Notice")
     doc.add_paragraph("{{ notice }}", style="Letter Notice")
-    doc.add_paragraph("{% endfor %}", style="Letter Notice")
+    doc.add_paragraph("{%p endfor %}", style="Letter Notice")
     doc.add_paragraph("{{ subject }}", style="Heading 1")
-    doc.add_paragraph("{% for paragraph in body %}", style="Letter Body")
+    doc.add_paragraph("{%p for paragraph in body %}", style="Letter Body")
     doc.add_paragraph("{{ paragraph }}", style="Letter Body")
-    doc.add_paragraph("{% endfor %}", style="Letter Body")
+    doc.add_paragraph("{%p endfor %}", style="Letter Body")
     doc.add_paragraph("{{ qr }}", style="Letter Body")
     doc.add_paragraph("{{ sign_off }}", style="Letter Body")
     doc.add_paragraph("{{ office_name }}", style="Normal")

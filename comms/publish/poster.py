@@ -57,7 +57,6 @@ def render_pdf(sheet: Sheet, design: Design, format: Format) -> bytes:
         pdf_variant=PDF_VARIANT,
         zoom=ZOOM.get(format, 1),
         pdf_identifier=False,
-        lang=sheet.locale,
     )
     return bytes(pdf)
 
