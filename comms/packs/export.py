@@ -88,7 +88,7 @@ class ManifestSource(Strict):
 
 class ManifestRemark(Strict):
     user: str
-    kind: Literal["comment", "approve", "reject", "needs_changes", "test_read"]
+    kind: Literal["comment", "approve", "reject", "needs_changes"]
     text: str
     revision: int
     created_at: str
@@ -233,7 +233,7 @@ def export_pack(
     cited = [source["source_id"] for item in items for source in sources(item.message.message)]
     due = overdue(store.settings, knowledge, cited, layout.date) if knowledge else {}
     files = _files(layout, items, state, list(due.values()))
-    tested = {m.cell.key for m in chosen if tested_by_readers(remarks[m.cell], m)}
+    tested = tested_by_readers(store, campaign_id, chosen)
     files |= publication_files(store.settings, layout, items, tested)
     manifest = _manifest(record, items, remarks, files, state, user=user, draft=draft)
     manifest.signature = sign(store.settings, manifest.content())

@@ -3,8 +3,9 @@
 comms.publish makes each file from a Sheet; this module turns a pack's messages into sheets
 and names the files, so the export (comms.packs.export) adds them to the ZIP and lists them in
 each message's manifest entry. The office profile signs them, else the campaign's sender.
-A Leichte Sprache message carries the test-reading notice until a reviewer records that readers
-of the target group checked its current revision (`confirm_test_reading`)."""
+A Leichte Sprache message carries the test-reading notice until a reviewer records, in the
+audit trail, that readers of the target group checked its current revision
+(`confirm_test_reading`)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from comms.office import Office, load_office
 from comms.packs.campaign import Sender
 from comms.packs.files import Layout, PackItem, sources
 from comms.packs.review import person
-from comms.packs.store import PackMessage, PackStore, Remark, audit_event
+from comms.packs.store import PackMessage, PackStore, audit_event
 from comms.publish.design import Design, load_design
 from comms.publish.letter import letter_docx
 from comms.publish.poster import poster_pdf
@@ -25,7 +26,6 @@ from comms.publish.sharepic import sharepic_png
 from comms.publish.sheet import Piece, Sheet, make_sheet
 from comms.publish.sms_gateway import Sms, gateway_csv
 from knowledge.base.catalog import base_language, load_catalog, pick
-from knowledge.base.clock import now
 from knowledge.base.errors import InputError
 from knowledge.base.settings import Settings
 
@@ -145,15 +145,19 @@ def _social_csv(rows: list[dict[str, str]]) -> str:
     return out.getvalue()
 
 
-def tested_by_readers(remarks: Sequence[Remark], message: PackMessage) -> bool:
-    """True when a reviewer recorded the test reading of the message's current revision."""
-    return any(r.kind == TEST_READ and r.revision == message.revision for r in remarks)
+def tested_by_readers(
+    store: PackStore, campaign_id: str, messages: Sequence[PackMessage]
+) -> set[str]:
+    """Keys of the messages whose current revision readers of the target group checked."""
+    done = {(e.cell, e.revision) for e in store.events(campaign_id) if e.action == TEST_READ}
+    return {m.cell.key for m in messages if (m.cell, m.revision) in done}
 
 
 def confirm_test_reading(
     store: PackStore, campaign_id: str, message: PackMessage, *, user: str, note: str = ""
 ) -> None:
-    """Record that readers with learning difficulties checked this revision (DIN SPEC 33429)."""
+    """Record in the audit trail that readers with learning difficulties checked this revision
+    (DIN SPEC 33429); an edit makes a new revision, which needs its own test reading."""
     user = person(user)
     language = pick(load_catalog().languages, message.cell.language, "language")
     if not language.needs_test_reader:
@@ -162,6 +166,4 @@ def confirm_test_reading(
         current = tx.message(campaign_id, message.cell)
         if current is None or current.revision != message.revision:
             raise InputError("The message changed since you read it: read it again first.")
-        remark = Remark(user, TEST_READ, note.strip(), current.revision, now())
-        tx.add_remark(campaign_id, message.cell, remark)
         tx.record(audit_event(current, user, TEST_READ, note.strip()))
