@@ -160,17 +160,17 @@ def frames(docx: bytes) -> list[Frame]:
     from docx.oxml.ns import qn
 
     document = Document(io.BytesIO(docx))
-    found: dict[tuple[float, ...], list[Any]] = {}
+    found: dict[tuple[float, float, float, float], list[Any]] = {}
     for part in picture_parts(document):
         for paragraph in part.element.iter(qn("w:p")):
             frame = paragraph.find(f"{qn('w:pPr')}/{qn('w:framePr')}")
             if frame is None or frame.get(qn("w:hAnchor")) != "page":
                 continue
-            box = tuple(_mm(frame.get(qn(f"w:{k}"))) for k in ("x", "y", "w", "h"))
-            found.setdefault(box, []).append(paragraph)
+            x, y, w, h = (_mm(frame.get(qn(f"w:{k}"))) for k in ("x", "y", "w", "h"))
+            found.setdefault((x, y, w, h), []).append(paragraph)
     return [
-        Frame(*box, texts=tuple(_text(p) for p in group), top_border=_bordered(group[0]))
-        for box, group in found.items()
+        Frame(x, y, w, h, texts=tuple(_text(p) for p in group), top_border=_bordered(group[0]))
+        for (x, y, w, h), group in found.items()
     ]
 
 
