@@ -16,7 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from comms.publish.design import BUNDLED, Design
 from comms.publish.qr import qr_svg_uri
-from comms.publish.sheet import DRAFT_MARK, Sheet
+from comms.publish.sheet import DRAFT_MARK, Sheet, direction
 
 PosterSize = Literal["a4", "a3"]
 Format = Literal["a4", "a3", "sharepic square", "sharepic portrait"]
@@ -32,6 +32,7 @@ PDF_VARIANT = "pdf/ua-1"
 @lru_cache(maxsize=1)
 def _template() -> Any:
     env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+    env.filters["direction"] = direction
     return env.from_string((BUNDLED / "poster.html").read_text(encoding="utf-8"))
 
 

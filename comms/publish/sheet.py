@@ -32,6 +32,7 @@ SIGN_OFF = {"de": "Mit freundlichen Grüßen", "en": "Kind regards", "tr": "Sayg
 # Word's and PDF's language tags per message language (Einfache and Leichte Sprache are German)
 LOCALE = {"de": "de-DE", "en": "en-GB", "tr": "tr-TR", "ar": "ar", "uk": "uk-UA", "ru": "ru-RU"}
 _URL = re.compile(r"^https?://[^\s<>\"']+$")
+_RTL_LETTER = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,12 @@ def letter_date(language: str, day: dt.date) -> str:
     if base_language(language) == "de":
         return day.strftime("%d.%m.%Y")  # DIN 5008's numeric date
     return str(format_date(day, "long", locale=base_language(language)))
+
+
+def direction(value: str) -> str:
+    """ "rtl" for a value with Arabic or Hebrew letters, else "ltr" (dates, numbers, links):
+    a date range in an Arabic poster keeps its order."""
+    return "rtl" if _RTL_LETTER.search(value) else "ltr"
 
 
 def _sign_off(office: Office | None, language: str, text: str) -> str:
