@@ -30,7 +30,7 @@ from comms.packs.review import (
 from comms.packs.store import CampaignRecord, PackMessage, PackStore
 from knowledge.base.catalog import load_catalog
 from knowledge.base.errors import ClarionError
-from ui import auth, resources
+from ui import auth, publish, resources
 from ui.text import counted, link, plain, t, ui_language
 from ui.widgets import (
     cell_name,
@@ -404,6 +404,7 @@ def export_section(record: CampaignRecord) -> None:
         st.download_button(
             t("pk_download"), data, file_name=name, mime="application/zip", key="pk_download"
         )
+        publish.pack_files(data)
 
 
 st.title(t("page_packs"))

@@ -19,18 +19,23 @@ PX_PER_PT = 96 / 72
 
 def sharepic_png(sheet: Sheet, design: Design, shape: Shape = "square") -> bytes:
     """The post image, 1080 × 1080 or 1080 × 1350 pixels."""
-    import pypdfium2 as pdfium
-
     pdf = render_pdf(
         sheet, design, "sharepic portrait" if shape == "portrait" else "sharepic square"
     )
+    return pdf_page_png(pdf, 1.0, SIZES[shape])
+
+
+def pdf_page_png(pdf: bytes, scale: float, size: tuple[int, int] | None = None) -> bytes:
+    """The PDF's first page as PNG at `scale` × 96 dpi (a preview, or a sharepic at 1:1)."""
+    import pypdfium2 as pdfium
+
     document = pdfium.PdfDocument(pdf)
     try:
-        image = document[0].render(scale=PX_PER_PT).to_pil().convert("RGB")
+        image = document[0].render(scale=PX_PER_PT * scale).to_pil().convert("RGB")
     finally:
         document.close()
-    if image.size != SIZES[shape]:  # a rounding pixel at the edge
-        image = image.resize(SIZES[shape])
+    if size is not None and image.size != size:  # a rounding pixel at the edge
+        image = image.resize(size)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False)
+    image.save(out, format="PNG")
     return out.getvalue()
