@@ -250,6 +250,7 @@ def cell_panel(record: CampaignRecord, message: PackMessage, changed: ChangedCel
         names, needed = approvals_needed(packs, message)
         st.caption(t("pk_approved_by", count=len(names), needed=needed, names=", ".join(names)))
         review_actions(campaign_id, message)
+        publish.test_reading(packs, campaign_id, message, user)
     with right:
         check_list(message.checks)
         st.markdown(f"**{t('citations')}**")

@@ -130,3 +130,11 @@ def test_an_office_template_with_a_broken_field_is_named(settings: Settings) -> 
     (folder / "letter.docx").write_bytes(out.getvalue())
     with pytest.raises(InputError, match="letter template cannot be filled"):
         letter_docx(sheet("de"), load_design(settings))
+
+
+def test_a_damaged_office_template_is_named(settings: Settings) -> None:
+    folder = settings.data_dir / "publish"
+    folder.mkdir(parents=True)
+    (folder / "letter.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(InputError, match="not a Word document Clarion can read"):
+        letter_docx(sheet("de"), load_design(settings))

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Iterator
 
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from comms.packs.campaign import Cell
+from comms.packs.store import PackStore
 from knowledge.base.settings import Settings
 from knowledge.store import Store
-from tests.conftest import ScriptedChat
+from tests.conftest import ROOT, ScriptedChat
+from tests.pack_helpers import generated, pack_settings, small_campaign
 from tests.test_write_page import page
+from ui import resources
 
 
 def _write(at, channel: str):  # type: ignore[no-untyped-def]
@@ -48,3 +55,38 @@ def test_the_preview_stays_closed_until_asked(
 ) -> None:
     at = _write(page(monkeypatch, settings, fake_store, ScriptedChat([])), "poster")
     assert not at.get("image") and not at.get("download_button")
+
+
+LEICHT = Cell("older-adults", "poster", "de-leicht")
+
+
+@pytest.fixture
+def leicht_page(
+    settings: Settings, fake_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[AppTest, PackStore]]:
+    campaign = small_campaign(audiences=["older-adults"], channels=["poster"],
+                              languages=["de-leicht"])  # fmt: skip
+    packs, _ = generated(pack_settings(settings), fake_store, campaign)
+    resources.settings.clear()  # cached per process: read this test's data directory
+    monkeypatch.setattr(resources, "store", lambda: fake_store)
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/packs.py").run()
+    assert not at.exception, at.exception
+    yield at, packs
+    resources.settings.clear()
+
+
+def test_a_reviewer_records_the_test_reading_on_the_packs_page(
+    leicht_page: tuple[AppTest, PackStore],
+) -> None:
+    at, packs = leicht_page
+    at.button(key=f"pk_cell:{LEICHT.key}").click().run()
+    assert any("DIN SPEC 33429" in w.value for w in at.warning)
+    at.button(key="publish_test_read").click().run()
+    assert not at.exception, at.exception
+    assert any("Prüflesung dieser Fassung eingetragen" in s.value for s in at.success)
+    events = [e for e in packs.events("flu-test") if e.action == "test_read"]
+    assert [(e.cell, e.revision, e.user) for e in events] == [(LEICHT, 1, "local")]
+    with pytest.raises(KeyError):
+        at.button(key="publish_test_read")  # recorded: no button any more

@@ -11,14 +11,17 @@ import streamlit as st
 from comms.facts import FactSheet
 from comms.message import Message
 from comms.office import load_office
+from comms.packs.publications import confirm_test_reading, tested_by_readers
+from comms.packs.store import PackMessage, PackStore
 from comms.publish.design import load_design
 from comms.publish.letter import letter_docx
 from comms.publish.poster import poster_pdf
 from comms.publish.sharepic import pdf_page_png, sharepic_png
 from comms.publish.sheet import Piece, make_sheet
 from comms.publish.sms_gateway import Sms, gateway_csv
+from knowledge.base.catalog import load_catalog, pick
 from knowledge.base.errors import ClarionError
-from ui import resources
+from ui import auth, resources
 from ui.text import ui_language
 from ui.widgets import error_box
 
@@ -26,6 +29,17 @@ LABELS = {
     "show": {"de": "Druck- und Post-Formate ansehen", "en": "Show print and post formats"},
     "alt": {"de": "Alternativtext", "en": "Alt text"},
     "files": {"de": "Dateien einzeln", "en": "Files one by one"},
+    "read_pending": {
+        "de": "Leichte Sprache: noch nicht von Prüflesenden geprüft (DIN SPEC 33429). Plakat, "
+        "Sharepic und Brief sagen das, bis die Prüfung eingetragen ist.",
+        "en": "Easy-to-read German: not yet checked by test readers (DIN SPEC 33429). Poster, "
+        "sharepic and letter say so until the check is recorded.",
+    },
+    "read_done": {
+        "de": "Prüflesung dieser Fassung eingetragen (DIN SPEC 33429).",
+        "en": "Test reading of this revision recorded (DIN SPEC 33429).",
+    },
+    "read_button": {"de": "Prüflesung erfolgt", "en": "Test reading done"},
 }
 MIME = {
     ".pdf": "application/pdf",
@@ -102,3 +116,22 @@ def _download(name: str, data: bytes, key: str) -> None:
         (m for suffix, m in MIME.items() if name.endswith(suffix)), "application/octet-stream"
     )
     st.download_button(name, data, file_name=name.rsplit("/", 1)[-1], mime=mime, key=key)
+
+
+def test_reading(store: PackStore, campaign_id: str, message: PackMessage, user: str) -> None:
+    """For a Leichte Sprache cell: whether its test reading is recorded, and the button to
+    record it (reviewers who may approve)."""
+    language = pick(load_catalog().languages, message.cell.language, "language")
+    if not language.needs_test_reader:
+        return
+    if tested_by_readers(store, campaign_id, [message]):
+        st.success(label("read_done"))
+        return
+    st.warning(label("read_pending"))
+    if auth.allowed("approve") and st.button(label("read_button"), key="publish_test_read"):
+        try:
+            confirm_test_reading(store, campaign_id, message, user=user)
+        except ClarionError as exc:
+            error_box(exc)
+            return
+        st.rerun()

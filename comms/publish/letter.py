@@ -8,6 +8,7 @@ every run, right-to-left (w:bidi, w:rtl) for Arabic, and the pictures get their 
 from __future__ import annotations
 
 import io
+import zipfile
 from typing import Any
 
 from comms.publish.design import Design
@@ -26,10 +27,17 @@ def letter_docx(sheet: Sheet, design: Design) -> bytes:
     from docx import Document
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
-    from jinja2 import StrictUndefined
+    from jinja2 import StrictUndefined, TemplateError
     from jinja2.sandbox import SandboxedEnvironment
+    from lxml import etree
 
-    template = DocxTemplate(io.BytesIO(design.letter_template))
+    try:
+        template = DocxTemplate(io.BytesIO(design.letter_template))
+        template.init_docx()
+    except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+        raise InputError(
+            f"The letter template is not a Word document Clarion can read: {exc}"
+        ) from exc
     logo = InlineImage(template, io.BytesIO(design.logo), height=Mm(LOGO_MM))
     qr = (
         InlineImage(template, io.BytesIO(qr_png(sheet.booking_url)), width=Mm(QR_MM))
@@ -39,7 +47,7 @@ def letter_docx(sheet: Sheet, design: Design) -> bytes:
     env = SandboxedEnvironment(undefined=StrictUndefined)
     try:
         template.render(_context(sheet, logo, qr), jinja_env=env, autoescape=True)
-    except Exception as exc:  # a broken template: name it, whatever Jinja2 or docxtpl raised
+    except (TemplateError, etree.XMLSyntaxError, ValueError, KeyError) as exc:
         raise InputError(f"The letter template cannot be filled: {exc}") from exc
     rendered = io.BytesIO()
     template.save(rendered)  # docxtpl swaps header parts for plain XML parts: read it back
