@@ -17,7 +17,7 @@ from comms.packs.export import export_pack, read_manifest
 from comms.packs.publications import confirm_test_reading
 from comms.packs.review import approve, edit_text
 from comms.packs.store import PackStore
-from comms.publish.conformance import docx_problems, pdf_problems
+from comms.publish.conformance import docx_problems, html_problems, pdf_problems
 from knowledge.base.errors import InputError
 from tests.pack_helpers import generated, pack_settings, small_campaign
 
@@ -71,6 +71,7 @@ def test_every_message_lists_its_publication_files_and_each_passes_its_check(
                 assert docx_problems(data, LOCALES[entry.language]) == [], name
             if key == "alt_text":
                 assert data.decode().startswith(("Grafik mit Text: ", "")) and data.strip()
+    assert html_problems(files["DRAFT_index.html"].decode(), "de", rtl=False) == []
     rows = list(csv.DictReader(io.StringIO(files["DRAFT_sms-gateway.csv"].decode())))
     sms = [m for m in manifest.messages if m.channel == "sms"]
     assert [r["message_id"] for r in rows] == [m.cell.key for m in sms]
