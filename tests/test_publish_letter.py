@@ -138,3 +138,18 @@ def test_a_damaged_office_template_is_named(settings: Settings) -> None:
     (folder / "letter.docx").write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(InputError, match="not a Word document Clarion can read"):
         letter_docx(sheet("de"), load_design(settings))
+
+
+def test_properties_out_of_schema_order_are_found() -> None:
+    from docx import Document as New
+    from docx.oxml import OxmlElement
+    from docx.shared import Pt
+
+    from comms.publish.conformance import order_problems
+
+    document = New()
+    paragraph = document.add_paragraph("x")
+    paragraph.paragraph_format.space_after = Pt(3)
+    assert order_problems(document) == []
+    paragraph._p.get_or_add_pPr().append(OxmlElement("w:bidi"))  # after w:spacing: wrong
+    assert order_problems(document) == ["w:pPr children out of order: ['spacing', 'bidi']"]

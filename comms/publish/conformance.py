@@ -110,7 +110,46 @@ def docx_problems(docx: bytes, locale: str) -> list[str]:
                 problems.append(f"picture {doc_pr.get('name')} without alt text (descr)")
     if next(body.iter(qn("w:tbl")), None) is not None:
         problems.append("a table in the body (a layout table?)")
-    return problems
+    return problems + order_problems(document)
+
+
+# The ECMA-376 order of the children Clarion writes into paragraph and run properties.
+PPR_ORDER = (
+    "pStyle",
+    "keepNext",
+    "keepLines",
+    "pageBreakBefore",
+    "framePr",
+    "widowControl",
+    "numPr",
+    "pBdr",
+    "shd",
+    "tabs",
+    "bidi",
+    "spacing",
+    "ind",
+    "jc",
+    "rPr",
+    "sectPr",
+)
+RPR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "color", "sz", "szCs", "u", "rtl",
+             "cs", "lang")  # fmt: skip
+
+
+def order_problems(document: Any) -> list[str]:
+    """Paragraph and run properties whose children are out of the schema's order (Word calls
+    such a file damaged)."""
+    from docx.oxml.ns import qn
+
+    problems = set()
+    for part in picture_parts(document):
+        for tag, order in (("w:pPr", PPR_ORDER), ("w:rPr", RPR_ORDER)):
+            for props in part.element.iter(qn(tag)):
+                names = [c.tag.rsplit("}", 1)[-1] for c in props]
+                known = [order.index(n) for n in names if n in order]
+                if known != sorted(known):
+                    problems.add(f"{tag} children out of order: {names}")
+    return sorted(problems)
 
 
 def heading_levels(document: Any) -> list[int]:

@@ -117,6 +117,16 @@ def _headers(section: Any) -> list[Any]:
     return [part for part in parts if not part.is_linked_to_previous]
 
 
+# What follows w:lang and w:rtl in a w:rPr, and w:bidi in a w:pPr (ECMA-376 sequence order):
+# Word refuses a document whose children are out of order.
+AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath")
+AFTER_RTL = ("w:cs", "w:em", "w:lang", *AFTER_LANG)
+AFTER_BIDI = ("w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+              "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection",
+              "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+              "w:rPr", "w:sectPr", "w:pPrChange")  # fmt: skip
+
+
 def _lang(rpr: Any, locale: str) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -124,7 +134,7 @@ def _lang(rpr: Any, locale: str) -> None:
     lang = rpr.find(qn("w:lang"))
     if lang is None:
         lang = OxmlElement("w:lang")
-        rpr.append(lang)
+        rpr.insert_element_before(lang, *AFTER_LANG)
     lang.set(qn("w:val"), locale)
     lang.set(qn("w:bidi"), locale if locale.startswith("ar") else "ar-SA")
 
@@ -134,7 +144,8 @@ def _flag(parent: Any, tag: str) -> None:
     from docx.oxml.ns import qn
 
     if parent.find(qn(tag)) is None:
-        parent.append(OxmlElement(tag))
+        after = AFTER_BIDI if tag == "w:bidi" else AFTER_RTL
+        parent.insert_element_before(OxmlElement(tag), *after)
 
 
 def describe_pictures(document: Any, alt: dict[bytes, str]) -> None:
