@@ -1,7 +1,7 @@
 """Build the bundled default design files: the logo placeholder and the DIN 5008 letter template.
 
 Run `python -m comms.publish.defaults` after changing this file; the results are committed in
-comms/publish/data/ so that an office can open them in Word or an image editor and make its own
+comms/publish/assets/ so that an office can open them in Word or an image editor and make its own
 (and so that nothing is built at run time in a data folder that may be read-only).
 tests/test_publish_letter.py checks the committed files are what this module builds."""
 

@@ -1,7 +1,7 @@
 """The office's design: the poster CSS, the Word letter template and the logo.
 
 Each is a file in data_dir/publish/ when the office has made its own, else the bundled default
-in comms/publish/data/. The files are data: the CSS is handed to WeasyPrint as a stylesheet,
+in comms/publish/assets/. The files are data: the CSS is handed to WeasyPrint as a stylesheet,
 the template to docxtpl in a sandbox, the logo is checked to be a PNG image."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from knowledge.base.errors import InputError
 from knowledge.base.settings import Settings
 
-BUNDLED = Path(__file__).parent / "data"
+BUNDLED = Path(__file__).parent / "assets"
 OFFICE_FOLDER = "publish"
 POSTER_CSS, LETTER_TEMPLATE, LOGO = "poster.css", "letter.docx", "logo.png"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
