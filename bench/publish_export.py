@@ -118,12 +118,10 @@ def main() -> None:
     pdfs = [n for n in files if n.endswith(".pdf")]
     letters = [n for n in files if n.endswith(".din5008.docx")]
     failed_pdf = [n for n in pdfs if pdf_problems(files[n], n.split("/")[1])]
-    failed_docx = [
-        n for n in letters if docx_problems(files[n], LOCALE[base_language(n.split("/")[1])])
-    ]
+    failed_docx = [n for n in letters if docx_problems(files[n], _locale(n))]
     print(f"\nPDF/UA checks (tags, MarkInfo, /Lang, pdfuaid, title, figure alt): "
           f"{len(pdfs) - len(failed_pdf)} of {len(pdfs)} pass")  # fmt: skip
-    print(f"DOCX checks (w:lang, headings, descr, no tables): "
+    print(f"DOCX checks (w:lang, headings, descr, no tables, property order): "
           f"{len(letters) - len(failed_docx)} of {len(letters)} pass")  # fmt: skip
 
 
