@@ -30,7 +30,7 @@ from comms.packs.review import (
 from comms.packs.store import CampaignRecord, PackMessage, PackStore
 from core.catalog import load_catalog
 from core.errors import ClarionError
-from ui import auth, resources
+from ui import auth, publish, resources
 from ui.text import counted, link, plain, t, ui_language
 from ui.widgets import (
     cell_name,
@@ -250,6 +250,7 @@ def cell_panel(record: CampaignRecord, message: PackMessage, changed: ChangedCel
         names, needed = approvals_needed(packs, message)
         st.caption(t("pk_approved_by", count=len(names), needed=needed, names=", ".join(names)))
         review_actions(campaign_id, message)
+        publish.test_reading(packs, campaign_id, message, user)
     with right:
         check_list(message.checks)
         st.markdown(f"**{t('citations')}**")
@@ -404,6 +405,7 @@ def export_section(record: CampaignRecord) -> None:
         st.download_button(
             t("pk_download"), data, file_name=name, mime="application/zip", key="pk_download"
         )
+        publish.pack_files(data)
 
 
 st.title(t("page_packs"))

@@ -16,7 +16,7 @@ from comms.packs.evidence_flags import updates
 from comms.report import LintReport
 from core.catalog import load_catalog
 from core.errors import ClarionError
-from ui import auth, resources
+from ui import auth, publish, resources
 from ui.text import counted, link, plain, t, ui_language
 from ui.widgets import (
     cell_name,
@@ -175,6 +175,7 @@ def chosen_version(message: Message, version: str, facts: CampaignFacts) -> None
     st.caption(t("characters", count=len(current), limit=channels[message.channel].max_chars))
     if languages[message.language].needs_test_reader:
         st.warning(t("leichte_review"))
+    publish.preview(message, current, facts)
     if version == "model" and message.attempts > 1:
         st.caption(t("repaired", rounds=message.attempts - 1))
     new_text = st.text_area(t("edit"), current, key=f"editor-{version}", max_chars=5000)

@@ -30,6 +30,7 @@ from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Campaign, Cell, cells, check_campaign
 from comms.packs.coherence import Coherence, coherence
 from comms.packs.evidence_flags import ChangedCell
+from comms.packs.publications import output_names, publication_files, tested_by_readers
 from comms.packs.render import (
     Layout,
     PackItem,
@@ -232,6 +233,8 @@ def export_pack(
     cited = [source["source_id"] for item in items for source in sources(item.message.message)]
     due = overdue(store.settings, knowledge, cited, layout.date) if knowledge else {}
     files = _files(layout, items, state, list(due.values()))
+    tested = tested_by_readers(store, campaign_id, chosen)
+    files |= publication_files(store.settings, layout, items, tested)
     manifest = _manifest(record, items, remarks, files, state, user=user, draft=draft)
     manifest.signature = sign(store.settings, manifest.content())
     files[MANIFEST] = manifest.model_dump_json(indent=2).encode("utf-8")
@@ -341,7 +344,7 @@ def _entry(item: PackItem, remarks: list[Remark]) -> ManifestMessage:
         revision=m.revision,
         text=m.text,
         edited=m.edited,
-        files={"markdown": item.name + ".md", "docx": item.name + ".docx"},
+        files={"markdown": item.name + ".md", "docx": item.name + ".docx"} | output_names(item),
         sms=None if info is None else vars(info),
         model=dict(generated.get("model") or {}),
         template_id=str(generated.get("template_id", "")),
