@@ -63,6 +63,12 @@ class Layout:
         return f"{DRAFT_MARK['de']} / {DRAFT_MARK['en']}"
 
 
+UNCHECKED = {
+    "de": "Übersetzung: noch von niemandem mit dieser Muttersprache geprüft",
+    "en": "Translation not yet checked by a native speaker",
+}
+
+
 def label(kind: str, entry_id: str, ui: str) -> str:
     """The catalog label of a topic, audience, channel or language in the UI language."""
     return pick(getattr(load_catalog(), kind), entry_id, kind[:-1]).label_in(ui)
@@ -95,7 +101,10 @@ def markdown(layout: Layout, item: PackItem) -> str:
         lines += [f"> **{layout.mark}**", ""]
     lines += [f"# {_md(layout.campaign.name)}", "", f"## {_md(cell_title(layout, m.cell))}", ""]
     status = f"Status: {m.status}" + (f" ({', '.join(item.approvers)})" if item.approvers else "")
-    lines += [f"{_md(status)} · Score {m.score} · Revision {m.revision}", "", "---", ""]
+    lines += [f"{_md(status)} · Score {m.score} · Revision {m.revision}", ""]
+    if any(i.id == "needs_native_reader" and not i.passed for i in m.checks.items):
+        lines += [f"> **{UNCHECKED[layout.ui]}**", ""]
+    lines += ["---", ""]
     lines += [html.escape(m.text, quote=False), "", "---", ""]
     lines += ["## " + ("Quellen" if layout.ui == "de" else "Sources"), ""]
     for source in sources(m.message):
