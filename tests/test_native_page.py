@@ -1,0 +1,140 @@
+"""Issue 30 on the Packs and Write pages under AppTest: the unchecked-translation badge and
+warning, the native check button for a reader of the language (and none for anyone else), the
+map's own German or English key messages beside a translation, and the export's notice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from comms.accounts.auth import add_user, set_languages, users_path
+from comms.maps.originals import key_message_originals
+from comms.message import Message
+from comms.packs.campaign import Cell
+from comms.packs.native import checked_by, unchecked
+from comms.packs.review import approve
+from comms.packs.store import PackStore
+from core.settings import Settings
+from tests.conftest import ROOT
+from tests.pack_helpers import generated, pack_settings, small_campaign
+from ui import resources
+
+TR = Cell("older-adults", "sms", "tr")
+AR = Cell("older-adults", "sms", "ar")
+DE = Cell("older-adults", "sms", "de")
+
+
+@pytest.fixture
+def fresh_settings() -> Iterator[None]:
+    resources.settings.clear()
+    yield
+    resources.settings.clear()
+
+
+@pytest.fixture
+def packs(settings: Settings, fake_store) -> PackStore:  # type: ignore[no-untyped-def]
+    campaign = small_campaign(audiences=["older-adults"], channels=["sms"],
+                              languages=["de", "tr", "ar"])  # fmt: skip
+    packs, _ = generated(pack_settings(settings), fake_store, campaign)
+    return packs
+
+
+def open_page(fake_store, monkeypatch, ui: str = "de") -> AppTest:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(resources, "store", lambda: fake_store)
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.session_state["ui_language"] = ui
+    at.run()
+    at.switch_page("pages/packs.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def open_cell(at: AppTest, cell: Cell) -> AppTest:
+    at.segmented_control(key="pk_language").set_value(cell.language).run()
+    at.button(key=f"pk_cell:{cell.key}").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def meant(packs: PackStore, cell: Cell, ui: str) -> list[str]:
+    message = packs.message("flu-test", cell)
+    assert message is not None
+    ref = Message.model_validate(message.message).map
+    assert ref is not None
+    originals = key_message_originals(ref, packs.settings)
+    texts = [o.de if ui == "de" else o.en for o in originals]
+    assert texts and all(texts)  # an SMS carries one key message, a letter three
+    assert all(o.text not in texts for o in originals)  # the translation is something else
+    return texts
+
+
+def shown(at: AppTest) -> str:
+    return "\n".join(str(m.value) for m in at.markdown)
+
+
+def test_a_translation_has_a_badge_the_german_key_messages_and_no_check_button(
+    packs: PackStore,
+    fake_store,
+    monkeypatch,
+    fresh_settings: None,  # type: ignore[no-untyped-def]
+) -> None:
+    at = open_page(fake_store, monkeypatch)
+    at.segmented_control(key="pk_language").set_value("ar").run()
+    assert "ungeprüfte Übersetzung" in at.button(key=f"pk_cell:{AR.key}").label
+    open_cell(at, AR)
+    titles = [e.label for e in at.expander]
+    assert any(title.startswith("Was die Nachricht sagen soll") for title in titles)
+    page_text = shown(at).replace("\\", "")
+    for german in meant(packs, AR, "de"):
+        assert german in page_text
+    assert any("Muttersprache „ar“" in w.value for w in at.warning)
+    with pytest.raises(KeyError):
+        at.button(key="pk_native_check")  # the local user reads no Arabic
+    at.segmented_control(key="pk_language").set_value("de").run()
+    assert "ungeprüfte" not in at.button(key=f"pk_cell:{DE.key}").label
+
+
+def test_a_reader_of_turkish_marks_the_message_checked_on_the_page(
+    packs: PackStore,
+    fake_store,
+    monkeypatch,
+    fresh_settings: None,  # type: ignore[no-untyped-def]
+) -> None:
+    path = users_path(packs.settings)
+    add_user(path, "local", "admin", None)
+    set_languages(path, "local", ["tr"])
+    at = open_page(fake_store, monkeypatch, ui="en")
+    open_cell(at, TR)
+    assert not any(e.label.startswith("What the message is meant") for e in at.expander)
+    at.button(key="pk_native_check").click().run()
+    assert not at.exception, at.exception
+    message = packs.message("flu-test", TR)
+    assert message is not None and not unchecked(message) and checked_by(message) == "local"
+    assert "unchecked translation" not in at.button(key=f"pk_cell:{TR.key}").label
+    assert any("Recorded as checked by a native speaker" in s.value for s in at.success)
+    open_cell(at, AR)  # Arabic: still unchecked, and the English key messages beside it
+    page_text = shown(at).replace("\\", "")
+    for english in meant(packs, AR, "en"):
+        assert english in page_text
+    with pytest.raises(KeyError):
+        at.button(key="pk_native_check")
+
+
+def test_the_export_says_which_translations_it_left_out(
+    packs: PackStore,
+    fake_store,
+    monkeypatch,
+    fresh_settings: None,  # type: ignore[no-untyped-def]
+) -> None:
+    for cell in (DE, TR):
+        approve(packs, "flu-test", cell, user="Ann", revision=1)
+    at = open_page(fake_store, monkeypatch, ui="en")
+    at.button(key="pk_export").click().run()
+    assert not at.exception, at.exception
+    warnings = "\n".join(w.value for w in at.warning)
+    assert "Left out because no native speaker has checked the translation (1)" in warnings
+    assert "Turkish" in warnings or "tr" in warnings
+    assert any("1" in s.value for s in at.success)
