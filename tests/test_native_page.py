@@ -138,3 +138,55 @@ def test_the_export_says_which_translations_it_left_out(
     assert "Left out because no native speaker has checked the translation (1)" in warnings
     assert "Turkish" in warnings or "tr" in warnings
     assert any("1" in s.value for s in at.success)
+
+
+def write_page(settings: Settings, fake_store, monkeypatch, language: str, ui: str) -> AppTest:  # type: ignore[no-untyped-def]
+    from core.settings import load_settings
+
+    current = load_settings(data_dir=settings.data_dir, repair_tries=0)
+    monkeypatch.setattr(resources, "settings", lambda: current)
+    monkeypatch.setattr(resources, "store", lambda: fake_store)
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.session_state["ui_language"] = ui
+    at.run()
+    for key, value in (("topic", "measles"), ("audience", "parents-infants"),
+                       ("channel", "letter"), ("language", language)):  # fmt: skip
+        at.selectbox(key=key).set_value(value)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize(("language", "ui"), [("ar", "de"), ("tr", "en")])
+def test_the_write_page_warns_and_shows_what_each_key_message_means(
+    settings: Settings,
+    fake_store,
+    monkeypatch,
+    language: str,
+    ui: str,  # type: ignore[no-untyped-def]
+) -> None:
+    at = write_page(settings, fake_store, monkeypatch, language, ui)
+    message = at.session_state["write_message"]
+    assert message.language == language and message.map is not None
+    warning = "Muttersprache" if ui == "de" else "no native speaker has checked"
+    assert any(warning in w.value for w in at.warning)
+    originals = key_message_originals(message.map, settings)
+    assert len(originals) == len(message.map.key_messages) >= 1
+    page_text = shown(at).replace("\\", "")
+    for original in originals:
+        assert (original.de if ui == "de" else original.en) in page_text
+    if language == "ar":  # the Arabic key messages right to left, as text
+        html = " ".join(str(h.proto.body) for h in at.get("html"))
+        assert 'dir="rtl" lang="ar"' in html and originals[0].text.split()[0] in html
+
+
+def test_the_write_page_shows_neither_for_german(
+    settings: Settings,
+    fake_store,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    at = write_page(settings, fake_store, monkeypatch, "de", "de")
+    assert at.session_state["write_message"].language == "de"
+    assert not any("Muttersprache" in w.value for w in at.warning)
+    assert not any(e.label.startswith("Was die Nachricht") for e in at.expander)
