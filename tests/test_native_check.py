@@ -256,3 +256,16 @@ def test_the_cli_records_languages_and_a_native_check(packs, capsys) -> None:  #
     assert "version 1 proposed by ayse" in capsys.readouterr().out
     assert main(["maps", "native-check", "measles", "tr", "--user", "nobody"]) == 2
     assert "No user 'nobody'" in capsys.readouterr().err
+
+
+def test_the_grid_records_every_language_checked_and_the_advice_goes(settings: Settings) -> None:
+    from bench.engine_grid import carries_advice, check_natively
+
+    request = Request("measles", "older-adults", "letter", "uk")
+    before = compose_message(request, settings=settings, store=None).message.checks
+    assert carries_advice(before)
+    check_natively(settings, ["measles"])
+    assert load_map("measles", settings).map.native_review_pending == ()
+    assert [v.action for v in MapStore(settings).history("measles")[:4]] == ["native_check"] * 4
+    after = compose_message(request, settings=settings, store=None).message.checks
+    assert not carries_advice(after)
