@@ -175,9 +175,11 @@ def test_a_campaign_that_accepts_unchecked_translations_exports_them_marked(
         turkish = archive.read(f"messages/tr/{TR.audience}__sms__v1.md").decode("utf-8")
         german = archive.read(f"messages/de/{DE.audience}__sms__v1.md").decode("utf-8")
         data = json.loads(archive.read("manifest.json"))
+        overview = archive.read("index.html").decode("utf-8")
     assert "not yet checked by a native speaker" in turkish or "Muttersprache" in turkish
     assert "Muttersprache" not in german and "native speaker" not in german
     assert data["campaign"]["accept_unchecked_translations"] is True
+    assert overview.count('<div class="unchecked">') == 2  # the Turkish and the Arabic card
 
 
 def test_only_unchecked_translations_approved_refuses_the_export(packs, tmp_path) -> None:  # type: ignore[no-untyped-def]
