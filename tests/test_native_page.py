@@ -190,3 +190,36 @@ def test_the_write_page_shows_neither_for_german(
     assert at.session_state["write_message"].language == "de"
     assert not any("Muttersprache" in w.value for w in at.warning)
     assert not any(e.label.startswith("Was die Nachricht") for e in at.expander)
+
+
+def test_the_maps_page_proposes_a_language_checked_and_a_second_admin_approves(
+    settings: Settings,
+    monkeypatch,
+    fresh_settings: None,  # type: ignore[no-untyped-def]
+) -> None:
+    from comms.maps.native import pending_languages
+    from comms.maps.store import MapStore
+
+    path = users_path(settings)
+    add_user(path, "local", "admin", None)
+    set_languages(path, "local", ["tr"])
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    at.switch_page("pages/maps.py").run()
+    at.selectbox(key="map_id").set_value("measles").run()
+    at.selectbox(key="map_language").set_value("ar").run()
+    assert any("„ar“" in w.value for w in at.warning)
+    with pytest.raises(KeyError):
+        at.button(key="map_native_check")  # the local user reads no Arabic
+    at.selectbox(key="map_language").set_value("tr").run()
+    at.button(key="map_native_check").click().run()
+    assert not at.exception, at.exception
+    maps = MapStore(settings)
+    pending = maps.pending("measles")
+    assert pending is not None and pending.author == "local"
+    assert pending_languages(pending.text) == ["ar", "uk", "ru"]
+    assert not any("„tr“" in w.value for w in at.warning)  # the newest version lists it no more
+    at.text_input(key="map_author").input("Bob")
+    at.button(key="map_approve").click().run()
+    assert not at.exception, at.exception
+    assert maps.current("measles").number == pending.number

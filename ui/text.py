@@ -343,6 +343,16 @@ TEXT: dict[str, dict[str, str]] = {
         "de": "In Kraft: Version {number} ({hash}), freigegeben von {approver}.",
         "en": "In effect: version {number} ({hash}), approved by {approver}.",
     },
+    "map_native_pending": {
+        "de": "Die Texte dieser Karte auf „{language}“ hat noch niemand mit dieser Muttersprache "
+        "geprüft (`native_review_pending`); Nachrichten in dieser Sprache tragen einen Hinweis.",
+        "en": "No native speaker has checked this map's '{language}' texts yet "
+        "(`native_review_pending`); messages in this language carry a notice.",
+    },
+    "map_native_check": {
+        "de": "Ich lese „{language}“ als Muttersprache: Texte als geprüft vorschlagen",
+        "en": "I read '{language}' natively: propose the texts as checked",
+    },
     "map_pending": {
         "de": "Vorschlag wartet auf Freigabe: Version {number} von {author}.",
         "en": "Proposal waiting for approval: version {number} by {author}.",
