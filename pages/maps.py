@@ -12,13 +12,14 @@ from comms.drafting.grounding import pin_map_facts
 from comms.maps.compose import compose
 from comms.maps.evidence_flags import changed_facts, confirm_fact
 from comms.maps.library import LoadedMap, load_map
+from comms.maps.native import pending_languages, propose_native_check
 from comms.maps.proposal import draft_concern
 from comms.maps.schema import ALL_LANGUAGES, MessageMap, map_hash
 from comms.maps.store import MapConflict, MapStore
 from comms.maps.summary import ConcernSummary, KeyMessageLine, summarize
 from comms.maps.validation import MapProblem, check_map
 from core.catalog import load_catalog
-from core.errors import ClarionError
+from core.errors import ClarionError, InputError
 from ui import auth, resources
 from ui.editor import Editor
 from ui.text import plain, t
@@ -61,6 +62,31 @@ def run_change(map_id: str, change: str) -> None:
         editing.notify("approved", number=version.number, pin_error=pin_facts(map_id))
     else:
         editing.notify("proposed", number=version.number)
+
+
+def run_native_check(map_id: str, language: str) -> None:
+    """Callback: the signed-in reader's native check, proposed as the map's next version."""
+    reader = auth.identity()
+    try:
+        if reader is None:
+            raise InputError("Sign in to record a native check.")
+        version = propose_native_check(store, map_id, language, reader=reader)
+    except ClarionError as exc:
+        editing.notify("error", message=str(exc))
+        return
+    editing.load(map_id, store.latest(map_id))
+    editing.notify("proposed", number=version.number)
+
+
+def native_section(map_id: str, language: str) -> None:
+    """For a language the map still lists as pending: who may check it, or the button."""
+    if language not in pending_languages(store.latest(map_id).text):
+        return
+    st.warning(t("map_native_pending", language=language), icon="🌐")
+    reader = auth.identity()
+    if reader is not None and reader.reads_language(language) and reader.can("approve"):
+        st.button(t("map_native_check", language=language), key="map_native_check",
+                  on_click=run_native_check, args=(map_id, language))  # fmt: skip
 
 
 def pin_facts(map_id: str) -> str:
@@ -300,6 +326,7 @@ def page() -> None:
     language = str(right.selectbox(t("map_language"), ALL_LANGUAGES, key="map_language"))
     show_notice()
     show_status(map_id)
+    native_section(map_id, language)
     found, text = shown_map(map_id, can_edit)
     summary = show_map(found, language)
     evidence_section(map_id, found, language, can_edit)

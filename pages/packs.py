@@ -18,6 +18,7 @@ from comms.packs.campaign import Campaign, Cell, Sender, cells
 from comms.packs.coherence import Coherence, coherence
 from comms.packs.evidence_flags import ChangedCell
 from comms.packs.generation import Progress, create_campaign, generate_pack, regenerate_cell
+from comms.packs.native import mark_native_checked, unchecked
 from comms.packs.review import (
     add_comment,
     approvals_needed,
@@ -38,6 +39,7 @@ from ui.widgets import (
     error_box,
     evidence_badge,
     evidence_change,
+    meant_texts,
     refused_text,
     refused_version,
     review_notes,
@@ -230,7 +232,8 @@ def cell_label(
         return prefix + t("pk_missing")
     status = f"{ICONS[message.status]} {t('pk_status_' + message.status)}"
     badge = f" · ⚠️ {evidence_badge(changed.flags)}" if changed else ""
-    return f"{prefix}{status} · {message.score}{badge}"
+    native = f" · 🌐 {t('pk_native_badge')}" if unchecked(message) else ""
+    return f"{prefix}{status} · {message.score}{badge}{native}"
 
 
 def cell_panel(record: CampaignRecord, message: PackMessage, changed: ChangedCell | None) -> None:
@@ -247,6 +250,7 @@ def cell_panel(record: CampaignRecord, message: PackMessage, changed: ChangedCel
             t("pk_sms", chars=len(message.text), segments=info.segments, encoding=info.encoding)
         )
         refused_sections(message)
+        native_section(campaign_id, message)
         names, needed = approvals_needed(packs, message)
         st.caption(t("pk_approved_by", count=len(names), needed=needed, names=", ".join(names)))
         review_actions(campaign_id, message)
@@ -261,6 +265,30 @@ def cell_panel(record: CampaignRecord, message: PackMessage, changed: ChangedCel
         for remark in packs.remarks(campaign_id, cell):
             note = f": {plain(remark.text)}" if remark.text else ""
             st.caption(f"{remark.created_at} · {plain(remark.user)} · {remark.kind}{note}")
+
+
+def native_section(campaign_id: str, message: PackMessage) -> None:
+    """For a translation: what its key messages mean, and the native check where the signed-in
+    person reads the language."""
+    cell, who = message.cell, auth.identity()
+    try:
+        ref = Message.model_validate(message.message).map
+    except ValidationError:  # an imported message from another Clarion: no map reference
+        ref = None
+    rtl = next((lg.rtl for lg in catalog.languages if lg.id == cell.language), False)
+    meant_texts(ref, cell.language, who, rtl)
+    if not unchecked(message):
+        return
+    if who is None or not who.reads_language(cell.language) or not who.can("approve"):
+        st.warning(t("pk_native_not_reader", language=cell.language), icon="🌐")
+        return
+    reader = who
+
+    def check() -> None:
+        mark_native_checked(packs, campaign_id, cell, reader=reader, revision=message.revision)
+
+    st.button(t("pk_native_check"), key="pk_native_check", on_click=act,
+              args=(check, t("pk_native_checked")))  # fmt: skip
 
 
 def refused_sections(message: PackMessage) -> None:
@@ -400,6 +428,9 @@ def export_section(record: CampaignRecord) -> None:
             changed = result.evidence_changed
             lines = [f"- {plain(cell_name(item.cell))}" for item in changed]
             st.warning("\n".join([t("pk_export_evidence", count=len(changed)), *lines]))
+        if result.withheld:
+            lines = [f"- {plain(cell_name(cell))}" for cell in result.withheld]
+            st.warning("\n".join([t("pk_export_withheld", count=len(result.withheld)), *lines]))
     if "pk_zip" in st.session_state:
         name, data = st.session_state["pk_zip"]
         st.download_button(

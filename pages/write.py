@@ -24,9 +24,11 @@ from ui.widgets import (
     error_box,
     evidence_badge,
     labelled_select,
+    meant_texts,
     refused_text,
     refused_version,
     review_notes,
+    unchecked_translation,
 )
 
 auth.require("write")
@@ -175,6 +177,9 @@ def chosen_version(message: Message, version: str, facts: CampaignFacts) -> None
     st.caption(t("characters", count=len(current), limit=channels[message.channel].max_chars))
     if languages[message.language].needs_test_reader:
         st.warning(t("leichte_review"))
+    if unchecked_translation(checks):
+        st.warning(t("native_review"), icon="🌐")
+    meant_texts(message.map, message.language, auth.identity(), languages[message.language].rtl)
     publish.preview(message, current, facts)
     if version == "model" and message.attempts > 1:
         st.caption(t("repaired", rounds=message.attempts - 1))

@@ -192,7 +192,7 @@ def test_current_user_names_the_signed_in_person(users: Path) -> None:
 
     at = AppTest.from_function(script).run()
     # The role comes from the users file, not from what the session remembered.
-    assert at.text[0].value == "rita Identity(name='rita', role='reviewer')"
+    assert at.text[0].value == "rita Identity(name='rita', role='reviewer', reads=frozenset())"
 
 
 def test_no_users_yet_says_how_to_add_one(users: Path) -> None:

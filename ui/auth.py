@@ -9,6 +9,7 @@ signed out and a changed role applies at the next click.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import streamlit as st
 from streamlit.errors import StreamlitAuthError
@@ -21,6 +22,7 @@ from comms.accounts.auth import (
     Permission,
     authenticate,
     identity_for_email,
+    identity_of,
     load_users,
     users_path,
 )
@@ -48,8 +50,9 @@ def identity() -> Identity | None:
     """Who is signed in now (the local user when auth is off), or None."""
     settings = resources.settings()
     match settings.auth_mode:
-        case "off":
-            return LOCAL
+        case "off":  # the local user reads what a users-file entry "local" says, if any
+            local = load_users(users_path(settings)).get(LOCAL.name)
+            return LOCAL if local is None else replace(LOCAL, reads=frozenset(local.reads))
         case "local":
             signed = st.session_state.get(SESSION_KEY)
             if not isinstance(signed, Identity):
@@ -58,7 +61,7 @@ def identity() -> Identity | None:
             if user is None or user.password_hash is None:  # removed meanwhile: signed out
                 st.session_state.pop(SESSION_KEY, None)
                 return None
-            return Identity(signed.name, user.role)
+            return identity_of(signed.name, user)
         case "oidc":
             if not st.user.is_logged_in:
                 return None

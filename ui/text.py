@@ -343,6 +343,16 @@ TEXT: dict[str, dict[str, str]] = {
         "de": "In Kraft: Version {number} ({hash}), freigegeben von {approver}.",
         "en": "In effect: version {number} ({hash}), approved by {approver}.",
     },
+    "map_native_pending": {
+        "de": "Die Texte dieser Karte auf „{language}“ hat noch niemand mit dieser Muttersprache "
+        "geprüft (`native_review_pending`); Nachrichten in dieser Sprache tragen einen Hinweis.",
+        "en": "No native speaker has checked this map's '{language}' texts yet "
+        "(`native_review_pending`); messages in this language carry a notice.",
+    },
+    "map_native_check": {
+        "de": "Ich lese „{language}“ als Muttersprache: Texte als geprüft vorschlagen",
+        "en": "I read '{language}' natively: propose the texts as checked",
+    },
     "map_pending": {
         "de": "Vorschlag wartet auf Freigabe: Version {number} von {author}.",
         "en": "Proposal waiting for approval: version {number} by {author}.",
@@ -467,6 +477,51 @@ TEXT: dict[str, dict[str, str]] = {
     "leichte_review": {
         "de": "Leichte Sprache: vor dem Versand von einer Prüfgruppe lesen lassen.",
         "en": "Leichte Sprache: have a test reader check it before sending.",
+    },
+    "native_review": {
+        "de": "Übersetzung: Noch niemand mit dieser Muttersprache hat die Texte der "
+        "Botschaftskarte geprüft. Lassen Sie die Nachricht vor dem Versand von einer "
+        "muttersprachlichen Person lesen.",
+        "en": "Translation: no native speaker has checked the map's texts in this language yet. "
+        "Have a native speaker read the message before it goes out.",
+    },
+    "originals_title": {
+        "de": "Was die Nachricht sagen soll: die {count} Kernbotschaften der Karte auf Deutsch",
+        "en": "What the message is meant to say: the map's {count} key messages in English",
+    },
+    "originals_intro": {
+        "de": "Jede Kernbotschaft der Nachricht, wie die Karte sie auf Deutsch sagt, darunter "
+        "die Übersetzung, die die Nachricht trägt.",
+        "en": "Each key message the message carries, as the map says it in English, with the "
+        "translation the message carries below it.",
+    },
+    "originals_gone": {
+        "de": "(diese Kernbotschaft hat die Karte nicht mehr)",
+        "en": "(the map no longer has this key message)",
+    },
+    "pk_native_badge": {"de": "ungeprüfte Übersetzung", "en": "unchecked translation"},
+    "pk_native_check": {
+        "de": "Muttersprachlich geprüft",
+        "en": "Checked by a native speaker",
+    },
+    "pk_native_checked": {
+        "de": "Als muttersprachlich geprüft vermerkt.",
+        "en": "Recorded as checked by a native speaker.",
+    },
+    "pk_native_not_reader": {
+        "de": "Diese Übersetzung hat noch niemand mit der Muttersprache „{language}“ geprüft. "
+        "Vermerken kann das nur, wer die Sprache liest (Profil: `python -m comms users "
+        "languages NAME {language}`).",
+        "en": "No native speaker of '{language}' has checked this translation yet. Only a "
+        "reviewer who reads it can record that (profile: `python -m comms users languages NAME "
+        "{language}`).",
+    },
+    "pk_export_withheld": {
+        "de": "Nicht exportiert, weil noch niemand mit der Muttersprache die Übersetzung geprüft "
+        "hat ({count}); die Kampagne nimmt ungeprüfte Übersetzungen nicht an "
+        "(`accept_unchecked_translations`):",
+        "en": "Left out because no native speaker has checked the translation ({count}); the "
+        "campaign does not accept unchecked translations (`accept_unchecked_translations`):",
     },
     "characters": {
         "de": "{count} Zeichen (Grenze {limit})",
@@ -619,8 +674,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Only messages on changed evidence ({count})",
     },
     "pk_export_strict": {
-        "de": "Nur exportieren, wenn keine freigegebene Nachricht auf geänderter Evidenz beruht",
-        "en": "Export only if no approved message rests on changed evidence",
+        "de": "Nur exportieren, wenn keine freigegebene Nachricht auf geänderter Evidenz beruht "
+        "oder eine ungeprüfte Übersetzung ist",
+        "en": "Export only if no approved message rests on changed evidence or is an unchecked "
+        "translation",
     },
     "pk_export_evidence": {
         "de": "Exportiert, aber diese freigegebenen Nachrichten beruhen auf geänderter Evidenz "

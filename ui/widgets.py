@@ -11,11 +11,14 @@ from typing import Protocol
 
 import streamlit as st
 
+from comms.accounts.auth import Identity
 from comms.checks.texts import check_name, check_reason
+from comms.maps.originals import key_message_originals
+from comms.message import MapRef
 from comms.packs.campaign import Cell
 from comms.report import LintItem, LintReport, SentenceVerdict
 from core import clock
-from core.catalog import load_catalog
+from core.catalog import base_language, load_catalog
 from core.errors import ClarionError, ModelCrashed
 from knowledge.history.pins import Flag, Impact
 from knowledge.history.reviews import overdue
@@ -46,6 +49,35 @@ def check_list(report: LintReport) -> None:
         icon = "✅" if item.passed else ("❌" if item.severity == "error" else "⚠️")
         name, reason = check_name(item.id, language), check_reason(item, language)
         st.markdown(f"{icon} **{plain(name)}** · {plain(reason)}")
+
+
+def unchecked_translation(report: LintReport) -> bool:
+    """Whether the checks advise that no native speaker has read the translation."""
+    return any(i.id == "needs_native_reader" and not i.passed for i in report.items)
+
+
+def meant_texts(
+    ref: MapRef | None, language: str, reader: Identity | None, rtl: bool = False
+) -> None:
+    """Beside a message in a language the signed-in person does not read: each key message it
+    carries, as the message has it and as the map says it in the interface language (escaped)."""
+    if ref is None or (reader is not None and reader.reads_language(language)):
+        return
+    ui = ui_language()
+    originals = key_message_originals(ref, resources.settings())
+    if base_language(language) == ui or not originals:
+        return
+    with st.expander(t("originals_title", count=len(originals)), expanded=True):
+        st.caption(t("originals_intro"))
+        for n, key in enumerate(originals, 1):
+            meant = (key.de if ui == "de" else key.en) or key.en or key.de or t("originals_gone")
+            st.markdown(f"**{n}. {plain(meant)}**")
+            if rtl:
+                st.html(
+                    f'<div dir="rtl" lang="{html.escape(language)}">{html.escape(key.text)}</div>'
+                )
+            else:
+                st.caption(plain(key.text))
 
 
 def check_label(check_id: str) -> str:

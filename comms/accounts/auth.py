@@ -21,6 +21,7 @@ import bcrypt
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core.catalog import base_language, load_catalog
 from core.errors import ConfigError, InputError
 from core.settings import Settings
 
@@ -51,6 +52,8 @@ class User(BaseModel):
 
     role: Role
     password_hash: str | None = Field(default=None, description="bcrypt; none for OIDC users")
+    # languages this person reads as a native speaker: they may mark a translation checked
+    reads: list[str] = Field(default_factory=list)
 
 
 class UsersFile(BaseModel):
@@ -67,13 +70,40 @@ class Identity:
 
     name: str
     role: Role
+    reads: frozenset[str] = frozenset()  # languages read as a native speaker (base codes)
 
     def can(self, permission: Permission) -> bool:
         """Whether this person's role allows permission."""
         return can(self.role, permission)
 
+    def reads_language(self, language: str) -> bool:
+        """Whether this person reads language (de-einfach counts as de) as a native speaker."""
+        return base_language(language) in self.reads
+
 
 LOCAL = Identity("local", "admin")  # auth off: the single user on localhost may do everything
+
+
+class NotANativeReader(InputError):
+    """Someone who does not read a language tried to mark its translation checked."""
+
+
+def require_reader(who: Identity, language: str) -> str:
+    """The base language a native check of language concerns; NotANativeReader unless who
+    reads it and may review (approve)."""
+    code = base_language(language)
+    if not who.can("approve"):
+        raise NotANativeReader(
+            f"{who.name} is an {who.role}; only a reviewer or admin records a native check."
+        )
+    if not who.reads_language(code):
+        listed = ", ".join(sorted(who.reads)) or "none"
+        raise NotANativeReader(
+            f"{who.name} does not read '{code}' (languages in their profile: {listed}); only "
+            f"a reviewer who reads it may mark it checked by a native speaker. An admin adds "
+            f"it with `python -m comms users languages {who.name} {code}`."
+        )
+    return code
 
 
 class LoginThrottle:
@@ -143,7 +173,7 @@ def load_users(path: Path) -> dict[str, User]:
 
 def save_users(path: Path, users: dict[str, User]) -> None:
     """Atomically replace the users file, readable by its owner only (it holds hashes)."""
-    data = UsersFile(users=users).model_dump(exclude_none=True)
+    data = UsersFile(users=users).model_dump(exclude_defaults=True)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(prefix=".users.", dir=path.parent)  # mode 0600
@@ -185,7 +215,7 @@ def authenticate(users: dict[str, User], name: str, password: str) -> Identity |
         return None
     if not verify_password(password, user.password_hash):
         return None
-    return Identity(name.strip(), user.role)
+    return identity_of(name.strip(), user)
 
 
 def identity_for_email(users: dict[str, User], email: str | None) -> Identity | None:
@@ -195,8 +225,13 @@ def identity_for_email(users: dict[str, User], email: str | None) -> Identity | 
     wanted = email.strip().lower()
     for name, user in users.items():
         if name.lower() == wanted:
-            return Identity(name, user.role)
+            return identity_of(name, user)
     return None
+
+
+def identity_of(name: str, user: User) -> Identity:
+    """The identity of a user of the file: name, role and the languages they read."""
+    return Identity(name, user.role, frozenset(user.reads))
 
 
 @cache
@@ -244,3 +279,27 @@ def remove_user(path: Path, name: str) -> None:
     if users.pop(name, None) is None:
         raise InputError(f"No user '{name}'.")
     save_users(path, users)
+
+
+def set_languages(path: Path, name: str, languages: list[str]) -> list[str]:
+    """Record the languages a user reads as a native speaker (replacing the old list); each
+    must be a catalogue language, written as its base code (tr, ar, not de-einfach)."""
+    users = load_users(path)
+    if name not in users:
+        raise InputError(f"No user '{name}'.")
+    known = sorted({entry.base_language for entry in load_catalog().languages})
+    wanted = list(dict.fromkeys(code.strip().lower() for code in languages if code.strip()))
+    unknown = [code for code in wanted if code not in known]
+    if unknown:
+        raise InputError(f"Unknown language {', '.join(unknown)}; choose from: {', '.join(known)}.")
+    users[name] = users[name].model_copy(update={"reads": wanted})
+    save_users(path, users)
+    return wanted
+
+
+def identity_named(path: Path, name: str) -> Identity:
+    """The identity of a user of the file, for a command run on their behalf."""
+    user = load_users(path).get(name)
+    if user is None:
+        raise InputError(f"No user '{name}' in {path}; add them with `python -m comms users add`.")
+    return identity_of(name, user)

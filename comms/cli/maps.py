@@ -40,6 +40,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     approve = actions.add_parser("approve", help="approve the pending proposal (second admin)")
     approve.add_argument("id")
     approve.add_argument("--version", type=int, help="the proposal you read (default: pending)")
+    native = actions.add_parser(
+        "native-check",
+        help="propose the map without LANGUAGE in native_review_pending: you read it natively",
+    )
+    native.add_argument("id")
+    native.add_argument("language")
+    native.add_argument("--user", required=True, help="your name in the users file")
     add_change_options([revert, imported])
     add_change_options([approve], comment=False)
 
@@ -64,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
             write_document(store.current(args.id).text, args.output)
         case "import":
             _proposed(_import(store, args.file, args.author, args.comment))
+        case "native-check":
+            _proposed(_native_check(store, args.id, args.language, args.user))
         case "approve":
             done = store.approve(args.id, approver=args.author, number=args.version)
             print(f"{done.map_id}: version {done.number} approved by {done.approver}; in effect")
@@ -152,6 +161,14 @@ def _problem_line(problem: MapProblem) -> str:
 
 def _read(path: Path) -> str:
     return read_document(path, read_map_file, InputError)
+
+
+def _native_check(store: MapStore, map_id: str, language: str, user: str) -> MapVersion:
+    from comms.accounts.auth import identity_named, users_path
+    from comms.maps.native import propose_native_check
+
+    reader = identity_named(users_path(store.settings), user)
+    return propose_native_check(store, map_id, language, reader=reader)
 
 
 def _proposed(version: MapVersion) -> None:

@@ -1,4 +1,4 @@
-"""`python -m comms pack …` and `python -m comms audit …`: message packs from a shell."""
+"""`python -m comms pack …`, `native-check …` and `audit …`: message packs from a shell."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     pack.add_argument(
         "--strict",
         action="store_true",
-        help="refuse to export approved messages whose cited evidence changed since",
+        help="refuse to export approved messages whose cited evidence changed since, or that "
+        "are translations no native speaker has checked",
     )
     pack.add_argument(
         "--ask-model",
@@ -42,6 +43,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     )
     stale.add_argument("--campaign", help="only this campaign's messages")
     stale.add_argument("--json", action="store_true")
+    native = sub.add_parser(
+        "native-check",
+        help="record that you, reading the language, checked a pack message as a native speaker",
+    )
+    native.add_argument("--campaign", required=True, help="campaign id")
+    native.add_argument("--cell", required=True, help="e.g. tr__older-adults__sms__v1")
+    native.add_argument("--user", required=True, help="your name in the users file")
+    native.add_argument("--revision", type=int, help="the revision you read (default: current)")
     audit = sub.add_parser("audit", help="a campaign's audit trail as CSV")
     audit.add_argument("--campaign", required=True, help="campaign id")
     audit.add_argument("--csv", type=Path, help="file to write (default: standard output)")
@@ -54,7 +63,25 @@ def run(args: argparse.Namespace) -> int:
             return pack(args)
         case "stale":
             return stale(args)
+        case "native-check":
+            return native_check(args)
     return audit(args)
+
+
+def native_check(args: argparse.Namespace) -> int:
+    """Mark one pack message checked by a native speaker (the user must read its language)."""
+    from comms.accounts.auth import identity_named, users_path
+    from comms.packs.campaign import Cell
+    from comms.packs.native import mark_native_checked
+
+    settings = load_settings()
+    reader = identity_named(users_path(settings), args.user)
+    cell = Cell.from_key(args.cell)
+    marked = mark_native_checked(
+        PackStore(settings), args.campaign, cell, reader=reader, revision=args.revision
+    )
+    print(f"{cell.key}: checked by a native speaker ({reader.name}), revision {marked.revision}.")
+    return 0
 
 
 def stale(args: argparse.Namespace) -> int:
@@ -141,6 +168,12 @@ def pack(args: argparse.Namespace) -> int:
     )
     for item in result.evidence_changed:
         print(f"warning: approved, but {item.summary()}", file=sys.stderr)
+    for cell in result.withheld:
+        print(
+            f"left out: {cell.key} is approved, but no native speaker has checked the "
+            "translation (packs native-check, or accept_unchecked_translations in the campaign)",
+            file=sys.stderr,
+        )
     kind = "draft pack" if result.draft else "pack"
     print(
         f"{_summary(run)} Wrote the {kind} {result.path} ({result.messages} messages).",

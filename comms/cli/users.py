@@ -1,4 +1,4 @@
-"""`python -m comms users …`: add, list, remove users and change their passwords.
+"""`python -m comms users …`: add, list, remove users, change their passwords and languages.
 
 Passwords are read from the terminal (asked twice) or, for scripts, one line from standard
 input with --password-stdin; never from the command line, where `ps` would show them.
@@ -10,7 +10,15 @@ import argparse
 import getpass
 import sys
 
-from comms.accounts.auth import ROLES, add_user, load_users, remove_user, set_password, users_path
+from comms.accounts.auth import (
+    ROLES,
+    add_user,
+    load_users,
+    remove_user,
+    set_languages,
+    set_password,
+    users_path,
+)
 from core.errors import InputError
 from core.settings import load_settings
 
@@ -27,6 +35,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     actions.add_parser("list", help="every user with role and login kind")
     actions.add_parser("remove", help="remove a user").add_argument("name")
+    languages = actions.add_parser(
+        "languages", help="the languages a user reads as a native speaker (replaces the list)"
+    )
+    languages.add_argument("name")
+    languages.add_argument("codes", nargs="*", help="language codes such as tr ar; none: clear")
     passwd = actions.add_parser("passwd", help="set a new password")
     passwd.add_argument("name")
     for needs_password in (add, passwd):
@@ -41,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
     match args.action:
         case "list":
             for name, user in sorted(load_users(path).items()):
-                print(f"{name}\t{user.role}\t{'password' if user.password_hash else 'oidc'}")
+                kind = "password" if user.password_hash else "oidc"
+                reads = f"\treads: {', '.join(user.reads)}" if user.reads else ""
+                print(f"{name}\t{user.role}\t{kind}{reads}")
         case "add":
             password = None if args.oidc else _password(args.password_stdin)
             add_user(path, args.name, args.role, password)
@@ -49,6 +64,9 @@ def run(args: argparse.Namespace) -> int:
         case "passwd":
             set_password(path, args.name, _password(args.password_stdin))
             print(f"Changed the password of {args.name}.")
+        case "languages":
+            codes = set_languages(path, args.name, args.codes)
+            print(f"{args.name} reads: {', '.join(codes) or 'no language recorded'}.")
         case "remove":
             remove_user(path, args.name)
             print(f"Removed {args.name}.")

@@ -253,10 +253,12 @@ def check_message(
     """Re-run the checks on a message, e.g. after staff edited its text."""
     resolved = resolve(Request(message.topic, message.audience, message.channel, message.language))
     cited_texts = [p.text for p in message.cited_passages()]
-    return lint(
-        message.text if text is None else text,
-        lint_context(resolved, facts or CampaignFacts(), cited_texts, len(message.citations), True),
-    )
+    context = lint_context(resolved, facts or CampaignFacts(), cited_texts,
+                           len(message.citations), True)  # fmt: skip
+    # An edited translation is still one no native speaker has checked, as generated.
+    unreviewed = any(item.id == "needs_native_reader" for item in message.checks.items)
+    context = context.model_copy(update={"unreviewed_translation": unreviewed})
+    return lint(message.text if text is None else text, context)
 
 
 def lint_context(

@@ -30,6 +30,7 @@ from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Campaign, Cell, cells, check_campaign
 from comms.packs.coherence import Coherence, coherence
 from comms.packs.evidence_flags import ChangedCell
+from comms.packs.native import unchecked_cells
 from comms.packs.publications import output_names, publication_files, tested_by_readers
 from comms.packs.render import (
     Layout,
@@ -164,6 +165,9 @@ class Manifest(Strict):
     files: dict[str, str]  # path in the ZIP → sha256 of its bytes
     map: ManifestMap | None = None  # absent in packs made before message maps
     stale_cells: list[str] = Field(default_factory=list)  # from another map version
+    # approved translations no native speaker checked, exported because the campaign accepts
+    # them (campaign.accept_unchecked_translations); in a draft export, every unchecked one
+    unchecked_translations: list[str] = Field(default_factory=list)
     consistency: list[ManifestFinding] = Field(default_factory=list)
     signature: str = ""  # HMAC-SHA256 of the rest, with the exporting installation's secret
 
@@ -180,6 +184,7 @@ class ExportResult:
     messages: int
     draft: bool
     evidence_changed: tuple[ChangedCell, ...] = ()  # approved, but their evidence changed
+    withheld: tuple[Cell, ...] = ()  # approved, but no native speaker checked the translation
 
 
 def export_path(settings: Settings, campaign_id: str, *, draft: bool) -> Path:
@@ -213,6 +218,14 @@ def export_pack(
         approvers = {m.cell: tx.approvers(campaign_id, m.cell, m.revision) for m in chosen}
     if not chosen and draft:
         raise InputError(f"Campaign '{campaign_id}' has no messages yet: generate them first.")
+    chosen, withheld = _native_checked(record.campaign, chosen, draft=draft, strict=strict)
+    if not chosen and withheld:
+        raise InputError(
+            f"Every approved message of campaign '{campaign_id}' is a translation no native "
+            f"speaker has checked: {', '.join(c.key for c in withheld)}. A reviewer who reads "
+            "the language marks each checked, or the campaign file says "
+            "`accept_unchecked_translations: true`."
+        )
     if not chosen:
         raise InputError(
             f"Campaign '{campaign_id}' has no approved messages yet: approve some, or make a "
@@ -242,7 +255,27 @@ def export_pack(
     with store.transaction() as tx:
         for item in items:
             tx.record(audit_event(item.message, user, "export", _export_note(out, draft)))
-    return ExportResult(out, len(items), draft, tuple(changed))
+    return ExportResult(out, len(items), draft, tuple(changed), tuple(withheld))
+
+
+def _native_checked(
+    campaign: Campaign, chosen: list[PackMessage], *, draft: bool, strict: bool
+) -> tuple[list[PackMessage], list[Cell]]:
+    """The messages an export may mark approved, and the unchecked translations it keeps out.
+
+    A draft export, or a campaign that accepts unchecked translations, keeps them all (the
+    manifest lists them); a strict export refuses them by name; otherwise they stay out."""
+    unchecked = unchecked_cells(chosen)
+    if draft or campaign.accept_unchecked_translations or not unchecked:
+        return chosen, []
+    if strict:
+        raise InputError(
+            f"{len(unchecked)} approved message(s) are translations no native speaker has "
+            f"checked: {', '.join(cell.key for cell in unchecked)}. A reviewer who reads the "
+            "language marks each checked (Packs page, or `python -m comms packs native-check`), "
+            "or the campaign file says `accept_unchecked_translations: true`."
+        )
+    return [m for m in chosen if m.cell not in unchecked], unchecked
 
 
 def write_zip(out: Path, files: dict[str, bytes]) -> None:
@@ -325,6 +358,7 @@ def _manifest(
             in_effect=state.map_version,
         ),
         stale_cells=[cell.key for cell in state.stale],
+        unchecked_translations=[c.key for c in unchecked_cells([i.message for i in items])],
         consistency=[
             ManifestFinding(kind=f.kind, detail=f.detail, cells=[c.key for c in f.cells])
             for f in state.findings

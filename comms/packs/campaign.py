@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +33,17 @@ class Cell:
     def key(self) -> str:
         """A file- and widget-safe name: catalog ids hold only letters, digits and hyphens."""
         return f"{self.language}__{self.audience}__{self.channel}__v{self.variant}"
+
+    @classmethod
+    def from_key(cls, key: str) -> Cell:
+        """The cell a key names ("tr__older-adults__sms__v1"); an InputError if it names none."""
+        parts = key.strip().split("__")
+        if len(parts) != 4 or not re.fullmatch(r"v[1-9][0-9]?", parts[3]):
+            raise InputError(
+                f"'{key}' is not a cell key; write language__audience__channel__vN, "
+                "e.g. tr__older-adults__sms__v1."
+            )
+        return cls(parts[1], parts[2], parts[0], int(parts[3][1:]))
 
 
 class Sender(BaseModel):
@@ -64,6 +76,8 @@ class Campaign(BaseModel):
     seed: int | None = None
     approvals: Literal[1, 2] = 1
     sender: Sender | None = None
+    # An approved translation no native speaker has checked may be exported as approved.
+    accept_unchecked_translations: bool = False
 
     @field_validator("facts")
     @classmethod

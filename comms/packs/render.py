@@ -16,6 +16,7 @@ from comms.checks.sms import sms_info
 from comms.model.licence import UNKNOWN, ModelLicence
 from comms.packs.campaign import Campaign, Cell, Sender
 from comms.packs.coherence import Coherence
+from comms.packs.native import unchecked
 from comms.packs.store import PackMessage
 from core.catalog import base_language, load_catalog, pick
 from knowledge.history.reviews import Overdue
@@ -63,6 +64,12 @@ class Layout:
         return f"{DRAFT_MARK['de']} / {DRAFT_MARK['en']}"
 
 
+UNCHECKED = {
+    "de": "Übersetzung: noch von niemandem mit dieser Muttersprache geprüft",
+    "en": "Translation not yet checked by a native speaker",
+}
+
+
 def label(kind: str, entry_id: str, ui: str) -> str:
     """The catalog label of a topic, audience, channel or language in the UI language."""
     return pick(getattr(load_catalog(), kind), entry_id, kind[:-1]).label_in(ui)
@@ -95,7 +102,10 @@ def markdown(layout: Layout, item: PackItem) -> str:
         lines += [f"> **{layout.mark}**", ""]
     lines += [f"# {_md(layout.campaign.name)}", "", f"## {_md(cell_title(layout, m.cell))}", ""]
     status = f"Status: {m.status}" + (f" ({', '.join(item.approvers)})" if item.approvers else "")
-    lines += [f"{_md(status)} · Score {m.score} · Revision {m.revision}", "", "---", ""]
+    lines += [f"{_md(status)} · Score {m.score} · Revision {m.revision}", ""]
+    if unchecked(m):
+        lines += [f"> **{UNCHECKED[layout.ui]}**", ""]
+    lines += ["---", ""]
     lines += [html.escape(m.text, quote=False), "", "---", ""]
     lines += ["## " + ("Quellen" if layout.ui == "de" else "Sources"), ""]
     for source in sources(m.message):
@@ -380,13 +390,14 @@ def _grid(
                 for v in range(1, campaign.variants + 1)
                 if (c := Cell(audience, channel, language, v)) in by_cell
             ]
-            rows.append("<td>" + ("".join(_card(i, names) for i in found) or "–") + "</td>")
+            cards = "".join(_card(i, names, layout.ui) for i in found)
+            rows.append("<td>" + (cards or "–") + "</td>")
         rows.append("</tr>")
     rows.append("</table>")
     return "".join(rows)
 
 
-def _card(item: PackItem, names: dict[str, str]) -> str:
+def _card(item: PackItem, names: dict[str, str], ui: str) -> str:
     e, m = html.escape, item.message
     links = " ".join(
         f'<a href="{e(names[item.name + ext], quote=True)}">{ext[1:]}</a>'
@@ -397,8 +408,9 @@ def _card(item: PackItem, names: dict[str, str]) -> str:
         f" · {', '.join(item.approvers)}" if item.approvers else ""
     )
     direction = ' dir="rtl"' if _rtl(item.cell.language) else ""
+    native = f'<div class="unchecked">{e(UNCHECKED[ui])}</div>' if unchecked(m) else ""
     return (
-        f'<div class="card"><div class="status {e(m.status)}">{e(status)}</div>'
+        f'<div class="card"><div class="status {e(m.status)}">{e(status)}</div>{native}'
         f'<div class="text"{direction}>{e(m.text)}</div><div>{links}</div></div>'
     )
 
@@ -417,6 +429,7 @@ _STYLE = (
     "vertical-align:top}th{background:#f0f0f0;text-align:left}"
     ".card{margin-bottom:.8em}.text{white-space:pre-wrap;margin:.3em 0}"
     ".status{font-size:.85em;color:#555}.approved{color:#1a7f37}.rejected{color:#b00}"
+    ".unchecked{background:#fff4d6;font-size:.85em;padding:.2em .4em}"
     ".stale,.consistency,.review{background:#fff4d6;padding:.3em .8em;margin:.6em 0}"
     ".draft{background:#fde2e2;color:#b00;font-weight:bold;padding:.6em;font-size:1.2em}"
 )

@@ -48,7 +48,7 @@ def edit_text(
     if len(text) > MAX_TEXT_CHARS:
         raise InputError(f"The message is longer than {MAX_TEXT_CHARS} characters.")
     with store.transaction() as tx:
-        current = _current(tx, campaign_id, cell, revision)
+        current = current_message(tx, campaign_id, cell, revision)
         if text == current.text:
             raise InputError("Nothing to save: the text is unchanged.")
         campaign = tx.campaign(campaign_id).campaign
@@ -72,7 +72,7 @@ def add_comment(
     """Attach a comment to the message's current revision."""
     user, text = person(user), _note(text, required=True)
     with store.transaction() as tx:
-        current = _current(tx, campaign_id, cell, None)
+        current = current_message(tx, campaign_id, cell, None)
         tx.add_remark(campaign_id, cell, Remark(user, "comment", text, current.revision, now()))
         tx.record(audit_event(current, user, "comment", text))
     return current
@@ -84,7 +84,7 @@ def approve(
     """One approval; the message is approved once enough different people have approved it."""
     user = person(user)
     with store.transaction() as tx:
-        current = _current(tx, campaign_id, cell, revision)
+        current = current_message(tx, campaign_id, cell, revision)
         if current.status in ("approved", "rejected"):
             raise InputError(f"The message is already {current.status}.")
         approvers = tx.approvers(campaign_id, cell, current.revision)
@@ -132,7 +132,7 @@ def confirm_evidence(
     user = person(user)
     reason = reason.strip()  # an empty one is refused by close_flags
     with store.transaction() as tx:
-        current = _current(tx, campaign_id, cell, None)
+        current = current_message(tx, campaign_id, cell, None)
         closed = close_flags(tx.db, campaign_id, cell, regenerated=False, user=user, reason=reason)
         sources = ", ".join(sorted({f"{f.source_id} v{f.version}" for f in closed}))
         tx.record(audit_event(current, user, "evidence_confirmed", f"{sources}: {reason}"))
@@ -158,7 +158,7 @@ def _decide(
     user = person(user)
     status = "rejected" if decision == "reject" else "needs_changes"
     with store.transaction() as tx:
-        current = _current(tx, campaign_id, cell, revision)
+        current = current_message(tx, campaign_id, cell, revision)
         if current.status == status:
             raise InputError(f"The message is already {status.replace('_', ' ')}.")
         tx.add_remark(campaign_id, cell, Remark(user, decision, note, current.revision, now()))
@@ -168,7 +168,10 @@ def _decide(
     return decided
 
 
-def _current(tx: Transaction, campaign_id: str, cell: Cell, revision: int | None) -> PackMessage:
+def current_message(
+    tx: Transaction, campaign_id: str, cell: Cell, revision: int | None
+) -> PackMessage:
+    """The cell's message; ReviewConflict if revision (what the reviewer read) is not current."""
     current = tx.message(campaign_id, cell)
     if current is None:
         raise InputError(f"Campaign '{campaign_id}' has no message for {cell.key} yet.")
