@@ -4,11 +4,14 @@ translations from passing as approved."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import zipfile
 from pathlib import Path
 
 import pytest
+from docx import Document
 
 from comms.accounts.auth import (
     Identity,
@@ -176,6 +179,16 @@ def test_a_campaign_that_accepts_unchecked_translations_exports_them_marked(
         german = archive.read(f"messages/de/{DE.audience}__sms__v1.md").decode("utf-8")
         data = json.loads(archive.read("manifest.json"))
         overview = archive.read("index.html").decode("utf-8")
+        sms = list(csv.DictReader(io.StringIO(archive.read("sms.csv").decode("utf-8"))))
+        word = {cell.language: Document(io.BytesIO(archive.read(
+            f"messages/{cell.language}/{cell.audience}__sms__v1.docx"))) for cell in (DE, TR)}  # fmt: skip
+    assert {r["language"]: r["native_check"] for r in sms} == {"de": "", "tr": "pending",
+                                                               "ar": "pending"}  # fmt: skip
+    header = word["tr"].sections[0].header.paragraphs[0].text
+    assert "Muttersprache" in header or "native speaker" in header
+    assert "Muttersprache" in word["tr"].core_properties.comments or \
+        "native speaker" in word["tr"].core_properties.comments  # fmt: skip
+    assert word["de"].sections[0].header.paragraphs[0].text == ""
     assert "not yet checked by a native speaker" in turkish or "Muttersprache" in turkish
     assert "Muttersprache" not in german and "native speaker" not in german
     assert data["campaign"]["accept_unchecked_translations"] is True

@@ -16,7 +16,7 @@ from comms.publish.conformance import heading_problems, html_problems, pdf_probl
 from comms.publish.design import load_design
 from comms.publish.poster import page_html, poster_pdf
 from comms.publish.sharepic import sharepic_png
-from comms.publish.sheet import TEST_READ_PENDING
+from comms.publish.sheet import TEST_READ_PENDING, UNCHECKED_TRANSLATION
 from comms.publish.sms_gateway import Sms, gateway_csv
 from core.errors import InputError
 from core.settings import Settings
@@ -70,6 +70,16 @@ def test_the_poster_says_headline_facts_call_to_action_office_and_sources() -> N
     ):
         assert "".join(expected.split()) in text
     assert "".join(TEST_READ_PENDING.split())[:30] not in text
+
+
+def test_an_unchecked_translation_says_so_on_the_poster() -> None:
+    """The poster of an Arabic message no native speaker has checked carries the notice, in
+    the office's German, for the staff who print it; a checked one does not."""
+    said = " ".join(UNCHECKED_TRANSLATION.split()[:6])
+    pending = " ".join(pdf_text(poster_pdf(sheet("ar", unchecked_translation=True),
+                                           load_design())).split())  # fmt: skip
+    assert said in pending
+    assert said not in " ".join(pdf_text(poster_pdf(sheet("ar"), load_design())).split())
 
 
 def test_leichte_sprache_says_it_needs_test_readers_until_they_checked_it() -> None:

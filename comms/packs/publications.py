@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 
 from comms.office import Office, load_office
 from comms.packs.campaign import Sender
+from comms.packs.native import unchecked
 from comms.packs.render import Layout, PackItem, sources
 from comms.packs.review import person
 from comms.packs.store import PackMessage, PackStore, audit_event
@@ -92,6 +93,7 @@ def item_sheet(layout: Layout, item: PackItem, office: Office | None, *, tested:
             sources=cited,
             draft=layout.draft,
             test_read=tested,
+            unchecked_translation=unchecked(item.message),
         )
     )
 

@@ -16,7 +16,7 @@ from comms.checks.sms import sms_info
 from comms.model.licence import UNKNOWN, ModelLicence
 from comms.packs.campaign import Campaign, Cell, Sender
 from comms.packs.coherence import Coherence
-from comms.packs.native import unchecked
+from comms.packs.native import checked_by, unchecked
 from comms.packs.store import PackMessage
 from core.catalog import base_language, load_catalog, pick
 from knowledge.history.reviews import Overdue
@@ -32,7 +32,7 @@ CLOSINGS = ("mit freundlichen grüßen", "freundliche grüße", "viele grüße",
 EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
              "September", "October", "November", "December")  # fmt: skip
 SMS_COLUMNS = ["recipient_group", "language", "variant", "text", "characters", "segments",
-               "encoding", "status"]  # fmt: skip
+               "encoding", "status", "native_check"]  # fmt: skip
 REVIEW_HEADING = {"de": "Quellen nach ihrem Prüfdatum", "en": "Sources past their review date"}
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'"
 
@@ -156,11 +156,15 @@ def _page_setup(doc: Any, layout: Layout, item: PackItem) -> None:
     props.title = f"{layout.campaign.name} – {cell_title(layout, item.cell)}"
     props.author = props.last_modified_by = sender.name if sender else "Clarion"
     props.comments = layout.mark if layout.draft else "approved"
+    if unchecked(item.message):
+        props.comments += f" · {UNCHECKED[layout.ui]}"
     doc.styles["Normal"].font.name = "Arial"
     doc.styles["Normal"].font.size = Pt(11)
-    if layout.draft:
+    marks = [layout.mark] if layout.draft else []
+    marks += [UNCHECKED[layout.ui]] if unchecked(item.message) else []
+    if marks:  # in the page header: seen in print, outside the letter's own text
         mark = section.header.paragraphs[0]
-        run = mark.add_run(layout.mark)
+        run = mark.add_run(" · ".join(marks))
         run.bold, run.font.size, run.font.color.rgb = True, Pt(14), RGBColor(0xC0, 0, 0)
         mark.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
@@ -285,6 +289,8 @@ def sms_csv(layout: Layout, items: list[PackItem]) -> str:
             "segments": info.segments,
             "encoding": info.encoding,
             "status": item.message.status,
+            # a translation no native speaker has checked: "pending"; checked: the reader
+            "native_check": "pending" if unchecked(item.message) else checked_by(item.message),
         }
         if layout.draft:
             row["draft"] = "DRAFT"

@@ -20,6 +20,10 @@ FACT_FIELDS = ("when", "where", "who", "cost")  # the facts block; booking is th
 DEFAULT_OFFICE = {"de": "Ihr Gesundheitsamt", "en": "Your health office"}
 DRAFT_MARK = "ENTWURF – nicht freigegeben / DRAFT – not approved"
 # DIN SPEC 33429: a Leichte Sprache text is checked by readers of the target group.
+UNCHECKED_TRANSLATION = (
+    "Übersetzung noch von niemandem mit dieser Muttersprache geprüft. "
+    "Vor der Veröffentlichung von einer Person mit dieser Muttersprache lesen lassen."
+)
 TEST_READ_PENDING = (
     "Noch nicht von Prüflesenden geprüft (DIN SPEC 33429). "
     "Vor der Veröffentlichung von Menschen mit Lernschwierigkeiten prüfen lassen."
@@ -104,6 +108,7 @@ class Piece:
     sources: tuple[str, ...] = ()
     draft: bool = False
     test_read: bool = False  # Leichte Sprache: readers of the target group checked it
+    unchecked_translation: bool = False  # a translation no native speaker has checked yet
 
 
 def make_sheet(message: Piece) -> Sheet:
@@ -119,6 +124,7 @@ def make_sheet(message: Piece) -> Sheet:
     name = _office_name(message.office, language.id)
     pending = language.needs_test_reader and not message.test_read
     notices: tuple[str, ...] = (TEST_READ_PENDING,) if pending else ()
+    notices += (UNCHECKED_TRANSLATION,) if message.unchecked_translation else ()
     return Sheet(
         language=language.id,
         headline=headline,
