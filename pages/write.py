@@ -103,7 +103,7 @@ def show_text(message: Message, text: str, *, copyable: bool = True) -> None:
     if languages[message.language].rtl:
         st.html(
             f'<div dir="rtl" lang="{html.escape(message.language)}" '
-            f'style="font-size:1.1rem;line-height:1.6">{html.escape(text)}</div>'
+            f'style="font-size:1.1rem;line-height:1.6;text-align:right">{html.escape(text)}</div>'
         )
     else:
         st.markdown(highlight(text, [*message.slots.values(), message.fact_line]))

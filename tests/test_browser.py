@@ -422,3 +422,42 @@ def test_a_pack_cell_on_changed_evidence_shows_its_badge_and_both_passages(
     assert not page.locator('[data-testid="stException"]').count()
     badge.scroll_into_view_if_needed()
     screenshot(page, "evidence.png", height=1500)
+
+
+@pytest.mark.parametrize(("language", "direction"), [("Arabisch", "rtl"), ("Türkisch", "ltr")])
+def test_a_translation_nobody_checked_is_marked_and_arabic_reads_right_to_left(
+    page: Any, app_url: str, language: str, direction: str
+) -> None:
+    """Issue 30: the warning above the text, the map's German key messages beside it, and an
+    Arabic message laid out right to left (its text starts at the right edge of its box)."""
+    open_page(page, app_url, "Nachricht schreiben")
+    choose(page, "Thema", "Masern (MMR)")
+    choose(page, "Zielgruppe", "Eltern von Säuglingen und Kleinkindern")
+    choose(page, "Kanal", "SMS")
+    choose(page, "Sprache der Nachricht", language)
+    page.get_by_role("button", name="Nachricht erstellen").click()
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text("Aus der Botschaftskarte zusammengesetzt").wait_for()
+    expect(
+        main.get_by_text("Übersetzung: Noch niemand mit dieser Muttersprache", exact=False).first
+    ).to_be_visible()
+    expect(
+        main.get_by_text("Kernbotschaften der Karte auf Deutsch (1)", exact=False)
+    ).to_be_visible()
+    expect(
+        main.get_by_text("Zwei MMR-Impfungen schützen zuverlässig vor Masern.").first
+    ).to_be_visible()
+    shown = main.locator(f'div[lang="{"ar" if direction == "rtl" else "tr"}"]').first
+    if direction == "rtl":
+        box = shown.bounding_box()
+        line = shown.evaluate(
+            "e => { const r = document.createRange(); r.selectNodeContents(e);"
+            " const all = [...r.getClientRects()];"
+            " return [Math.min(...all.map(b => b.left)), Math.max(...all.map(b => b.right))]; }"
+        )
+        assert shown.evaluate("e => getComputedStyle(e).direction") == "rtl"
+        where = shown.evaluate("e => [e.outerHTML.slice(0, 300), getComputedStyle(e).textAlign]")
+        assert abs(line[1] - (box["x"] + box["width"])) < 4, (line, box, where)  # starts at the right
+        screenshot(page, "write-ar.png", height=1900)
+    else:
+        assert not main.locator('div[dir="rtl"]').count()

@@ -486,8 +486,8 @@ TEXT: dict[str, dict[str, str]] = {
         "Have a native speaker read the message before it goes out.",
     },
     "originals_title": {
-        "de": "Was die Nachricht sagen soll: die {count} Kernbotschaften der Karte auf Deutsch",
-        "en": "What the message is meant to say: the map's {count} key messages in English",
+        "de": "Was die Nachricht sagen soll: Kernbotschaften der Karte auf Deutsch ({count})",
+        "en": "What the message is meant to say: the map's key messages in English ({count})",
     },
     "originals_intro": {
         "de": "Jede Kernbotschaft der Nachricht, wie die Karte sie auf Deutsch sagt, darunter "

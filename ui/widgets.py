@@ -74,7 +74,8 @@ def meant_texts(
             st.markdown(f"**{n}. {plain(meant)}**")
             if rtl:
                 st.html(
-                    f'<div dir="rtl" lang="{html.escape(language)}">{html.escape(key.text)}</div>'
+                    f'<div dir="rtl" lang="{html.escape(language)}" style="text-align:right">'
+                    f"{html.escape(key.text)}</div>"
                 )
             else:
                 st.caption(plain(key.text))
@@ -201,7 +202,8 @@ def marked_html(text: str, parts: Sequence[Refused], lang: str = "") -> str:
             last = part.end
     body = "".join([*out, html.escape(text[last:])])
     language = f' lang="{html.escape(lang)}"' if lang else ""
-    return f'<div dir="rtl"{language} style="white-space:pre-wrap;line-height:1.6">{body}</div>'
+    style = "white-space:pre-wrap;line-height:1.6;text-align:right"
+    return f'<div dir="rtl"{language} style="{style}">{body}</div>'
 
 
 def verdict_reason(verdict: SentenceVerdict) -> str:
