@@ -22,25 +22,9 @@ from comms.publish.sms_gateway import Sms, gateway_csv
 from core.catalog import load_catalog, pick
 from core.errors import ClarionError
 from ui import auth, resources
-from ui.text import ui_language
+from ui.text import t
 from ui.widgets import error_box
 
-LABELS = {
-    "show": {"de": "Druck- und Post-Formate ansehen", "en": "Show print and post formats"},
-    "alt": {"de": "Alternativtext", "en": "Alt text"},
-    "files": {"de": "Dateien einzeln", "en": "Files one by one"},
-    "read_pending": {
-        "de": "Leichte Sprache: noch nicht von Prüflesenden geprüft (DIN SPEC 33429). Plakat, "
-        "Sharepic und Brief sagen das, bis die Prüfung eingetragen ist.",
-        "en": "Easy-to-read German: not yet checked by test readers (DIN SPEC 33429). Poster, "
-        "sharepic and letter say so until the check is recorded.",
-    },
-    "read_done": {
-        "de": "Prüflesung dieser Fassung eingetragen (DIN SPEC 33429).",
-        "en": "Test reading of this revision recorded (DIN SPEC 33429).",
-    },
-    "read_button": {"de": "Prüflesung erfolgt", "en": "Test reading done"},
-}
 MIME = {
     ".pdf": "application/pdf",
     ".png": "image/png",
@@ -49,10 +33,6 @@ MIME = {
     ".txt": "text/plain",
 }
 PUBLISHED = (".pdf", ".png", ".din5008.docx", "sms-gateway.csv", "sharepics.csv", ".alt.txt")
-
-
-def label(key: str) -> str:
-    return LABELS[key].get(ui_language(), LABELS[key]["en"])
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -82,7 +62,7 @@ def preview(message: Message, text: str, facts: CampaignFacts) -> None:
     """Behind a toggle: the poster or sharepic as an image, and each file to download."""
     if message.channel not in ("poster", "social", "letter", "sms"):
         return
-    if not st.toggle(label("show"), key="publish_preview"):
+    if not st.toggle(t("publish_show"), key="publish_preview"):
         return
     try:
         files = publications(text, message.language, message.channel, facts.model_dump_json())
@@ -94,7 +74,7 @@ def preview(message: Message, text: str, facts: CampaignFacts) -> None:
         if name.endswith(".png"):
             st.image(data, caption=alt or name, width=360)
     if alt:
-        st.markdown(f"**{label('alt')}:** {alt}")
+        st.markdown(f"**{t('publish_alt')}:** {alt}")
     for name, data in files.items():
         if name != "poster-preview.png":
             _download(name, data, f"publish_{name}")
@@ -106,7 +86,7 @@ def pack_files(zip_bytes: bytes) -> None:
         names = [n for n in archive.namelist() if n.endswith(PUBLISHED)]
         if not names:
             return
-        with st.expander(f"{label('files')} ({len(names)})"):
+        with st.expander(f"{t('publish_files')} ({len(names)})"):
             for n, name in enumerate(names):
                 _download(name, archive.read(name), f"pack_file_{n}")
 
@@ -125,10 +105,10 @@ def test_reading(store: PackStore, campaign_id: str, message: PackMessage, user:
     if not language.needs_test_reader:
         return
     if tested_by_readers(store, campaign_id, [message]):
-        st.success(label("read_done"))
+        st.success(t("publish_read_done"))
         return
-    st.warning(label("read_pending"))
-    if auth.allowed("approve") and st.button(label("read_button"), key="publish_test_read"):
+    st.warning(t("publish_read_pending"))
+    if auth.allowed("approve") and st.button(t("publish_read_button"), key="publish_test_read"):
         try:
             confirm_test_reading(store, campaign_id, message, user=user)
         except ClarionError as exc:

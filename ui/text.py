@@ -7,6 +7,21 @@ import re
 import streamlit as st
 
 TEXT: dict[str, dict[str, str]] = {
+    # the print and post formats (ui/publish.py)
+    "publish_show": {"de": "Druck- und Post-Formate ansehen", "en": "Show print and post formats"},
+    "publish_alt": {"de": "Alternativtext", "en": "Alt text"},
+    "publish_files": {"de": "Dateien einzeln", "en": "Files one by one"},
+    "publish_read_pending": {
+        "de": "Leichte Sprache: noch nicht von Prüflesenden geprüft (DIN SPEC 33429). Plakat, "
+        "Sharepic und Brief sagen das, bis die Prüfung eingetragen ist.",
+        "en": "Easy-to-read German: not yet checked by test readers (DIN SPEC 33429). Poster, "
+        "sharepic and letter say so until the check is recorded.",
+    },
+    "publish_read_done": {
+        "de": "Prüflesung dieser Fassung eingetragen (DIN SPEC 33429).",
+        "en": "Test reading of this revision recorded (DIN SPEC 33429).",
+    },
+    "publish_read_button": {"de": "Prüflesung erfolgt", "en": "Test reading done"},
     "tagline": {
         "de": "Evidenzbasierte, einfühlsame Impfkommunikation für Gesundheitsämter",
         "en": "Evidence-based, empathetic vaccination messages for health offices",
