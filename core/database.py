@@ -260,6 +260,60 @@ def m009_source_reviews(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m010_pretests(db: sqlite3.Connection) -> None:
+    """Pretests of a pack's message versions, their readers' ratings, and the results adopted."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS pretests (
+    id          TEXT PRIMARY KEY,
+    campaign_id TEXT NOT NULL REFERENCES pack_campaigns (id),
+    spec        TEXT NOT NULL,
+    created_by  TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+)"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS pretest_imports (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    pretest_id  TEXT NOT NULL REFERENCES pretests (id),
+    filename    TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    respondents INTEGER NOT NULL,
+    ratings     INTEGER NOT NULL,
+    imported_by TEXT NOT NULL,
+    imported_at TEXT NOT NULL
+)"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS pretest_ratings (
+    pretest_id TEXT NOT NULL REFERENCES pretests (id),
+    import_id  INTEGER NOT NULL REFERENCES pretest_imports (id),
+    respondent TEXT NOT NULL,
+    language   TEXT NOT NULL,
+    form       INTEGER NOT NULL,
+    position   INTEGER NOT NULL,
+    version    TEXT NOT NULL,
+    item       TEXT NOT NULL,
+    score      INTEGER NOT NULL,
+    PRIMARY KEY (pretest_id, respondent, version, item)
+)"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS pack_pretest_results (
+    campaign_id TEXT NOT NULL REFERENCES pack_campaigns (id),
+    audience    TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    language    TEXT NOT NULL,
+    variant     INTEGER NOT NULL,
+    pretest_id  TEXT NOT NULL,
+    result      TEXT NOT NULL,
+    adopted_by  TEXT NOT NULL,
+    adopted_at  TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, audience, channel, language, variant, pretest_id)
+)"""
+    )
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply the migrations this database has not had yet; the names of those applied now."""
     db.execute(

@@ -31,6 +31,7 @@ from comms.packs.campaign import Campaign, Cell, cells, check_campaign
 from comms.packs.coherence import Coherence, coherence
 from comms.packs.evidence_flags import ChangedCell
 from comms.packs.native import unchecked_cells
+from comms.packs.pretest_results import PretestResult
 from comms.packs.publications import output_names, publication_files, tested_by_readers
 from comms.packs.render import (
     Layout,
@@ -121,6 +122,8 @@ class ManifestMessage(Strict):
     updated_by: str
     updated_at: str
     generated: dict[str, Any]  # the Message as the model wrote it, evidence texts included
+    # the pretests whose winning version this message is (comms/pretest), absent before them
+    pretests: list[PretestResult] = Field(default_factory=list)
 
     @property
     def cell(self) -> Cell:
@@ -216,6 +219,7 @@ def export_pack(
         chosen = [m for m in tx.messages(campaign_id) if draft or m.status == "approved"]
         remarks = {m.cell: tx.remarks(campaign_id, m.cell) for m in chosen}
         approvers = {m.cell: tx.approvers(campaign_id, m.cell, m.revision) for m in chosen}
+        tested = tx.pretest_results(campaign_id)
     if not chosen and draft:
         raise InputError(f"Campaign '{campaign_id}' has no messages yet: generate them first.")
     chosen, withheld = _native_checked(record.campaign, chosen, draft=draft, strict=strict)
@@ -246,9 +250,9 @@ def export_pack(
     cited = [source["source_id"] for item in items for source in sources(item.message.message)]
     due = overdue(store.settings, knowledge, cited, layout.date) if knowledge else {}
     files = _files(layout, items, state, list(due.values()))
-    tested = tested_by_readers(store, campaign_id, chosen)
-    files |= publication_files(store.settings, layout, items, tested)
-    manifest = _manifest(record, items, remarks, files, state, user=user, draft=draft)
+    readers = tested_by_readers(store, campaign_id, chosen)
+    files |= publication_files(store.settings, layout, items, readers)
+    manifest = _manifest(record, items, remarks, tested, files, state, user=user, draft=draft)
     manifest.signature = sign(store.settings, manifest.content())
     files[MANIFEST] = manifest.model_dump_json(indent=2).encode("utf-8")
     write_zip(out, files)
@@ -328,6 +332,7 @@ def _manifest(
     record: CampaignRecord,
     items: list[PackItem],
     remarks: dict[Cell, list[Remark]],
+    tested: dict[Cell, list[PretestResult]],
     files: dict[str, bytes],
     state: Coherence,
     *,
@@ -350,7 +355,7 @@ def _manifest(
         model=record.model,
         created_by=record.created_by,
         created_at=record.created_at,
-        messages=[_entry(item, remarks[item.cell]) for item in items],
+        messages=[_entry(item, remarks[item.cell], tested.get(item.cell, [])) for item in items],
         files={name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
         map=ManifestMap(
             id=record.map_id or state.map_id,
@@ -366,7 +371,7 @@ def _manifest(
     )
 
 
-def _entry(item: PackItem, remarks: list[Remark]) -> ManifestMessage:
+def _entry(item: PackItem, remarks: list[Remark], pretests: list[PretestResult]) -> ManifestMessage:
     m, generated = item.message, item.message.message
     info = sms_info(m.text) if m.cell.channel == "sms" else None
     return ManifestMessage(
@@ -393,6 +398,7 @@ def _entry(item: PackItem, remarks: list[Remark]) -> ManifestMessage:
         updated_by=m.updated_by,
         updated_at=m.updated_at,
         generated=generated,
+        pretests=pretests,
     )
 
 
@@ -512,10 +518,14 @@ def _import_message(
         tx.record(audit_event(message, user, "import", _draft_note(entry)))
         for remark in entry.remarks:
             tx.record(audit_event(message, user, "import_note", _remark_note(remark)))
+        for result in entry.pretests:
+            tx.record(audit_event(message, user, "import_note", _pretest_note(result)))
         return
     for r in entry.remarks:
         kept = Remark(r.user, r.kind, r.text, r.revision, r.created_at)
         tx.add_remark(campaign.id, entry.cell, kept)
+    for result in entry.pretests:
+        tx.record_pretest(campaign.id, entry.cell, result)
     tx.record(audit_event(message, user, "import", "from a pack ZIP this installation signed"))
 
 
@@ -533,6 +543,13 @@ def _remark_note(remark: ManifestRemark) -> str:
     return (
         f"the pack file says: {remark.user} {what} on revision {remark.revision} at "
         f"{remark.created_at}{text}"
+    )
+
+
+def _pretest_note(result: PretestResult) -> str:
+    return (
+        f"the pack file says: pretest {result.pretest_id} chose version {result.version} "
+        f"({result.respondents} respondents): {result.summary}"
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from comms.packs.audit import AuditEvent, insert_event, read_events
 from comms.packs.campaign import Campaign, Cell
 from comms.packs.evidence_flags import flag_events, pin_cell
+from comms.packs.pretest_results import PretestResult, cell_results, record_result
 from comms.report import LintReport
 from core.clock import now
 from core.database import DB_FILE, DatabaseError, transaction
@@ -238,6 +239,13 @@ class Transaction:
 
     def record(self, event: AuditEvent) -> None:
         insert_event(self.db, event)
+
+    def record_pretest(self, campaign_id: str, cell: Cell, result: PretestResult) -> None:
+        """Keep the pretest result that chose a cell's text (the manifest lists it)."""
+        record_result(self.db, campaign_id, cell, result)
+
+    def pretest_results(self, campaign_id: str) -> dict[Cell, list[PretestResult]]:
+        return cell_results(self.db, campaign_id)
 
     def events(self, campaign_id: str) -> list[AuditEvent]:
         """The campaign's events with the evidence flags ingestion raised, in time order (a
