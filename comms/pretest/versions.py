@@ -38,7 +38,8 @@ def choices(
     store: PackStore, campaign_id: str, audience: str, channel: str, languages: list[str]
 ) -> list[Choice]:
     """The versions a pretest of this message can compare: each variant present in every
-    language, and its composed floor where the model's version replaced it."""
+    language, and its composed floor where the text differs from it (the model's version was
+    kept, or a person edited it)."""
     found: list[Choice] = []
     messages = _messages(store, campaign_id, audience, channel)
     variants = sorted({cell.variant for cell in messages})
