@@ -118,6 +118,9 @@ def test_the_address_field_sits_in_the_window_of_a_form_b_envelope(
         # the recipient: from the zone's end (45 + 17.7 mm), within the field's 45 mm
         assert (first.left, first.top) == (near(20), near(62.7)), name
         assert first.top >= 62.7 and last.bottom <= 90 and last.left == near(20), name
+        # a sixth line of address, at the printed line pitch, still ends inside the field
+        pitch = (last.top - first.top) / 2  # the placeholder has three lines
+        assert first.bottom + 5 * pitch <= 90, name
 
 
 def test_fold_and_hole_marks_are_printed_at_105_148_5_and_210_mm(

@@ -144,6 +144,11 @@ def _address_field(doc: Any) -> None:
     zone = doc.paragraphs[-len(lines)].paragraph_format
     zone.line_spacing_rule, zone.line_spacing = WD_LINE_SPACING.EXACTLY, Mm(RETURN_ZONE_MM / 5)
     zone.space_after = Mm(RETURN_ZONE_MM * 4 / 5)
+    # Six lines of address in the 27.3 mm below the zone: at Normal's 1.15 line spacing (5.2 mm
+    # a line, as LibreOffice printed it) a sixth line fell out of the 45 mm field.
+    recipient = doc.paragraphs[-2].paragraph_format
+    recipient.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    recipient.line_spacing = Mm((ADDRESS["h"] - RETURN_ZONE_MM) / 6)
 
 
 def _info_block(doc: Any) -> None:
