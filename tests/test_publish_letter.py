@@ -15,7 +15,7 @@ from docx.oxml.ns import qn
 
 from comms.publish.conformance import docx_problems, frames, heading_levels
 from comms.publish.design import BUNDLED, LETTER_TEMPLATE, load_design
-from comms.publish.letter import letter_docx
+from comms.publish.letter import letter_docx, on_the_paper
 from comms.publish.letter_template import letter_template
 from core.errors import InputError
 from core.settings import Settings
@@ -57,6 +57,16 @@ def test_a_letter_passes_its_checks_in_every_language(language: str, locale: str
     }
     bidi = document.element.body.find(f".//{qn('w:bidi')}")
     assert (bidi is not None) is (language == "ar")
+
+
+def test_an_arabic_letter_keeps_its_frames_left_to_right() -> None:
+    """A frame anchored in right-to-left text is mirrored by LibreOffice (test_letter_print)."""
+    document = Document(io.BytesIO(letter_docx(sheet("ar"), load_design())))
+    header = document.sections[0].first_page_header._element
+    paragraphs = [*document.element.body.iter(qn("w:p")), *header.iter(qn("w:p"))]
+    fixed = [p for p in paragraphs if on_the_paper(p)]
+    assert len(fixed) > 6 and not any(p.find(f".//{qn('w:bidi')}") is not None for p in fixed)
+    assert any(p.find(f".//{qn('w:bidi')}") is not None for p in paragraphs)
 
 
 def test_subject_is_a_heading_and_the_body_and_sign_off_follow(german: bytes) -> None:

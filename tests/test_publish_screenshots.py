@@ -1,8 +1,9 @@
-"""Pictures of the publications: a poster in German and Arabic, a sharepic, a letter page.
+"""Pictures of the publications: a poster in German and Arabic, a sharepic. The letter's page is
+printed by LibreOffice in tests/test_letter_print.py.
 
 Saved in a temporary folder, or, to refresh the ones docs/publishing.md shows, under
-docs/screenshots/ with
-`SCREENSHOTS_DIR=docs/screenshots .venv/bin/python -m pytest tests/test_publish_screenshots.py`."""
+docs/screenshots/ with `SCREENSHOTS_DIR=docs/screenshots .venv/bin/python -m pytest
+tests/test_publish_screenshots.py tests/test_letter_print.py`."""
 
 from __future__ import annotations
 
@@ -16,10 +17,9 @@ import pytest
 from PIL import Image
 
 from comms.publish.design import load_design
-from comms.publish.letter import letter_docx
 from comms.publish.poster import poster_pdf
 from comms.publish.sharepic import sharepic_png
-from tests.publish_helpers import letter_proof, sheet
+from tests.publish_helpers import sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / os.environ.get("SCREENSHOTS_DIR", f"{tempfile.gettempdir()}/clarion-screenshots")
@@ -68,11 +68,3 @@ def test_a_poster_page_shows_the_headline_on_its_reading_side(language: str, rtl
 def test_a_sharepic_screenshot() -> None:
     shot = _save("sharepic.png", sharepic_png(sheet("de"), load_design(), "square"))
     assert shot.size == (1080, 1080) and len(shot.getcolors(maxcolors=100_000) or []) > 2
-
-
-def test_a_letter_page_drawn_from_the_positions_in_its_docx() -> None:
-    shot = _save("letter.png", letter_proof(letter_docx(sheet("de"), load_design())))
-    assert shot.size == (840, 1188)  # 210 × 297 mm at 4 px/mm
-    fold = [shot.getpixel((x, 105 * 4)) for x in range(20, 40)]  # the fold mark at 105 mm
-    assert (0, 0, 0) in fold
-    assert shot.getpixel((30, 100 * 4)) == (255, 255, 255)

@@ -12,6 +12,7 @@ import zipfile
 from typing import Any
 
 from comms.publish.design import Design
+from comms.publish.letter_template import ANCHOR_ID
 from comms.publish.qr import qr_png
 from comms.publish.sheet import DRAFT_MARK, Sheet
 from core.errors import InputError
@@ -95,7 +96,8 @@ def _qr_bytes(sheet: Sheet) -> bytes:
 
 
 def set_language(document: Any, locale: str, *, rtl: bool) -> None:
-    """w:lang on the document defaults, every style and every run; bidi for right-to-left."""
+    """w:lang on the document defaults, every style and every run; bidi for right-to-left,
+    except in the framed paragraphs that sit at fixed places on the paper."""
     from docx.oxml.ns import qn
 
     roots = [document.styles.element, document.element.body]
@@ -103,13 +105,29 @@ def set_language(document: Any, locale: str, *, rtl: bool) -> None:
     for root in roots:
         for rpr in root.iter(qn("w:rPr")):
             _lang(rpr, locale)
-        for run in root.iter(qn("w:r")):
-            _lang(run.get_or_add_rPr(), locale)
-            if rtl:
-                _flag(run.get_or_add_rPr(), "w:rtl")
-        if rtl:
-            for paragraph in root.iter(qn("w:p")):
+        for paragraph in root.iter(qn("w:p")):
+            flip = rtl and not on_the_paper(paragraph)
+            if flip:
                 _flag(paragraph.get_or_add_pPr(), "w:bidi")
+            for run in paragraph.iter(qn("w:r")):
+                _lang(run.get_or_add_rPr(), locale)
+                if flip:
+                    _flag(run.get_or_add_rPr(), "w:rtl")
+
+
+def on_the_paper(paragraph: Any) -> bool:
+    """Whether a paragraph is framed at a fixed place on the page (address field, information
+    block, fold marks) or anchors such frames. Those stay left to right in an Arabic letter: their
+    places belong to the envelope's window and the folding machine, and LibreOffice Writer mirrors
+    a frame anchored in right-to-left text to the other side of the page."""
+    from docx.oxml.ns import qn
+
+    properties = paragraph.find(qn("w:pPr"))
+    if properties is None:
+        return False
+    frame, style = properties.find(qn("w:framePr")), properties.find(qn("w:pStyle"))
+    framed = frame is not None and frame.get(qn("w:hAnchor")) == "page"
+    return framed or (style is not None and style.get(qn("w:val")) == ANCHOR_ID)
 
 
 def _headers(section: Any) -> list[Any]:

@@ -1,11 +1,13 @@
 """The default Word letter template, DIN 5008 Form B, built with python-docx.
 
 Geometry (DIN 5008:2020, Form B, A4): letterhead 45 mm; address field 85 × 45 mm at 20 mm from
-the left and 45 mm from the top edge, its first 17.7 mm the return-address and note zone;
-fold marks at 105 mm and 210 mm, hole mark at 148.5 mm; text from 25 mm on the left, 20 mm on
-the right. The address field and the information block are Word frames (w:framePr) anchored to
-the page, so no table carries the layout; the marks are frames with a top border in the first
-page's header (a header is an artifact for screen readers). docxtpl fills the {{ }} fields."""
+the left and 45 mm from the top edge, its first 17.7 mm the note zone of five lines with the
+return address (8 pt) in the first; fold marks at 105 mm and 210 mm, hole mark at 148.5 mm;
+text from 25 mm on the left, 20 mm on the right. The address field and the information block
+are Word frames (w:framePr) anchored to the page, so no table carries the layout; the marks are
+frames with a top border in the first page's header (a header is an artifact for screen
+readers). docxtpl fills the {{ }} fields. tests/test_letter_print.py prints the letter with
+LibreOffice and measures these positions on the PDF."""
 
 from __future__ import annotations
 
@@ -21,6 +23,11 @@ INFO = {"x": 125.0, "y": 50.0, "w": 75.0, "h": 40.0}  # the information block, F
 FOLD_MARKS_MM = (105.0, 210.0)
 HOLE_MARK_MM = 148.5
 MARGINS = {"left": 25.0, "right": 20.0, "top": 45.0, "bottom": 20.0}  # first page top: header
+# An empty left-to-right paragraph after each group of frames. LibreOffice anchors the frames to
+# the paragraph after them and, when that one is right to left (an Arabic letter), mirrors them
+# to the other side of the page: the address field came out 105 mm from the left, not 20 mm.
+ANCHOR = "Frame Anchor"
+ANCHOR_ID = "FrameAnchor"
 
 
 def twips(mm: float) -> str:
@@ -54,36 +61,62 @@ def letter_template() -> bytes:
 
 
 def _styles(doc: Any) -> None:
+    from docx.enum.text import WD_LINE_SPACING
+
     normal = doc.styles["Normal"]
     normal.font.name, normal.font.size = "Arial", Pt(11)
     normal.paragraph_format.space_after = Pt(0)
     heading = doc.styles["Heading 1"]  # the subject line: bold, the body's size, no colour
     heading.font.name, heading.font.size, heading.font.bold = "Arial", Pt(11), True
     heading.font.color.rgb = None
+    _without_theme_font(heading, "Arial")
     heading.paragraph_format.space_before, heading.paragraph_format.space_after = Pt(24), Pt(12)
     small = doc.styles.add_style("Return Address", 1)
-    small.base_style, small.font.size = normal, Pt(7)
+    small.base_style, small.font.size = normal, Pt(8)  # DIN 5008: 8 pt
     body = doc.styles.add_style("Letter Body", 1)
     body.base_style = normal
     body.paragraph_format.space_after = Pt(11)
     note = doc.styles.add_style("Letter Notice", 1)
     note.base_style, note.font.bold = normal, True
+    anchor = doc.styles.add_style(ANCHOR, 1)
+    anchor.base_style, anchor.font.size = normal, Pt(1)
+    anchor.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    anchor.paragraph_format.line_spacing = Pt(1)
+
+
+def _without_theme_font(style: Any, name: str) -> None:
+    """The font by name in every script, with the size of the body text for Arabic too. Word's
+    Heading 1 names the theme's heading font, which outranks w:ascii: LibreOffice printed the
+    subject in DejaVu Sans Bold, Word in Calibri Light."""
+    from docx.oxml.ns import qn
+
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(theme), None)
+    fonts.set(qn("w:cs"), name)
+    size = rpr.find(qn("w:szCs"))
+    if size is not None:
+        size.set(qn("w:val"), str(round(style.font.size.pt * 2)))
 
 
 def _first_header(header: Any) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     _draft_mark(header.paragraphs[0])
-    top = header.add_paragraph("{{ logo }}")
-    top.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    name = header.add_paragraph("{{ office_name }}")
-    name.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    name.runs[0].bold = True
+    # The marks before the letterhead: LibreOffice drops the frame of a header's last paragraph
+    # and prints it in the flow, which put the hole mark under the office name.
     for mm in (*FOLD_MARKS_MM, HOLE_MARK_MM):
         mark = header.add_paragraph()
         length = 10.0 if mm == HOLE_MARK_MM else 5.0  # hole mark longer, as is usual
         _frame_paragraph(mark, x=5.0, y=mm, w=length, h=0.4)
         _top_border(mark)
+    header.add_paragraph(style=ANCHOR)
+    top = header.add_paragraph("{{ logo }}")
+    top.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    name = header.add_paragraph("{{ office_name }}")
+    name.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    name.runs[0].bold = True
 
 
 def _draft_mark(paragraph: Any) -> None:
@@ -106,13 +139,22 @@ def _address_field(doc: Any) -> None:
     for text, style in lines:
         paragraph = doc.add_paragraph(text, style=style)
         _frame_paragraph(paragraph, **ADDRESS)
-    zone = doc.paragraphs[-len(lines)].paragraph_format  # the return line ends the note zone
-    zone.line_spacing_rule, zone.line_spacing = WD_LINE_SPACING.EXACTLY, Mm(RETURN_ZONE_MM)
+    # The note zone has five lines; the return line is the first (DIN 5008:2020), notes such as
+    # "Einschreiben" fill it from the bottom, and the recipient starts below the zone.
+    zone = doc.paragraphs[-len(lines)].paragraph_format
+    zone.line_spacing_rule, zone.line_spacing = WD_LINE_SPACING.EXACTLY, Mm(RETURN_ZONE_MM / 5)
+    zone.space_after = Mm(RETURN_ZONE_MM * 4 / 5)
+    # Six lines of address in the 27.3 mm below the zone: at Normal's 1.15 line spacing (5.2 mm
+    # a line, as LibreOffice printed it) a sixth line fell out of the 45 mm field.
+    recipient = doc.paragraphs[-2].paragraph_format
+    recipient.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    recipient.line_spacing = Mm((ADDRESS["h"] - RETURN_ZONE_MM) / 6)
 
 
 def _info_block(doc: Any) -> None:
     for text in ("{%p for line in contact %}", "{{ line }}", "{%p endfor %}", "{{ date }}"):
         _frame_paragraph(doc.add_paragraph(text), **INFO)
+    doc.add_paragraph(style=ANCHOR)
 
 
 def _body(doc: Any) -> None:
