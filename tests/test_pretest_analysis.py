@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import stats
+from statsmodels.stats.multitest import multipletests
 
-from comms.pretest.analysis import PretestAnalysis, analyse, cronbach_alpha, dz_interval
+from comms.pretest.analysis import PretestAnalysis, analyse, cronbach_alpha, dz_interval, holm
 from comms.pretest.charts import PALETTE, means_chart, paired_chart
 from comms.pretest.design import Rating
 from comms.pretest.power import (
@@ -198,6 +199,9 @@ def test_holm_correction_of_the_pairwise_tests() -> None:
     assert len(result.pairs) == 6
     assert [p.p_holm for p in result.pairs] == pytest.approx(list(adjusted))
     assert all(p.p_holm >= p.p for p in result.pairs)
+    reference = multipletests(raw, alpha=0.05, method="holm")[1]
+    assert holm([0.01, 0.04, 0.03, 0.5]) == pytest.approx([0.04, 0.09, 0.09, 0.5])
+    assert [p.p_holm for p in result.pairs] == pytest.approx(list(reference))
 
 
 def test_the_winner_must_beat_every_other_version() -> None:

@@ -10,6 +10,7 @@ testing it at α / m (Bonferroni, Holm's first and strictest step, m = the numbe
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 from scipy import stats
@@ -63,6 +64,7 @@ def power(
     return float(upper + lower)
 
 
+@lru_cache(maxsize=256)  # the same few questions on every analysis
 def respondents_needed(
     dz: float = HOPED_DZ, target: float = TARGET_POWER, *, alpha: float = ALPHA, versions: int = 2
 ) -> int:

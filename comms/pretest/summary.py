@@ -11,6 +11,7 @@ reach: libraries never import views). The rules, in docs/pretest-statistics.md:
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from comms.pretest.analysis import PairResult, PretestAnalysis
@@ -165,7 +166,9 @@ def notes(analysis: PretestAnalysis, language: Language = "en") -> list[str]:
                 else words["version"].format(label=reliability.version)
             )
             found.append(
-                words["alpha"].format(which=which, alpha=number(reliability.alpha, language))
+                words["alpha"].format(
+                    which=which, alpha=number(math.floor(reliability.alpha * 100) / 100, language)
+                )
             )
     if any(pair.tests_disagree for pair in analysis.pairs):
         found.append(words["disagree"])
