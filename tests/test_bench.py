@@ -199,3 +199,12 @@ def test_the_pretest_simulation_at_a_small_size() -> None:
     table = pretest_stats.format_checks(found, {"analyse, 2 versions": 20.0, "ttest_rel": 0.2,
                                                 "analyse, 3 versions": 40.0, "AnovaRM": 5.0})  # fmt: skip
     assert table.count("| 100 |") == 4 and "| 2 versions, 34 respondents | 20.0 |" in table
+
+
+def test_the_pretest_rows_of_make_bench(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(pretest_stats, "RUNS", 20)
+    rows = pretest_stats.run(Rig(tmp_path, quick=True))
+    assert [row.id for row in rows] == ["P10"] * 5
+    assert all("10 runs" in row.note for row in rows[:4])
+    timed = rows[4]
+    assert timed.ratio is not None and timed.ratio > 1 and "ttest_rel" in timed.note

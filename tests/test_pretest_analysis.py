@@ -153,6 +153,23 @@ def test_incomplete_respondents_are_dropped_and_counted() -> None:
     assert "3 Befragte" in notes(result, "de")[0]
 
 
+def test_the_wilcoxon_check_flags_a_disagreement() -> None:
+    """One respondent's large drop hides 14 small gains from the t-test, not from the ranks."""
+    answers = {str(n): {"A": (3, 3, 3), "B": (4, 3, 3)} for n in range(14)}
+    answers["outlier"] = {"A": (5, 5, 5), "B": (1, 1, 1)}
+    result = analyse(rows(answers), ["A", "B"])
+    pair = result.pairs[0]
+    assert pair.p > 0.05 and pair.wilcoxon_p is not None and pair.wilcoxon_p < 0.05
+    assert pair.tests_disagree
+    assert any("Wilcoxon" in note for note in notes(result, "en"))
+    assert "no clear difference" in summarise(result, "en")
+
+
+def test_the_hoped_difference_sets_the_panel_check() -> None:
+    result = analyse(rows(HAND), ["A", "B"], hoped_dz=0.8)
+    assert result.panel.needed == 15 and result.panel.too_small
+
+
 def test_a_duplicate_answer_and_a_wrong_number_of_versions_are_errors() -> None:
     twice = [*rows(HAND), rows(HAND)[0]]
     with pytest.raises(ValueError, match="more than once"):
