@@ -139,7 +139,7 @@ def analyse(
     secondary: Sequence[str] = SECONDARY,
     hoped_dz: float = HOPED_DZ,
 ) -> PretestAnalysis:
-    """Compare the versions labels on the primary score; describe the secondary items."""
+    """Compare the versions named in labels on the primary score; describe the secondary items."""
     if not 2 <= len(labels) <= 4 or len(set(labels)) != len(labels):
         raise ValueError(f"a pretest compares two to four distinct versions, not {list(labels)}")
     frame = _frame(ratings, labels)
