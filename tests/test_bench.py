@@ -11,7 +11,17 @@ from pathlib import Path
 import pytest
 
 from bench import __main__ as entry
-from bench import evidence, ingestion, memory, message, pack, retrieval, startup, threads
+from bench import (
+    evidence,
+    ingestion,
+    memory,
+    message,
+    pack,
+    pretest_stats,
+    retrieval,
+    startup,
+    threads,
+)
 from bench.report import END, START, Row, format_table, machine, skipped, write_report
 from bench.rig import RecordingChat, Rig, closed, percentile
 from tests.conftest import FakeEmbedder
@@ -24,9 +34,19 @@ ROWS = [
 
 
 def test_every_benchmark_module_has_a_run_function() -> None:
-    for module in (message, pack, retrieval, ingestion, startup, memory, evidence, threads):
+    for module in (
+        message,
+        pack,
+        retrieval,
+        ingestion,
+        startup,
+        memory,
+        evidence,
+        pretest_stats,
+        threads,
+    ):
         assert callable(module.run), module.__name__
-    assert set(entry.BENCHMARKS) == {"P1", "P2", "P3", "P4", "P5", "P6", "P8", "T"}
+    assert set(entry.BENCHMARKS) == {"P1", "P2", "P3", "P4", "P5", "P6", "P8", "P10", "T"}
 
 
 def test_the_table_has_one_line_per_row_and_the_same_columns() -> None:
@@ -119,7 +139,7 @@ def test_the_large_store_is_built_from_the_start_and_stopped_while_rows_are_time
 
         return run
 
-    for key in ("P1", "P2", "P4", "P5", "P8"):
+    for key in ("P1", "P2", "P4", "P5", "P8", "P10"):
         monkeypatch.setitem(entry.BENCHMARKS, key, (key, timed(key)))
     untimed = lambda rig: log.append("P6") or [Row("P6", "P6", "1", "1", 1.0, "", None)]  # noqa: E731
     monkeypatch.setitem(entry.BENCHMARKS, "P6", ("P6", untimed))
@@ -131,9 +151,9 @@ def test_the_large_store_is_built_from_the_start_and_stopped_while_rows_are_time
     monkeypatch.setattr(threads, "busy", busy)
     monkeypatch.setattr(threads, "rows", lambda rig, quiet, busy: [Row("T", "t", "", "", None, "")])
     rows = entry.run_all(list(entry.BENCHMARKS), Rig(tmp_path))
-    assert [row.id for row in rows] == ["P1", "P2", "P3", "P3", "P4", "P5", "P6", "P8", "T"]
+    assert [row.id for row in rows] == ["P1", "P2", "P3", "P3", "P4", "P5", "P6", "P8", "P10", "T"]
     stopped = [
-        step for key in ("P1", "P2", "P4", "P5", "P8", "T quiet", "P3 small")
+        step for key in ("P1", "P2", "P4", "P5", "P8", "P10", "T quiet", "P3 small")
         for step in ("pause", key, "resume")
     ]  # fmt: skip
     assert log == [
@@ -165,3 +185,26 @@ def test_the_impact_bench_refuses_to_time_a_path_that_flags_nothing(
     rig.embedder = FakeEmbedder()  # type: ignore[misc]
     with pytest.raises(RuntimeError, match="0 messages flagged where 2 cite the changed passage"):
         evidence.run(rig, chunks=300, messages=200)
+
+
+def test_the_pretest_simulation_at_a_small_size() -> None:
+    """P10 with 100 runs instead of 500: the same checks, with bounds wide enough for 100."""
+    found, calibration = pretest_stats.checks(runs=100, seed=7)
+    shares = {check.name[:3]: check.share for check in found}
+    assert calibration["dz"] == pytest.approx(0.5, abs=0.02)
+    assert 0.88 <= shares["(a)"] <= 1.0  # CI coverage, ± 2 SE of 95 % at 100 runs is ± 4.4
+    assert shares["(b)"] <= 0.11  # false positives
+    assert 0.65 <= shares["(c)"] <= 0.93  # power for dz = 0.5 with 34 respondents
+    assert shares["(d)"] <= 0.11  # family-wise false positives with Holm
+    table = pretest_stats.format_checks(found, {"analyse, 2 versions": 20.0, "ttest_rel": 0.2,
+                                                "analyse, 3 versions": 40.0, "AnovaRM": 5.0})  # fmt: skip
+    assert table.count("| 100 |") == 4 and "| 2 versions, 34 respondents | 20.0 |" in table
+
+
+def test_the_pretest_rows_of_make_bench(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(pretest_stats, "RUNS", 20)
+    rows = pretest_stats.run(Rig(tmp_path, quick=True))
+    assert [row.id for row in rows] == ["P10"] * 5
+    assert all("10 runs" in row.note for row in rows[:4])
+    timed = rows[4]
+    assert timed.ratio is not None and timed.ratio > 1 and "ttest_rel" in timed.note
