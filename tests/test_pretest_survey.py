@@ -1,0 +1,147 @@
+"""The pretest kit (comms/pretest/): the scale as data, the Williams-design orders, the
+LimeSurvey structure file, the paper questionnaire and template, and reading answers back."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from comms.pretest.design import Pretest, TestVersion, design_pretest, williams_orders
+from comms.pretest.scale import SCALE_FILE, load_scale
+from core.errors import ConfigError, InputError
+
+LANGUAGES = ["de", "en", "tr", "ar", "uk", "ru"]
+
+
+def versions(count: int, languages: list[str] = LANGUAGES) -> list[TestVersion]:
+    """count versions, each text naming its label and language so a test can find it."""
+    return [
+        TestVersion(
+            label=label,
+            variant=index + 1,
+            texts={
+                lang: f"Version {label} ({lang}): Impfen schützt.\n\nZweiter Absatz {label}."
+                for lang in languages
+            },
+        )
+        for index, label in enumerate("ABCD"[:count])
+    ]
+
+
+def pretest(count: int = 3, langs: list[str] | None = None, **changes: object) -> Pretest:
+    languages = langs or ["de", "ar"]
+    arguments: dict = {
+        "id": "masern-sms-1",
+        "campaign_id": "masern-2027",
+        "audience": "parents-infants",
+        "channel": "sms",
+        "versions": versions(count, languages),
+        "languages": languages,
+        "created_by": "amt",
+        "created_at": "2026-12-04T19:00:00Z",
+    }
+    return design_pretest(**{**arguments, **changes})
+
+
+# --- the scale ------------------------------------------------------------------------------
+
+
+def test_the_scale_has_three_primary_pme_items_then_two_message_perception_items() -> None:
+    scale = load_scale()
+    assert [(i.id, i.kind) for i in scale.items] == [
+        ("pme1", "primary"),
+        ("pme2", "primary"),
+        ("pme3", "primary"),
+        ("clear", "secondary"),
+        ("believable", "secondary"),
+    ]
+    assert scale.scores == [1, 2, 3, 4, 5]
+    assert set(scale.languages) == set(LANGUAGES)
+    assert all(i.adapted_from for i in scale.items if i.kind == "primary")
+
+
+def test_no_language_claims_a_validation_the_vaccination_wording_does_not_have() -> None:
+    scale = load_scale()
+    assert not any(v.validated for v in scale.languages.values())
+    assert "not validated" in scale.languages["en"].note
+    assert all("not validated" in v.note for v in scale.languages.values())
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["items"][0]["text"].pop("tr"), "item pme1 lacks tr"),
+        (lambda d: d["items"][0].update(colour="red"), "colour"),
+        (lambda d: d["anchors"].pop(2), "anchor scores must run"),
+        (lambda d: d["items"].reverse(), "primary items come before secondary"),
+        (lambda d: d["strings"]["message"].update(de="Nachricht {position}"), "string message"),
+        (lambda d: d["languages"]["de"].pop("note"), "note"),
+    ],
+)
+def test_a_broken_scale_file_is_a_config_error_naming_the_problem(
+    tmp_path: Path, change, message: str
+) -> None:
+    data = yaml.safe_load(SCALE_FILE.read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "scale.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_scale(path)
+
+
+# --- the design -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("count", "orders"), [(2, 2), (3, 6), (4, 4)])
+def test_williams_orders_balance_positions_and_first_order_carry_over(
+    count: int, orders: int
+) -> None:
+    square = williams_orders(count)
+    assert len(square) == orders
+    assert all(sorted(order) == list(range(count)) for order in square)
+    per_position = [Counter(order[p] for order in square) for p in range(count)]
+    assert all(set(c.values()) == {orders // count} for c in per_position)
+    pairs = Counter(pair for order in square for pair in itertools.pairwise(order))
+    assert set(pairs) == {(a, b) for a in range(count) for b in range(count) if a != b}
+    assert len(set(pairs.values())) == 1  # every ordered pair follows equally often
+
+
+def test_design_labels_the_orders_and_keeps_the_scale_order_of_items() -> None:
+    test = pretest(4, items=["believable", "pme1"])
+    assert test.orders == [["A", "B", "D", "C"], ["B", "C", "A", "D"],
+                           ["C", "D", "B", "A"], ["D", "A", "C", "B"]]  # fmt: skip
+    assert test.items == ["pme1", "believable"]
+    assert pretest(2).items == ["pme1", "pme2", "pme3", "clear", "believable"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"versions": versions(1, ["de"])}, "compares 2 to 4 versions, not 1"),
+        ({"versions": versions(4, ["de"]) + versions(1, ["de"])}, "not 5"),
+        ({"versions": versions(3, ["de"])[::-1]}, "labels are C, B, A; they must be A, B, C"),
+        (
+            {"versions": versions(3, ["de"]), "languages": ["de", "tr"]},
+            "Version A has no text in 'tr'",
+        ),
+        ({"languages": ["de", "fr"], "versions": versions(3, ["de", "fr"])}, "no wording in 'fr'"),
+        ({"languages": ["de", "de"]}, "listed twice"),
+        ({"languages": []}, "at least one language"),
+        ({"id": "Masern SMS"}, "pretest id 'Masern SMS' is not usable"),
+        ({"items": ["pme1", "funny"]}, "Unknown rating item 'funny'"),
+        ({"items": []}, "at least one rating item"),
+    ],
+)
+def test_a_bad_design_is_an_input_error_that_says_what_to_fix(changes: dict, message: str) -> None:
+    with pytest.raises(InputError, match=message.replace("(", r"\(")):
+        pretest(3, ["de"], **changes)
+
+
+def test_a_blank_text_counts_as_missing() -> None:
+    blank = [v.model_copy(update={"texts": {"de": "  "}}) for v in versions(2, ["de"])]
+    with pytest.raises(InputError, match="Version A has no text in 'de'"):
+        pretest(2, ["de"], versions=blank)
