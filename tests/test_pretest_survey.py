@@ -11,6 +11,17 @@ import pytest
 import yaml
 
 from comms.pretest.design import Pretest, TestVersion, design_pretest, williams_orders
+from comms.pretest.limesurvey import (
+    ANSWER_CODE,
+    FORM_CODE,
+    QUESTION_CODE,
+    SUBQUESTION_CODE,
+    display_code,
+    draw_equation,
+    rating_code,
+    read_structure,
+    survey_structure,
+)
 from comms.pretest.scale import SCALE_FILE, load_scale
 from core.errors import ConfigError, InputError
 
@@ -145,3 +156,105 @@ def test_a_blank_text_counts_as_missing() -> None:
     blank = [v.model_copy(update={"texts": {"de": "  "}}) for v in versions(2, ["de"])]
     with pytest.raises(InputError, match="Version A has no text in 'de'"):
         pretest(2, ["de"], versions=blank)
+
+
+# --- LimeSurvey structure -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def six_forms() -> Pretest:
+    return pretest(3, ["de", "en", "ar"])
+
+
+def test_the_structure_file_has_one_block_per_language_base_first(six_forms: Pretest) -> None:
+    data = survey_structure(six_forms)
+    assert data.startswith("\ufeff".encode())
+    structure = read_structure(data)
+    assert structure.header[:3] == ["id", "related_id", "class"]
+    assert structure.settings["language"] == "de"
+    assert structure.settings["additional_languages"] == "en ar"
+    assert structure.languages == ["de", "en", "ar"]
+    classes = [row.cls for row in structure.rows]
+    assert classes[:4] == ["S"] * 4
+    assert Counter(classes)["SL"] == 3 * 2
+    blocks = [structure.block(language) for language in structure.languages]
+    assert len({len(block) for block in blocks}) == 1
+    # per block: 4 groups, INTRO + FORM + 3 positions × (6 displays + 1 array), 5 SQ and 5 A each
+    assert Counter(row.cls for row in blocks[0]) == {"G": 4, "Q": 2 + 3 * 7, "SQ": 15, "A": 15}
+
+
+def test_every_code_keeps_within_limesurveys_limits(six_forms: Pretest) -> None:
+    structure = read_structure(survey_structure(six_forms))
+    rules = {"Q": QUESTION_CODE, "SQ": SUBQUESTION_CODE, "A": ANSWER_CODE}
+    checked = [row for row in structure.rows if row.cls in rules]
+    assert len(checked) == 3 * (23 + 15 + 15)
+    assert all(rules[row.cls].fullmatch(row.name) for row in checked)
+    assert max(len(row.name) for row in checked if row.cls == "Q") <= 20
+    assert max(len(row.name) for row in checked if row.cls == "A") <= 5
+
+
+def test_the_form_is_drawn_once_from_the_number_of_orders_and_hidden(six_forms: Pretest) -> None:
+    structure = read_structure(survey_structure(six_forms))
+    form = structure.question(FORM_CODE, "de")
+    assert form.cells["type/scale"] == "*"
+    assert form.cells["text"] == "{if(is_empty(FORM.NAOK), rand(1,6), FORM.NAOK)}"
+    assert form.cells["text"] == draw_equation(6)
+    assert form.cells["hidden"] == "1"
+    assert structure.question(FORM_CODE, "ar").cells["hidden"] == ""  # attributes: base only
+
+
+def test_each_position_shows_each_forms_version_once_then_its_ratings(six_forms: Pretest) -> None:
+    structure = read_structure(survey_structure(six_forms))
+    for language, form, position in itertools.product(["de", "ar"], range(1, 7), range(1, 4)):
+        label = six_forms.orders[form - 1][position - 1]
+        shown = structure.question(display_code(position, form), language)
+        assert shown.cells["type/scale"] == "X"
+        assert shown.cells["relevance"] == f"FORM == {form}"
+        assert f"Version {label} ({language})" in shown.cells["text"]
+        others = set("ABC") - {label}
+        assert not any(f"Version {o} " in shown.cells["text"] for o in others)
+    block = structure.block("de")
+    rating = structure.question(rating_code(2), "de")
+    after = block[block.index(rating) + 1 :][:10]
+    assert [r.name for r in after] == [*six_forms.items, "1", "2", "3", "4", "5"]
+    assert after[0].cells["text"].startswith("Diese Nachricht macht mich besorgt")
+    assert structure.block("ar")[-1].cells["text"] == "أوافق بشدة"
+
+
+def test_message_text_is_escaped_html_in_one_line() -> None:
+    texts = {"de": 'Er sagte "<b>ja</b>"\tund ging.\nNeue Zeile.'}
+    odd = [TestVersion(label=label, variant=1, texts=texts) for label in "AB"]
+    structure = read_structure(survey_structure(pretest(2, ["de"], versions=odd)))
+    text = structure.question(display_code(1, 1), "de").cells["text"]
+    assert "&quot;&lt;b&gt;ja&lt;/b&gt;&quot; und ging.<br />Neue Zeile." in text
+    assert "\t" not in text and "\n" not in text
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("\tQ\tF\tP1\t", "\tQ\tF\t1P\t", "Q code '1P' breaks"),
+        ("\tQ\tX\tP1F1\t", "\tQ\tX\tP1_F1\t", "Q code 'P1_F1' breaks"),
+        ("\tA\t0\t5\t", "\tA\t0\tfive55\t", "A code 'five55' breaks"),
+        ("\tSQ\t0\tpme1\t", "\tSQ\t0\tpme-1\t", "SQ code 'pme-1' breaks"),
+        ("\tS\t\tadditional_languages\t\tar", "\tS\t\tadditional_languages\t\ttr", "S rows list"),
+        ("\tG\t1\t", "\tGX\t1\t", "row class 'GX'"),
+    ],
+)
+def test_the_structure_reader_refuses_what_limesurvey_would_not_take(
+    old: str, new: str, message: str
+) -> None:
+    text = survey_structure(pretest(2, ["de", "ar"])).decode("utf-8-sig")
+    assert old in text
+    with pytest.raises(InputError, match=message):
+        read_structure(text.replace(old, new, 1))
+
+
+def test_a_block_that_differs_from_the_base_block_is_refused() -> None:
+    text = survey_structure(pretest(2, ["de", "ar"])).decode("utf-8-sig")
+    lines = text.splitlines()
+    arabic = next(
+        i for i, line in enumerate(lines) if "\tQ\tX\tP1F2\t" in line and "\tar\t" in line
+    )
+    with pytest.raises(InputError, match="'ar' block is not the base block's twin"):
+        read_structure("\n".join(lines[:arabic] + lines[arabic + 1 :]))
