@@ -3,12 +3,15 @@ LimeSurvey structure file, the paper questionnaire and template, and reading ans
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
+from docx import Document
+from docx.oxml.ns import qn
 
 from comms.pretest.design import Pretest, TestVersion, design_pretest, williams_orders
 from comms.pretest.limesurvey import (
@@ -22,7 +25,9 @@ from comms.pretest.limesurvey import (
     read_structure,
     survey_structure,
 )
+from comms.pretest.questionnaire import answer_template_csv, questionnaire_docx, template_columns
 from comms.pretest.scale import SCALE_FILE, load_scale
+from comms.publish.conformance import docx_problems, heading_levels
 from core.errors import ConfigError, InputError
 
 LANGUAGES = ["de", "en", "tr", "ar", "uk", "ru"]
@@ -258,3 +263,59 @@ def test_a_block_that_differs_from_the_base_block_is_refused() -> None:
     )
     with pytest.raises(InputError, match="'ar' block is not the base block's twin"):
         read_structure("\n".join(lines[:arabic] + lines[arabic + 1 :]))
+
+
+# --- paper questionnaire --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["de", "ar"])
+def test_the_questionnaire_has_one_form_per_order_each_listing_every_version_once(
+    six_forms: Pretest, language: str
+) -> None:
+    data = questionnaire_docx(six_forms, language)
+    document = Document(io.BytesIO(data))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    forms = [h for h in headings if h in _form_headings(language)]
+    assert forms == _form_headings(language)
+    assert heading_levels(document) == [1, 2, 2, 2] * 6
+    texts = [p.text for p in document.paragraphs]
+    starts = [texts.index(h) for h in forms] + [len(texts)]
+    for form, (start, end) in enumerate(itertools.pairwise(starts)):
+        shown = [t[8] for t in texts[start:end] if t.startswith("Version ")]
+        assert shown == six_forms.orders[form]
+    assert len(document.tables) == 6 * 3
+    assert len(document.tables[0].rows) == 1 + len(six_forms.items)
+    assert document.tables[0].cell(1, 3).text == "☐"
+
+
+def _form_headings(language: str) -> list[str]:
+    scale = load_scale()
+    return [scale.say("form", language, form=k, forms=6) for k in range(1, 7)]
+
+
+@pytest.mark.parametrize(("language", "locale"), [("de", "de-DE"), ("ar", "ar"), ("uk", "uk-UA")])
+def test_the_questionnaire_sets_its_language_on_every_run(language: str, locale: str) -> None:
+    test = pretest(2, ["de", "ar", "uk"])
+    data = questionnaire_docx(test, language)
+    problems = docx_problems(data, locale)
+    assert [p for p in problems if "table" not in p] == []
+    document = Document(io.BytesIO(data))
+    assert document.core_properties.language == locale
+    body = document.element.body
+    rtl = [run.find(f"{qn('w:rPr')}/{qn('w:rtl')}") is not None for run in body.iter(qn("w:r"))]
+    assert all(rtl) if language == "ar" else not any(rtl)
+    bidi_tables = list(body.iter(qn("w:bidiVisual")))
+    assert len(bidi_tables) == (len(document.tables) if language == "ar" else 0)
+
+
+# --- the CSV template and reading answers ---------------------------------------------------
+
+
+def test_the_template_has_a_column_per_position_and_item() -> None:
+    test = pretest(3, ["de"], items=["pme1", "clear"])
+    data = answer_template_csv(test)
+    assert data.startswith("\ufeff".encode())
+    heading = data.decode("utf-8-sig").strip()
+    assert heading == ("respondent;language;form;P1_pme1;P1_clear;P2_pme1;P2_clear;"
+                       "P3_pme1;P3_clear")  # fmt: skip
+    assert heading.split(";") == template_columns(test)
