@@ -3,17 +3,20 @@ LimeSurvey structure file, the paper questionnaire and template, and reading ans
 
 from __future__ import annotations
 
+import csv
 import io
 import itertools
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from docx import Document
 from docx.oxml.ns import qn
 
-from comms.pretest.design import Pretest, TestVersion, design_pretest, williams_orders
+from comms.pretest.answers import AnswerFileError, read_answer_file, read_answers
+from comms.pretest.design import Pretest, Rating, TestVersion, design_pretest, williams_orders
 from comms.pretest.limesurvey import (
     ANSWER_CODE,
     FORM_CODE,
@@ -319,3 +322,166 @@ def test_the_template_has_a_column_per_position_and_item() -> None:
     assert heading == ("respondent;language;form;P1_pme1;P1_clear;P2_pme1;P2_clear;"
                        "P3_pme1;P3_clear")  # fmt: skip
     assert heading.split(";") == template_columns(test)
+
+
+def simulated(test: Pretest, respondents: int, seed: int = 7) -> tuple[bytes, list[Rating]]:
+    """A filled-in template: version B is rated one point higher; the truth it was made from."""
+    rng = np.random.default_rng(seed)
+    lines = [template_columns(test)]
+    truth = []
+    for number in range(1, respondents + 1):
+        language = test.languages[number % len(test.languages)]
+        form = number % len(test.orders) + 1
+        row = [str(number), language, str(form)]
+        for position, label in enumerate(test.orders[form - 1], start=1):
+            for item in test.items:
+                score = int(np.clip(np.round(rng.normal(3.0 + (label == "B"), 0.8)), 1, 5))
+                row.append(str(score))
+                truth.append(Rating(respondent=str(number), language=language, form=form,
+                                    position=position, version=label, item=item, score=score))  # fmt: skip
+        lines.append(row)
+    out = io.StringIO()
+    csv.writer(out, delimiter=";").writerows(lines)
+    return ("\ufeff" + out.getvalue()).encode("utf-8"), truth
+
+
+def test_a_filled_template_reads_back_exactly_what_was_written() -> None:
+    test = pretest(3, ["de", "tr"])
+    data, truth = simulated(test, respondents=60)
+    result = read_answer_file(test, data, "antworten.csv")
+    assert result.source == "template"
+    assert sorted(result.ratings, key=_key) == sorted(truth, key=_key)
+    assert (result.respondents, result.skipped) == (60, 0)
+    assert len(result.ratings) == 60 * 3 * 5
+    means = {v: np.mean([r.score for r in result.ratings if r.version == v]) for v in "ABC"}
+    assert means["B"] - max(means["A"], means["C"]) > 0.6  # the simulated effect survives
+    forms = Counter(r.form for r in result.ratings if r.position == 1 and r.item == "pme1")
+    assert set(forms) == set(range(1, 7))
+
+
+def _key(rating: Rating) -> tuple:
+    return rating.respondent, rating.language, rating.position, rating.item
+
+
+def limesurvey_export(test: Pretest) -> bytes:
+    """A response export as LimeSurvey writes it with code headings: ";" and a BOM, the
+    equation's number with decimals, one unfinished response without ratings."""
+    ratings = [f"P{p}[{i}]" for p in range(1, 3) for i in test.items]
+    heading = ["id", "submitdate", "lastpage", "startlanguage", "seed", "FORM", *ratings]
+    rows = [
+        ["11", "2026-12-01 10:00:00", "3", "de", "123", "2.0000000000", *["4", "5"] * 5],
+        ["12", "", "1", "en", "456", "1.0000000000", *[""] * 10],
+        ["13", "2026-12-01 11:00:00", "3", "en", "789", "1", *["1"] * 5, *["2"] * 5],
+    ]
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", quoting=csv.QUOTE_ALL).writerows([heading, *rows])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def test_a_limesurvey_export_with_semicolons_and_a_bom_maps_forms_to_versions() -> None:
+    test = pretest(2, ["de", "en"])
+    result = read_answer_file(test, limesurvey_export(test), "results-survey123456.csv")
+    assert result.source == "limesurvey"
+    assert (result.respondents, result.skipped) == (2, 1)
+    assert "1 rows without any rating skipped" in result.summary
+    first = [r for r in result.ratings if r.respondent == "11"]
+    assert {(r.form, r.position, r.version) for r in first} == {(2, 1, "B"), (2, 2, "A")}
+    assert Counter(r.score for r in first if r.version == "B") == {4: 3, 5: 2}
+    later = [r for r in result.ratings if r.respondent == "13" and r.position == 2]
+    assert {(r.version, r.score, r.language) for r in later} == {("B", 2, "en")}
+
+
+def test_comma_separated_full_answer_text_reads_too() -> None:
+    test = pretest(2, ["de"], items=["pme1"])
+    data = "id,startlanguage,FORM,P1[pme1],P2[pme1]\n5,de,1,Stimme eher zu,Teils, teils\n"
+    with pytest.raises(AnswerFileError):  # an unquoted comma inside a cell shifts the columns
+        read_answers(test, data.encode(), "r.csv")
+    good = 'id,startlanguage,FORM,P1[pme1],P2[pme1]\n5,de,1,Stimme eher zu,"Teils, teils"\n'
+    assert [r.score for r in read_answers(test, good.encode(), "r.csv")] == [4, 3]
+
+
+def filled(test: Pretest, row: list[str]) -> bytes:
+    return "\n".join([";".join(template_columns(test)), ";".join(row)]).encode()
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            ["1", "de", "1", "9", "3", "3", "3"],
+            "Row 2, column P1_pme1: '9' is not a rating from 1 to 5",
+        ),
+        (
+            ["1", "de", "1", "3", "3", "3", "x"],
+            "Row 2, column P2_clear: 'x' is not a rating from 1 to 5",
+        ),
+        (["1", "de", "1", "3", "0", "3", "3"], "Row 2, column P1_clear: '0' is not a rating"),
+        (["1", "de", "1", "3", "3.5", "3", "3"], "Row 2, column P1_clear: '3.5' is not a rating"),
+        (
+            ["1", "de", "3", "3", "3", "3", "3"],
+            "Row 2, column form: '3' is not a form number from 1 to 2",
+        ),
+        (["1", "de", "", "3", "3", "3", "3"], "Row 2, column form: '' is not a form number"),
+        (
+            ["1", "fr", "1", "3", "3", "3", "3"],
+            "Row 2, column language: 'fr' is not a language of this pretest",
+        ),
+        (
+            ["", "de", "1", "3", "3", "3", "3"],
+            "Row 2, column respondent: the respondent number is empty",
+        ),
+    ],
+)
+def test_every_bad_cell_names_its_row_and_column(row: list[str], message: str) -> None:
+    test = pretest(2, ["de", "tr"], items=["pme1", "clear"])
+    with pytest.raises(AnswerFileError, match=message) as caught:
+        read_answers(test, filled(test, row), "antworten.csv")
+    assert caught.value.row == 2
+    assert caught.value.column == message.split("column ")[1].split(":")[0]
+
+
+def test_a_respondent_entered_twice_is_refused_naming_both_rows() -> None:
+    test = pretest(2, ["de"], items=["pme1"])
+    lines = [";".join(template_columns(test)), "7;de;1;3;4", "8;de;2;3;4", "7;de;2;5;5"]
+    with pytest.raises(
+        AnswerFileError, match=r"Row 4, column respondent: '7' is there twice \(first in row 2\)"
+    ):
+        read_answers(test, "\n".join(lines).encode(), "a.csv")
+
+
+def test_blank_lines_are_ignored_and_a_single_language_may_be_left_empty() -> None:
+    test = pretest(2, ["de"], items=["pme1"])
+    lines = [";".join(template_columns(test)), "1;;1;3;4", ";;;;", "2;de;2;;5", "3;de;1;;"]
+    result = read_answer_file(test, "\n".join(lines).encode("cp1252"), "a.csv")
+    assert [(r.respondent, r.language, r.version, r.score) for r in result.ratings] == [
+        ("1", "de", "A", 3), ("1", "de", "B", 4), ("2", "de", "A", 5),
+    ]  # fmt: skip
+    assert result.skipped == 1
+
+
+@pytest.mark.parametrize(
+    ("heading", "message"),
+    [
+        (
+            "respondent;language;form;P1_pme1;P2_pme1;P3_pme1",
+            "belongs to another pretest: it has columns for P3_pme1",
+        ),
+        (
+            "respondent;language;form;P1_pme1",
+            "belongs to another pretest: it has no column P2_pme1",
+        ),
+        ("name;age;town", "no rating columns such as P1_pme1: it is not an answer file"),
+        ("respondent;language;P1_pme1;P2_pme1", "has no column 'form'"),
+        ("language;form;P1_pme1;P2_pme1", "has no column 'respondent'"),
+        ("", "is empty"),
+    ],
+)
+def test_a_file_of_another_pretest_or_none_is_named_as_such(heading: str, message: str) -> None:
+    test = pretest(2, ["de", "en"], items=["pme1"])
+    with pytest.raises(AnswerFileError, match=message):
+        read_answers(test, (heading + "\n1;de;1;3;3\n").encode(), "other.csv")
+
+
+def test_a_spreadsheet_is_refused_with_what_to_do() -> None:
+    with pytest.raises(AnswerFileError, match="save it as CSV"):
+        read_answers(pretest(2, ["de"]), b"PK\x03\x04", "antworten.xlsx")
