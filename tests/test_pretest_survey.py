@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -26,11 +27,18 @@ from comms.pretest.limesurvey import (
     draw_equation,
     rating_code,
     read_structure,
+    survey_id,
     survey_structure,
 )
-from comms.pretest.questionnaire import answer_template_csv, questionnaire_docx, template_columns
+from comms.pretest.questionnaire import (
+    answer_template_csv,
+    questionnaire_docx,
+    questionnaire_html,
+    questionnaire_pdf,
+    template_columns,
+)
 from comms.pretest.scale import SCALE_FILE, load_scale
-from comms.publish.conformance import docx_problems, heading_levels
+from comms.publish.conformance import docx_problems, heading_levels, html_problems, pdf_problems
 from core.errors import ConfigError, InputError
 
 LANGUAGES = ["de", "en", "tr", "ar", "uk", "ru"]
@@ -183,7 +191,10 @@ def test_the_structure_file_has_one_block_per_language_base_first(six_forms: Pre
     assert structure.settings["additional_languages"] == "en ar"
     assert structure.languages == ["de", "en", "ar"]
     classes = [row.cls for row in structure.rows]
-    assert classes[:4] == ["S"] * 4
+    assert classes[:5] == ["S"] * 5
+    assert structure.settings["sid"] == survey_id(six_forms)
+    assert re.fullmatch(r"[1-9]{6}", survey_id(six_forms))
+    assert survey_id(pretest(2, id="masern-sms-2")) != survey_id(six_forms)
     assert Counter(classes)["SL"] == 3 * 2
     blocks = [structure.block(language) for language in structure.languages]
     assert len({len(block) for block in blocks}) == 1
@@ -309,6 +320,19 @@ def test_the_questionnaire_sets_its_language_on_every_run(language: str, locale:
     assert all(rtl) if language == "ar" else not any(rtl)
     bidi_tables = list(body.iter(qn("w:bidiVisual")))
     assert len(bidi_tables) == (len(document.tables) if language == "ar" else 0)
+
+
+def test_the_pdf_questionnaire_is_tagged_and_starts_each_form_on_a_new_page() -> None:
+    from pypdf import PdfReader
+
+    test = pretest(2, ["de", "ar"])
+    assert html_problems(questionnaire_html(test, "ar"), "ar", rtl=True) == []
+    pdf = questionnaire_pdf(test, "de")
+    assert pdf_problems(pdf, "de") == []
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    firsts = [i for i, text in enumerate(pages) if "Bogen " in text]
+    assert [pages[i].split("Bogen ")[1][:8] for i in firsts] == ["1 von 2\n", "2 von 2\n"]
+    assert "Version B (de)" in "".join(pages[firsts[1] :]).split("Nachricht 2 von 2")[0]
 
 
 # --- the CSV template and reading answers ---------------------------------------------------

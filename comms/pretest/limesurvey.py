@@ -13,6 +13,7 @@ as LimeSurvey's own export writes them. docs/pretest.md describes the survey it 
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import io
 import re
@@ -64,8 +65,16 @@ def survey_structure(pretest: Pretest) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def survey_id(pretest: Pretest) -> str:
+    """Six digits 1-9 from the pretest id, the survey id LimeSurvey is asked for (its import
+    reads the S row `sid`, and takes another where that one is in use)."""
+    digest = hashlib.sha256(pretest.id.encode()).digest()
+    return "".join(str(1 + byte % 9) for byte in digest[:6])
+
+
 def _settings(pretest: Pretest, scale: Scale) -> list[dict[str, str]]:
     settings = {
+        "sid": survey_id(pretest),
         "language": pretest.languages[0],
         "additional_languages": " ".join(pretest.languages[1:]),
         "format": "G",  # one group per page: the form is drawn before the first message

@@ -6,7 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
 
 from comms.pretest.design import Pretest
 from comms.pretest.scale import Scale, load_scale
@@ -15,6 +20,7 @@ from comms.publish.sheet import LOCALE
 from core.catalog import load_catalog, pick
 
 BOX = "☐"
+ASSETS = Path(__file__).parent / "assets"
 TEMPLATE_COLUMNS = ("respondent", "language", "form")
 # After w:bidiVisual in a w:tblPr (ECMA-376 sequence order): Word refuses elements out of order.
 AFTER_BIDI_VISUAL = ("w:tblStyleRowBandSize", "w:tblStyleColBandSize", "w:tblW", "w:jc",
@@ -109,3 +115,51 @@ def _bidi_table(table: Any) -> None:
 
 def _paragraphs(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"\n\s*\n", text.replace("\r", "")) if p.strip()]
+
+
+@lru_cache(maxsize=1)
+def _page_template() -> Any:
+    env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+    return env.from_string((ASSETS / "questionnaire.html").read_text(encoding="utf-8"))
+
+
+def questionnaire_html(pretest: Pretest, language: str) -> str:
+    """The paper questionnaire as HTML (lang and dir set, every value escaped)."""
+    scale = load_scale()
+    count = len(pretest.versions)
+    forms = [
+        {
+            "heading": scale.say("form", language, form=form, forms=len(pretest.orders)),
+            "messages": [
+                {
+                    "heading": scale.say("message", language, position=position, count=count),
+                    "paragraphs": _paragraphs(pretest.text(label, language)),
+                }
+                for position, label in enumerate(order, start=1)
+            ],
+        }
+        for form, order in enumerate(pretest.orders, start=1)
+    ]
+    return str(
+        _page_template().render(
+            lang=language,
+            rtl=pick(load_catalog().languages, language, "language").rtl,
+            title=f"{scale.say('title', language)} {pretest.id}",
+            pretest_id=pretest.id,
+            forms=forms,
+            respondent=scale.say("respondent", language),
+            intro=scale.say("intro", language, count=count),
+            prompt=f"{scale.say('prompt', language)} {scale.say('tick', language)}",
+            anchors=[f"{a.score} {a.text[language]}" for a in scale.anchors],
+            items=[scale.item(item).text[language] for item in pretest.items],
+            thanks=scale.say("thanks", language),
+        )
+    )
+
+
+def questionnaire_pdf(pretest: Pretest, language: str) -> bytes:
+    """The paper questionnaire as a tagged PDF/UA-1, A4, one form per page or more."""
+    from weasyprint import HTML
+
+    document = HTML(string=questionnaire_html(pretest, language), base_url=None)
+    return bytes(document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=False))
