@@ -159,6 +159,9 @@ def test_design_labels_the_orders_and_keeps_the_scale_order_of_items() -> None:
         ({"languages": ["de", "de"]}, "listed twice"),
         ({"languages": []}, "at least one language"),
         ({"id": "Masern SMS"}, "pretest id 'Masern SMS' is not usable"),
+        ({"campaign_id": ""}, "campaign id '' is not usable"),
+        ({"audience": "martians"}, "Unknown audience 'martians'"),
+        ({"channel": "fax"}, "Unknown channel 'fax'"),
         ({"items": ["pme1", "funny"]}, "Unknown rating item 'funny'"),
         ({"items": []}, "at least one rating item"),
     ],
@@ -465,8 +468,8 @@ def test_every_bad_cell_names_its_row_and_column(row: list[str], message: str) -
 
 
 def test_a_respondent_entered_twice_is_refused_naming_both_rows() -> None:
-    test = pretest(2, ["de"], items=["pme1"])
-    lines = [";".join(template_columns(test)), "7;de;1;3;4", "8;de;2;3;4", "7;de;2;5;5"]
+    test = pretest(2, ["de", "en"], items=["pme1"])
+    lines = [";".join(template_columns(test)), "7;de;1;3;4", "8;de;2;3;4", "7;en;2;5;5"]
     with pytest.raises(
         AnswerFileError, match=r"Row 4, column respondent: '7' is there twice \(first in row 2\)"
     ):

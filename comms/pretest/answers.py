@@ -80,7 +80,7 @@ def read_answer_file(pretest: Pretest, data: bytes, filename: str) -> AnswerImpo
     table = _table(data, filename)
     columns = _columns(pretest, table[0], filename)
     ratings: list[Rating] = []
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[str, int] = {}  # respondent -> row: a number names one respondent in a file
     skipped = 0
     for number, cells in enumerate(table[1:], start=2):
         if not any(cell.strip() for cell in cells):
@@ -88,7 +88,7 @@ def read_answer_file(pretest: Pretest, data: bytes, filename: str) -> AnswerImpo
         found = _row(pretest, columns, cells, number, seen)
         skipped += not found
         ratings += found
-    respondents = len({(r.respondent, r.language) for r in ratings})
+    respondents = len({r.respondent for r in ratings})
     return AnswerImport(
         source=columns.source, ratings=ratings, respondents=respondents, skipped=skipped
     )
@@ -177,7 +177,7 @@ def _row(
     columns: _Columns,
     cells: list[str],
     number: int,
-    seen: dict[tuple[str, str], int],
+    seen: dict[str, int],
 ) -> list[Rating]:
     scores = {
         key: _score(_cell(cells, index), number, columns.names[index])
@@ -189,13 +189,13 @@ def _row(
     respondent = _respondent(cells, columns, number)
     language = _language(pretest, cells, columns, number)
     form = _form(pretest, cells, columns, number)
-    if (respondent, language) in seen:
+    if respondent in seen:
         raise AnswerFileError(
-            f"'{respondent}' is there twice (first in row {seen[respondent, language]}).",
+            f"'{respondent}' is there twice (first in row {seen[respondent]}).",
             number,
             columns.names[columns.respondent],
         )
-    seen[respondent, language] = number
+    seen[respondent] = number
     order = pretest.orders[form - 1]
     return [
         Rating(respondent=respondent, language=language, form=form, position=position,

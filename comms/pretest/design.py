@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from comms.pretest.scale import load_scale
+from core.catalog import load_catalog, pick
 from core.errors import InputError
 
 LABELS = ("A", "B", "C", "D")
@@ -99,7 +100,11 @@ def design_pretest(
     items default to every item of the scale, primary ones first."""
     scale = load_scale()
     chosen = _items(items, [item.id for item in scale.items])
-    _check_id(id)
+    _check_id(id, "pretest id")
+    _check_id(campaign_id, "campaign id")
+    catalog = load_catalog()
+    pick(catalog.audiences, audience, "audience")
+    pick(catalog.channels, channel, "channel")
     _check_versions(versions)
     _check_languages(languages, list(scale.languages), versions)
     orders = [[versions[i].label for i in order] for order in williams_orders(len(versions))]
@@ -117,10 +122,10 @@ def design_pretest(
     )
 
 
-def _check_id(pretest_id: str) -> None:
-    if not re.fullmatch(ID_PATTERN, pretest_id):
+def _check_id(value: str, what: str) -> None:
+    if not re.fullmatch(ID_PATTERN, value):
         raise InputError(
-            f"The pretest id '{pretest_id}' is not usable: lower-case letters, digits and "
+            f"The {what} '{value}' is not usable: lower-case letters, digits and "
             "hyphens, starting with a letter or digit, at most 63 characters."
         )
 
