@@ -300,6 +300,10 @@ def test_the_questionnaire_has_one_form_per_order_each_listing_every_version_onc
     for form, (start, end) in enumerate(itertools.pairwise(starts)):
         shown = [t[8] for t in texts[start:end] if t.startswith("Version ")]
         assert shown == six_forms.orders[form]
+    stamps = [t for t in texts if t.endswith(")") and "masern-sms-1 · " in t]
+    assert [s.rsplit("(", 1)[1] for s in stamps] == [
+        f"masern-sms-1 · {language} · {k})" for k in range(1, 7)
+    ]
     assert len(document.tables) == 6 * 3
     assert len(document.tables[0].rows) == 1 + len(six_forms.items)
     assert document.tables[0].cell(1, 3).text == "☐"
@@ -512,3 +516,22 @@ def test_a_file_of_another_pretest_or_none_is_named_as_such(heading: str, messag
 def test_a_spreadsheet_is_refused_with_what_to_do() -> None:
     with pytest.raises(AnswerFileError, match="save it as CSV"):
         read_answers(pretest(2, ["de"]), b"PK\x03\x04", "antworten.xlsx")
+
+
+def test_a_block_that_comes_back_after_another_language_is_refused() -> None:
+    text = survey_structure(pretest(2, ["de", "ar"])).decode("utf-8-sig")
+    lines = text.splitlines()
+    last_german = max(i for i, line in enumerate(lines) if "\tde\t" in line)
+    first_arabic = next(i for i, line in enumerate(lines) if "\tG\t" in line and "\tar\t" in line)
+    assert last_german == first_arabic - 1
+    moved = [
+        *lines[:last_german],
+        lines[first_arabic],
+        lines[last_german],
+        *lines[first_arabic + 1 :],
+    ]
+    with pytest.raises(InputError, match="the 'ar' block is interrupted"):
+        read_structure("\n".join(moved))
+    short = "id\tclass\tname\n\tS\tlanguage\n\tG\n"
+    with pytest.raises(InputError, match="no base language"):
+        read_structure(short)

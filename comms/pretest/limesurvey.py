@@ -178,6 +178,10 @@ class StructureRow(BaseModel):
     def name(self) -> str:
         return self.cells.get("name", "")
 
+    @property
+    def language(self) -> str:
+        return self.cells.get("language", "")
+
 
 class Structure(BaseModel):
     """A structure file read back: its settings and its rows, grouped by language."""
@@ -200,7 +204,7 @@ class Structure(BaseModel):
 
     def block(self, language: str) -> list[StructureRow]:
         """The G, Q, SQ and A rows of one language, in file order."""
-        return [r for r in self.rows if r.cls in BLOCK_CLASSES and r.cells["language"] == language]
+        return [r for r in self.rows if r.cls in BLOCK_CLASSES and r.language == language]
 
     def question(self, code: str, language: str) -> StructureRow:
         """The Q row with this code in this language (KeyError if none)."""
@@ -244,8 +248,9 @@ def _check_row(row: StructureRow) -> None:
 
 def _check_blocks(structure: Structure) -> None:
     languages = structure.languages
-    found = list(dict.fromkeys(r.cells["language"] for r in structure.rows
-                               if r.cls in BLOCK_CLASSES))  # fmt: skip
+    if not languages[0]:
+        raise InputError("The S rows name no base language (the setting 'language').")
+    found = list(dict.fromkeys(r.language for r in structure.rows if r.cls in BLOCK_CLASSES))
     if found != languages:
         raise InputError(f"The blocks are in {found}; the S rows list {languages}.")
     shape = [_shape(row) for row in structure.block(languages[0])]
@@ -254,10 +259,10 @@ def _check_blocks(structure: Structure) -> None:
             raise InputError(f"The '{language}' block is not the base block's twin.")
     seen: list[str] = []
     for row in structure.rows:  # a block's rows are contiguous: no language comes back
-        if row.cls in BLOCK_CLASSES and (not seen or seen[-1] != row.cells["language"]):
-            if row.cells["language"] in seen:
+        if row.cls in BLOCK_CLASSES and (not seen or seen[-1] != row.language):
+            if row.language in seen:
                 raise InputError(f"Line {row.line}: the '{seen[-1]}' block is interrupted.")
-            seen.append(row.cells["language"])
+            seen.append(row.language)
 
 
 def _shape(row: StructureRow) -> tuple[str, str, str, str]:

@@ -76,7 +76,8 @@ def _form(
         scale.say("form", language, form=form, forms=len(pretest.orders)), level=1
     )
     heading.paragraph_format.page_break_before = form > 1
-    document.add_paragraph(f"{scale.say('respondent', language)}: ____________    ({pretest.id})")
+    respondent = scale.say("respondent", language)
+    document.add_paragraph(f"{respondent}: ____________    ({_stamp(pretest, language, form)})")
     document.add_paragraph(scale.say("intro", language, count=count))
     for position, label in enumerate(order, start=1):
         document.add_heading(scale.say("message", language, position=position, count=count), 2)
@@ -85,6 +86,11 @@ def _form(
         document.add_paragraph(f"{scale.say('prompt', language)} {scale.say('tick', language)}")
         _ratings(document, pretest, scale, language)
     document.add_paragraph(scale.say("thanks", language))
+
+
+def _stamp(pretest: Pretest, language: str, form: int) -> str:
+    """What the typist copies into the template: the pretest, the language code, the form."""
+    return f"{pretest.id} · {language} · {form}"
 
 
 def _ratings(document: Any, pretest: Pretest, scale: Scale, language: str) -> None:
@@ -130,6 +136,7 @@ def questionnaire_html(pretest: Pretest, language: str) -> str:
     forms = [
         {
             "heading": scale.say("form", language, form=form, forms=len(pretest.orders)),
+            "stamp": _stamp(pretest, language, form),
             "messages": [
                 {
                     "heading": scale.say("message", language, position=position, count=count),
@@ -145,7 +152,6 @@ def questionnaire_html(pretest: Pretest, language: str) -> str:
             lang=language,
             rtl=pick(load_catalog().languages, language, "language").rtl,
             title=f"{scale.say('title', language)} {pretest.id}",
-            pretest_id=pretest.id,
             forms=forms,
             respondent=scale.say("respondent", language),
             intro=scale.say("intro", language, count=count),
