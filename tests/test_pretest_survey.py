@@ -27,6 +27,7 @@ from comms.pretest.limesurvey import (
     draw_equation,
     rating_code,
     read_structure,
+    survey_filename,
     survey_id,
     survey_structure,
 )
@@ -196,6 +197,7 @@ def test_the_structure_file_has_one_block_per_language_base_first(six_forms: Pre
     classes = [row.cls for row in structure.rows]
     assert classes[:5] == ["S"] * 5
     assert structure.settings["sid"] == survey_id(six_forms)
+    assert survey_filename(six_forms) == "pretest-masern-sms-1-limesurvey.txt"
     assert re.fullmatch(r"[1-9]{6}", survey_id(six_forms))
     assert survey_id(pretest(2, id="masern-sms-2")) != survey_id(six_forms)
     assert Counter(classes)["SL"] == 3 * 2

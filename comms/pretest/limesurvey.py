@@ -65,6 +65,12 @@ def survey_structure(pretest: Pretest) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def survey_filename(pretest: Pretest) -> str:
+    """The name to save the structure under: LimeSurvey imports a .txt (or .tsv) file as this
+    format and refuses the same text under another extension."""
+    return f"pretest-{pretest.id}-limesurvey.txt"
+
+
 def survey_id(pretest: Pretest) -> str:
     """Six digits 1-9 from the pretest id, the survey id LimeSurvey is asked for (its import
     reads the S row `sid`, and takes another where that one is in use)."""
