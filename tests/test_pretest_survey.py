@@ -311,6 +311,12 @@ def test_the_questionnaire_has_one_form_per_order_each_listing_every_version_onc
     assert document.tables[0].cell(1, 3).text == "☐"
 
 
+@pytest.mark.parametrize("write", [questionnaire_docx, questionnaire_html, questionnaire_pdf])
+def test_a_questionnaire_in_a_language_not_tested_is_refused(write) -> None:
+    with pytest.raises(InputError, match="Pretest 'masern-sms-1' is not in 'tr'; it is in de, ar"):
+        write(pretest(2, ["de", "ar"]), "tr")
+
+
 def _form_headings(language: str) -> list[str]:
     scale = load_scale()
     return [scale.say("form", language, form=k, forms=6) for k in range(1, 7)]

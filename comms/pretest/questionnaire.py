@@ -18,6 +18,7 @@ from comms.pretest.scale import Scale, load_scale
 from comms.publish.letter import set_language
 from comms.publish.sheet import LOCALE
 from core.catalog import load_catalog, pick
+from core.errors import InputError
 
 BOX = "☐"
 ASSETS = Path(__file__).parent / "assets"
@@ -51,6 +52,7 @@ def questionnaire_docx(pretest: Pretest, language: str) -> bytes:
     """The paper questionnaire in one language: one form per order, each on its own pages."""
     from docx import Document
 
+    _check_language(pretest, language)
     scale = load_scale()
     document = Document()
     for form, order in enumerate(pretest.orders, start=1):
@@ -66,6 +68,12 @@ def questionnaire_docx(pretest: Pretest, language: str) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def _check_language(pretest: Pretest, language: str) -> None:
+    if language not in pretest.languages:
+        tested = ", ".join(pretest.languages)
+        raise InputError(f"Pretest '{pretest.id}' is not in '{language}'; it is in {tested}.")
 
 
 def _form(
@@ -131,6 +139,7 @@ def _page_template() -> Any:
 
 def questionnaire_html(pretest: Pretest, language: str) -> str:
     """The paper questionnaire as HTML (lang and dir set, every value escaped)."""
+    _check_language(pretest, language)
     scale = load_scale()
     count = len(pretest.versions)
     forms = [
