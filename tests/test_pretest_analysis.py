@@ -267,7 +267,7 @@ def test_language_breakdown_and_secondary_means() -> None:
             (0.0, 0.0, 1.2),
             60,
             "Version C was rated highest, clearly above every other version",
-            "klar vor jeder anderen Version",
+            "klar vor jeder anderen Fassung",
         ),
     ],
 )

@@ -241,8 +241,8 @@ def test_each_position_shows_each_forms_version_once_then_its_ratings(six_forms:
     rating = structure.question(rating_code(2), "de")
     after = block[block.index(rating) + 1 :][:10]
     assert [r.name for r in after] == [*six_forms.items, "1", "2", "3", "4", "5"]
-    assert after[0].cells["text"].startswith("Diese Nachricht macht mich besorgt")
-    assert structure.block("ar")[-1].cells["text"] == "أوافق بشدة"
+    assert after[0].cells["text"].startswith("Wie sehr macht Ihnen diese Nachricht Sorgen")
+    assert structure.block("ar")[-1].cells["text"] == "كثيرًا جدًا"
 
 
 def test_message_text_is_escaped_html_in_one_line() -> None:
@@ -432,10 +432,10 @@ def test_a_limesurvey_export_with_semicolons_and_a_bom_maps_forms_to_versions() 
 
 def test_comma_separated_full_answer_text_reads_too() -> None:
     test = pretest(2, ["de"], items=["pme1"])
-    data = "id,startlanguage,FORM,P1[pme1],P2[pme1]\n5,de,1,Stimme eher zu,Teils, teils\n"
+    data = "id,startlanguage,FORM,P1[pme1],P2[pme1]\n5,de,1,Ziemlich,Naja, sehr\n"
     with pytest.raises(AnswerFileError):  # an unquoted comma inside a cell shifts the columns
         read_answers(test, data.encode(), "r.csv")
-    good = 'id,startlanguage,FORM,P1[pme1],P2[pme1]\n5,de,1,Stimme eher zu,"Teils, teils"\n'
+    good = 'id,startlanguage,FORM,P1[pme1],P2[pme1]\n5,de,1,Ziemlich,"Einigermaßen"\n'
     assert [r.score for r in read_answers(test, good.encode(), "r.csv")] == [4, 3]
 
 

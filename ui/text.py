@@ -22,6 +22,94 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Test reading of this revision recorded (DIN SPEC 33429).",
     },
     "publish_read_button": {"de": "Prüflesung erfolgt", "en": "Test reading done"},
+    # the pretest section of the Packs page (ui/pretest.py)
+    "pt_title": {"de": "Vortest mit Lesenden", "en": "Pretest with readers"},
+    "pt_intro": {
+        "de": "Zwei bis vier Fassungen einer Nachricht vor der Kampagne von echten Lesenden "
+        "bewerten lassen: mit LimeSurvey oder auf Papier. Jede Person bewertet jede Fassung, in "
+        "einer zufälligen, festgehaltenen Reihenfolge.",
+        "en": "Have two to four versions of a message rated by real readers before the "
+        "campaign: in LimeSurvey or on paper. Everyone rates every version, in a random order "
+        "that is recorded.",
+    },
+    "pt_new": {"de": "Neuen Vortest anlegen", "en": "New pretest"},
+    "pt_none": {
+        "de": "Diese Kampagne hat noch keinen Vortest.",
+        "en": "This campaign has no pretest yet.",
+    },
+    "pt_pick": {"de": "Vortest", "en": "Pretest"},
+    "pt_languages": {"de": "Sprachen des Vortests", "en": "Languages to test in"},
+    "pt_versions": {"de": "Fassungen (2 bis 4)", "en": "Versions (2 to 4)"},
+    "pt_too_few": {
+        "de": "Für diese Nachricht gibt es in den gewählten Sprachen keine zwei Fassungen. "
+        "Erzeugen Sie Varianten (Kampagnendatei: variants) oder wählen Sie andere Sprachen.",
+        "en": "This message has no two versions in the chosen languages. Generate variants "
+        "(campaign file: variants) or choose other languages.",
+    },
+    "pt_choice_current": {"de": "Variante {variant}", "en": "Variant {variant}"},
+    "pt_choice_composed": {
+        "de": "Variante {variant}, aus der Botschaftskarte zusammengesetzt",
+        "en": "Variant {variant}, composed from the message map",
+    },
+    "pt_create": {"de": "Vortest anlegen", "en": "Create pretest"},
+    "pt_created": {
+        "de": "Vortest {id} angelegt, mit {forms} Reihenfolgen.",
+        "en": "Pretest {id} created, with {forms} orders.",
+    },
+    "pt_version": {"de": "Fassung {label}", "en": "Version {label}"},
+    "pt_files": {"de": "Dateien für die Befragung", "en": "Survey files"},
+    "pt_files_help": {
+        "de": "LimeSurvey: die .txt-Datei unter „Umfrage importieren“ laden. Papier: "
+        "{forms} Bogenfassungen mit verschiedenen Reihenfolgen; Antworten in die CSV-Vorlage "
+        "tippen.",
+        "en": "LimeSurvey: load the .txt file with “Import survey”. Paper: {forms} forms "
+        "with different orders; type the answers into the CSV template.",
+    },
+    "pt_answers": {"de": "Antworten einlesen", "en": "Import answers"},
+    "pt_upload": {
+        "de": "LimeSurvey-Antwortexport (CSV) oder ausgefüllte CSV-Vorlage",
+        "en": "LimeSurvey response export (CSV) or the filled-in CSV template",
+    },
+    "pt_import": {"de": "Antworten einlesen", "en": "Import answers"},
+    "pt_imported": {
+        "de": "{respondents} Befragte aus {name} eingelesen.",
+        "en": "{respondents} respondents imported from {name}.",
+    },
+    "pt_import_line": {
+        "de": "{name}: {respondents} Befragte, eingelesen von {user} am {at}",
+        "en": "{name}: {respondents} respondents, imported by {user} on {at}",
+    },
+    "pt_no_answers": {
+        "de": "Noch keine Antworten eingelesen.",
+        "en": "No answers imported yet.",
+    },
+    "pt_result": {"de": "Ergebnis", "en": "Result"},
+    "pt_col_version": {"de": "Fassung", "en": "Version"},
+    "pt_col_n": {"de": "Befragte", "en": "Respondents"},
+    "pt_col_mean": {"de": "Mittelwert", "en": "Mean"},
+    "pt_col_ci": {"de": "95-%-Konfidenzintervall", "en": "95 % confidence interval"},
+    "pt_col_pair": {"de": "Vergleich", "en": "Comparison"},
+    "pt_col_difference": {"de": "Unterschied", "en": "Difference"},
+    "pt_col_p": {"de": "p (Holm)", "en": "p (Holm)"},
+    "pt_winner": {
+        "de": "Fassung {label} wurde deutlich besser bewertet als jede andere.",
+        "en": "Version {label} was rated clearly higher than every other.",
+    },
+    "pt_adopt_other": {
+        "de": "Keine Fassung hebt sich ab. Trotzdem übernehmen:",
+        "en": "No version stands out. Adopt anyway:",
+    },
+    "pt_reason": {"de": "Begründung (Pflicht)", "en": "Reason (required)"},
+    "pt_adopt": {
+        "de": "Fassung {label} ins Paket übernehmen und freigeben",
+        "en": "Adopt version {label} into the pack and approve it",
+    },
+    "pt_adopted": {
+        "de": "Fassung {label} übernommen: Ihre Freigabe von {count} Nachricht(en) ist "
+        "eingetragen, das Ergebnis steht im Prüfprotokoll.",
+        "en": "Version {label} adopted: your approval of {count} message(s) is recorded, and "
+        "the result is in the audit trail.",
+    },
     "tagline": {
         "de": "Evidenzbasierte, einfühlsame Impfkommunikation für Gesundheitsämter",
         "en": "Evidence-based, empathetic vaccination messages for health offices",

@@ -12,6 +12,8 @@ from comms.cli.maps import add_parser as add_maps_parser
 from comms.cli.maps import run as run_maps
 from comms.cli.packs import add_parsers as add_pack_parsers
 from comms.cli.packs import run as run_pack
+from comms.cli.pretest import add_parser as add_pretest_parser
+from comms.cli.pretest import run as run_pretest
 from comms.cli.templates import add_parser as add_templates_parser
 from comms.cli.templates import run as run_templates
 from comms.cli.users import add_parser as add_users_parser
@@ -54,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     add_templates_parser(sub)
     add_maps_parser(sub)
     add_users_parser(sub)
+    add_pretest_parser(sub)
     add_pack_parsers(sub)
     return parser
 
@@ -172,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_maps(args)
         if args.command == "users":
             return run_users(args)
+        if args.command == "pretest":
+            return run_pretest(args)
         if args.command == "doctor":
             return run_doctor(args)
         if args.command in ("pack", "stale", "audit", "native-check"):

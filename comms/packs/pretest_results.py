@@ -17,9 +17,9 @@ class Comparison(BaseModel):
     other: str  # the other version's label
     other_variant: int
     difference: float  # adopted minus other, on the scale's points
-    ci_low: float
-    ci_high: float
-    dz: float  # Cohen's dz of the paired differences
+    ci_low: float | None  # None when too few respondents for an interval
+    ci_high: float | None
+    dz: float | None  # Cohen's dz of the paired differences; None when all are equal
     p: float  # Holm-corrected where more than two versions were tested
 
 

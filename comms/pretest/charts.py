@@ -32,16 +32,16 @@ TEXT: dict[Language, dict[str, str]] = {
         "described": "Mean rating per version: {means}.",
     },
     "de": {
-        "means": "Wahrgenommene Wirksamkeit je Version",
+        "means": "Wahrgenommene Wirksamkeit je Fassung",
         "means below": "Mittelwert der Hauptfragen mit 95-%-Konfidenzintervall; {n} Befragte",
-        "paired": "Die Bewertungen jeder befragten Person über die Versionen",
+        "paired": "Die Bewertungen jeder befragten Person über die Fassungen",
         "paired below": "Dünne Linien: je eine Person; dicke Linie: der Mittelwert; {n} Befragte",
-        "version": "Version",
+        "version": "Fassung",
         "score": "Bewertung (1 = nicht wirksam, {top} = sehr wirksam)",
         "mean": "Mittelwert",
         "from": "95-%-KI von",
         "to": "95-%-KI bis",
-        "described": "Mittlere Bewertung je Version: {means}.",
+        "described": "Mittlere Bewertung je Fassung: {means}.",
     },
 }
 

@@ -20,7 +20,7 @@ class PretestStoreError(DatabaseError):
 
 
 @dataclass(frozen=True)
-class AnswerImport:
+class StoredImport:
     """One file of answers taken in: how many respondents and ratings it added, and from whom."""
 
     id: int
@@ -84,7 +84,7 @@ class PretestStore:
 
     def add_ratings(
         self, pretest: Pretest, ratings: list[Rating], *, filename: str, data: bytes, user: str
-    ) -> AnswerImport:
+    ) -> StoredImport:
         """Store one file's ratings, all or none: a respondent already imported is refused."""
         if not ratings:
             raise InputError(f"{filename} holds no ratings: nothing was imported.")
@@ -122,7 +122,7 @@ class PretestStore:
         keys = ("respondent", "language", "form", "position", "version", "item", "score")
         return [Rating.model_validate(dict(zip(keys, row, strict=True))) for row in rows]
 
-    def imports(self, pretest_id: str) -> list[AnswerImport]:
+    def imports(self, pretest_id: str) -> list[StoredImport]:
         """The answer files taken in for a pretest, oldest first."""
         with self._db(write=False) as db:
             rows = db.execute(
@@ -130,7 +130,7 @@ class PretestStore:
                 "imported_at FROM pretest_imports WHERE pretest_id = ? ORDER BY id",
                 (pretest_id,),
             ).fetchall()
-        return [AnswerImport(*row) for row in rows]
+        return [StoredImport(*row) for row in rows]
 
 
 def _refuse_repeats(

@@ -46,12 +46,12 @@ PHRASES: dict[Language, dict[str, str]] = {
     },
     "de": {
         "very small": "sehr klein", "small": "klein", "medium": "mittelgroß", "large": "groß",
-        "higher": "Version {high} wurde besser bewertet als Version {low}; der Unterschied ist "
+        "higher": "Fassung {high} wurde besser bewertet als Fassung {low}; der Unterschied ist "
         "{size}{dz}.",
         "same": "Zwischen {versions} gibt es keinen klaren Unterschied{dz}.",
-        "winner": "Version {high} wurde am besten bewertet, klar vor jeder anderen Version; ihr "
+        "winner": "Fassung {high} wurde am besten bewertet, klar vor jeder anderen Fassung; ihr "
         "kleinster Vorsprung ist {size}{dz}.",
-        "no winner": "Version {high} wurde am besten bewertet, aber nicht klar besser als "
+        "no winner": "Fassung {high} wurde am besten bewertet, aber nicht klar besser als "
         "{others}.",
         "hint": " Bei {n} Befragten ist das ein Hinweis, kein Beweis.",
         "clear": " Bei {n} Befragten ist das ein klares Ergebnis.",
@@ -59,12 +59,12 @@ PHRASES: dict[Language, dict[str, str]] = {
         "{hoped} Unterschied (dz = {hoped_dz}) braucht es etwa {needed}.",
         "a very small": "einen sehr kleinen", "a small": "einen kleinen",
         "a medium": "einen mittelgroßen", "a large": "einen großen",
-        "version": "Version {label}", "versions": "den Versionen {labels}", "and": " und ",
-        "dropped": "{dropped} Befragte haben nicht jede Version in jeder Hauptfrage bewertet und "
+        "version": "Fassung {label}", "versions": "den Fassungen {labels}", "and": " und ",
+        "dropped": "{dropped} Befragte haben nicht jede Fassung in jeder Hauptfrage bewertet und "
         "wurden nicht ausgewertet.",
         "alpha": "Die Hauptfragen stimmen für {which} schlecht überein (α = {alpha} < 0,7): "
         "den Wert mit Vorsicht lesen.",
-        "all versions": "alle Versionen zusammen",
+        "all versions": "alle Fassungen zusammen",
         "disagree": "t-Test und Wilcoxon-Test kommen bei p < 0,05 zu verschiedenen Ergebnissen: "
         "das Ergebnis nur als Hinweis lesen.",
     },
