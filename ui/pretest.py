@@ -11,7 +11,7 @@ from comms.pretest.analysis import PretestAnalysis, analyse
 from comms.pretest.charts import means_chart, paired_chart
 from comms.pretest.design import Pretest
 from comms.pretest.store import PretestStore
-from comms.pretest.summary import notes, summarise
+from comms.pretest.summary import Language, notes, number, summarise
 from comms.pretest.versions import Choice, choices
 from comms.pretest.workflow import create_pretest, import_answers, survey_files
 from core.catalog import load_catalog
@@ -132,47 +132,58 @@ def results_section(packs: PackStore, store: PretestStore, pretest: Pretest, use
         st.info(t("pt_no_answers"))
         return
     lang = ui_language()
-    language = "de" if lang == "de" else "en"
+    language: Language = "de" if lang == "de" else "en"
     analysis = analyse(ratings, [v.label for v in pretest.versions])
     st.subheader(t("pt_result"))
     st.markdown(plain(summarise(analysis, language)))
     for note in notes(analysis, language):
         st.warning(plain(note))
-    st.dataframe(_means(analysis), hide_index=True, key="pt_means")
-    st.dataframe(_pairs(analysis), hide_index=True, key="pt_pairs")
-    st.altair_chart(means_chart(analysis, language), key="pt_chart_means")
-    st.altair_chart(paired_chart(analysis, language), key="pt_chart_paired")
+    st.dataframe(_means(analysis, language), hide_index=True, key="pt_means")
+    st.dataframe(_pairs(analysis, language), hide_index=True, key="pt_pairs")
+    # Vega's own theme: Streamlit's clips the charts' titles
+    st.altair_chart(means_chart(analysis, language), theme=None, key="pt_chart_means")
+    st.altair_chart(paired_chart(analysis, language), theme=None, key="pt_chart_paired")
     if auth.allowed("approve"):
         adopt_form(packs, store, pretest, analysis, user)
 
 
-def _means(analysis: PretestAnalysis) -> list[dict[str, object]]:
+def _means(analysis: PretestAnalysis, language: Language) -> list[dict[str, object]]:
     return [
         {
             t("pt_col_version"): v.version,
             t("pt_col_n"): v.respondents,
-            t("pt_col_mean"): round(v.mean, 2),
-            t("pt_col_ci"): _interval(v.ci_low, v.ci_high),
+            t("pt_col_mean"): number(v.mean, language),
+            t("pt_col_ci"): _interval(v.ci_low, v.ci_high, language),
         }
         for v in analysis.versions
     ]
 
 
-def _pairs(analysis: PretestAnalysis) -> list[dict[str, object]]:
+def _pairs(analysis: PretestAnalysis, language: Language) -> list[dict[str, object]]:
     return [
         {
             t("pt_col_pair"): f"{p.second} − {p.first}",
-            t("pt_col_difference"): round(p.difference, 2),
-            t("pt_col_ci"): _interval(p.ci_low, p.ci_high),
-            "dz": None if p.dz is None else round(p.dz, 2),
-            t("pt_col_p"): round(p.p_holm, 4),
+            t("pt_col_difference"): number(p.difference, language),
+            t("pt_col_ci"): _interval(p.ci_low, p.ci_high, language),
+            "dz": "–" if p.dz is None else number(p.dz, language),
+            t("pt_col_p"): _p(p.p_holm, language),
         }
         for p in analysis.pairs
     ]
 
 
-def _interval(low: float | None, high: float | None) -> str:
-    return "–" if low is None or high is None else f"{low:.2f} … {high:.2f}"
+def _interval(low: float | None, high: float | None, language: Language) -> str:
+    if low is None or high is None:
+        return "–"
+    return f"{number(low, language)} … {number(high, language)}"
+
+
+def _p(value: float, language: Language) -> str:
+    """p as a reader expects it: three decimals, and "< 0.001" below that."""
+    if value < 0.001:
+        return "< 0,001" if language == "de" else "< 0.001"
+    text = f"{value:.3f}"
+    return text.replace(".", ",") if language == "de" else text
 
 
 def adopt_form(
