@@ -19,7 +19,7 @@ from comms.pretest.workflow import create_pretest, import_answers
 from tests.test_browser import CHROMIUM, screenshot, serve
 from tests.test_browser import browser as browser  # a fixture, used through `page`
 from tests.test_browser import page as page  # a fixture: one browser tab
-from tests.test_browser_a11y import audit, blocking
+from tests.test_browser_a11y import audit, blocking, settle
 from tests.test_pretest_adoption import limesurvey_answers
 
 pytestmark = [
@@ -83,5 +83,6 @@ def test_the_pretest_result_reads_in_the_browser_and_the_winner_is_adopted(
     result = main.get_by_role("heading", name="Ergebnis", exact=True)
     result.evaluate("e => e.scrollIntoView({block: 'start'})")
     screenshot(page, "pretest.png", height=1500)
+    settle(page)  # the resized page has laid itself out again before the click
     main.get_by_role("button", name="Fassung B ins Paket übernehmen und freigeben").click()
     main.get_by_text("Fassung B übernommen", exact=False).wait_for()
