@@ -82,13 +82,17 @@ def test_the_survey_files_are_made_from_the_stored_pretest(packs, settings: Sett
     assert pretest.id == "flu-test-older-adults-sms-1"
     assert made(packs, settings, "v2", "v2:composed").id == "flu-test-older-adults-sms-2"
     files = survey_files(pretest)
+    name = f"pretest-{pretest.id}"
     assert sorted(files) == [
-        f"{pretest.id}-answers.csv",
-        f"{pretest.id}-limesurvey.txt",
-        f"{pretest.id}-questionnaire-de.docx",
-        f"{pretest.id}-questionnaire-en.docx",
+        f"{name}-answers.csv",
+        f"{name}-limesurvey.txt",
+        f"{name}-questionnaire-de.docx",
+        f"{name}-questionnaire-de.pdf",
+        f"{name}-questionnaire-en.docx",
+        f"{name}-questionnaire-en.pdf",
     ]
-    structure = read_structure(files[f"{pretest.id}-limesurvey.txt"])
+    assert files[f"{name}-questionnaire-en.pdf"].startswith(b"%PDF-")
+    structure = read_structure(files[f"{name}-limesurvey.txt"])
     assert structure.languages == ["de", "en"]
     shown = [row.cells["text"] for row in structure.block("de")]
     assert any(EDITS["de"] in text for text in shown)  # variant 2's text, as the pack has it
@@ -174,9 +178,10 @@ def test_the_command_line_runs_a_pretest_from_choices_to_adoption(  # type: igno
     assert main(["pretest", "choices", *message, "--languages", "de", "en"]) == 0
     assert capsys.readouterr().out.split() == ["v1", "v2", "v2:composed"]
     create = ["pretest", "create", *message, "--languages", "de", "en", "--versions", "1", "2"]
-    assert main([*create, "--id", "sms-test"]) == 0
+    assert main([*create, "--id", "sms-test", "--hoped-dz", "0.8"]) == 0
+    assert "about 15 respondents find a difference of dz = 0.8" in capsys.readouterr().out
     assert main(["pretest", "export", "sms-test", "--out", str(tmp_path / "files")]) == 0
-    assert len(list((tmp_path / "files").iterdir())) == 4
+    assert len(list((tmp_path / "files").iterdir())) == 6
     answers = tmp_path / "answers.csv"
     answers.write_bytes(limesurvey_answers(PretestStore(settings).get("sms-test"), 40, {"B": 0.8}))
     assert main(["pretest", "import", "sms-test", str(answers), "--user", "Bo"]) == 0

@@ -48,17 +48,20 @@ def test_a_pretest_is_created_on_the_page_with_its_survey_files(  # type: ignore
     at = open_page(fake_store, monkeypatch, "de")
     assert at.info[-1].value == "Diese Kampagne hat noch keinen Vortest."
     assert at.multiselect(key="pt_versions").value == [Choice(1), Choice(2)]
+    assert "etwa 34 Befragte" in " ".join(c.value for c in at.caption)  # dz 0.5, 2 versions
+    at.selectbox(key="pt_hoped").set_value("groß (dz = 0,8)").run()
+    assert "etwa 15 Befragte" in " ".join(c.value for c in at.caption)
     at.button(key="pt_create").click().run()
     assert not at.exception, at.exception
     assert "Vortest flu-test-older-adults-sms-1 angelegt, mit 2 Reihenfolgen." in [
         s.value for s in at.success
     ]
-    assert [p.id for p in PretestStore(settings).of_campaign("flu-test")] == [
-        "flu-test-older-adults-sms-1"
-    ]
+    (stored,) = PretestStore(settings).of_campaign("flu-test")
+    assert (stored.id, stored.hoped_dz) == ("flu-test-older-adults-sms-1", 0.8)
     names = [b.proto.label for b in at.get("download_button")]
-    assert "flu-test-older-adults-sms-1-limesurvey.txt" in names
-    assert "flu-test-older-adults-sms-1-questionnaire-de.docx" in names
+    assert "pretest-flu-test-older-adults-sms-1-limesurvey.txt" in names
+    assert "pretest-flu-test-older-adults-sms-1-questionnaire-de.docx" in names
+    assert "pretest-flu-test-older-adults-sms-1-questionnaire-de.pdf" in names
     assert at.info[-1].value == "Noch keine Antworten eingelesen."
 
 

@@ -7,21 +7,24 @@ import streamlit as st
 from comms.packs.campaign import Campaign
 from comms.packs.store import PackStore
 from comms.pretest.adoption import adopt
-from comms.pretest.analysis import PretestAnalysis, analyse
+from comms.pretest.analysis import PretestAnalysis
 from comms.pretest.charts import means_chart, paired_chart
 from comms.pretest.design import Pretest
+from comms.pretest.power import respondents_needed
 from comms.pretest.store import PretestStore
 from comms.pretest.summary import Language, notes, number, summarise
 from comms.pretest.versions import Choice, choices
-from comms.pretest.workflow import create_pretest, import_answers, survey_files
+from comms.pretest.workflow import analyse_pretest, create_pretest, import_answers, survey_files
 from core.catalog import load_catalog
 from core.errors import ClarionError
 from ui import auth, resources
 from ui.text import plain, t, ui_language
 from ui.widgets import error_box
 
+HOPED = (0.2, 0.5, 0.8)  # Cohen's small, medium, large dz: the smallest difference to find
 MIME = {
     ".txt": "text/plain",
+    ".pdf": "application/pdf",
     ".csv": "text/csv",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
@@ -71,11 +74,15 @@ def create_form(packs: PackStore, store: PretestStore, campaign: Campaign, user:
         t("pt_versions"), offered, default=offered[:2], format_func=_choice_name,
         max_selections=4, key="pt_versions",
     )  # fmt: skip
+    sizes = {t(f"pt_hoped_{dz}"): dz for dz in HOPED}
+    hoped = sizes[str(st.selectbox(t("pt_hoped"), list(sizes), index=1, key="pt_hoped"))]
+    needed = respondents_needed(hoped, versions=max(2, len(picked)))
+    st.caption(t("pt_needed", needed=needed))
     if st.button(t("pt_create"), key="pt_create"):
         try:
             made = create_pretest(
                 packs, store, campaign.id, str(audience), str(channel), list(languages),
-                list(picked), user=user,
+                list(picked), user=user, hoped_dz=hoped,
             )  # fmt: skip
         except ClarionError as exc:
             error_box(exc)
@@ -102,9 +109,15 @@ def files_section(pretest: Pretest) -> None:
     """The LimeSurvey file, the paper questionnaires and the CSV template."""
     st.subheader(t("pt_files"))
     st.caption(t("pt_files_help", forms=len(pretest.orders)))
-    for n, (name, data) in enumerate(survey_files(pretest).items()):
+    for n, (name, data) in enumerate(_survey_files(pretest.model_dump_json()).items()):
         mime = next((m for s, m in MIME.items() if name.endswith(s)), "application/octet-stream")
         st.download_button(name, data, file_name=name, mime=mime, key=f"pt_file_{n}")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _survey_files(spec: str) -> dict[str, bytes]:
+    """The files of a pretest, made once per design (the PDFs take a moment)."""
+    return survey_files(Pretest.model_validate_json(spec))
 
 
 def answers_form(store: PretestStore, pretest: Pretest, user: str) -> None:
@@ -133,7 +146,7 @@ def results_section(packs: PackStore, store: PretestStore, pretest: Pretest, use
         return
     lang = ui_language()
     language: Language = "de" if lang == "de" else "en"
-    analysis = analyse(ratings, [v.label for v in pretest.versions])
+    analysis = analyse_pretest(store, pretest)
     st.subheader(t("pt_result"))
     st.markdown(plain(summarise(analysis, language)))
     for note in notes(analysis, language):

@@ -51,6 +51,18 @@ TEXT: dict[str, dict[str, str]] = {
         "de": "Variante {variant}, aus der Botschaftskarte zusammengesetzt",
         "en": "Variant {variant}, composed from the message map",
     },
+    "pt_hoped": {
+        "de": "Kleinster Unterschied, den der Vortest finden soll",
+        "en": "Smallest difference the pretest should find",
+    },
+    "pt_hoped_0.2": {"de": "klein (dz = 0,2)", "en": "small (dz = 0.2)"},
+    "pt_hoped_0.5": {"de": "mittel (dz = 0,5)", "en": "medium (dz = 0.5)"},
+    "pt_hoped_0.8": {"de": "groß (dz = 0,8)", "en": "large (dz = 0.8)"},
+    "pt_needed": {
+        "de": "Dafür braucht es etwa {needed} Befragte (80 % Teststärke, "
+        "docs/pretest-statistics.md).",
+        "en": "That takes about {needed} respondents (80 % power, docs/pretest-statistics.md).",
+    },
     "pt_create": {"de": "Vortest anlegen", "en": "Create pretest"},
     "pt_created": {
         "de": "Vortest {id} angelegt, mit {forms} Reihenfolgen.",

@@ -8,11 +8,16 @@ from pathlib import Path
 
 from comms.packs.store import PackStore
 from comms.pretest.adoption import adopt
-from comms.pretest.analysis import analyse
+from comms.pretest.power import respondents_needed
 from comms.pretest.store import PretestStore
 from comms.pretest.summary import notes, summarise
 from comms.pretest.versions import Choice, choices
-from comms.pretest.workflow import create_pretest, import_answers, write_survey_files
+from comms.pretest.workflow import (
+    analyse_pretest,
+    create_pretest,
+    import_answers,
+    write_survey_files,
+)
 from core.settings import load_settings
 
 CLI_USER = "cli"
@@ -36,6 +41,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     create.add_argument("--id", help="the pretest's id (default: campaign-audience-channel-N)")
     create.add_argument("--user", default=CLI_USER, help="name recorded with the pretest")
+    create.add_argument(
+        "--hoped-dz",
+        type=float,
+        default=0.5,
+        help="the smallest difference worth finding, as Cohen's dz (0.2 very small, 0.5 "
+        "medium-small, 0.8 large): sets the panel size the analysis asks for",
+    )
     listing = actions.add_parser("list", help="a campaign's pretests")
     listing.add_argument("--campaign", required=True)
     files = actions.add_parser(
@@ -86,8 +98,14 @@ def run(args: argparse.Namespace) -> int:
                 picked,
                 user=args.user,
                 pretest_id=args.id,
+                hoped_dz=args.hoped_dz,
             )
-            print(f"Pretest {made.id}: {len(made.versions)} versions, {len(made.orders)} orders.")
+            needed = respondents_needed(made.hoped_dz, versions=len(made.versions))
+            print(
+                f"Pretest {made.id}: {len(made.versions)} versions, {len(made.orders)} orders; "
+                f"about {needed} respondents find a difference of dz = {made.hoped_dz:g} "
+                "with 80 % power."
+            )
         case "list":
             for item in pretests.of_campaign(args.campaign):
                 labels = " ".join(f"{v.label}=v{v.variant}:{v.source}" for v in item.versions)
@@ -103,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{done.respondents} respondents, {done.ratings} ratings from {args.file.name}.")
         case "analyse":
             pretest = pretests.get(args.id)
-            analysis = analyse(pretests.ratings(args.id), [v.label for v in pretest.versions])
+            analysis = analyse_pretest(pretests, pretest)
             if args.json:
                 print(json.dumps(analysis.model_dump(mode="json"), ensure_ascii=False, indent=2))
             else:

@@ -8,10 +8,11 @@ from comms.packs.campaign import Cell
 from comms.packs.pretest_results import Comparison, PretestResult
 from comms.packs.review import approve, edit_text, person
 from comms.packs.store import PackMessage, PackStore, audit_event
-from comms.pretest.analysis import PairResult, PretestAnalysis, analyse
+from comms.pretest.analysis import PairResult, PretestAnalysis
 from comms.pretest.design import Pretest, TestVersion
 from comms.pretest.store import PretestStore
 from comms.pretest.summary import summarise
+from comms.pretest.workflow import analyse_pretest
 from core.clock import now
 from core.errors import InputError
 
@@ -37,7 +38,7 @@ def adopt(
     every tested language, approve it, and keep the test's result with each cell."""
     user = person(user)
     pretest = pretests.get(pretest_id)
-    analysis = analyse(pretests.ratings(pretest_id), [v.label for v in pretest.versions])
+    analysis = analyse_pretest(pretests, pretest)
     chosen = _chosen(pretest, analysis, label, reason)
     cells = _ready_cells(packs, pretest, chosen)
     result = _result(pretest, analysis, chosen, user, reason)

@@ -45,6 +45,8 @@ class Pretest(BaseModel):
     items: list[str]  # rating item ids of the scale, primary ones first
     created_by: str
     created_at: str
+    # the smallest difference the office wants to find (Cohen's dz): the panel size it needs
+    hoped_dz: float = Field(default=0.5, gt=0, le=3)
 
     def text(self, label: str, language: str) -> str:
         """The text of version `label` in `language` (KeyError if either is unknown)."""
@@ -95,6 +97,7 @@ def design_pretest(
     created_by: str,
     created_at: str,
     items: list[str] | None = None,
+    hoped_dz: float = 0.5,
 ) -> Pretest:
     """A pretest of 2-4 versions (labels A, B, … in order) with Williams-design orders; the
     items default to every item of the scale, primary ones first."""
@@ -119,6 +122,7 @@ def design_pretest(
         items=chosen,
         created_by=created_by,
         created_at=created_at,
+        hoped_dz=hoped_dz,
     )
 
 

@@ -6,10 +6,11 @@ import re
 from pathlib import Path
 
 from comms.packs.store import PackStore
+from comms.pretest.analysis import PretestAnalysis, analyse
 from comms.pretest.answers import read_answer_file
 from comms.pretest.design import Pretest, design_pretest
-from comms.pretest.limesurvey import survey_structure
-from comms.pretest.questionnaire import answer_template_csv, questionnaire_docx
+from comms.pretest.limesurvey import survey_filename, survey_structure
+from comms.pretest.questionnaire import answer_template_csv, questionnaire_docx, questionnaire_pdf
 from comms.pretest.store import PretestStore, StoredImport
 from comms.pretest.versions import Choice, pick_versions
 from core.clock import now
@@ -27,6 +28,7 @@ def create_pretest(
     *,
     user: str,
     pretest_id: str | None = None,
+    hoped_dz: float = 0.5,
 ) -> Pretest:
     """Design and store a pretest of the picked versions of one pack message."""
     versions = pick_versions(packs, campaign_id, audience, channel, languages, picked)
@@ -39,17 +41,21 @@ def create_pretest(
         languages=languages,
         created_by=user,
         created_at=now(),
+        hoped_dz=hoped_dz,
     )
     return pretests.create(made)
 
 
 def survey_files(pretest: Pretest) -> dict[str, bytes]:
-    """The files an office runs the pretest with: the LimeSurvey structure, one paper
-    questionnaire per language, and the CSV template for typing in paper answers."""
-    files = {f"{pretest.id}-limesurvey.txt": survey_structure(pretest)}
+    """The files an office runs the pretest with: the LimeSurvey structure, the paper
+    questionnaire per language (DOCX to adapt, PDF to print), and the CSV template for typing
+    in paper answers."""
+    files = {survey_filename(pretest): survey_structure(pretest)}
     for language in pretest.languages:
-        files[f"{pretest.id}-questionnaire-{language}.docx"] = questionnaire_docx(pretest, language)
-    files[f"{pretest.id}-answers.csv"] = answer_template_csv(pretest)
+        name = f"pretest-{pretest.id}-questionnaire-{language}"
+        files[f"{name}.docx"] = questionnaire_docx(pretest, language)
+        files[f"{name}.pdf"] = questionnaire_pdf(pretest, language)
+    files[f"pretest-{pretest.id}-answers.csv"] = answer_template_csv(pretest)
     return files
 
 
@@ -71,6 +77,13 @@ def import_answers(
     pretest = pretests.get(pretest_id)
     found = read_answer_file(pretest, data, filename)
     return pretests.add_ratings(pretest, found.ratings, filename=filename, data=data, user=user)
+
+
+def analyse_pretest(pretests: PretestStore, pretest: Pretest) -> PretestAnalysis:
+    """The analysis of every rating stored for the pretest, against the difference it hopes
+    to find."""
+    labels = [v.label for v in pretest.versions]
+    return analyse(pretests.ratings(pretest.id), labels, hoped_dz=pretest.hoped_dz)
 
 
 def _next_id(pretests: PretestStore, campaign_id: str, audience: str, channel: str) -> str:
