@@ -61,15 +61,21 @@ def ratings(*people: str, score: int = 4) -> list[Rating]:
 
 @pytest.mark.parametrize(
     ("text", "variant", "source"),
-    [("2", 2, "current"), ("v1", 1, "current"), ("V1:composed", 1, "composed")],
+    [
+        ("2", 2, "current"),
+        ("v1", 1, "current"),
+        ("V1:composed", 1, "composed"),
+        ("v1:map3", 1, "map"),
+    ],
 )
 def test_a_version_is_written_as_its_variant_and_source(
     text: str, variant: int, source: str
 ) -> None:
-    assert Choice.parse(text) == Choice(variant, source)  # type: ignore[arg-type]
+    found = Choice.parse(text)
+    assert (found.variant, found.source) == (variant, source)
 
 
-@pytest.mark.parametrize("text", ["", "v0", "x2", "v1:model", "1.5"])
+@pytest.mark.parametrize("text", ["", "v0", "x2", "v1:model", "1.5", "v1:map", "v1:map0x"])
 def test_a_version_that_names_none_is_refused(text: str) -> None:
     with pytest.raises(InputError, match="is not a version"):
         Choice.parse(text)
@@ -137,3 +143,26 @@ def test_answers_are_taken_in_once_and_a_repeated_respondent_changes_nothing(  #
     assert len(store.imports("flu-sms")) == 1
     store.add_ratings(made, ratings("r3"), filename="b2.csv", data=b"b2", user="Bo")
     assert store.ratings("flu-sms")[-1] == ratings("r3")[-1]
+
+
+def test_a_version_composed_from_another_map_version_can_be_tested(  # type: ignore[no-untyped-def]
+    packs, settings: Settings
+) -> None:
+    from comms.maps.library import shipped_map_text
+    from comms.maps.store import MapStore
+
+    old = "jedes Jahr ab 60 und bei chronischen Krankheiten."
+    new = "jedes Jahr ab 60 und bei chronischen Erkrankungen."
+    maps = MapStore(settings)
+    assert choices(packs, "flu-test", *SMS, ["de"])[-1] == Choice(2, "composed")  # map 0 only
+    maps.propose("flu", shipped_map_text("flu").replace(old, new), author="Ann", base_version=0)
+    assert Choice(1, "map", 1) not in choices(packs, "flu-test", *SMS, ["de"])  # a proposal
+    maps.approve("flu", approver="Bo")
+    assert choices(packs, "flu-test", *SMS, ["de"])[-1] == Choice.parse("v1:map1")
+
+    a, b = pick_versions(packs, "flu-test", *SMS, ["de"], [Choice(1), Choice.parse("v1:map1")])
+    assert old in a.texts["de"] and new not in a.texts["de"]
+    assert b.texts["de"] == a.texts["de"].replace(old, new)
+    assert (b.source, b.map_version, b.variant) == ("map", 1, 1)
+    with pytest.raises(InputError, match="read the same in 'de'"):
+        pick_versions(packs, "flu-test", *SMS, ["de"], [Choice(1), Choice.parse("v1:map0")])

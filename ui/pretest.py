@@ -82,7 +82,7 @@ def create_form(packs: PackStore, store: PretestStore, campaign: Campaign, user:
         try:
             made = create_pretest(
                 packs, store, campaign.id, str(audience), str(channel), list(languages),
-                list(picked), user=user, hoped_dz=hoped,
+                list(picked), user=user, hoped_dz=hoped, knowledge=resources.store(),
             )  # fmt: skip
         except ClarionError as exc:
             error_box(exc)
@@ -92,15 +92,14 @@ def create_form(packs: PackStore, store: PretestStore, campaign: Campaign, user:
 
 
 def _choice_name(choice: Choice) -> str:
-    key = "pt_choice_composed" if choice.source == "composed" else "pt_choice_current"
-    return t(key, variant=choice.variant)
+    return t(f"pt_choice_{choice.source}", variant=choice.variant, map=choice.map_version)
 
 
 def versions_list(pretest: Pretest) -> None:
     """The texts under test, in the first language tested."""
     language = pretest.languages[0]
     for version in pretest.versions:
-        origin = _choice_name(Choice(version.variant, version.source))
+        origin = _choice_name(Choice(version.variant, version.source, version.map_version))
         st.markdown(f"**{t('pt_version', label=version.label)}** · {plain(origin)}")
         st.text(version.texts[language])
 

@@ -63,6 +63,10 @@ TEXT: dict[str, dict[str, str]] = {
         "docs/pretest-statistics.md).",
         "en": "That takes about {needed} respondents (80 % power, docs/pretest-statistics.md).",
     },
+    "pt_choice_map": {
+        "de": "Variante {variant}, aus Version {map} der Botschaftskarte zusammengesetzt",
+        "en": "Variant {variant}, composed from version {map} of the message map",
+    },
     "pt_create": {"de": "Vortest anlegen", "en": "Create pretest"},
     "pt_created": {
         "de": "Vortest {id} angelegt, mit {forms} Reihenfolgen.",

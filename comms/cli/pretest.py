@@ -18,7 +18,8 @@ from comms.pretest.workflow import (
     import_answers,
     write_survey_files,
 )
-from core.settings import load_settings
+from core.settings import Settings, load_settings
+from knowledge.retrieval.store import Store
 
 CLI_USER = "cli"
 
@@ -37,7 +38,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "--versions",
         nargs="+",
         required=True,
-        help="variant numbers, ':composed' for a variant's composed version: v1 v2, v1 v1:composed",
+        help="variant numbers, ':composed' for a variant's composed version, ':mapN' for it "
+        "composed from map version N: v1 v2, v1 v1:composed, v1 v1:map2",
     )
     create.add_argument("--id", help="the pretest's id (default: campaign-audience-channel-N)")
     create.add_argument("--user", default=CLI_USER, help="name recorded with the pretest")
@@ -77,6 +79,15 @@ def _message_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--languages", nargs="+", required=True, help="e.g. de tr")
 
 
+def _knowledge(picked: list[Choice], settings: Settings) -> Store | None:
+    """The evidence store, opened only when a version is composed from an older map."""
+    if not any(choice.source == "map" for choice in picked):
+        return None
+    from knowledge import open_store
+
+    return open_store(settings)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run one `pretest` subcommand."""
     settings = load_settings()
@@ -99,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
                 user=args.user,
                 pretest_id=args.id,
                 hoped_dz=args.hoped_dz,
+                knowledge=_knowledge(picked, settings),
             )
             needed = respondents_needed(made.hoped_dz, versions=len(made.versions))
             print(

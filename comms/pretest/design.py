@@ -13,7 +13,8 @@ from core.errors import InputError
 
 LABELS = ("A", "B", "C", "D")
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
-Source = Literal["current", "composed"]  # a cell's text as it stands, or its composed floor
+# a cell's text as it stands, its composed floor, or its floor composed from an older map version
+Source = Literal["current", "composed", "map"]
 
 
 class TestVersion(BaseModel):
@@ -25,6 +26,7 @@ class TestVersion(BaseModel):
     label: str = Field(pattern=r"^[A-D]$")
     variant: int = Field(ge=1)  # the pack cell's variant number
     source: Source = "current"
+    map_version: int | None = None  # the map version a "map" source was composed from
     revisions: dict[str, int] = Field(default_factory=dict)  # language -> the cell's revision
     texts: dict[str, str]  # language -> the text respondents read
 

@@ -15,6 +15,7 @@ from comms.pretest.store import PretestStore, StoredImport
 from comms.pretest.versions import Choice, pick_versions
 from core.clock import now
 from core.errors import InputError
+from knowledge.retrieval.store import Store
 
 
 def create_pretest(
@@ -29,9 +30,13 @@ def create_pretest(
     user: str,
     pretest_id: str | None = None,
     hoped_dz: float = 0.5,
+    knowledge: Store | None = None,
 ) -> Pretest:
-    """Design and store a pretest of the picked versions of one pack message."""
-    versions = pick_versions(packs, campaign_id, audience, channel, languages, picked)
+    """Design and store a pretest of the picked versions of one pack message (`knowledge`:
+    the evidence store a version from an older map version is composed with)."""
+    versions = pick_versions(
+        packs, campaign_id, audience, channel, languages, picked, knowledge=knowledge
+    )
     made = design_pretest(
         id=pretest_id or _next_id(pretests, campaign_id, audience, channel),
         campaign_id=campaign_id,
