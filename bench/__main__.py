@@ -18,7 +18,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import evidence, ingestion, memory, message, pack, retrieval, startup, threads
+from bench import (
+    evidence,
+    ingestion,
+    memory,
+    message,
+    pack,
+    pack_fanout,
+    retrieval,
+    startup,
+    threads,
+)
 from bench.report import Row, format_table, load_average, publish, skipped
 from bench.rig import Rig
 
@@ -30,6 +40,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[Rig], list[Row]]]] = {
     "P5": ("app start to first paint", startup.run),
     "P6": ("peak memory", memory.run),
     "P8": ("impact check on re-ingest", evidence.run),
+    "P10": ("pack fan-out over a pool of model servers", pack_fanout.run),
     "T": ("threads and OpenMP wait policy", threads.run),
 }
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"

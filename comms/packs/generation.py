@@ -466,7 +466,7 @@ def _run_jobs(
                 cell, outcome = outcomes.get(timeout=0.05)
             except queue.Empty:
                 continue
-            if _tally(run, context, cell, outcome):
+            if _tally(run, cell, outcome):
                 report(cell)
     finally:  # a Stop in the app raises here: the workers stop at their next token
         stop.set()
@@ -474,7 +474,7 @@ def _run_jobs(
             thread.join(timeout=1.0)
 
 
-def _tally(run: PackRun, context: CellContext, cell: Cell | None, outcome: object) -> bool:
+def _tally(run: PackRun, cell: Cell | None, outcome: object) -> bool:
     """Count one worker's outcome in the run; whether it finished a cell (to report)."""
     if isinstance(outcome, PackStopped) or cell is None:
         run.stopped = run.stopped or isinstance(outcome, PackStopped)
