@@ -150,3 +150,12 @@ def test_no_server_answering_is_one_error_naming_each() -> None:
     with pytest.raises(BackendError, match="No LLM server of the pool answers") as error:
         build_chat_model(load_settings(llm_mode="openai", llm_url=",".join(urls)))
     assert all(url in str(error.value) for url in urls)
+
+
+def test_doctor_lists_every_server_of_the_pool(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from comms.model.doctor import diagnose
+
+    url = "http://gpu1:8080#slots=4,http://gpu2:8080"
+    report = diagnose(load_settings(data_dir=tmp_path, llm_mode="openai", llm_url=url), smoke=False)
+    servers = [f.value for f in report.findings if f.name == "server"]
+    assert servers == ["http://gpu1:8080, slots 4", "http://gpu2:8080, slots auto"]
