@@ -143,3 +143,13 @@ def test_one_slot_writes_in_drafting_order_without_jobs(settings, fake_store) ->
         packs, run = run_pack(one, fake_store, small_campaign())
         assert run.complete and server.most_at_once == 1
     assert jobs.states(packs, "flu-test") == {}  # the sequential path queues nothing
+
+
+def test_one_url_with_slots_never_gets_more_at_once(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
+    with StandIn(delay=0.1) as server:  # 2 slots said in the URL; 3 workers
+        server.script(lambda body: as_content(answer(1)))
+        two = load_settings(data_dir=settings.data_dir, repair_tries=0, llm_mode="openai",
+                            llm_url=server.url + "#slots=2")  # fmt: skip
+        packs, run = run_pack(two, fake_store, small_campaign())
+        assert run.complete and server.most_at_once == 2 and server.answered == 8
+    written_once(packs, small_campaign())

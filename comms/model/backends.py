@@ -252,8 +252,14 @@ class OpenAIChat:
         )
         self._client = httpx.Client(headers=headers, timeout=settings.llm_timeout)
         self._model = settings.llm_model
-        self.slots = server.slots if isinstance(server.slots, int) else 1
+        self._set_slots(server.slots if isinstance(server.slots, int) else 1)
         self._name(settings.llm_model or self.base_url)
+
+    def _set_slots(self, slots: int) -> None:
+        """At most `slots` requests at once from this process: more wait here, not in the
+        server's queue (a pack may have more workers than slots, see comms.packs.generation)."""
+        self.slots = slots
+        self._slots_free = threading.BoundedSemaphore(slots)
 
     def read_slots(self) -> int:
         """The server's parallel slots: llama-server lists them at GET /slots; 1 where the
@@ -266,7 +272,7 @@ class OpenAIChat:
             found = response.json() if response.status_code == 200 else None
         except (httpx.HTTPError, ValueError):
             found = None
-        self.slots = len(found) if isinstance(found, list) and found else 1
+        self._set_slots(len(found) if isinstance(found, list) and found else 1)
         return self.slots
 
     def answers(self, timeout: float = 3.0) -> bool:
@@ -358,9 +364,10 @@ class OpenAIChat:
             "stream": True,
         }
         try:
-            with self._client.stream(
-                "POST", self.base_url + "/chat/completions", json=body
-            ) as resp:
+            with (
+                self._slots_free,
+                self._client.stream("POST", self.base_url + "/chat/completions", json=body) as resp,
+            ):
                 if resp.status_code >= 400:
                     resp.read()
                     # 5xx: the server failed, another may answer; 4xx: the request is wrong.

@@ -23,8 +23,9 @@ in flight, and a second run skips every stored cell.
 
 In parallel. A chat model with several slots (a pool of servers, or one server with
 `#slots=N`) writes the cells the model is asked about as jobs in clarion.db (comms.packs.jobs):
-one worker thread per slot claims the next cell in drafting order, and progress, Stop and
-failures are reported from the calling thread as today. With one slot (the in-process llama.cpp
+worker threads (half as many again as slots) claim the next cell in drafting order, the chat
+model runs at most its slots' requests at once, and progress, Stop and failures are reported
+from the calling thread as today. With one slot (the in-process llama.cpp
 model) and for the composed floor alone, a run writes the cells one after the other in order.
 """
 
@@ -256,7 +257,11 @@ def generate_pack(
     report(None)
     todo = [c for c in order if c not in stored]
     context = CellContext(store, record, pinned, settings, chat, knowledge, user)
-    workers = min(concurrency(chat), len(todo)) if ask else 1
+    slots = concurrency(chat) if ask else 1
+    # Half as many workers again as slots: while the slots are busy, a spare worker composes
+    # and checks its next cell (about 0.2 s of CPU a cell, mostly under the GIL), so a slot
+    # that frees is taken at once. The chat model never runs more requests than its slots.
+    workers = min(slots + slots // 2, len(todo)) if slots > 1 else 1
     if workers > 1:
         _run_jobs(context, todo, workers, run, report, should_stop)
     for cell in todo if workers <= 1 else []:
