@@ -1,6 +1,6 @@
 """P10 pack fan-out: a 48-cell pack with the model asked, over a pool of model servers.
 
-    python -m bench.pack_fanout [--delay 2] [--real] [--real-cells 12]
+    python -m bench.pack_fanout [--delay 2] [--real | --real-only] [--real-cells 12]
     python -m bench --only P10          (the stand-in rows, in the table of docs/benchmarks.md)
 
 Stand-ins (bench/standin.py) answer every request after a fixed `delay` (2 s) and hold 4
@@ -180,11 +180,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--delay", type=float, default=2.0, help="seconds per answer")
     parser.add_argument("--real", action="store_true", help="also two llama_cpp.server")
     parser.add_argument("--real-cells", type=int, default=48, help="cells of the real pack")
+    parser.add_argument("--real-only", action="store_true", help="no stand-in rows")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="clarion-fanout-") as folder:
         rig = Rig(Path(folder))
-        rows = standin_rows(rig, args.delay)
-        if args.real:
+        rows = [] if args.real_only else standin_rows(rig, args.delay)
+        if args.real or args.real_only:
             rows += real_rows(rig, max(1, args.real_cells // 6))
     print(format_table(rows))
 
