@@ -25,8 +25,8 @@ In parallel. A chat model with several slots (a pool of servers, or one server w
 `#slots=N`) writes the cells the model is asked about as jobs in clarion.db (comms.packs.jobs):
 worker threads (half as many again as slots) claim the next cell in drafting order, the chat
 model runs at most its slots' requests at once, and progress, Stop and failures are reported
-from the calling thread as today. With one slot (the in-process llama.cpp
-model) and for the composed floor alone, a run writes the cells one after the other in order.
+from the calling thread as today. With one slot (the in-process llama.cpp model) and for the
+composed floor alone, a run writes the cells one after the other in order, without jobs.
 """
 
 from __future__ import annotations
