@@ -475,8 +475,9 @@ def _run_jobs(
                 report(cell)
     finally:  # a Stop in the app raises here: the workers stop at their next token
         stop.set()
+        deadline = time.monotonic() + 1.0  # one second in all; a straggler stores its cell once
         for thread in threads:
-            thread.join(timeout=1.0)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def _tally(run: PackRun, cell: Cell | None, outcome: object) -> bool:
