@@ -7,6 +7,7 @@ slots each; the real HTTP client, the gate and the pack store run."""
 from __future__ import annotations
 
 import itertools
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -153,3 +154,23 @@ def test_one_url_with_slots_never_gets_more_at_once(settings, fake_store) -> Non
         packs, run = run_pack(two, fake_store, small_campaign())
         assert run.complete and server.most_at_once == 2 and server.answered == 8
     written_once(packs, small_campaign())
+
+
+def test_claimers_at_the_same_time_never_take_one_cell_twice(settings) -> None:  # type: ignore[no-untyped-def]
+    campaign = small_campaign(variants=2)
+    packs = PackStore(settings)
+    create_campaign(packs, campaign, settings=settings, user="Ann")
+    jobs.enqueue(packs, campaign.id, list(cells(campaign)))
+    taken: list[Any] = []
+
+    def claimer(n: int) -> None:
+        while (cell := jobs.claim(packs, campaign.id, f"w{n}", lease=60)) is not None:
+            taken.append(cell)
+
+    threads = [threading.Thread(target=claimer, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(taken) == sorted(cells(campaign))  # all 16, each once
+    assert jobs.states(packs, campaign.id) == {"running": 16}
