@@ -82,14 +82,14 @@ def test_a_server_killed_mid_pack_loses_no_cell(settings, fake_store, servers) -
 
     def dying(body: dict[str, Any]) -> str:
         if next(count) == 3:
-            first.kill()  # this request and those in flight are cut off
+            first.kill()  # this request and any still in flight there are cut off
         return as_content(answer(1))
 
     first.script(dying)
     packs, run = run_pack(settings, fake_store, campaign)
     assert run.complete and not run.failed
     written_once(packs, campaign)
-    assert first.dead and first.answered == 2 and second.answered == 6
+    assert first.dead and first.answered <= 2 and second.answered == 8 - first.answered
 
 
 def test_a_stopped_parallel_run_resumes_without_duplicates(settings, fake_store, servers) -> None:  # type: ignore[no-untyped-def]
@@ -110,7 +110,7 @@ def test_a_stopped_parallel_run_resumes_without_duplicates(settings, fake_store,
 
 
 def test_a_dead_workers_cell_is_taken_after_its_lease(settings, fake_store, servers) -> None:  # type: ignore[no-untyped-def]
-    settings = pool_settings(settings, servers, pack_lease=0.3)
+    settings = pool_settings(settings, servers, pack_lease=5)  # this run's; the dead one's: 0.3
     campaign = small_campaign()
     packs = PackStore(settings)
     create_campaign(packs, campaign, settings=settings, user="Ann")

@@ -414,15 +414,18 @@ def _generate_cell(
     user: str,
     should_stop: ShouldStop | None,
     job: bool = False,
-) -> None:
+) -> bool:
+    """Write one cell; False when another run or worker had stored it meanwhile."""
     seed = cell_seed(record.campaign, settings, cell)
     message = _draft(record.campaign, cell, pinned, seed, settings, chat, knowledge, should_stop)
     stored = _pack_message(record, cell, message, user, 1, seed)
     with store.transaction() as tx:  # one transaction per message: a crash loses only this one
-        if tx.insert_message(stored):  # False: another run stored this cell meanwhile
+        fresh = tx.insert_message(stored)  # False: another run stored this cell meanwhile
+        if fresh:
             tx.record(audit_event(stored, user, "generate", made_from(message)))
         if job:
             jobs.mark_done(tx.db, record.id, cell)
+    return fresh
 
 
 @dataclass(frozen=True)
@@ -439,6 +442,7 @@ class CellContext:
 
 
 Outcome = tuple[Cell | None, str | BaseException | None]  # (cell, None: stored / error / stop)
+STORED_ELSEWHERE = "stored by another worker"
 
 
 def _run_jobs(
@@ -489,6 +493,8 @@ def _tally(run: PackRun, cell: Cell | None, outcome: object) -> bool:
         raise outcome
     if outcome is None:
         run.generated.append(cell)
+    elif outcome is STORED_ELSEWHERE:  # a worker whose lease had run out: stored once, by another
+        run.skipped += 1
     else:
         run.failed[cell] = str(outcome)
     return True
@@ -516,9 +522,9 @@ def _worker(
             stop.wait(min(1.0, c.settings.pack_lease / 4))
             continue
         try:
-            _generate_cell(c.store, c.record, cell, c.pinned, c.settings, c.chat, c.knowledge,
-                           c.user, stopping, job=True)  # fmt: skip
-            outcomes.put((cell, None))
+            fresh = _generate_cell(c.store, c.record, cell, c.pinned, c.settings, c.chat,
+                                   c.knowledge, c.user, stopping, job=True)  # fmt: skip
+            outcomes.put((cell, None if fresh else STORED_ELSEWHERE))
         except (GenerationError, ModelCrashed) as exc:  # this cell failed; the others go on
             jobs.mark_failed(c.store, c.record.id, cell, str(exc))
             c.store.record(_failure_event(c.record, cell, c.user, str(exc)))
