@@ -24,6 +24,7 @@ from bench import (
     memory,
     message,
     pack,
+    pack_fanout,
     pretest_stats,
     retrieval,
     startup,
@@ -41,6 +42,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[Rig], list[Row]]]] = {
     "P6": ("peak memory", memory.run),
     "P8": ("impact check on re-ingest", evidence.run),
     "P10": ("pretest statistics: simulated checks and analyse's time", pretest_stats.run),
+    "P11": ("pack fan-out over a pool of model servers", pack_fanout.run),
     "T": ("threads and OpenMP wait policy", threads.run),
 }
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"

@@ -16,6 +16,11 @@ answered 503 with a message saying so. `POST /v1/chat/completions` streams Serve
 when the body asks for `"stream": true` (one `data:` chunk per piece of content, a last chunk
 with `finish_reason`, then `data: [DONE]`) and returns one JSON object otherwise;
 `GET /v1/models` lists the one model.
+
+For a pool of servers (docs/deployment.md): `StandIn(slots=4, delay=2.0)` answers each request
+after `delay` seconds, lists `slots` slots at `GET /slots` as llama-server does, and counts the
+requests it answered and the most it held at once; `kill()` stops it the way a crashed server
+stops: new connections are refused and the requests in flight are cut off without an answer.
 """
 
 from __future__ import annotations
@@ -53,12 +58,26 @@ def as_content(answer: str | dict[str, Any]) -> str:
 class StandIn:
     """The server: start it (or use it as a context manager), script answers, read requests."""
 
-    def __init__(self, model_id: str = "stand-in-llama-4-maverick", port: int = 0) -> None:
+    def __init__(
+        self,
+        model_id: str = "stand-in-llama-4-maverick",
+        port: int = 0,
+        *,
+        slots: int | None = None,
+        delay: float = 0.0,
+    ) -> None:
         self.model_id = model_id
+        self.slots = slots  # None: no GET /slots (as llama_cpp.server)
+        self.delay = delay
+        self.answered = 0  # requests answered with a 200
+        self.most_at_once = 0
+        self.dead = False
+        self._in_flight = 0
         self.requests: list[dict[str, Any]] = []
         self._queue: deque[Answer] = deque()
         self._responder: Responder | None = None
         self._lock = threading.Lock()
+        self._closing = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -105,11 +124,27 @@ class StandIn:
 
     def close(self) -> None:
         """Stop serving and free the port."""
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._server.server_close()
+        with self._closing:
+            if self._thread is not None:
+                self._server.shutdown()
+                self._thread.join(timeout=5)
+                self._thread = None
+            self._server.server_close()
+
+    def kill(self) -> None:
+        """Die like a crashed server: refuse new connections, cut off the requests in flight."""
+        self.dead = True
+        threading.Thread(target=self.close, daemon=True).start()  # not from a handler's thread
+
+    def _enter(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self.most_at_once = max(self.most_at_once, self._in_flight)
+
+    def _leave(self, answered: bool) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            self.answered += answered
 
     def __enter__(self) -> StandIn:
         return self.start()
@@ -140,6 +175,9 @@ def _handler(owner: StandIn) -> type[BaseHTTPRequestHandler]:
             pass  # requests are logged in owner.requests, not on stderr
 
         def do_GET(self) -> None:  # http.server names the handlers
+            if self.path.rstrip("/") == "/slots" and owner.slots:
+                self._json(200, [{"id": n, "is_processing": False} for n in range(owner.slots)])
+                return
             if self.path.rstrip("/") not in ("/v1/models", "/models"):
                 self._json(404, {"error": {"message": f"no route {self.path}"}})
                 return
@@ -156,7 +194,18 @@ def _handler(owner: StandIn) -> type[BaseHTTPRequestHandler]:
             except json.JSONDecodeError as exc:
                 self._json(400, {"error": {"message": f"body is not JSON: {exc}"}})
                 return
-            answer = owner._answer(body)
+            owner._enter()  # held from here until its answer is ready, as a server's slot
+            try:
+                answer = owner._answer(body)
+                time.sleep(owner.delay)
+            finally:
+                owner._leave(not owner.dead)
+            if owner.dead:  # cut off: the client sees the connection close, no answer
+                self.close_connection = True
+                return
+            self._respond(body, answer)
+
+        def _respond(self, body: dict[str, Any], answer: Answer) -> None:
             if answer.status >= 400:
                 self._json(answer.status, {"error": {"message": answer.content}})
             elif body.get("stream"):
@@ -164,7 +213,7 @@ def _handler(owner: StandIn) -> type[BaseHTTPRequestHandler]:
             else:
                 self._json(200, _completion(owner.model_id, answer))
 
-        def _json(self, status: int, data: dict[str, Any]) -> None:
+        def _json(self, status: int, data: dict[str, Any] | list[Any]) -> None:
             payload = json.dumps(data, ensure_ascii=False).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

@@ -314,6 +314,32 @@ def m010_pretests(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m011_pack_jobs(db: sqlite3.Connection) -> None:
+    """A pack's cells as jobs that any worker claims (comms.packs.jobs): who holds each, and
+    until when its lease runs (seconds since the epoch; a heartbeat moves it on)."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS pack_jobs (
+    campaign_id TEXT NOT NULL,
+    audience    TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    language    TEXT NOT NULL,
+    variant     INTEGER NOT NULL,
+    position    INTEGER NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+    worker      TEXT NOT NULL DEFAULT '',
+    lease_until REAL NOT NULL DEFAULT 0,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    error       TEXT NOT NULL DEFAULT '',
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, audience, channel, language, variant)
+)"""
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS pack_jobs_next ON pack_jobs (campaign_id, state, position)"
+    )
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply the migrations this database has not had yet; the names of those applied now."""
     db.execute(

@@ -33,6 +33,10 @@ class GenerationError(ClarionError):
     """The model's answer could not be turned into a valid message."""
 
 
+class ServerUnavailable(BackendError):
+    """An LLM server did not answer (refused, timed out, 5xx): another server of a pool may."""
+
+
 class ModelCrashed(BackendError):
     """The model's process stopped in the middle of a request; a fresh one has been started."""
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,6 +55,69 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+MAX_SLOTS = 256
+
+
+@dataclass(frozen=True)
+class LlmServer:
+    """One OpenAI-compatible server of CLARION_LLM_URL and the requests it may run at once.
+
+    `slots`: a number given with `#slots=N`; "auto" (`#slots=auto`, and every entry of a list
+    without one) reads it from the server (llama-server's `/slots`), 1 where it does not say;
+    None: one URL without `#slots`, one request at a time as before pools existed.
+    """
+
+    url: str
+    slots: int | Literal["auto"] | None = None
+
+
+def parse_llm_urls(value: str) -> list[LlmServer]:
+    """CLARION_LLM_URL as servers: comma-separated URLs, each with an optional `#slots=N`
+    (or `#slots=auto`); a ValueError names the first bad entry and what to write instead."""
+    servers: list[LlmServer] = []
+    for entry in (part.strip() for part in value.split(",")):
+        if not entry:
+            raise ValueError(
+                f"CLARION_LLM_URL={value!r} has an empty entry; separate URLs by one comma."
+            )
+        servers.append(_parse_llm_url(entry))
+    if len(servers) > 1:
+        servers = [s if s.slots is not None else LlmServer(s.url, "auto") for s in servers]
+    seen = [s.url.rstrip("/").removesuffix("/v1") for s in servers]
+    for url in seen:
+        if seen.count(url) > 1:
+            raise ValueError(
+                f"CLARION_LLM_URL lists {url} twice; give each server once, with its slots."
+            )
+    return servers
+
+
+def _parse_llm_url(entry: str) -> LlmServer:
+    url, _, fragment = entry.partition("#")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"CLARION_LLM_URL entry {entry!r} is not an http(s) URL with a host; "
+            "write e.g. http://gpu1:8080#slots=4."
+        )
+    if not fragment:
+        return LlmServer(url)  # in a list of several, read as auto
+    key, _, count = fragment.partition("=")
+    if key.strip() != "slots":
+        raise ValueError(
+            f"CLARION_LLM_URL entry {entry!r}: unknown option {fragment!r}; "
+            "the one option is #slots=N (or #slots=auto)."
+        )
+    if count.strip() == "auto":
+        return LlmServer(url, "auto")
+    if not count.strip().isdigit() or not 1 <= int(count) <= MAX_SLOTS:
+        raise ValueError(
+            f"CLARION_LLM_URL entry {entry!r}: slots must be a whole number from 1 to "
+            f"{MAX_SLOTS} or auto, not {count.strip()!r}."
+        )
+    return LlmServer(url, int(count))
+
+
 class Settings(BaseSettings):
     """Everything Clarion can be configured with; each field maps to CLARION_<NAME>."""
 
@@ -67,16 +132,32 @@ class Settings(BaseSettings):
     users_file: Path | None = Field(default=None, description="Users, roles; data_dir/users.yaml")
     llm_mode: Literal["llamacpp", "openai"] = "llamacpp"
     model_path: Path | None = Field(default=None, description="GGUF file (first shard if split).")
-    llm_url: str | None = Field(default=None, description="OpenAI-compatible server base URL.")
+    llm_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible server base URL, or several, comma-separated, each with "
+        "its slots: http://gpu1:8080#slots=4,http://gpu2:8080#slots=4 (docs/deployment.md).",
+    )
     llm_api_key: str | None = None
     llm_model: str = Field(
         default="", description="Model name sent to an OpenAI-compatible server."
     )
     llm_timeout: float = 120.0
+    llm_retry_after: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds a server that stopped answering rests first; "
+        "each further failure doubles it, up to 5 minutes.",
+    )
     # One generation thread: a small model's decode step is too short to share across threads
     # (2 threads decode 3× slower here, see docs/benchmarks.md); the prompt uses every core.
     llm_threads: int = Field(default=1, ge=1, description="llama.cpp threads for generation.")
     llm_batch_threads: int = Field(default_factory=available_cores, ge=1, description="Prompt.")
+    pack_lease: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds a pack worker holds a cell without a "
+        "heartbeat; then another worker takes it (docs/deployment.md, packs in parallel).",
+    )
     llm_context: int = Field(default=4096, ge=512)
     llm_omp_wait_policy: Literal["PASSIVE", "ACTIVE"] = "PASSIVE"
     llm_max_tokens: int = Field(default=320, ge=16)
@@ -102,6 +183,18 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("llm_url")
+    @classmethod
+    def _valid_servers(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_llm_urls(value)
+        return value
+
+    @property
+    def llm_servers(self) -> list[LlmServer]:
+        """The servers of CLARION_LLM_URL with their slots; empty when none is set."""
+        return parse_llm_urls(self.llm_url) if self.llm_url else []
 
     def resolved_model_path(self) -> Path:
         """The GGUF to load in llamacpp mode, or a ConfigError naming what to fix."""

@@ -17,6 +17,7 @@ from bench import (
     memory,
     message,
     pack,
+    pack_fanout,
     pretest_stats,
     retrieval,
     startup,
@@ -43,10 +44,11 @@ def test_every_benchmark_module_has_a_run_function() -> None:
         memory,
         evidence,
         pretest_stats,
+        pack_fanout,
         threads,
     ):
         assert callable(module.run), module.__name__
-    assert set(entry.BENCHMARKS) == {"P1", "P2", "P3", "P4", "P5", "P6", "P8", "P10", "T"}
+    assert set(entry.BENCHMARKS) == {"P1", "P2", "P3", "P4", "P5", "P6", "P8", "P10", "P11", "T"}
 
 
 def test_the_table_has_one_line_per_row_and_the_same_columns() -> None:
@@ -139,7 +141,7 @@ def test_the_large_store_is_built_from_the_start_and_stopped_while_rows_are_time
 
         return run
 
-    for key in ("P1", "P2", "P4", "P5", "P8", "P10"):
+    for key in ("P1", "P2", "P4", "P5", "P8", "P10", "P11"):
         monkeypatch.setitem(entry.BENCHMARKS, key, (key, timed(key)))
     untimed = lambda rig: log.append("P6") or [Row("P6", "P6", "1", "1", 1.0, "", None)]  # noqa: E731
     monkeypatch.setitem(entry.BENCHMARKS, "P6", ("P6", untimed))
@@ -151,9 +153,21 @@ def test_the_large_store_is_built_from_the_start_and_stopped_while_rows_are_time
     monkeypatch.setattr(threads, "busy", busy)
     monkeypatch.setattr(threads, "rows", lambda rig, quiet, busy: [Row("T", "t", "", "", None, "")])
     rows = entry.run_all(list(entry.BENCHMARKS), Rig(tmp_path))
-    assert [row.id for row in rows] == ["P1", "P2", "P3", "P3", "P4", "P5", "P6", "P8", "P10", "T"]
+    assert [row.id for row in rows] == [
+        "P1",
+        "P2",
+        "P3",
+        "P3",
+        "P4",
+        "P5",
+        "P6",
+        "P8",
+        "P10",
+        "P11",
+        "T",
+    ]
     stopped = [
-        step for key in ("P1", "P2", "P4", "P5", "P8", "P10", "T quiet", "P3 small")
+        step for key in ("P1", "P2", "P4", "P5", "P8", "P10", "P11", "T quiet", "P3 small")
         for step in ("pause", key, "resume")
     ]  # fmt: skip
     assert log == [

@@ -12,8 +12,8 @@ from typing import Any, Protocol
 
 from comms.model.licence import licence_from_metadata, licence_of_server_model
 from comms.model.process import Worker, WorkerDied
-from core.errors import BackendError, ConfigError, ModelCrashed
-from core.settings import Settings
+from core.errors import BackendError, ConfigError, ModelCrashed, ServerUnavailable
+from core.settings import LlmServer, Settings
 
 Messages = list[dict[str, str]]
 OnToken = Callable[[str], None]
@@ -93,10 +93,18 @@ def file_sha256(path: Path, chunk: int = 1 << 22) -> str:
     return digest.hexdigest()
 
 
+def concurrency(chat: object) -> int:
+    """How many requests a chat model takes at once: its slots (a pool's, a server's), else 1."""
+    slots = getattr(chat, "slots", 1)
+    return slots if isinstance(slots, int) and slots > 1 else 1
+
+
 class LlamaCppChat:
     """The in-process llama.cpp backend, run in a worker process that a model crash cannot
     take the app with (`comms.model.worker`). One request at a time, guarded by a lock; the
     worker keeps its `Llama` between calls, so the KV cache's prompt-prefix reuse still works."""
+
+    slots = 1  # one `Llama`, behind a lock
 
     def __init__(self, settings: Settings) -> None:
         path = settings.resolved_model_path()
@@ -223,23 +231,58 @@ def _collect(stream: Iterator[dict[str, Any]], on_token: OnToken | None) -> tupl
 
 
 class OpenAIChat:
-    """An OpenAI-compatible HTTP server: llama-server with Maverick in production."""
+    """An OpenAI-compatible HTTP server: llama-server with Maverick in production.
 
-    def __init__(self, settings: Settings) -> None:
+    `server` is one entry of CLARION_LLM_URL (default: the only one); `slots` is how many
+    requests it takes at once (1 unless the entry says `#slots=N`, see `read_slots`).
+    """
+
+    def __init__(self, settings: Settings, server: LlmServer | None = None) -> None:
         import httpx
 
-        if not settings.llm_url:
+        if server is None and not settings.llm_servers:
             raise ConfigError(
                 "CLARION_LLM_MODE=openai needs CLARION_LLM_URL (e.g. http://gpu:8080)."
             )
-        base = settings.llm_url.rstrip("/")
+        self.server = server = server or settings.llm_servers[0]
+        base = server.url.rstrip("/")
         self.base_url = base if base.endswith("/v1") else base + "/v1"
         headers = (
             {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else {}
         )
         self._client = httpx.Client(headers=headers, timeout=settings.llm_timeout)
         self._model = settings.llm_model
+        self._set_slots(server.slots if isinstance(server.slots, int) else 1)
         self._name(settings.llm_model or self.base_url)
+
+    def _set_slots(self, slots: int) -> None:
+        """At most `slots` requests at once from this process: more wait here, not in the
+        server's queue (a pack may have more workers than slots, see comms.packs.generation)."""
+        self.slots = slots
+        self._slots_free = threading.BoundedSemaphore(slots)
+
+    def read_slots(self) -> int:
+        """The server's parallel slots: llama-server lists them at GET /slots; 1 where the
+        server does not say (llama_cpp.server, vLLM) or is unreachable now."""
+        import httpx
+
+        root = self.base_url.removesuffix("/v1")
+        try:
+            response = self._client.get(root + "/slots", timeout=5.0)
+            found = response.json() if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
+            found = None
+        self._set_slots(len(found) if isinstance(found, list) and found else 1)
+        return self.slots
+
+    def answers(self, timeout: float = 3.0) -> bool:
+        """Whether the server answers now (GET /v1/models within `timeout` seconds)."""
+        import httpx
+
+        try:
+            return self._client.get(self.base_url + "/models", timeout=timeout).status_code < 500
+        except httpx.HTTPError:
+            return False
 
     def model_sha256(self) -> str | None:
         """A server does not expose its weights; the model name is the provenance."""
@@ -295,7 +338,7 @@ class OpenAIChat:
             response.raise_for_status()
             return dict(response.json())
         except httpx.HTTPError as exc:
-            raise BackendError(f"LLM server at {self.base_url} is unreachable: {exc}") from exc
+            raise ServerUnavailable(f"LLM server at {self.base_url} is unreachable: {exc}") from exc
 
     def complete(
         self,
@@ -321,22 +364,25 @@ class OpenAIChat:
             "stream": True,
         }
         try:
-            with self._client.stream(
-                "POST", self.base_url + "/chat/completions", json=body
-            ) as resp:
+            with (
+                self._slots_free,
+                self._client.stream("POST", self.base_url + "/chat/completions", json=body) as resp,
+            ):
                 if resp.status_code >= 400:
                     resp.read()
-                    raise BackendError(
+                    # 5xx: the server failed, another may answer; 4xx: the request is wrong.
+                    failed = ServerUnavailable if resp.status_code >= 500 else BackendError
+                    raise failed(
                         f"LLM server at {self.base_url} answered {resp.status_code}: "
                         f"{resp.text[:200]}"
                     )
                 parts, finish_reason = _collect(_sse_events(resp.iter_lines()), on_token)
         except httpx.TimeoutException as exc:
-            raise BackendError(
+            raise ServerUnavailable(
                 f"LLM server at {self.base_url} timed out after {self._client.timeout.read}s."
             ) from exc
         except httpx.HTTPError as exc:
-            raise BackendError(f"LLM server at {self.base_url} is unreachable: {exc}") from exc
+            raise ServerUnavailable(f"LLM server at {self.base_url} is unreachable: {exc}") from exc
         return Completion("".join(parts), finish_reason=finish_reason)
 
 
@@ -357,7 +403,14 @@ def build_chat_model(settings: Settings) -> ChatModel:
     match settings.llm_mode:
         case "llamacpp":
             return LlamaCppChat(settings)
+        case "openai" if len(settings.llm_servers) > 1:
+            from comms.model.pool import ModelPool
+
+            members = [OpenAIChat(settings, server) for server in settings.llm_servers]
+            return ModelPool.start(members, retry_after=settings.llm_retry_after)
         case "openai":
             chat = OpenAIChat(settings)
             chat.discover_model()
+            if chat.server.slots == "auto":
+                chat.read_slots()
             return chat

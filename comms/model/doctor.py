@@ -295,7 +295,11 @@ def diagnose(settings: Settings, *, smoke: bool = True, chat: Any | None = None)
         facts = _local_model(settings, findings)
         findings += _build_findings()
     else:
-        findings.append(Finding(name="server", value=settings.llm_url or "(no URL set)"))
+        servers = settings.llm_servers
+        if len(servers) > 1:  # a pool: one line per server, with its slots as configured
+            findings += [Finding(name="server", value=f"{s.url}, slots {s.slots}") for s in servers]
+        else:
+            findings.append(Finding(name="server", value=settings.llm_url or "(no URL set)"))
         if settings.llm_model:
             findings += licence_findings(licence_of_server_model(settings.llm_model))
     findings += _knowledge_findings(settings)

@@ -20,12 +20,24 @@ it; the composed message needs no model at all.
 Resume. Each finished message is stored in its own transaction as soon as it is written, under
 a unique (campaign, audience, channel, language, variant) key: a crash loses at most the message
 in flight, and a second run skips every stored cell.
+
+In parallel. A chat model with several slots (a pool of servers, or one server with
+`#slots=N`) writes the cells the model is asked about as jobs in clarion.db (comms.packs.jobs):
+worker threads (half as many again as slots) claim the next cell in drafting order, the chat
+model runs at most its slots' requests at once, and progress, Stop and failures are reported
+from the calling thread as today. With one slot (the in-process llama.cpp model) and for the
+composed floor alone, a run writes the cells one after the other in order, without jobs.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
+import queue
+import socket
+import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -37,8 +49,9 @@ from comms.drafting.write import should_ask, write_message
 from comms.maps.compose import compose
 from comms.maps.library import LoadedMap, load_map
 from comms.message import Message
-from comms.model.backends import ChatModel
+from comms.model.backends import ChatModel, concurrency
 from comms.office import OFFICIAL_LANGUAGE, load_office
+from comms.packs import jobs
 from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Campaign, Cell, Sender, cells, check_campaign
 from comms.packs.coherence import Coherence, coherence
@@ -242,7 +255,16 @@ def generate_pack(
     started = time.monotonic()
     report = _reporter(run, started, on_progress)
     report(None)
-    for cell in (c for c in order if c not in stored):
+    todo = [c for c in order if c not in stored]
+    context = CellContext(store, record, pinned, settings, chat, knowledge, user)
+    slots = concurrency(chat) if ask else 1
+    # Half as many workers again as slots: while the slots are busy, a spare worker composes
+    # and checks its next cell (about 0.2 s of CPU a cell, mostly under the GIL), so a slot
+    # that frees is taken at once. The chat model never runs more requests than its slots.
+    workers = min(slots + slots // 2, len(todo)) if slots > 1 else 1
+    if workers > 1:
+        _run_jobs(context, todo, workers, run, report, should_stop)
+    for cell in todo if workers <= 1 else []:
         if should_stop is not None and should_stop():
             run.stopped = True
             break
@@ -391,13 +413,133 @@ def _generate_cell(
     knowledge: Store,
     user: str,
     should_stop: ShouldStop | None,
-) -> None:
+    job: bool = False,
+) -> bool:
+    """Write one cell; False when another run or worker had stored it meanwhile."""
     seed = cell_seed(record.campaign, settings, cell)
     message = _draft(record.campaign, cell, pinned, seed, settings, chat, knowledge, should_stop)
     stored = _pack_message(record, cell, message, user, 1, seed)
     with store.transaction() as tx:  # one transaction per message: a crash loses only this one
-        if tx.insert_message(stored):  # False: another run stored this cell meanwhile
+        fresh = tx.insert_message(stored)  # False: another run stored this cell meanwhile
+        if fresh:
             tx.record(audit_event(stored, user, "generate", made_from(message)))
+        if job:
+            jobs.mark_done(tx.db, record.id, cell)
+    return fresh
+
+
+@dataclass(frozen=True)
+class CellContext:
+    """What every worker of one parallel run writes its cells with."""
+
+    store: PackStore
+    record: CampaignRecord
+    pinned: Pinned
+    settings: Settings
+    chat: ChatModel | None
+    knowledge: Store
+    user: str
+
+
+Outcome = tuple[Cell | None, str | BaseException | None]  # (cell, None: stored / error / stop)
+STORED_ELSEWHERE = "stored by another worker"
+
+
+def _run_jobs(
+    context: CellContext,
+    todo: list[Cell],
+    workers: int,
+    run: PackRun,
+    report: Callable[[Cell | None], None],
+    should_stop: ShouldStop | None,
+) -> None:
+    """Queue the cells as jobs and let `workers` threads claim and write them; progress, stop
+    and failures are handled here, in the caller's thread (Streamlit's script thread)."""
+    store, campaign_id = context.store, context.record.id
+    jobs.enqueue(store, campaign_id, todo)
+    stop = threading.Event()
+    outcomes: queue.Queue[Outcome] = queue.Queue()
+    prefix = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    names = [f"{prefix}:{n}" for n in range(workers)]
+    threads = [threading.Thread(target=_worker,
+                                args=(context, name, prefix, stop, should_stop, outcomes),
+                                name=f"pack-{name}", daemon=True) for name in names]  # fmt: skip
+    beat = threading.Thread(target=_heartbeat, args=(context, names, stop), daemon=True)
+    for thread in [*threads, beat]:
+        thread.start()
+    try:
+        while any(t.is_alive() for t in threads) or not outcomes.empty():
+            if should_stop is not None and should_stop():
+                stop.set()
+            try:
+                cell, outcome = outcomes.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if _tally(run, cell, outcome):
+                report(cell)
+    finally:  # a Stop in the app raises here: the workers stop at their next token
+        stop.set()
+        deadline = time.monotonic() + 1.0  # one second in all; a straggler stores its cell once
+        for thread in threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+
+
+def _tally(run: PackRun, cell: Cell | None, outcome: object) -> bool:
+    """Count one worker's outcome in the run; whether it finished a cell (to report)."""
+    if isinstance(outcome, PackStopped) or cell is None:
+        run.stopped = run.stopped or isinstance(outcome, PackStopped)
+        return False
+    if isinstance(outcome, BaseException):
+        raise outcome
+    if outcome is None:
+        run.generated.append(cell)
+    elif outcome is STORED_ELSEWHERE:  # a worker whose lease had run out: stored once, by another
+        run.skipped += 1
+    else:
+        run.failed[cell] = str(outcome)
+    return True
+
+
+def _worker(
+    context: CellContext,
+    name: str,
+    run: str,
+    stop: threading.Event,
+    should_stop: ShouldStop | None,
+    outcomes: queue.Queue[Outcome],
+) -> None:
+    """Claim cells and write them until none is left, the run stops or something breaks."""
+    c = context
+
+    def stopping() -> bool:
+        return stop.is_set() or (should_stop is not None and should_stop())
+
+    while not stopping():
+        cell = jobs.claim(c.store, c.record.id, name, c.settings.pack_lease)
+        if cell is None and not jobs.held_elsewhere(c.store, c.record.id, run):
+            return
+        if cell is None:  # another process holds the last cells: done, or its lease runs out
+            stop.wait(min(1.0, c.settings.pack_lease / 4))
+            continue
+        try:
+            fresh = _generate_cell(c.store, c.record, cell, c.pinned, c.settings, c.chat,
+                                   c.knowledge, c.user, stopping, job=True)  # fmt: skip
+            outcomes.put((cell, None if fresh else STORED_ELSEWHERE))
+        except (GenerationError, ModelCrashed) as exc:  # this cell failed; the others go on
+            jobs.mark_failed(c.store, c.record.id, cell, str(exc))
+            c.store.record(_failure_event(c.record, cell, c.user, str(exc)))
+            outcomes.put((cell, str(exc)))
+        except BaseException as exc:  # a stop, or an error the caller raises
+            jobs.release(c.store, c.record.id, cell, name)
+            outcomes.put((cell, exc))
+            return
+    outcomes.put((None, PackStopped("stopped")))
+
+
+def _heartbeat(context: CellContext, names: list[str], stop: threading.Event) -> None:
+    """Keep this run's leases alive while its workers write: a third of a lease apart."""
+    while not stop.wait(context.settings.pack_lease / 3):
+        jobs.heartbeat(context.store, context.record.id, names, context.settings.pack_lease)
 
 
 def _draft(
