@@ -16,20 +16,13 @@ from comms.packs.review import edit_text
 from comms.pretest.store import PretestStore
 from comms.pretest.versions import Choice
 from comms.pretest.workflow import create_pretest, import_answers
-from tests.test_browser import CHROMIUM, screenshot, serve
 from tests.test_browser import browser as browser  # a fixture, used through `page`
 from tests.test_browser import page as page  # a fixture: one browser tab
+from tests.test_browser import pytestmark as pytestmark  # e2e, browser, Chromium present
+from tests.test_browser import screenshot, serve
 from tests.test_browser_a11y import audit, blocking, settle
 from tests.test_pretest_adoption import limesurvey_answers
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="/usr/bin/chromium is missing: `make browser` installs it (apt-get, as root)",
-    ),
-]
 SMS = Cell("older-adults", "sms", "de", 2)
 
 
