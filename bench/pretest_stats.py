@@ -30,7 +30,7 @@ from comms.pretest.power import format_power_table, power, power_table
 
 ITEMS = ("pme1", "pme2", "pme3")
 THRESHOLDS = (-1.5, -0.5, 0.5, 1.5)  # latent cut-points of the 5-point items
-CENTRE = 0.3  # latent mean: answers lean a little towards "agree"
+CENTRE = 0.3  # latent mean: answers lean a little towards the top of the scale
 RESPONDENT_SD = 0.8  # the random intercept: some people rate everything higher
 REACTION_SD = 0.6  # respondent × version: what makes the paired differences vary
 ITEM_SD = 0.6  # item noise within one respondent and version
