@@ -40,9 +40,9 @@ def adopt(
     pretest = pretests.get(pretest_id)
     analysis = analyse_pretest(pretests, pretest)
     chosen = _chosen(pretest, analysis, label, reason)
-    cells = _ready_cells(packs, pretest, chosen)
+    ready = _ready_messages(packs, pretest, chosen)
     result = _result(pretest, analysis, chosen, user, reason)
-    done = tuple(_apply(packs, pretest, chosen, cell, result, user) for cell in cells)
+    done = tuple(_apply(packs, pretest, chosen, message, result, user) for message in ready)
     return Adoption(result, done)
 
 
@@ -66,12 +66,12 @@ def _chosen(
     return labels[label]
 
 
-def _ready_cells(packs: PackStore, pretest: Pretest, chosen: TestVersion) -> list[Cell]:
-    """The tested cells, refused as a whole if any changed since the test or was rejected."""
-    cells = [
-        Cell(pretest.audience, pretest.channel, lang, chosen.variant) for lang in pretest.languages
-    ]
-    for cell in cells:
+def _ready_messages(packs: PackStore, pretest: Pretest, chosen: TestVersion) -> list[PackMessage]:
+    """The tested cells' messages, refused as a whole if any changed since the test or was
+    rejected."""
+    ready = []
+    for lang in pretest.languages:
+        cell = Cell(pretest.audience, pretest.channel, lang, chosen.variant)
         message = packs.message(pretest.campaign_id, cell)
         if message is None:
             raise InputError(f"The pack no longer has {cell.key}: nothing was adopted.")
@@ -87,21 +87,22 @@ def _ready_cells(packs: PackStore, pretest: Pretest, chosen: TestVersion) -> lis
                 f"{cell.key} was rejected in review: the test does not overrule that. Nothing "
                 "was adopted."
             )
-    return cells
+        ready.append(message)
+    return ready
 
 
 def _apply(
     packs: PackStore,
     pretest: Pretest,
     chosen: TestVersion,
-    cell: Cell,
+    message: PackMessage,
     result: PretestResult,
     user: str,
 ) -> PackMessage:
-    message = packs.message(pretest.campaign_id, cell)
-    assert message is not None  # checked by _ready_cells
+    cell = message.cell
     text = chosen.texts[cell.language]
-    if message.text != text:  # the composed floor was tested: it becomes the cell's text
+    if message.text != text:  # a composed or map version was tested: it becomes the text
+        # the revision checked by _ready_messages: a change since then is a ReviewConflict
         message = edit_text(
             packs, pretest.campaign_id, cell, text, user=user, revision=message.revision
         )

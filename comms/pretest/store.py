@@ -90,12 +90,13 @@ class PretestStore:
             raise InputError(f"{filename} holds no ratings: nothing was imported.")
         digest = hashlib.sha256(data).hexdigest()
         respondents = sorted({r.respondent for r in ratings})
+        at = now()
         with self._db(write=True) as db:
             _refuse_repeats(db, pretest.id, digest, respondents, filename)
             cursor = db.execute(
                 "INSERT INTO pretest_imports (pretest_id, filename, sha256, respondents, "
                 "ratings, imported_by, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (pretest.id, filename, digest, len(respondents), len(ratings), user, now()),
+                (pretest.id, filename, digest, len(respondents), len(ratings), user, at),
             )
             import_id = int(cursor.lastrowid or 0)
             db.executemany(
@@ -109,7 +110,9 @@ class PretestStore:
                     for r in ratings
                 ],
             )  # fmt: skip
-        return self.imports(pretest.id)[-1]
+        return StoredImport(
+            import_id, pretest.id, filename, digest, len(respondents), len(ratings), user, at
+        )
 
     def ratings(self, pretest_id: str) -> list[Rating]:
         """Every rating of the pretest, in the order the files were imported."""
