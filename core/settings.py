@@ -164,6 +164,17 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(default=0.3, ge=0.0, le=2.0)
     seed: int = 42
     embedding_model: Path | None = Field(default=None, description="sentence-transformers folder.")
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL for several app processes or machines: "
+        "postgresql://user:password@host:5432/clarion (docs/deployment.md); unset: "
+        "data_dir/clarion.db (SQLite).",
+    )
+    migrate: Literal["auto", "off"] = Field(
+        default="auto",
+        description="auto: a process brings the database schema up to date when it opens it; "
+        "off: only `python -m comms migrate` does (several processes on PostgreSQL).",
+    )
     chroma_url: str | None = None
     collection: str = "clarion"
     retrieval_k: int = Field(default=5, ge=1, le=20)
@@ -179,7 +190,7 @@ class Settings(BaseSettings):
         "itself: off, or model (one more request per version; for strong models only).",
     )
 
-    @field_validator("llm_url", "chroma_url", "llm_api_key", mode="before")
+    @field_validator("llm_url", "chroma_url", "llm_api_key", "database_url", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -190,6 +201,21 @@ class Settings(BaseSettings):
         if value is not None:
             parse_llm_urls(value)
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError(
+                f"CLARION_DATABASE_URL={value!r} is not a PostgreSQL URL; write "
+                "postgresql://user:password@host:5432/clarion, or leave it unset for SQLite."
+            )
+        return value
+
+    @property
+    def shared_database(self) -> bool:
+        """Whether the database is PostgreSQL, shared by several processes or machines."""
+        return self.database_url is not None
 
     @property
     def llm_servers(self) -> list[LlmServer]:
