@@ -36,7 +36,7 @@ from core.catalog import load_catalog
 from core.database import transaction
 from knowledge import ingest
 from knowledge.history.pins import Pin, cell_owner, replace_pins
-from knowledge.history.versions import WHAT, Passage, database, passages_of, record
+from knowledge.history.versions import WHAT, Passage, passages_of, record
 from knowledge.ingest import IngestResult, file_chunks, ingest_paths
 from knowledge.retrieval.store import Store
 from knowledge.sources.chunks import Chunk
@@ -236,7 +236,7 @@ def _history(store: Store, chunks: list[Chunk]) -> None:
     by_source: dict[str, list[Chunk]] = {}
     for chunk in chunks:
         by_source.setdefault(str(chunk.metadata["source_id"]), []).append(chunk)
-    with transaction(database(store.data_dir), write=True, what=WHAT) as db:
+    with transaction(store.database, write=True, what=WHAT) as db:
         for source_id, own in by_source.items():
             title = str(own[0].metadata["title"])
             record(db, source_id, title, "synthetic", "", passages_of(own), "")
@@ -247,7 +247,7 @@ def pin_messages(
 ) -> dict[str, list[Pin]]:
     """Pack cells citing PINS passages each, spread over the sources; every ON_PAGE-th cites
     one of the page's passages (last), in turn."""
-    with transaction(database(store.data_dir), write=True, what=WHAT) as db:
+    with transaction(store.database, write=True, what=WHAT) as db:
         stored = db.execute(
             "SELECT source_id, chunk_id, content_hash FROM source_chunks WHERE source_id LIKE "
             "'synthetic-%' ORDER BY source_id, position"
@@ -275,7 +275,7 @@ def pin_messages(
 def repin(store: Store, pins: dict[str, list[Pin]], current: str) -> None:
     """These messages cite the page's changed passage as the store now holds it (as after a
     regeneration), so the next ingest flags them again."""
-    with transaction(database(store.data_dir), write=True, what=WHAT) as db:
+    with transaction(store.database, write=True, what=WHAT) as db:
         for owner, cited in pins.items():
             last = cited[-1]
             replace_pins(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
-from core.database import DatabaseError, transaction
+from core.database import Connection, DatabaseError, Location, transaction
 from core.errors import ClarionError
 
 MAX_AUTHOR_CHARS = 100
@@ -42,7 +41,7 @@ V = TypeVar("V", bound=Versioned)
 class VersionTable(Generic[V]):
     """One table of versions: `row` is a dataclass whose fields are its columns, in order."""
 
-    path: Path  # the database file
+    path: Location  # the database
     table: str
     key: str  # the column naming the document
     row: Callable[..., V]
@@ -54,12 +53,12 @@ class VersionTable(Generic[V]):
         return ", ".join(field.name for field in fields(self.row))  # type: ignore[arg-type]
 
     @contextmanager
-    def session(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+    def session(self, *, write: bool) -> Iterator[Connection]:
         """One transaction; BEGIN IMMEDIATE takes the write lock before reading the current."""
         with transaction(self.path, write=write, what=self.what, error=self.error) as db:
             yield db
 
-    def rows(self, db: sqlite3.Connection, document_id: str) -> list[V]:
+    def rows(self, db: Connection, document_id: str) -> list[V]:
         """Every stored version of a document, newest first (empty before the first change)."""
         found = db.execute(
             f"SELECT {self.columns} FROM {self.table} WHERE {self.key} = ? ORDER BY number DESC",
@@ -67,7 +66,7 @@ class VersionTable(Generic[V]):
         ).fetchall()
         return [self.row(*row) for row in found]
 
-    def latest(self, db: sqlite3.Connection, document_id: str) -> V | None:
+    def latest(self, db: Connection, document_id: str) -> V | None:
         """The newest stored version, if any."""
         row = db.execute(
             f"SELECT {self.columns} FROM {self.table} WHERE {self.key} = ? "
@@ -76,13 +75,13 @@ class VersionTable(Generic[V]):
         ).fetchone()
         return self.row(*row) if row else None
 
-    def add(self, db: sqlite3.Connection, version: V) -> None:
+    def add(self, db: Connection, version: V) -> None:
         """Insert one version row."""
         values: tuple[Any, ...] = astuple(version)  # type: ignore[call-overload]
         marks = ", ".join("?" * len(values))
         db.execute(f"INSERT INTO {self.table} ({self.columns}) VALUES ({marks})", values)
 
-    def append(self, db: sqlite3.Connection, current: V, new: V) -> None:
+    def append(self, db: Connection, current: V, new: V) -> None:
         """Add `new` after `current`, keeping version 0 (the text in effect before any change)."""
         if current.number == 0:
             self.add(db, current)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core import clock
+from core.database import location
 from core.errors import ClarionError, InputError
 from core.settings import Settings, load_settings
 from knowledge import open_store
@@ -164,9 +165,9 @@ def run_history_command(args: argparse.Namespace) -> int:
     """`history SOURCE_ID` and `diff SOURCE_ID V1 V2`, read from clarion.db (no store needed)."""
     from knowledge.history.versions import diff, versions
 
-    data_dir = load_settings().data_dir
+    where = location(load_settings())
     if args.command == "history":
-        found = versions(data_dir, args.source_id)
+        found = versions(where, args.source_id)
         _emit(
             args.json,
             [asdict(v) for v in found],
@@ -174,7 +175,7 @@ def run_history_command(args: argparse.Namespace) -> int:
              f"{v.author or '-'}\t{v.doc_hash[:12]}" for v in found),
         )  # fmt: skip
         return 0
-    changes = diff(data_dir, args.source_id, args.first, args.second)
+    changes = diff(where, args.source_id, args.first, args.second)
     if args.json:
         print(json.dumps([_change_dict(c) for c in changes], ensure_ascii=False, indent=2))
         return 0

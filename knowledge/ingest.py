@@ -10,7 +10,7 @@ from pathlib import Path
 from core.database import transaction
 from core.errors import InputError
 from knowledge.history.pins import Impact, flag_impact
-from knowledge.history.versions import WHAT, Passage, database, latest, passages_of, record
+from knowledge.history.versions import WHAT, Passage, latest, passages_of, record
 from knowledge.retrieval.store import Store, embed_chunks
 from knowledge.sources.chunks import Chunk, content_hash, document_hash, split_markdown
 from knowledge.sources.corpus import UPLOAD_KIND, SourceDoc, read_corpus
@@ -110,7 +110,7 @@ def _record(
 ) -> IngestResult:
     """Record the new version of a source and flag what cited the passages it changed."""
     meta = chunks[0].metadata if chunks else {}
-    with transaction(database(store.data_dir), write=True, what=WHAT) as db:
+    with transaction(store.database, write=True, what=WHAT) as db:
         if before and latest(db, result.source_id) is None:
             record(db, result.source_id, result.title, str(meta.get("origin", "")), "", before, "")
         version, changes = record(
@@ -130,7 +130,7 @@ def remove_source(store: Store, source_id: str, author: str = "") -> IngestResul
     title = next((s.title for s in store.sources() if s.source_id == source_id), source_id)
     store.delete_source(source_id)
     result = IngestResult(source_id, title, 0, "removed")
-    with transaction(database(store.data_dir), write=True, what=WHAT) as db:
+    with transaction(store.database, write=True, what=WHAT) as db:
         if latest(db, source_id) is None:
             record(db, source_id, title, "", "", before, "")
         version, changes = record(db, source_id, title, "", "", [], author)

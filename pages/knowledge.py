@@ -202,7 +202,7 @@ def removal_note() -> None:
 def history_section() -> None:
     """A source's versions and, between two of them, what changed passage by passage."""
     st.header(t("kn_history"))
-    known = {v.source_id: v for v in latest_versions(store.data_dir)}
+    known = {v.source_id: v for v in latest_versions(store.database)}
     if not known:
         st.caption(t("kn_history_none"))
         return
@@ -212,7 +212,7 @@ def history_section() -> None:
     )  # fmt: skip
     if chosen is None:
         return
-    found = versions(store.data_dir, chosen)
+    found = versions(store.database, chosen)
     st.dataframe(
         [{t("tpl_col_version"): v.number, t("kn_col_date"): v.created_at,
           t("map_col_status"): t(f"kn_status_{v.status}"), t("kn_col_chunks"): v.passages,
@@ -229,7 +229,7 @@ def history_section() -> None:
                            key=f"kn_diff_old:{chosen_key}")  # fmt: skip
     second = right.selectbox(t("tpl_diff_new"), numbers, index=len(numbers) - 1,
                              key=f"kn_diff_new:{chosen_key}")  # fmt: skip
-    changes = diff(store.data_dir, chosen, int(first), int(second))
+    changes = diff(store.database, chosen, int(first), int(second))
     shown = [change for change in changes if change.change != "unchanged"]
     st.caption(t("kn_unchanged", count=len(changes) - len(shown)))
     for change in shown:

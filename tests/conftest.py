@@ -163,3 +163,31 @@ def wait_for_http(url: str, timeout: float = 60.0) -> None:
         except httpx.HTTPError:
             time.sleep(0.3)
     raise AssertionError(f"{url} did not come up within {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Any]:
+    """One PostgreSQL cluster for the whole run (tests/postgres_rig.py); each test that uses it
+    gets a schema of its own."""
+    from tests.postgres_rig import server_bin, start_cluster
+
+    if server_bin() is None:
+        pytest.skip("PostgreSQL is missing: `make postgres` installs it (apt-get, as root)")
+    cluster = start_cluster(free_port())
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: Any) -> str:
+    """A fresh, empty PostgreSQL schema of the test cluster, as a CLARION_DATABASE_URL."""
+    return str(postgres_cluster.fresh_schema())
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test on both engines: the embedded SQLite file, and PostgreSQL through
+    CLARION_DATABASE_URL (a module opts in with `pytestmark = pytest.mark.usefixtures("engine")`)."""
+    if request.param == "postgres":
+        monkeypatch.setenv("CLARION_DATABASE_URL", request.getfixturevalue("postgres_url"))
+    return str(request.param)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from core.database import transaction
 from knowledge.history.pins import Pin, replace_pins
-from knowledge.history.versions import database
 from knowledge.ingest import IngestResult, ingest_paths
 from knowledge.retrieval.store import Store
 from knowledge.sources.chunks import content_hash
@@ -45,7 +44,7 @@ def cite(store: Store, owner: str, section_word: str = "Who should get it") -> N
     chunks = [c for c in store.chunks_of(SOURCE_ID) if section_word in c[1]]
     assert chunks, f"no passage of {SOURCE_ID} under '{section_word}'"
     pins = [Pin(SOURCE_ID, chunk_id, content_hash(text)) for chunk_id, _, text in chunks]
-    with transaction(database(store.data_dir), write=True, what="test") as db:
+    with transaction(store.database, write=True, what="test") as db:
         replace_pins(db, owner, "cell" if owner.startswith("cell:") else "fact", pins)
 
 

@@ -19,6 +19,7 @@ from comms.packs.evidence_flags import changed_cells
 from comms.packs.generation import create_campaign, generate_pack, regenerate_cell
 from comms.packs.review import approve, confirm_evidence
 from comms.packs.store import PackStore
+from core.database import location
 from core.errors import InputError
 from core.settings import Settings, load_settings
 from knowledge.history.versions import changed_sentences, diff
@@ -138,7 +139,7 @@ def test_a_changed_figure_flags_exactly_the_messages_and_facts_that_cite_its_sec
     flag = facts["measles/doses-apart"][0]
     assert OLD in flag.old_text and NEW in flag.new_text
 
-    changes = diff(settings.data_dir, SOURCE, 1, 2)
+    changes = diff(location(settings), SOURCE, 1, 2)
     assert [c.change for c in changes].count("changed") == 1
     changed = next(c for c in changes if c.change == "changed")
     removed, added = changed_sentences(changed.old.text, changed.new.text)  # type: ignore[union-attr]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.database import transaction
+from core.database import location, transaction
 from core.errors import InputError
 from core.settings import Settings
 from knowledge.__main__ import main as knowledge_main
@@ -24,7 +24,6 @@ from knowledge.history.pins import (
 from knowledge.history.versions import (
     Passage,
     changed_sentences,
-    database,
     diff,
     match_passages,
     versions,
@@ -119,12 +118,12 @@ def test_each_changed_ingest_is_a_version_with_passage_changes(
     write(tmp_path / "in", "measles.md", SOURCE.replace("15 months", "18 months"))
     second = ingest_paths(store, [path], author="ben")[0]
     assert (second.status, second.version) == ("replaced", 2)
-    found = versions(settings.data_dir, "file-measles.md")
+    found = versions(location(settings), "file-measles.md")
     assert [(v.number, v.status, v.author) for v in found] == [
         (1, "added", "anna"),
         (2, "changed", "ben"),
     ]
-    changes = diff(settings.data_dir, "file-measles.md", 1, 2)
+    changes = diff(location(settings), "file-measles.md", 1, 2)
     kinds = [c.change for c in changes]
     assert kinds.count("changed") == 1 and kinds.count("unchanged") == len(kinds) - 1
     changed = next(c for c in changes if c.change == "changed")
@@ -137,17 +136,17 @@ def test_each_changed_ingest_is_a_version_with_passage_changes(
 
 def test_history_and_diff_errors_name_what_exists(store: Store, settings: Settings) -> None:
     with pytest.raises(InputError, match="No history for 'file-x.md'"):
-        versions(settings.data_dir, "file-x.md")
+        versions(location(settings), "file-x.md")
     ingest_paths(store, [write(settings.data_dir.parent / "in", "x.md", SOURCE)])
     with pytest.raises(InputError, match="has no version 3; it has 1"):
-        diff(settings.data_dir, "file-x.md", 1, 3)
+        diff(location(settings), "file-x.md", 1, 3)
 
 
 def pin_cell(settings: Settings, owner: str, store: Store, section_word: str) -> None:
     chunks = [c for c in store.chunks_of("file-measles.md") if section_word in c[1]]
     from knowledge.sources.chunks import content_hash
 
-    with transaction(database(settings.data_dir), write=True, what="test") as db:
+    with transaction(location(settings), write=True, what="test") as db:
         kind = "cell" if owner.startswith("cell:") else "fact"
         pins = [Pin("file-measles.md", cid, content_hash(text)) for cid, _, text in chunks]
         replace_pins(db, owner, kind, pins)  # type: ignore[arg-type]
@@ -170,20 +169,20 @@ def test_only_owners_of_a_changed_passage_are_flagged_and_confirming_moves_the_p
     result = ingest_paths(store, [path])[0]
     assert result.impact is not None
     assert (result.impact.cells, result.impact.facts) == ([dose], [fact])
-    found = flags(settings.data_dir)
+    found = flags(location(settings))
     assert {f.owner for f in found} == {dose, fact}
     flag = next(f for f in found if f.owner == dose)
     assert "15 months" in flag.old_text and "18 months" in flag.new_text
     assert flag.change == "changed" and flag.version == 2
-    with transaction(database(settings.data_dir), write=True, what="test") as db:
+    with transaction(location(settings), write=True, what="test") as db:
         with pytest.raises(InputError, match="a reason is required"):
             resolve(db, dose, "confirmed", "rita", "  ")
         closed = resolve(db, dose, "confirmed", "rita", "18 months is what we say already")
     assert len(closed) == 1
-    assert {f.owner for f in flags(settings.data_dir)} == {fact}
-    resolved = [f for f in flags(settings.data_dir, dose, include_resolved=True)]
+    assert {f.owner for f in flags(location(settings))} == {fact}
+    resolved = [f for f in flags(location(settings), dose, include_resolved=True)]
     assert [(f.resolution, f.resolved_by) for f in resolved] == [("confirmed", "rita")]
-    pinned = pins_of(settings.data_dir, dose)
+    pinned = pins_of(location(settings), dose)
     new_chunk = next(c for c in store.chunks_of("file-measles.md") if "18 months" in c[2])
     assert [p.chunk_id for p in pinned] == [new_chunk[0]]
 
@@ -196,8 +195,8 @@ def test_removing_a_source_flags_its_citing_owners_as_removed(
     pin_cell(settings, owner, store, "Side effects")
     result = remove_source(store, "file-measles.md")
     assert result.status == "removed" and result.impact and result.impact.cells == [owner]
-    assert {f.change for f in flags(settings.data_dir)} == {"removed"}
-    assert versions(settings.data_dir, "file-measles.md")[-1].status == "removed"
+    assert {f.change for f in flags(location(settings))} == {"removed"}
+    assert versions(location(settings), "file-measles.md")[-1].status == "removed"
     assert store.chunks_of("file-measles.md") == []
 
 
@@ -206,12 +205,12 @@ def test_a_store_made_before_the_history_gets_its_first_version_on_the_next_chan
 ) -> None:
     path = write(tmp_path / "in", "measles.md", SOURCE)
     ingest_paths(store, [path])
-    with transaction(database(settings.data_dir), write=True, what="test") as db:
+    with transaction(location(settings), write=True, what="test") as db:
         for table in ("source_versions", "source_chunks", "source_changes"):
             db.execute(f"DELETE FROM {table}")
     write(tmp_path / "in", "measles.md", SOURCE.replace("3 days", "2 days"))
     assert ingest_paths(store, [path])[0].version == 2
-    kinds = [c.change for c in diff(settings.data_dir, "file-measles.md", 1, 2)]
+    kinds = [c.change for c in diff(location(settings), "file-measles.md", 1, 2)]
     assert kinds.count("changed") == 1
 
 
@@ -280,7 +279,7 @@ def test_latest_versions_and_the_updates_list_read_the_history_without_a_store(
     from comms.packs.evidence_flags import updates
     from knowledge.history.versions import latest_versions
 
-    assert latest_versions(settings.data_dir) == [] and not updates(settings)
+    assert latest_versions(location(settings)) == [] and not updates(settings)
     path = write(tmp_path / "in", "measles.md", SOURCE)
     ingest_paths(store, [path])
     ingest_paths(store, [write(tmp_path / "in", "flu.md", "# Flu\n\nEvery autumn.\n")])
@@ -290,7 +289,7 @@ def test_latest_versions_and_the_updates_list_read_the_history_without_a_store(
     write(tmp_path / "in", "measles.md", SOURCE.replace("15 months", "18 months"))
     ingest_paths(store, [path])
     remove_source(store, "file-flu.md")
-    found = [(v.source_id, v.number, v.status) for v in latest_versions(settings.data_dir)]
+    found = [(v.source_id, v.number, v.status) for v in latest_versions(location(settings))]
     assert found == [("file-flu.md", 2, "removed"), ("file-measles.md", 2, "changed")]
     listed = updates(settings)
     assert [(c.campaign_id, c.cell) for c in listed.cells] == [

@@ -12,6 +12,7 @@ from comms.accounts.auth import add_user
 from comms.maps.evidence_flags import changed_facts
 from comms.maps.library import shipped_map_text
 from comms.maps.store import MapStore
+from core.database import location
 from core.settings import Settings
 from knowledge.history.pins import fact_owner, flags, pins_of
 from knowledge.retrieval.store import Store
@@ -206,7 +207,7 @@ def test_a_fact_on_changed_evidence_shows_both_passages_and_an_admin_confirms_it
     ]
     assert changed_facts(settings, "measles") == {}
     assert "Fakten auf geänderter Evidenz" not in [s.value for s in page.header]
-    closed = flags(settings.data_dir, f"fact:measles/{FACT}", include_resolved=True)
+    closed = flags(location(settings), f"fact:measles/{FACT}", include_resolved=True)
     assert [(f.resolution, f.resolved_by) for f in closed] == [("confirmed", "local")]
 
 
@@ -219,13 +220,13 @@ def test_an_approved_map_pins_its_facts(
 ) -> None:
     monkeypatch.setattr(resources, "store", lambda: fake_store)
     store.propose("measles", FIRM, author="Ann")
-    assert pins_of(settings.data_dir, fact_owner("measles", FACT)) == []
+    assert pins_of(location(settings), fact_owner("measles", FACT)) == []
     page.run()
     page.text_input(key="map_author").input("Bob")
     page.button(key="map_approve").click().run()
     assert "Version 1 ist freigegeben und jetzt in Kraft." in [s.value for s in page.success]
     assert not page.warning, [w.value for w in page.warning]
-    pinned = pins_of(settings.data_dir, fact_owner("measles", FACT))
+    pinned = pins_of(location(settings), fact_owner("measles", FACT))
     assert [p.source_id for p in pinned] == ["rec-measles-stiko-de"]
 
 

@@ -16,10 +16,10 @@ from comms.cli.packs import pack
 from comms.packs.evidence_flags import changed_cells, message_pins
 from comms.packs.review import approve
 from comms.packs.store import PackStore
-from core.database import transaction
+from core.database import location, transaction
 from core.settings import Settings
 from knowledge.history.pins import flag_impact
-from knowledge.history.versions import ChunkChange, Passage, database, record
+from knowledge.history.versions import ChunkChange, Passage, record
 from knowledge.retrieval.store import Store
 from tests.pack_helpers import generated, small_campaign
 
@@ -31,7 +31,7 @@ def change_cited_passage(settings: Settings, packs: PackStore) -> tuple[str, lis
     pin = message_pins(first.message)[0]
     old = Passage(0, pin.chunk_id, "Section", pin.content_hash, "old text")
     new = Passage(0, pin.chunk_id, "Section", "new-hash", "new text")
-    with transaction(database(settings.data_dir), write=True, what="test") as db:
+    with transaction(location(settings), write=True, what="test") as db:
         record(db, pin.source_id, "Source", "corpus", "h1", [old], "")
         version, _ = record(db, pin.source_id, "Source", "corpus", "h2", [new], "ben")
         flag_impact(db, pin.source_id, version.number, [ChunkChange("changed", old, new, 0.9)])

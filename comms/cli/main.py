@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from comms.cli.maps import add_parser as add_maps_parser
 from comms.cli.maps import run as run_maps
+from comms.cli.migrate import add_parser as add_migrate_parser
+from comms.cli.migrate import run as run_migrate
 from comms.cli.packs import add_parsers as add_pack_parsers
 from comms.cli.packs import run as run_pack
 from comms.cli.pretest import add_parser as add_pretest_parser
@@ -58,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     add_users_parser(sub)
     add_pretest_parser(sub)
     add_pack_parsers(sub)
+    add_migrate_parser(sub)
     return parser
 
 
@@ -177,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_users(args)
         if args.command == "pretest":
             return run_pretest(args)
+        if args.command == "migrate":
+            return run_migrate(args)
         if args.command == "doctor":
             return run_doctor(args)
         if args.command in ("pack", "stale", "audit", "native-check"):

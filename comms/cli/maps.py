@@ -13,6 +13,7 @@ from comms.maps.schema import map_hash
 from comms.maps.store import MapStore, MapVersion
 from comms.maps.summary import ConcernSummary, summarize
 from comms.maps.validation import InvalidMap, MapProblem, check_map, read_map_file
+from core.database import location
 from core.errors import InputError
 from core.settings import load_settings
 
@@ -91,7 +92,7 @@ def check(target: str) -> int:
         text, name, expected = version.text, f"{target}.yaml", target
     else:
         raise InputError(f"{target} is neither a map file nor a map id ({_known()}).")
-    found, problems = check_map(text, name, expected, load_settings().data_dir)
+    found, problems = check_map(text, name, expected, location(load_settings()))
     for problem in problems:
         print(_problem_line(problem), file=sys.stderr)
     if found is None or any(p.severity == "error" for p in problems):
@@ -103,7 +104,7 @@ def check(target: str) -> int:
 def show(version: MapVersion, language: str, *, as_json: bool) -> None:
     """Print the map in effect: per concern, its key messages with word counts."""
     found, _ = check_map(
-        version.text, f"{version.map_id}.yaml", version.map_id, load_settings().data_dir
+        version.text, f"{version.map_id}.yaml", version.map_id, location(load_settings())
     )
     if found is None:
         raise InputError(f"Map '{version.map_id}' does not parse; run `maps check` on it.")
@@ -146,7 +147,7 @@ def _history_line(version: MapVersion) -> str:
 
 def _import(store: MapStore, path: Path, author: str, comment: str) -> MapVersion:
     text = _read(path)
-    found, problems = check_map(text, str(path), None, store.settings.data_dir)
+    found, problems = check_map(text, str(path), None, location(store.settings))
     if found is None:
         raise InvalidMap(str(path), problems)
     if found.id not in shipped_map_ids():

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 from comms.maps.compose import Composed
 from comms.maps.library import LoadedMap
 from comms.maps.schema import MapFact
-from core.database import transaction
+from core.database import location, transaction
 from knowledge.history.pins import Pin, fact_owner, replace_pins
-from knowledge.history.versions import WHAT, database
+from knowledge.history.versions import WHAT
 from knowledge.sources.chunks import content_hash
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def pin_map_facts(settings: Settings, store: Store | None, loaded: LoadedMap) ->
         if passage is not None:
             pin = Pin(passage.source_id, passage.chunk_id, content_hash(passage.text))
             pinned.append((fact_owner(loaded.id, fact.id), pin))
-    with transaction(database(settings.data_dir), write=True, what=WHAT) as db:
+    with transaction(location(settings), write=True, what=WHAT) as db:
         for owner, pin in pinned:
             replace_pins(db, owner, "fact", [pin])
     return len(pinned)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from comms.maps.schema import MessageMap, map_hash
 from comms.maps.validation import parse_map
+from core.database import location
 from core.errors import InputError
 from core.settings import PROJECT_ROOT, Settings
 
@@ -60,6 +61,6 @@ def load_map(map_id: str, settings: Settings | None = None) -> LoadedMap:
     text = path.read_text(encoding="utf-8")
     key = (path, map_hash(text))
     if key not in _CACHE:
-        evidence_dir = settings.data_dir if settings is not None else None
-        _CACHE[key] = LoadedMap(parse_map(text, path.name, map_id, evidence_dir), key[1], text)
+        evidence_db = location(settings) if settings is not None else None
+        _CACHE[key] = LoadedMap(parse_map(text, path.name, map_id, evidence_db), key[1], text)
     return _CACHE[key]

@@ -8,16 +8,14 @@ clarion.db (table map_versions).
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from comms.maps.library import map_path, shipped_map_ids, shipped_map_text
 from comms.maps.schema import map_hash
 from comms.maps.validation import InvalidMap, check_map
 from comms.versions import VersionTable, note, person, pick, unified_diff, write_override
 from core.clock import now
-from core.database import DB_FILE, DatabaseError
+from core.database import Connection, DatabaseError, Location, location
 from core.errors import InputError
 from core.settings import Settings
 
@@ -80,7 +78,7 @@ class MapStore:
         self.settings = settings
         self.override_dir = settings.data_dir / "maps"
         self.table = VersionTable(
-            settings.data_dir / DB_FILE,
+            location(settings),
             "map_versions",
             "map_id",
             MapVersion,
@@ -133,7 +131,7 @@ class MapStore:
         base_version is the newest version the editor started from: if another was proposed
         meanwhile, MapConflict is raised. None skips that check.
         """
-        check_map_or_raise(text, map_id, self.settings.data_dir)
+        check_map_or_raise(text, map_id, location(self.settings))
         author, comment = person(author, MapChangeError), note(comment)
         with self.table.session(write=True) as db:
             latest = self._history(db, map_id)[0]
@@ -166,7 +164,7 @@ class MapStore:
                     "second admin must approve it."
                 )
             check_map_or_raise(
-                proposal.text, map_id, self.settings.data_dir
+                proposal.text, map_id, location(self.settings)
             )  # the corpus or catalog may have changed
             when = now()
             db.execute(
@@ -184,7 +182,7 @@ class MapStore:
         note_ = comment.strip() or f"revert to version {number}"
         return self.propose(map_id, old.text, author=author, comment=note_, action="revert")
 
-    def _history(self, db: sqlite3.Connection, map_id: str) -> list[MapVersion]:
+    def _history(self, db: Connection, map_id: str) -> list[MapVersion]:
         return self.table.rows(db, map_id) or [self._baseline(map_id)]
 
     def _baseline(self, map_id: str) -> MapVersion:
@@ -198,9 +196,9 @@ class MapStore:
                           "", "approved", SHIPPED_AUTHOR, "")  # fmt: skip
 
 
-def check_map_or_raise(text: str, map_id: str, evidence_dir: Path | None = None) -> None:
+def check_map_or_raise(text: str, map_id: str, evidence_db: Location | None = None) -> None:
     """InvalidMap if the text has an error (warnings pass)."""
-    _, problems = check_map(text, f"{map_id}.yaml", map_id, evidence_dir)
+    _, problems = check_map(text, f"{map_id}.yaml", map_id, evidence_db)
     if any(problem.severity == "error" for problem in problems):
         raise InvalidMap(f"{map_id}.yaml", problems)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Literal
 
 import yaml
@@ -24,6 +23,7 @@ from comms.maps.schema import (
 )
 from comms.versions import decode_upload
 from core.catalog import base_language, load_catalog
+from core.database import Location
 from core.errors import InputError, file_problems
 
 Path_ = tuple[str | int, ...]
@@ -68,21 +68,21 @@ def read_map_file(raw: bytes) -> str:
 
 
 def parse_map(
-    text: str, name: str, expected_id: str | None = None, evidence_dir: Path | None = None
+    text: str, name: str, expected_id: str | None = None, evidence_db: Location | None = None
 ) -> MessageMap:
     """The map in `text`, or InvalidMap listing every error (warnings do not stop it)."""
-    found, problems = check_map(text, name, expected_id, evidence_dir)
+    found, problems = check_map(text, name, expected_id, evidence_db)
     if found is None or any(p.severity == "error" for p in problems):
         raise InvalidMap(name, problems)
     return found
 
 
 def check_map(
-    text: str, name: str, expected_id: str | None = None, evidence_dir: Path | None = None
+    text: str, name: str, expected_id: str | None = None, evidence_db: Location | None = None
 ) -> tuple[MessageMap | None, list[MapProblem]]:
     """Parse and check a map file: the map (None if it does not parse) and all problems.
 
-    Facts may cite the curated corpus and, given the data directory (`evidence_dir`), any
+    Facts may cite the curated corpus and, given the database (`evidence_db`), any
     source the office ingested there (its newest version)."""
     try:
         node, raw = _load_yaml(text)
@@ -98,7 +98,7 @@ def check_map(
         return None, [
             MapProblem(name, p.line, p.field, p.message) for p in file_problems(exc, lines)
         ]
-    documents = _documents(found, evidence_dir)
+    documents = _documents(found, evidence_db)
     problems = [MapProblem(name, lines.get(path), _field(path), msg, sev)
                 for path, msg, sev in _content_problems(found, expected_id, documents)]  # fmt: skip
     return found, problems
@@ -135,16 +135,16 @@ def _field(path: Path_) -> str:
 Found = Iterator[tuple[Path_, str, Literal["error", "warning"]]]
 
 
-def _documents(found: MessageMap, evidence_dir: Path | None) -> dict[str, str]:
+def _documents(found: MessageMap, evidence_db: Location | None) -> dict[str, str]:
     """The texts facts may cite: the corpus, and the ingested sources this map cites."""
     documents = corpus_texts()
     keys = [*found.key_messages, *(k for c in found.concerns for k in c.key_messages)]
     cited = {f.source for k in keys for f in k.facts} | set(found.authority.sources)
     missing = cited - documents.keys()
-    if missing and evidence_dir is not None:
+    if missing and evidence_db is not None:
         from knowledge.history.versions import source_texts
 
-        documents |= source_texts(evidence_dir, missing)
+        documents |= source_texts(evidence_db, missing)
     return documents
 
 

@@ -13,7 +13,6 @@ import hashlib
 import io
 import json
 import os
-import sqlite3
 import tempfile
 import zipfile
 import zlib
@@ -54,6 +53,7 @@ from comms.packs.store import (
 )
 from comms.report import LintReport
 from core.clock import now
+from core.database import Connection
 from core.errors import ClarionError, InputError, file_problems
 from core.settings import Settings
 from knowledge.history.reviews import Overdue, overdue
@@ -553,7 +553,7 @@ def _pretest_note(result: PretestResult) -> str:
     )
 
 
-def _checks(db: sqlite3.Connection, campaign: Campaign, entry: ManifestMessage) -> LintReport:
+def _checks(db: Connection, campaign: Campaign, entry: ManifestMessage) -> LintReport:
     """The message's checks as this installation's code and evidence give them now."""
     try:
         generated = Message.model_validate(entry.generated)
@@ -568,7 +568,7 @@ def _checks(db: sqlite3.Connection, campaign: Campaign, entry: ManifestMessage) 
     return message_checks(entry.text, dump, campaign)
 
 
-def _current_texts(db: sqlite3.Connection, source_ids: set[str]) -> dict[str, str]:
+def _current_texts(db: Connection, source_ids: set[str]) -> dict[str, str]:
     """Passage texts by chunk id in the newest version of each source this installation has;
     a passage the pack cites from a source unknown here is checked as the pack has it."""
     texts: dict[str, str] = {}

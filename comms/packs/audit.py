@@ -5,14 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 from dataclasses import dataclass, field
 
 from comms.packs.campaign import Cell
 from core.clock import now
+from core.database import Connection
 
 COLUMNS = (
-    "campaign_id, at, user, action, audience, channel, language, variant, revision, "
+    'campaign_id, at, "user", action, audience, channel, language, variant, revision, '
     "model_backend, model_id, model_sha256, template_id, template_version, seed, evidence_ids, "
     "check_score, checks_failed, detail, model_name, model_license"
 )
@@ -50,7 +50,7 @@ class AuditEvent:
     id: int | None = None
 
 
-def insert_event(db: sqlite3.Connection, event: AuditEvent) -> None:
+def insert_event(db: Connection, event: AuditEvent) -> None:
     """Record one event inside the caller's transaction, so it commits with the change."""
     cell = event.cell
     db.execute(
@@ -67,7 +67,7 @@ def insert_event(db: sqlite3.Connection, event: AuditEvent) -> None:
     )  # fmt: skip
 
 
-def read_events(db: sqlite3.Connection, campaign_id: str) -> list[AuditEvent]:
+def read_events(db: Connection, campaign_id: str) -> list[AuditEvent]:
     """Every event of a campaign, oldest first."""
     rows = db.execute(
         f"SELECT id, {COLUMNS} FROM audit_events WHERE campaign_id = ? ORDER BY id",

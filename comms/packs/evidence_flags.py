@@ -8,12 +8,12 @@ reason, or regenerates it. Both are written to the audit trail.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from comms.packs.audit import AuditEvent
 from comms.packs.campaign import Cell
+from core.database import Connection, location
 from core.settings import Settings
 from knowledge.history.pins import Flag, Pin, cell_owner, flags, replace_pins, resolve
 from knowledge.sources.chunks import content_hash
@@ -58,7 +58,7 @@ def message_pins(message: dict[str, Any]) -> list[Pin]:
     return pins
 
 
-def pin_cell(db: sqlite3.Connection, campaign_id: str, cell: Cell, message: dict[str, Any]) -> None:
+def pin_cell(db: Connection, campaign_id: str, cell: Cell, message: dict[str, Any]) -> None:
     """Pin a stored cell to what its message cites (inside the caller's transaction)."""
     replace_pins(db, owner(campaign_id, cell), "cell", message_pins(message))
 
@@ -67,7 +67,7 @@ def changed_cells(settings: Settings, campaign_id: str | None = None) -> list[Ch
     """Cells with open evidence flags, of one campaign or of all."""
     prefix = f"cell:{campaign_id}/" if campaign_id else "cell:"
     grouped: dict[str, list[Flag]] = {}
-    for flag in flags(settings.data_dir, prefix):
+    for flag in flags(location(settings), prefix):
         grouped.setdefault(flag.owner, []).append(flag)
     return [_changed(name, found) for name, found in grouped.items()]
 
@@ -86,7 +86,7 @@ class Updates:
 def updates(settings: Settings) -> Updates:
     """The open evidence flags of cells and map facts, read with one query (no store)."""
     grouped: dict[str, list[Flag]] = {}
-    for flag in flags(settings.data_dir):
+    for flag in flags(location(settings)):
         grouped.setdefault(flag.owner, []).append(flag)
     cells = [_changed(name, found) for name, found in grouped.items() if name.startswith("cell:")]
     facts = {
@@ -103,7 +103,7 @@ def changed_keys(settings: Settings, campaign_id: str) -> dict[Cell, ChangedCell
 
 
 def close_flags(
-    db: sqlite3.Connection,
+    db: Connection,
     campaign_id: str,
     cell: Cell,
     *,
@@ -119,7 +119,7 @@ def close_flags(
     return resolve(db, name, "confirmed", user, reason)
 
 
-def has_open_flags(db: sqlite3.Connection, campaign_id: str, cell: Cell) -> bool:
+def has_open_flags(db: Connection, campaign_id: str, cell: Cell) -> bool:
     """Whether a cell has evidence flags nobody resolved yet."""
     row = db.execute(
         "SELECT 1 FROM evidence_flags WHERE owner = ? AND resolution = '' LIMIT 1",
@@ -128,7 +128,7 @@ def has_open_flags(db: sqlite3.Connection, campaign_id: str, cell: Cell) -> bool
     return row is not None
 
 
-def flag_events(db: sqlite3.Connection, campaign_id: str) -> list[AuditEvent]:
+def flag_events(db: Connection, campaign_id: str) -> list[AuditEvent]:
     """The evidence flags of a campaign's cells as audit events (raised by ingestion, which
     knows no campaigns): when, who ingested the new version, and what changed."""
     rows = db.execute(

@@ -13,13 +13,13 @@ kept in step (NTP), as every database with leases does.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections import Counter
 
 from comms.packs.campaign import Cell
 from comms.packs.store import PackStore
 from core.clock import now
+from core.database import Connection, scalar
 
 KEY = "campaign_id = ? AND audience = ? AND channel = ? AND language = ? AND variant = ?"
 
@@ -75,7 +75,7 @@ def heartbeat(store: PackStore, campaign_id: str, workers: list[str], lease: flo
         )
 
 
-def mark_done(db: sqlite3.Connection, campaign_id: str, cell: Cell) -> None:
+def mark_done(db: Connection, campaign_id: str, cell: Cell) -> None:
     """The cell's message is stored: inside the transaction that stored it."""
     db.execute(
         f"UPDATE pack_jobs SET state = 'done', lease_until = 0, updated_at = ? WHERE {KEY}",
@@ -107,12 +107,14 @@ def held_elsewhere(store: PackStore, campaign_id: str, run: str) -> int:
     """Cells still queued, or held by a worker not of this run (whose name starts with `run`):
     another process's, which may finish them or die; then this run takes them."""
     with store.transaction(write=False) as tx:
-        row = tx.db.execute(
-            "SELECT COUNT(*) FROM pack_jobs WHERE campaign_id = ? AND (state = 'queued' OR "
-            "(state = 'running' AND substr(worker, 1, ?) != ?))",
-            (campaign_id, len(run), run),
-        ).fetchone()
-    return int(row[0])
+        return int(
+            scalar(
+                tx.db,
+                "SELECT COUNT(*) FROM pack_jobs WHERE campaign_id = ? AND (state = 'queued' OR "
+                "(state = 'running' AND substr(worker, 1, ?) != ?))",
+                (campaign_id, len(run), run),
+            )
+        )
 
 
 def states(store: PackStore, campaign_id: str) -> Counter[str]:

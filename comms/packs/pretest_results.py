@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from comms.packs.campaign import Cell
+from core.database import Connection
 
 
 class Comparison(BaseModel):
@@ -42,9 +41,7 @@ class PretestResult(BaseModel):
     adopted_at: str
 
 
-def record_result(
-    db: sqlite3.Connection, campaign_id: str, cell: Cell, result: PretestResult
-) -> None:
+def record_result(db: Connection, campaign_id: str, cell: Cell, result: PretestResult) -> None:
     """Keep the result with the cell, inside the caller's transaction."""
     db.execute(
         "INSERT OR REPLACE INTO pack_pretest_results (campaign_id, audience, channel, language, "
@@ -56,7 +53,7 @@ def record_result(
     )  # fmt: skip
 
 
-def cell_results(db: sqlite3.Connection, campaign_id: str) -> dict[Cell, list[PretestResult]]:
+def cell_results(db: Connection, campaign_id: str) -> dict[Cell, list[PretestResult]]:
     """Every adopted pretest result of a campaign, by cell, oldest first."""
     rows = db.execute(
         "SELECT audience, channel, language, variant, result FROM pack_pretest_results "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -15,7 +14,7 @@ from comms.packs.evidence_flags import flag_events, pin_cell
 from comms.packs.pretest_results import PretestResult, cell_results, record_result
 from comms.report import LintReport
 from core.clock import now
-from core.database import DB_FILE, DatabaseError, transaction
+from core.database import Connection, DatabaseError, IntegrityError, location, transaction
 from core.errors import InputError
 from core.settings import Settings
 
@@ -127,7 +126,7 @@ class Remark:
 class Transaction:
     """Reads and writes inside one SQLite transaction; an audit event commits with its change."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Connection) -> None:
         self.db = db
 
     def find_campaign(self, campaign_id: str) -> CampaignRecord | None:
@@ -192,7 +191,7 @@ class Transaction:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 _message_row(message),
             )
-        except sqlite3.IntegrityError:
+        except IntegrityError:
             return False
         pin_cell(self.db, message.campaign_id, message.cell, message.message)
         return True
@@ -211,7 +210,7 @@ class Transaction:
     def remarks(self, campaign_id: str, cell: Cell) -> list[Remark]:
         """Comments and decisions on a cell, oldest first."""
         rows = self.db.execute(
-            f"SELECT user, kind, text, revision, created_at FROM pack_remarks WHERE {CELL} "
+            f'SELECT "user", kind, text, revision, created_at FROM pack_remarks WHERE {CELL} '
             "ORDER BY id",
             _key(campaign_id, cell),
         ).fetchall()
@@ -221,7 +220,7 @@ class Transaction:
         """Store a comment or a decision (approve, reject, needs_changes)."""
         self.db.execute(
             "INSERT INTO pack_remarks (campaign_id, audience, channel, language, variant, "
-            "revision, user, kind, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "revision, \"user\", kind, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 *_key(campaign_id, cell), remark.revision, remark.user, remark.kind, remark.text,
                 remark.created_at,
@@ -231,7 +230,7 @@ class Transaction:
     def approvers(self, campaign_id: str, cell: Cell, revision: int) -> list[str]:
         """Distinct users who approved this revision, in the order they approved."""
         rows = self.db.execute(
-            f"SELECT user FROM pack_remarks WHERE {CELL} AND revision = ? "
+            f'SELECT "user" FROM pack_remarks WHERE {CELL} AND revision = ? '
             "AND kind = 'approve' ORDER BY id",
             (*_key(campaign_id, cell), revision),
         ).fetchall()
@@ -259,7 +258,7 @@ class PackStore:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings  # the map in effect is read with them (stale cells)
-        self.path = settings.data_dir / DB_FILE
+        self.path = location(settings)
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Transaction]:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from comms.pretest.design import Pretest, Rating
 from core.clock import now
-from core.database import DB_FILE, DatabaseError, transaction
+from core.database import Connection, DatabaseError, location, scalar, transaction
 from core.errors import InputError
 from core.settings import Settings
 
@@ -37,10 +36,10 @@ class PretestStore:
     """The pretests, answer imports and ratings tables."""
 
     def __init__(self, settings: Settings) -> None:
-        self.path = settings.data_dir / DB_FILE
+        self.path = location(settings)
 
     @contextmanager
-    def _db(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+    def _db(self, *, write: bool) -> Iterator[Connection]:
         with transaction(
             self.path, write=write, what="the pretest tables", error=PretestStoreError
         ) as db:
@@ -93,12 +92,12 @@ class PretestStore:
         at = now()
         with self._db(write=True) as db:
             _refuse_repeats(db, pretest.id, digest, respondents, filename)
-            cursor = db.execute(
+            import_id = scalar(
+                db,
                 "INSERT INTO pretest_imports (pretest_id, filename, sha256, respondents, "
-                "ratings, imported_by, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "ratings, imported_by, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (pretest.id, filename, digest, len(respondents), len(ratings), user, at),
             )
-            import_id = int(cursor.lastrowid or 0)
             db.executemany(
                 "INSERT INTO pretest_ratings (pretest_id, import_id, respondent, language, form, "
                 "position, version, item, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -137,7 +136,7 @@ class PretestStore:
 
 
 def _refuse_repeats(
-    db: sqlite3.Connection, pretest_id: str, digest: str, respondents: list[str], filename: str
+    db: Connection, pretest_id: str, digest: str, respondents: list[str], filename: str
 ) -> None:
     same = db.execute(
         "SELECT filename, imported_at FROM pretest_imports WHERE pretest_id = ? AND sha256 = ?",

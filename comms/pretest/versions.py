@@ -14,6 +14,7 @@ from comms.maps.validation import parse_map
 from comms.packs.campaign import Campaign, Cell
 from comms.packs.store import PackMessage, PackStore
 from comms.pretest.design import LABELS, Source, TestVersion
+from core.database import location
 from core.errors import InputError
 from knowledge.retrieval.store import Store
 
@@ -165,7 +166,7 @@ def _from_map(
             "approved map versions can be tested."
         )
     parsed = parse_map(
-        version.text, f"{campaign.topic} v{number}", campaign.topic, settings.data_dir
+        version.text, f"{campaign.topic} v{number}", campaign.topic, location(settings)
     )
     loaded = LoadedMap(parsed, map_hash(version.text), version.text)
     request = Request(campaign.topic, cell.audience, cell.channel, cell.language, campaign.concern)

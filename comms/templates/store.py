@@ -16,7 +16,7 @@ from comms.versions import (
     write_override,
 )
 from core.clock import now
-from core.database import DB_FILE, DatabaseError
+from core.database import DatabaseError, location
 from core.errors import TemplateError
 from core.settings import Settings
 
@@ -77,7 +77,7 @@ class TemplateStore:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.path = settings.data_dir / DB_FILE
+        self.path = location(settings)
         self.override_dir = settings.data_dir / "templates"
         self.table = VersionTable(
             self.path,

@@ -8,16 +8,14 @@ confirmed unchanged (with a reason) or regenerated.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 from core.clock import now
-from core.database import transaction
+from core.database import Connection, Location, exists, transaction
 from core.errors import InputError
-from knowledge.history.versions import WHAT, ChunkChange, database
+from knowledge.history.versions import WHAT, ChunkChange
 
 Kind = Literal["cell", "fact"]
 Resolution = Literal["confirmed", "regenerated", "revised"]
@@ -74,7 +72,7 @@ def fact_owner(map_id: str, fact_id: str) -> str:
     return f"fact:{map_id}/{fact_id}"
 
 
-def replace_pins(db: sqlite3.Connection, owner: str, kind: Kind, pins: Iterable[Pin]) -> None:
+def replace_pins(db: Connection, owner: str, kind: Kind, pins: Iterable[Pin]) -> None:
     """Set what an owner cites (inside the caller's transaction)."""
     db.execute("DELETE FROM evidence_pins WHERE owner = ?", (owner,))
     at = now()
@@ -84,9 +82,9 @@ def replace_pins(db: sqlite3.Connection, owner: str, kind: Kind, pins: Iterable[
     )
 
 
-def pins_of(data_dir: Path, owner: str) -> list[Pin]:
+def pins_of(where: Location, owner: str) -> list[Pin]:
     """What an owner cites."""
-    with transaction(database(data_dir), write=False, what=WHAT) as db:
+    with transaction(where, write=False, what=WHAT) as db:
         rows = db.execute(
             "SELECT source_id, chunk_id, content_hash FROM evidence_pins WHERE owner = ? "
             "ORDER BY source_id, chunk_id",
@@ -95,9 +93,7 @@ def pins_of(data_dir: Path, owner: str) -> list[Pin]:
         return [Pin(*row) for row in rows]
 
 
-def flag_impact(
-    db: sqlite3.Connection, source_id: str, version: int, changes: list[ChunkChange]
-) -> Impact:
+def flag_impact(db: Connection, source_id: str, version: int, changes: list[ChunkChange]) -> Impact:
     """Flag every owner pinned to a passage this version changed or removed."""
     gone = {c.old.content_hash: c for c in changes if c.old and c.change in ("changed", "removed")}
     impact = Impact(source_id, version, len(gone))
@@ -133,12 +129,11 @@ def flag_impact(
     return impact
 
 
-def flags(data_dir: Path, prefix: str = "", *, include_resolved: bool = False) -> list[Flag]:
+def flags(where: Location, prefix: str = "", *, include_resolved: bool = False) -> list[Flag]:
     """The flags of every owner whose name starts with `prefix`, open ones only by default."""
-    path = database(data_dir)
-    if not path.is_file():
+    if not exists(where):
         return []
-    with transaction(path, write=False, what=WHAT) as db:
+    with transaction(where, write=False, what=WHAT) as db:
         rows = db.execute(
             f"SELECT {_FLAG_COLUMNS} FROM evidence_flags f WHERE owner >= ? AND owner < ? "
             + ("" if include_resolved else "AND resolution = '' ")
@@ -149,7 +144,7 @@ def flags(data_dir: Path, prefix: str = "", *, include_resolved: bool = False) -
 
 
 def resolve(
-    db: sqlite3.Connection, owner: str, resolution: Resolution, user: str, reason: str
+    db: Connection, owner: str, resolution: Resolution, user: str, reason: str
 ) -> list[Flag]:
     """Close an owner's open flags (inside the caller's transaction); the flags closed."""
     if resolution == "confirmed" and not reason.strip():
@@ -171,7 +166,7 @@ def resolve(
     return [Flag(*row) for row in open_rows]
 
 
-def _move_pins(db: sqlite3.Connection, owner: str) -> None:
+def _move_pins(db: Connection, owner: str) -> None:
     """A confirmed owner now rests on the new passages (none, where one was removed)."""
     moved = db.execute(
         "SELECT f.old_hash, f.new_hash, f.source_id, f.version FROM evidence_flags f "

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from core.clock import now
-from core.database import DB_FILE, transaction
+from core.database import exists, location, transaction
 from core.errors import InputError
 from core.settings import Settings
 from knowledge.retrieval.store import Store
@@ -134,7 +134,7 @@ def set_review_date(
     overrides = _overrides(settings)
     if position is None and source_id not in overrides:
         raise InputError(f"No source '{source_id}'; `python -m knowledge list` shows them.")
-    with transaction(settings.data_dir / DB_FILE, write=True, what=WHAT) as db:
+    with transaction(location(settings), write=True, what=WHAT) as db:
         if date is None:
             db.execute("DELETE FROM source_reviews WHERE source_id = ?", (source_id,))
         else:
@@ -148,10 +148,10 @@ def set_review_date(
 
 def _overrides(settings: Settings) -> Overrides:
     """The dates set over the front matter."""
-    path = settings.data_dir / DB_FILE
-    if not path.exists():  # nothing set yet; reading must not create the database
+    where = location(settings)
+    if not exists(where):  # nothing set yet; reading must not create the database
         return {}
-    with transaction(path, write=False, what=WHAT) as db:
+    with transaction(where, write=False, what=WHAT) as db:
         rows = db.execute("SELECT source_id, review_by, set_by, set_at FROM source_reviews")
         return {row[0]: (_date(row[1]), row[2], row[3]) for row in rows}
 

@@ -9,15 +9,13 @@ The passages are kept as text, so a diff between any two versions needs no store
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from pathlib import Path
 from typing import Literal
 
 from core.clock import now
-from core.database import DB_FILE, transaction
+from core.database import Connection, Location, exists, transaction
 from core.errors import InputError
 from knowledge.sources.chunks import Chunk, content_hash
 
@@ -61,11 +59,6 @@ class SourceVersion:
     author: str
     created_at: str
     passages: int
-
-
-def database(data_dir: Path) -> Path:
-    """Where the history lives: the one clarion.db of the data directory."""
-    return data_dir / DB_FILE
 
 
 def passages_of(chunks: Iterable[Chunk]) -> list[Passage]:
@@ -153,7 +146,7 @@ def _order(change: ChunkChange) -> tuple[int, int]:
     return change.old.position, 0
 
 
-def latest(db: sqlite3.Connection, source_id: str) -> SourceVersion | None:
+def latest(db: Connection, source_id: str) -> SourceVersion | None:
     """The newest version of a source, or None if none was recorded."""
     row = db.execute(
         f"SELECT {_VERSION_COLUMNS} FROM source_versions v WHERE source_id = ? "
@@ -163,7 +156,7 @@ def latest(db: sqlite3.Connection, source_id: str) -> SourceVersion | None:
     return _version(row) if row else None
 
 
-def passages(db: sqlite3.Connection, source_id: str, number: int) -> list[Passage]:
+def passages(db: Connection, source_id: str, number: int) -> list[Passage]:
     """The passages of one version, in document order."""
     rows = db.execute(
         "SELECT position, chunk_id, section, content_hash, text FROM source_chunks "
@@ -174,7 +167,7 @@ def passages(db: sqlite3.Connection, source_id: str, number: int) -> list[Passag
 
 
 def record(
-    db: sqlite3.Connection,
+    db: Connection,
     source_id: str,
     title: str,
     origin: str,
@@ -208,9 +201,9 @@ def record(
     return version, changes
 
 
-def versions(data_dir: Path, source_id: str) -> list[SourceVersion]:
+def versions(where: Location, source_id: str) -> list[SourceVersion]:
     """Every recorded version of a source, oldest first; InputError if there is none."""
-    with transaction(database(data_dir), write=False, what=WHAT) as db:
+    with transaction(where, write=False, what=WHAT) as db:
         rows = db.execute(
             f"SELECT {_VERSION_COLUMNS} FROM source_versions v WHERE source_id = ? ORDER BY number",
             (source_id,),
@@ -223,24 +216,23 @@ def versions(data_dir: Path, source_id: str) -> list[SourceVersion]:
     return [_version(row) for row in rows]
 
 
-def diff(data_dir: Path, source_id: str, first: int, second: int) -> list[ChunkChange]:
+def diff(where: Location, source_id: str, first: int, second: int) -> list[ChunkChange]:
     """Passage by passage, how version `second` of a source differs from version `first`."""
-    numbers = {v.number for v in versions(data_dir, source_id)}
+    numbers = {v.number for v in versions(where, source_id)}
     for number in (first, second):
         if number not in numbers:
             raise InputError(
                 f"'{source_id}' has no version {number}; it has {_listing(sorted(numbers))}."
             )
-    with transaction(database(data_dir), write=False, what=WHAT) as db:
+    with transaction(where, write=False, what=WHAT) as db:
         return match_passages(passages(db, source_id, first), passages(db, source_id, second))
 
 
-def latest_versions(data_dir: Path) -> list[SourceVersion]:
+def latest_versions(where: Location) -> list[SourceVersion]:
     """The newest version of every source with a history, removed ones too, by title."""
-    path = database(data_dir)
-    if not path.is_file():
+    if not exists(where):
         return []
-    with transaction(path, write=False, what=WHAT) as db:
+    with transaction(where, write=False, what=WHAT) as db:
         rows = db.execute(
             f"SELECT {_VERSION_COLUMNS} FROM source_versions v WHERE number = "
             "(SELECT MAX(number) FROM source_versions w WHERE w.source_id = v.source_id) "
@@ -249,15 +241,14 @@ def latest_versions(data_dir: Path) -> list[SourceVersion]:
     return [_version(row) for row in rows]
 
 
-def source_texts(data_dir: Path, source_ids: Iterable[str]) -> dict[str, str]:
+def source_texts(where: Location, source_ids: Iterable[str]) -> dict[str, str]:
     """The text of each of these sources over every version the history holds (title, then
     its passages), by source id: what a map fact citing an ingested source may rest on. A fact
     whose passage later changed stays valid; the evidence flag tells staff to look at it."""
-    path = database(data_dir)
-    if not path.is_file():
+    if not exists(where):
         return {}
     rows = []
-    with transaction(path, write=False, what=WHAT) as db:
+    with transaction(where, write=False, what=WHAT) as db:
         for source_id in sorted(set(source_ids)):
             rows += db.execute(
                 "SELECT v.source_id, v.title, c.text FROM source_versions v "

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from core.database import location
 from core.errors import BackendError, ConfigError
 from core.settings import Settings
 from knowledge.retrieval.embedder import ChromaEmbeddingFunction
@@ -121,7 +122,8 @@ class Store:
 
     def __init__(self, settings: Settings, embedder: TextEmbedder) -> None:
         self.embedder = embedder
-        self.data_dir = settings.data_dir  # where the sources' history is kept (clarion.db)
+        self.data_dir = settings.data_dir
+        self.database = location(settings)  # where the sources' history is kept
         self.location = settings.chroma_url or str(settings.chroma_dir)
         self._client = _client(settings)
         try:
