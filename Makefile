@@ -28,7 +28,7 @@ WHEELS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/clarion/wheels
 LLAMA_WHEEL_DIR := $(WHEELS)/$(LLAMA_KEY)
 STAMP := $(VENV)/.installed-$(LLAMA_KEY)
 
-.PHONY: setup index run test lint imports deadcode bench browser office llama-build
+.PHONY: setup index run test lint imports deadcode bench browser office postgres llama-build
 
 $(LLAMA_WHEEL_DIR)/.built:
 	@echo "==> Building $(LLAMA_REQ) for a portable x86-64 target (AVX2, no AVX-512, no AMX)."
@@ -94,7 +94,20 @@ office:
 		echo "    libreoffice-writer-nogui fonts-liberation2"; \
 	fi
 
-test: setup browser office
+# The database tests run on SQLite and on PostgreSQL: they start their own throwaway cluster
+# from Debian's packages (tests/postgres_rig.py), as the postgres user when run as root.
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "==> Installing Debian's PostgreSQL server for the database tests."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends postgresql >/dev/null; \
+	else \
+		echo "==> PostgreSQL is missing: the PostgreSQL tests will be skipped."; \
+		echo "    Install it as root: apt-get install --no-install-recommends postgresql"; \
+	fi
+
+test: setup browser office postgres
 	$(PY) -m pytest
 
 lint: setup imports

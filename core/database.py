@@ -396,6 +396,11 @@ def migrate(db: Connection) -> list[str]:
     return [step.__name__ for step in fresh]
 
 
+def is_postgres(db: Connection) -> bool:
+    """Whether the connection is PostgreSQL's, for the few statements that differ."""
+    return isinstance(db, PostgresConnection)
+
+
 def exists(where: Location) -> bool:
     """Whether there is a database to read: a SQLite file may not have been made yet (and
     reading must not make it); a PostgreSQL database is made by its administrator."""
@@ -482,10 +487,17 @@ def _wal(db: sqlite3.Connection, tries: int = 100) -> None:
 
 @contextmanager
 def transaction(
-    where: Location, *, write: bool, what: str, error: type[DatabaseError] = DatabaseError
+    where: Location,
+    *,
+    write: bool,
+    what: str,
+    error: type[DatabaseError] = DatabaseError,
+    exclusive: bool = True,
 ) -> Iterator[Connection]:
     """One transaction that sees one state of the database and, when it writes, is the only
-    writer: SQLite's BEGIN IMMEDIATE, PostgreSQL's writers' advisory lock.
+    writer: SQLite's BEGIN IMMEDIATE, PostgreSQL's writers' advisory lock. A writing one that
+    is not `exclusive` runs beside other writers on PostgreSQL, locking the rows it changes
+    (the pack jobs' claim); SQLite has one writer whatever it says.
 
     Failures become `error` naming the database: `what` says which part of Clarion used it
     ("the template database", "the pack database").
@@ -493,7 +505,7 @@ def transaction(
     db = _open(where, what, error)
     try:
         if isinstance(db, PostgresConnection):
-            db.begin(write=write)
+            db.begin(write=write, exclusive=exclusive)
         else:
             db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         yield db

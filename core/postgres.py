@@ -84,11 +84,13 @@ class PostgresConnection:
 
         return self.raw.info.transaction_status != TransactionStatus.IDLE
 
-    def begin(self, *, write: bool) -> None:
-        """Start a transaction: a writing one waits for its turn among writers."""
+    def begin(self, *, write: bool, exclusive: bool = True) -> None:
+        """Start a transaction: a writing one waits for its turn among writers, unless it is
+        not `exclusive` and locks the rows it changes itself."""
         if write:
             self.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-            self.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            if exclusive:
+                self.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
         else:
             self.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 

@@ -14,7 +14,7 @@ import tempfile
 from graphlib import TopologicalSorter
 from pathlib import Path
 
-from core.database import DatabaseError, connect, table_counts, transaction
+from core.database import Connection, DatabaseError, connect, scalar, table_counts, transaction
 from core.postgres import Postgres
 
 WHAT = "the PostgreSQL database"
@@ -65,14 +65,18 @@ def _copy(db: sqlite3.Connection, target: Postgres) -> dict[str, int]:
                 f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))})', rows
             )
             if "id" in columns and rows:
-                pg.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f'(SELECT MAX(id) FROM "{table}"))'
-                )
+                _continue_ids(pg, table)
         copied = table_counts(pg)
         if copied != counts:
             raise DatabaseError(f"The copy does not match its source: {copied} != {counts}.")
     return counts
+
+
+def _continue_ids(pg: Connection, table: str) -> None:
+    """An identity column's next value follows the highest id copied."""
+    sequence = scalar(pg, "SELECT pg_get_serial_sequence(?, 'id')", (table,))
+    if sequence is not None:
+        pg.execute(f'SELECT setval(?, (SELECT MAX(id) FROM "{table}"))', (sequence,))
 
 
 def _parents_first(db: sqlite3.Connection, tables: list[str]) -> list[str]:

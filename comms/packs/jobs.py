@@ -19,22 +19,22 @@ from collections import Counter
 from comms.packs.campaign import Cell
 from comms.packs.store import PackStore
 from core.clock import now
-from core.database import Connection, scalar
+from core.database import Connection, is_postgres, scalar
 
 KEY = "campaign_id = ? AND audience = ? AND channel = ? AND language = ? AND variant = ?"
 
-# The claim. SQLite: BEGIN IMMEDIATE (PackStore.transaction) makes claimers take turns, and
-# one UPDATE … RETURNING picks and takes the job. On PostgreSQL the inner SELECT becomes
-# `SELECT … ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED` (keyed by the primary key, not
-# rowid), so that claimers skip each other's rows instead of waiting; the rest stays as it is.
+# The claim: one UPDATE … RETURNING picks the next job and takes it. SQLite: BEGIN IMMEDIATE
+# (PackStore.transaction) makes claimers take turns. PostgreSQL: the inner SELECT locks the row
+# it picks and skips rows another claimer holds (FOR UPDATE SKIP LOCKED), so claimers on many
+# machines never wait for each other nor take the same job.
 CLAIM = """
 UPDATE pack_jobs
 SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
-WHERE rowid = (
-    SELECT rowid FROM pack_jobs
+WHERE (campaign_id, audience, channel, language, variant) = (
+    SELECT campaign_id, audience, channel, language, variant FROM pack_jobs
     WHERE campaign_id = ? AND (state = 'queued' OR (state = 'running' AND lease_until < ?))
     ORDER BY position
-    LIMIT 1
+    LIMIT 1{lock}
 )
 RETURNING audience, channel, language, variant
 """
@@ -59,8 +59,11 @@ def enqueue(store: PackStore, campaign_id: str, order: list[Cell]) -> None:
 def claim(store: PackStore, campaign_id: str, worker: str, lease: float) -> Cell | None:
     """The next queued cell (or one whose lease ran out), now held by `worker`; None: none left."""
     at = time.time()
-    with store.transaction() as tx:
-        row = tx.db.execute(CLAIM, (worker, at + lease, now(), campaign_id, at)).fetchone()
+    with store.transaction(exclusive=False) as tx:
+        lock = " FOR UPDATE SKIP LOCKED" if is_postgres(tx.db) else ""
+        row = tx.db.execute(
+            CLAIM.format(lock=lock), (worker, at + lease, now(), campaign_id, at)
+        ).fetchone()
     return Cell(row[0], row[1], row[2], row[3]) if row else None
 
 

@@ -261,10 +261,15 @@ class PackStore:
         self.path = location(settings)
 
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[Transaction]:
-        """One transaction; BEGIN IMMEDIATE takes the write lock before anything is read."""
+    def transaction(self, *, write: bool = True, exclusive: bool = True) -> Iterator[Transaction]:
+        """One transaction; a writing one is the only writer (core.database.transaction) unless
+        `exclusive` is off: then, on PostgreSQL, it locks only the rows it changes."""
         with transaction(
-            self.path, write=write, what="the pack database", error=PackStoreError
+            self.path,
+            write=write,
+            exclusive=exclusive,
+            what="the pack database",
+            error=PackStoreError,
         ) as db:
             yield Transaction(db)
 
