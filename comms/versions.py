@@ -54,7 +54,7 @@ class VersionTable(Generic[V]):
 
     @contextmanager
     def session(self, *, write: bool) -> Iterator[Connection]:
-        """One transaction; BEGIN IMMEDIATE takes the write lock before reading the current."""
+        """One transaction; a writing one is the only writer before it reads the current."""
         with transaction(self.path, write=write, what=self.what, error=self.error) as db:
             yield db
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -358,9 +358,9 @@ def location(settings: Settings) -> Location:
     return settings.data_dir / DB_FILE
 
 
+_TABLE = "clarion_migrations"
 _MIGRATIONS_TABLE = (
-    "CREATE TABLE IF NOT EXISTS clarion_migrations "
-    "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    f"CREATE TABLE IF NOT EXISTS {_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
 )
 
 
@@ -420,6 +420,27 @@ def migrate_database(where: Location) -> list[str]:
         raise _database_error(where, exc, "the database", DatabaseError) from exc
 
 
+def pending_migrations(where: Location) -> list[str]:
+    """The names of the migrations the database lacks, read without changing it (a SQLite file
+    not made yet lacks them all)."""
+    if not exists(where):
+        return [step.__name__ for step in MIGRATIONS]
+    try:
+        if isinstance(where, Postgres):
+            db: Connection = connect_postgres(where)
+            try:
+                return _unapplied(db)
+            finally:
+                db.close()
+        with closing(sqlite3.connect(f"{where.resolve().as_uri()}?mode=ro", uri=True)) as lite:
+            known = scalar(lite, "SELECT COUNT(*) FROM sqlite_master WHERE name = ?", (_TABLE,))
+            rows = lite.execute("SELECT name FROM clarion_migrations") if known else []
+            done = {row[0] for row in rows}
+        return [step.__name__ for step in MIGRATIONS if step.__name__ not in done]
+    except sqlite3.DatabaseError as exc:
+        raise _database_error(where, exc, "the database", DatabaseError) from exc
+
+
 def pending(db: Connection) -> list[Migration]:
     """The migrations this database has not had, in order (its migrations table must exist)."""
     done = {row[0] for row in db.execute("SELECT name FROM clarion_migrations")}
@@ -467,7 +488,7 @@ def _postgres(where: Postgres) -> PostgresConnection:
     return db
 
 
-def _unapplied(db: PostgresConnection) -> list[str]:
+def _unapplied(db: Connection) -> list[str]:
     exists = scalar(db, "SELECT to_regclass('clarion_migrations') IS NOT NULL")
     return [step.__name__ for step in (pending(db) if exists else MIGRATIONS)]
 

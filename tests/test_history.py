@@ -32,6 +32,8 @@ from knowledge.ingest import ingest_paths, remove_source, sync_folder
 from knowledge.retrieval.store import Store
 from tests.conftest import FakeEmbedder
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 SOURCE = """# Measles vaccine
 
 ## Who should get it

@@ -22,6 +22,8 @@ from core.database import DB_FILE
 from core.errors import InputError
 from core.settings import Settings, load_settings
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 MEASLES = shipped_map_text("measles")
 OLD_DB = Path(__file__).parent / "fixtures" / "clarion-before-migrations.db"
 
@@ -152,6 +154,7 @@ def test_unknown_map_and_empty_author_are_clear_errors(store: MapStore) -> None:
         store.propose("measles", FIRM, author="  ")
 
 
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # the SQLite file itself
 def test_an_old_database_gets_the_map_versions_table(tmp_path: Path) -> None:
     data = tmp_path / "old"
     data.mkdir()

@@ -24,6 +24,8 @@ from core.settings import Settings, load_settings
 from knowledge.retrieval.store import Store
 from tests.pack_helpers import answer, small_campaign
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 
 @pytest.fixture
 def servers() -> Iterator[tuple[StandIn, StandIn]]:

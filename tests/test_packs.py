@@ -34,6 +34,8 @@ from tests.pack_helpers import (
     small_campaign,
 )
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 
 def _flat(call: dict) -> str:  # type: ignore[type-arg]
     return "\n".join(m["content"] for m in call["messages"])

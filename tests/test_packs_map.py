@@ -21,6 +21,8 @@ from core.settings import Settings, load_settings
 from knowledge.retrieval.store import Store
 from tests.pack_helpers import generated, pack_settings, scripted, small_campaign
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 SMS = Cell("older-adults", "sms", "de")
 STRAY = "Die Impfung schützt 97 von 100 Geimpften."
 

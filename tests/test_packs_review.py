@@ -21,6 +21,8 @@ from comms.packs.review import (
 from core.errors import InputError
 from tests.pack_helpers import generated, pack_settings, small_campaign
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 CELL = Cell("older-adults", "sms", "de")
 
 

@@ -233,7 +233,7 @@ def test_writers_take_turns_so_version_numbers_stay_unique(postgres_url: str) ->
                         "INSERT INTO template_versions VALUES ('x', ?, '', '', ?, '', '', '')",
                         (number, f"{n}-{k}"),
                     )
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=add, args=(n,)) for n in range(8)]
@@ -324,7 +324,9 @@ def fill_every_table(path: Path) -> dict[str, int]:
 
 def checks(db: sqlite3.Connection, table: str) -> dict[str, str]:
     sql = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
-    return {c: re.findall(r"'(\w+)'", v)[0] for c, v in re.findall(r"CHECK \((\w+) IN \(([^)]*)", sql)}
+    return {
+        c: re.findall(r"'(\w+)'", v)[0] for c, v in re.findall(r"CHECK \((\w+) IN \(([^)]*)", sql)
+    }
 
 
 def parents(db: sqlite3.Connection, table: str) -> dict[str, tuple[str, str]]:
@@ -347,3 +349,27 @@ def value(
     if kind == "real":
         return 1_790_000_000.25 + row
     return f"{table}.{column}.{row}.ÄÖ ✓"
+
+
+SQLITE_ONLY = [
+    (r"\bINSERT OR (IGNORE|REPLACE)\b", "INSERT … ON CONFLICT DO NOTHING / DO UPDATE"),
+    (r"\browid\b", "the primary key's columns"),
+    (r"\blastrowid\b", "INSERT … RETURNING id"),
+    (r"\bPRAGMA\b", "nothing: only core/database.py may speak to SQLite alone"),
+    (r"[\"']BEGIN IMMEDIATE", "core.database.transaction(write=True)"),
+]
+ENGINE_MODULES = {"core/database.py", "core/postgres.py", "core/sqlite_copy.py"}
+
+
+@pytest.mark.parametrize(("pattern", "instead"), SQLITE_ONLY)
+def test_no_store_writes_sqlite_only_sql(pattern: str, instead: str) -> None:
+    """The stores' SQL runs on both engines: SQLite's own forms stay in the engine modules."""
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for folder in ("core", "comms", "knowledge", "bench")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if str(path.relative_to(ROOT)) not in ENGINE_MODULES
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(pattern, line) and not line.lstrip().startswith("#")
+    ]
+    assert found == [], f"write {instead}"

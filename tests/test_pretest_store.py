@@ -16,6 +16,8 @@ from core.settings import Settings
 from knowledge.retrieval.store import Store
 from tests.pack_helpers import generated, pack_settings, small_campaign
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 SMS = ("older-adults", "sms")
 
 

@@ -21,6 +21,8 @@ from knowledge.sources.corpus import SourceMeta, read_corpus
 from knowledge.sources.documents import read_file
 from tests.conftest import ROOT, FakeEmbedder
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 TODAY = dt.date(2026, 12, 2)
 RSV = "rec-rsv-older-adults-stiko-de"  # STIKO, 2024-08-08, review by 2025-01-31
 PRINCIPLE = "principle-fact-sandwich-en"  # review by 2027-11-30

@@ -23,6 +23,8 @@ from knowledge.history.versions import ChunkChange, Passage, record
 from knowledge.retrieval.store import Store
 from tests.pack_helpers import generated, small_campaign
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 
 def change_cited_passage(settings: Settings, packs: PackStore) -> tuple[str, list[str]]:
     """Record two more versions of the first cell's first cited source, the second changing

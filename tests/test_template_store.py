@@ -23,6 +23,8 @@ from core.errors import TemplateError
 from core.settings import Settings
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 DRAFT = shipped_text("draft_message")
 
 
@@ -182,6 +184,7 @@ def test_save_creates_a_version_and_the_override_file(
     assert (SHIPPED_DIR / "draft_message.yaml").read_text() == DRAFT  # shipped stays read-only
 
 
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # the SQLite file itself
 def test_database_uses_wal_and_prefixed_tables(store: TemplateStore) -> None:
     store.save("faq_entry", edit("honestly and kindly", "kindly", shipped_text("faq_entry")),
                author="Ann", base_version=0)  # fmt: skip
@@ -337,6 +340,7 @@ def test_a_hand_placed_override_becomes_version_0(store: TemplateStore, settings
     assert store.version("draft_message", 0).text == SHORTER  # kept in history
 
 
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # the SQLite file itself
 def test_a_corrupt_database_is_reported_and_left_untouched(
     store: TemplateStore, settings: Settings
 ) -> None:

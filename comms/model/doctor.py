@@ -21,7 +21,9 @@ from comms.model.licence import (
     ModelLicence,
     licence_of_server_model,
 )
+from core.database import DatabaseError, exists, location, pending_migrations
 from core.errors import ClarionError
+from core.postgres import Postgres
 from core.settings import Settings, bundled_embedder_path
 
 Status = Literal["ok", "warn", "fail"]
@@ -283,6 +285,26 @@ def _knowledge_findings(settings: Settings) -> list[Finding]:
     return out
 
 
+def _database_findings(settings: Settings) -> list[Finding]:
+    """Which database, and whether its schema is current (without migrating it)."""
+    where = location(settings)
+    try:
+        missing = pending_migrations(where)
+    except DatabaseError as exc:
+        return [Finding(name="database", value=str(where), status="fail", note=str(exc))]
+    value = f"{where} ({'PostgreSQL' if isinstance(where, Postgres) else 'SQLite'})"
+    if not exists(where):
+        return [Finding(name="database", value=value, note="made when Clarion first uses it")]
+    if missing:
+        note = f"{len(missing)} migration(s) to apply, from {missing[0]}"
+        if isinstance(where, Postgres) and not where.migrate:  # nothing will apply them
+            note += ": run `python -m comms migrate`"
+            return [Finding(name="database", value=value, status="fail", note=note)]
+        note += "; applied when Clarion first opens it"
+        return [Finding(name="database", value=value, status="warn", note=note)]
+    return [Finding(name="database", value=value, note="schema up to date")]
+
+
 def diagnose(settings: Settings, *, smoke: bool = True, chat: Any | None = None) -> Report:
     """Check the model, the build, the embedder and the store; optionally generate 5 tokens.
 
@@ -303,6 +325,7 @@ def diagnose(settings: Settings, *, smoke: bool = True, chat: Any | None = None)
         if settings.llm_model:
             findings += licence_findings(licence_of_server_model(settings.llm_model))
     findings += _knowledge_findings(settings)
+    findings += _database_findings(settings)
     report = Report(findings=findings, model=facts)
     if smoke and report.ok:
         report.smoke = _smoke(settings, chat, report.findings)

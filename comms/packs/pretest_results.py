@@ -44,8 +44,11 @@ class PretestResult(BaseModel):
 def record_result(db: Connection, campaign_id: str, cell: Cell, result: PretestResult) -> None:
     """Keep the result with the cell, inside the caller's transaction."""
     db.execute(
-        "INSERT OR REPLACE INTO pack_pretest_results (campaign_id, audience, channel, language, "
-        "variant, pretest_id, result, adopted_by, adopted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO pack_pretest_results (campaign_id, audience, channel, language, variant, "
+        "pretest_id, result, adopted_by, adopted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (campaign_id, audience, channel, language, variant, pretest_id) DO UPDATE "
+        "SET result = excluded.result, adopted_by = excluded.adopted_by, "
+        "adopted_at = excluded.adopted_at",
         (
             campaign_id, cell.audience, cell.channel, cell.language, cell.variant,
             result.pretest_id, result.model_dump_json(), result.adopted_by, result.adopted_at,

@@ -114,11 +114,12 @@ class PretestStore:
         )
 
     def ratings(self, pretest_id: str) -> list[Rating]:
-        """Every rating of the pretest, in the order the files were imported."""
+        """Every rating of the pretest: by import, then respondent, page and item."""
         with self._db(write=False) as db:
             rows = db.execute(
-                "SELECT respondent, language, form, position, version, item, score "
-                "FROM pretest_ratings WHERE pretest_id = ? ORDER BY import_id, rowid",
+                "SELECT respondent, language, form, position, version, item, score FROM "
+                "pretest_ratings WHERE pretest_id = ? "
+                "ORDER BY import_id, respondent, position, item",
                 (pretest_id,),
             ).fetchall()
         keys = ("respondent", "language", "form", "position", "version", "item", "score")

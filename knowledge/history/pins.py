@@ -77,7 +77,7 @@ def replace_pins(db: Connection, owner: str, kind: Kind, pins: Iterable[Pin]) ->
     db.execute("DELETE FROM evidence_pins WHERE owner = ?", (owner,))
     at = now()
     db.executemany(
-        "INSERT OR IGNORE INTO evidence_pins VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO evidence_pins VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [(owner, kind, p.source_id, p.chunk_id, p.content_hash, at) for p in pins],
     )
 
@@ -118,8 +118,8 @@ def flag_impact(db: Connection, source_id: str, version: int, changes: list[Chun
         change = gone.get(old_hash)
         new_hash = change.new.content_hash if change and change.new else ""
         db.execute(
-            "INSERT OR IGNORE INTO evidence_flags (owner, kind, source_id, version, old_hash, "
-            "new_hash, change, flagged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO evidence_flags (owner, kind, source_id, version, old_hash, new_hash, "
+            "change, flagged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (owner, kind, source_id, version, old_hash, new_hash,
              change.change if change else "removed", at),
         )  # fmt: skip
@@ -186,7 +186,7 @@ def _move_pins(db: Connection, owner: str) -> None:
         ).fetchone()
         kind = owner.split(":", 1)[0]
         db.execute(
-            "INSERT OR IGNORE INTO evidence_pins VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO evidence_pins VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (owner, kind, source_id, chunk[0] if chunk else "", new_hash, now()),
         )
 

@@ -139,7 +139,9 @@ def set_review_date(
             db.execute("DELETE FROM source_reviews WHERE source_id = ?", (source_id,))
         else:
             db.execute(
-                "INSERT OR REPLACE INTO source_reviews VALUES (?, ?, ?, ?)",
+                "INSERT INTO source_reviews VALUES (?, ?, ?, ?) ON CONFLICT (source_id) DO "
+                "UPDATE SET review_by = excluded.review_by, set_by = excluded.set_by, "
+                "set_at = excluded.set_at",
                 (source_id, date.isoformat(), name, now()),
             )
     meta = store.snapshot().metadatas[position] if position is not None else None
