@@ -169,7 +169,7 @@ def wait_for_http(url: str, timeout: float = 60.0) -> None:
 def postgres_cluster() -> Iterator[Any]:
     """One PostgreSQL cluster for the whole run (tests/postgres_rig.py); each test that uses it
     gets a schema of its own."""
-    from tests.postgres_rig import server_bin, start_cluster
+    from bench.postgres_rig import server_bin, start_cluster
 
     if server_bin() is None:
         pytest.skip("PostgreSQL is missing: `make postgres` installs it (apt-get, as root)")

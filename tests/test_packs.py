@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from comms.packs.generation import (
 )
 from comms.packs.review import approve
 from comms.packs.store import PackStore, PackStoreError
+from core.database import DatabaseError, transaction
 from core.errors import InputError, ModelCrashed
 from tests.conftest import ROOT, ScriptedChat
 from tests.pack_helpers import (
@@ -315,10 +315,12 @@ def test_a_cell_is_stored_once_whatever_runs_at_the_same_time(settings, fake_sto
     message = packs.messages("flu-test")[0]
     with packs.transaction() as tx:
         assert tx.insert_message(message) is False
-    db = sqlite3.connect(packs.path)
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+    either_engine = "UNIQUE constraint failed|duplicate key value violates unique"
+    with (
+        pytest.raises(DatabaseError, match=either_engine),
+        transaction(packs.path, write=True, what="test") as db,
+    ):
         db.execute("INSERT INTO pack_messages SELECT * FROM pack_messages LIMIT 1")
-    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_regenerate_writes_a_new_revision_with_the_next_seed(settings, fake_store) -> None:  # type: ignore[no-untyped-def]
@@ -368,6 +370,7 @@ def test_a_campaign_file_run_twice_needs_resume_and_the_same_file(settings) -> N
     assert [e.action for e in packs.events("flu-test")] == ["create"]
 
 
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # a damaged SQLite file
 def test_a_damaged_database_is_reported_and_left_alone(settings) -> None:  # type: ignore[no-untyped-def]
     path: Path = settings.data_dir / "clarion.db"
     path.parent.mkdir(parents=True)

@@ -373,3 +373,17 @@ def test_no_store_writes_sqlite_only_sql(pattern: str, instead: str) -> None:
         if re.search(pattern, line) and not line.lstrip().startswith("#")
     ]
     assert found == [], f"write {instead}"
+
+
+def test_a_database_that_does_not_answer_is_named_without_its_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.conftest import free_port
+
+    url = f"postgresql://clarion:s3cret@127.0.0.1:{free_port()}/clarion"
+    monkeypatch.setenv("CLARION_DATABASE_URL", url)
+    with pytest.raises(DatabaseError) as caught:
+        TemplateStore(load_settings()).history("draft_message")
+    message = str(caught.value)
+    assert "s3cret" not in message and "clarion:***@127.0.0.1" in message
+    assert "could not be used" in message and "refused" in message

@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL cluster on 127.0.0.1 for the tests, from Debian's packages.
+"""A throwaway PostgreSQL cluster on 127.0.0.1 from Debian's packages, for tests and benchmarks.
 
 `make postgres` (part of `make test`) installs Debian's `postgresql`; the tests start their own
 cluster with initdb and pg_ctl on a free port, in a new folder, and remove it at the end. The
