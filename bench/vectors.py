@@ -1,6 +1,6 @@
 """P12: vectors that several processes share: a Chroma server against pgvector.
 
-    python -m bench.vectors [--sizes 10000,100000] [--k 20]
+    python -m bench.vectors [--sizes 10000,100000] [--vectors clustered|random]
 
 The workload is P3's (bench/retrieval.py): synthetic passages with words drawn from the shipped
 corpus, metadata tagged like real chunks and random unit vectors (embedding 100k passages with
@@ -43,12 +43,14 @@ from bench.rig import Rig, percentile
 from core.catalog import load_catalog
 from knowledge.retrieval.search import OVERFETCH
 from knowledge.retrieval.store import tag_metadata
+from knowledge.sources.corpus import read_corpus
 
 SIZES = (10_000, 100_000)
 QUICK_SIZES = (10_000,)
 K = 20  # search(k=5) asks the store for a pool of 4 × 5
 HNSW_M = 16  # Chroma's defaults, given to pgvector too
 HNSW_EF = 100  # Chroma's construction_ef and search_ef
+SPREAD = 1.0  # clustered vectors: cosine to their real passage ≈ 1 / √(1 + SPREAD²) ≈ 0.71
 PG_BUFFERS = "512MB"  # shared_buffers: the 100k table and its index fit
 SYSTEM_PG = Path("/usr/lib/postgresql/15/bin")
 NO_PGVECTOR = (
@@ -76,8 +78,28 @@ class Workload:
         return min(len(self.ids), math.ceil(K / share * OVERFETCH))
 
 
-def workload(size: int, query_vectors: np.ndarray, seed: int = 42) -> Workload:
-    """P3's synthetic passages, 0..size, with the filter's mask."""
+def anchors(rig: Rig) -> np.ndarray:
+    """The shipped corpus's passages embedded by the real model: the clustered vectors' centres."""
+    from knowledge.ingest import corpus_chunks
+
+    texts = [chunk.text for doc in read_corpus() for chunk in corpus_chunks(doc)]
+    found = rig.raw_encoder.encode(texts, normalize_embeddings=True, batch_size=32)
+    return np.asarray(found, dtype=np.float32)
+
+
+def clustered(vectors: np.ndarray, centres: np.ndarray, seed: int) -> np.ndarray:
+    """Each random unit vector added to one real passage's embedding, times SPREAD, and
+    normalised: P3's random vectors given the structure of real ones (neighbours exist)."""
+    picks = np.random.default_rng(seed).integers(0, len(centres), len(vectors))
+    mixed = centres[picks] + SPREAD * vectors
+    return mixed / np.linalg.norm(mixed, axis=1, keepdims=True)
+
+
+def workload(
+    size: int, query_vectors: np.ndarray, centres: np.ndarray | None = None, seed: int = 42
+) -> Workload:
+    """P3's synthetic passages, 0..size, with the filter's mask; with centres, their vectors
+    clustered around those."""
     rng, pools = np.random.default_rng(seed), word_pools()
     vaccines = [t.id for t in load_catalog().topics]
     ids, documents, metadatas, vectors = [], [], [], []
@@ -89,7 +111,10 @@ def workload(size: int, query_vectors: np.ndarray, seed: int = 42) -> Workload:
         vectors.append(batch)
     flu = FILTERS.vaccine
     allowed = np.array([bool(m.get(f"vaccine:{flu}") or m.get("topic:all")) for m in metadatas])
-    return Workload(ids, documents, metadatas, np.vstack(vectors), allowed, query_vectors)
+    stacked = np.vstack(vectors)
+    if centres is not None:
+        stacked = clustered(stacked, centres, seed + 1)
+    return Workload(ids, documents, metadatas, stacked, allowed, query_vectors)
 
 
 def exact(work: Workload, query: np.ndarray, k: int, filtered: bool) -> set[str]:
@@ -390,9 +415,11 @@ def started(make: Callable[[], Any]) -> Iterator[Any]:
 # The table ----------------------------------------------------------------------------------
 
 
-def compare(folder: Path, size: int, query_vectors: np.ndarray) -> list[Result | str]:
+def compare(
+    folder: Path, size: int, query_vectors: np.ndarray, centres: np.ndarray | None = None
+) -> list[Result | str]:
     """Both backends at one size, one after the other; a string where one could not run."""
-    work = workload(size, query_vectors)
+    work = workload(size, query_vectors, centres)
     results: list[Result | str] = []
     with started(lambda: ChromaServer(folder / f"chroma-{size}")) as chroma:
         results.append(measure(chroma, work))
@@ -462,13 +489,21 @@ def query_vectors(rig: Rig) -> np.ndarray:
     return np.asarray(vectors, dtype=np.float32)
 
 
-def run(rig: Rig, sizes: tuple[int, ...] | None = None) -> list[Row]:
-    """Both backends at each size (10k only with --quick)."""
+def run(rig: Rig, sizes: tuple[int, ...] | None = None, kind: str = "clustered") -> list[Row]:
+    """Both backends at each size (10k only with --quick), with clustered or random vectors."""
     vectors = query_vectors(rig)
+    centres = anchors(rig) if kind == "clustered" else None
+    said = (
+        f"clustered around the corpus's {len(centres)} real passages"
+        if centres is not None
+        else "random unit vectors, as P3's"
+    )
     out: list[Row] = []
     for size in sizes or (QUICK_SIZES if rig.quick else SIZES):
         with rig.measuring():  # P3's store builder, if it runs, waits: both servers need cores
-            out += rows(compare(rig.folder, size, vectors))
+            found = rows(compare(rig.folder, size, vectors, centres))
+        found[0].note = f"vectors {said}; {found[0].note}"
+        out += found
     return out
 
 
@@ -479,10 +514,16 @@ def main(argv: list[str] | None = None) -> None:
         default=",".join(str(s) for s in SIZES),
         help="comma-separated numbers of passages (default: 10000,100000)",
     )
+    parser.add_argument(
+        "--vectors",
+        choices=("clustered", "random"),
+        default="clustered",
+        help="clustered around the corpus's real embeddings (default) or P3's random ones",
+    )
     args = parser.parse_args(argv)
     sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
     with tempfile.TemporaryDirectory(prefix="clarion-bench-") as folder:
-        print(format_table(run(Rig(Path(folder)), sizes)))
+        print(format_table(run(Rig(Path(folder)), sizes, args.vectors)))
 
 
 if __name__ == "__main__":

@@ -69,8 +69,8 @@ def shared_store_error(settings: Settings) -> ConfigError | None:
     return ConfigError(
         "CLARION_DATABASE_URL is set, so several Clarion processes share one PostgreSQL "
         f"database, but the knowledge store is the embedded Chroma in {settings.chroma_dir}, "
-        "which only one process may open. Run a Chroma server (`chroma run --path "
-        "/var/lib/clarion/chroma --host 127.0.0.1 --port 8000`) and set "
+        "which only one process may open. Run a Chroma server on it (`chroma run --path "
+        f"{settings.chroma_dir} --host 127.0.0.1 --port 8000`) and set "
         "CLARION_CHROMA_URL=http://127.0.0.1:8000 for every process (docs/deployment.md, "
         '"Knowledge for several processes").'
     )
