@@ -17,6 +17,8 @@ from core.errors import BackendError, ConfigError
 from core.settings import load_settings
 from knowledge import open_store
 from knowledge.retrieval.store import Store, shared_store_error
+from knowledge.sources.chunks import Chunk
+from tests.chroma_helpers import chroma_server
 from tests.conftest import ROOT, FakeEmbedder, free_port
 from ui import resources
 
@@ -55,6 +57,19 @@ def test_opening_the_store(
     else:  # the server is asked for (and is down here): the setting is not what stops it
         with pytest.raises(BackendError, match=f"Chroma server at {url} is unreachable"):
             Store(settings, FakeEmbedder())
+
+
+@pytest.mark.e2e
+def test_the_fix_the_refusal_names_works(tmp_path: Path) -> None:
+    """A shared database with `chroma run` on the embedded store's own folder: the store opens
+    and keeps what the embedded one held."""
+    embedded = load_settings(data_dir=tmp_path / "data")
+    Store(embedded, FakeEmbedder()).add(
+        [Chunk("s#0", "Flu vaccination is free.", {"source_id": "s"})]
+    )
+    with chroma_server(embedded.chroma_dir) as url:
+        shared = load_settings(data_dir=tmp_path / "data", database_url=POSTGRES, chroma_url=url)
+        assert Store(shared, FakeEmbedder()).count() == 1
 
 
 def test_the_environment_variable_alone_refuses_open_store(
