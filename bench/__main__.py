@@ -29,6 +29,7 @@ from bench import (
     retrieval,
     startup,
     threads,
+    vectors,
 )
 from bench.report import Row, format_table, load_average, publish, skipped
 from bench.rig import Rig
@@ -43,6 +44,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[Rig], list[Row]]]] = {
     "P8": ("impact check on re-ingest", evidence.run),
     "P10": ("pretest statistics: simulated checks and analyse's time", pretest_stats.run),
     "P11": ("pack fan-out over a pool of model servers", pack_fanout.run),
+    "P12": ("vectors several processes share: Chroma server and pgvector", vectors.run),
     "T": ("threads and OpenMP wait policy", threads.run),
 }
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"

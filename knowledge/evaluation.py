@@ -68,7 +68,9 @@ def load_queries(path: Path = QUERIES) -> list[Query]:
 
 def build_eval_store(folder: Path, embedder: TextEmbedder, extra: Path | None) -> Store:
     """A fresh store with the shipped corpus and, if present, the extra HTML pages."""
-    store = Store(load_settings(data_dir=folder, chroma_url=None), embedder)
+    # A private, throwaway store of this process: embedded even where Clarion's own is shared.
+    private = load_settings(data_dir=folder, chroma_url=None, database_url=None)
+    store = Store(private, embedder)
     sync_corpus(store)
     if extra is not None and extra.is_dir():
         ingest_paths(store, sorted(extra.glob("*.html")))

@@ -184,10 +184,25 @@ def postgres_url(postgres_cluster: Any) -> str:
     return str(postgres_cluster.fresh_schema())
 
 
+@pytest.fixture(scope="session")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One `chroma run` server for the run; each test that uses it takes a collection of its own."""
+    from tests.chroma_helpers import chroma_server
+
+    with chroma_server(tmp_path_factory.mktemp("chroma-server")) as url:
+        yield url
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a test on both engines: the embedded SQLite file, and PostgreSQL through
-    CLARION_DATABASE_URL (a module opts in with `pytestmark = pytest.mark.usefixtures("engine")`)."""
+    """Run a test on both engines (a module opts in with
+    `pytestmark = pytest.mark.usefixtures("engine")`): the embedded defaults, SQLite and Chroma
+    in the data folder; and what several processes share, PostgreSQL through
+    CLARION_DATABASE_URL with a Chroma server (a fresh schema and a fresh collection)."""
     if request.param == "postgres":
+        import uuid
+
         monkeypatch.setenv("CLARION_DATABASE_URL", request.getfixturevalue("postgres_url"))
+        monkeypatch.setenv("CLARION_CHROMA_URL", request.getfixturevalue("chroma_url"))
+        monkeypatch.setenv("CLARION_COLLECTION", f"t{uuid.uuid4().hex[:12]}")
     return str(request.param)

@@ -22,6 +22,7 @@ from bench import (
     retrieval,
     startup,
     threads,
+    vectors,
 )
 from bench.report import END, START, Row, format_table, machine, skipped, write_report
 from bench.rig import RecordingChat, Rig, closed, percentile
@@ -46,9 +47,12 @@ def test_every_benchmark_module_has_a_run_function() -> None:
         pretest_stats,
         pack_fanout,
         threads,
+        vectors,
     ):
         assert callable(module.run), module.__name__
-    assert set(entry.BENCHMARKS) == {"P1", "P2", "P3", "P4", "P5", "P6", "P8", "P10", "P11", "T"}
+    assert set(entry.BENCHMARKS) == {
+        *("P1", "P2", "P3", "P4", "P5", "P6", "P8", "P10", "P11", "P12", "T")
+    }
 
 
 def test_the_table_has_one_line_per_row_and_the_same_columns() -> None:
@@ -141,7 +145,7 @@ def test_the_large_store_is_built_from_the_start_and_stopped_while_rows_are_time
 
         return run
 
-    for key in ("P1", "P2", "P4", "P5", "P8", "P10", "P11"):
+    for key in ("P1", "P2", "P4", "P5", "P8", "P10", "P11", "P12"):
         monkeypatch.setitem(entry.BENCHMARKS, key, (key, timed(key)))
     untimed = lambda rig: log.append("P6") or [Row("P6", "P6", "1", "1", 1.0, "", None)]  # noqa: E731
     monkeypatch.setitem(entry.BENCHMARKS, "P6", ("P6", untimed))
@@ -164,10 +168,11 @@ def test_the_large_store_is_built_from_the_start_and_stopped_while_rows_are_time
         "P8",
         "P10",
         "P11",
+        "P12",
         "T",
     ]
     stopped = [
-        step for key in ("P1", "P2", "P4", "P5", "P8", "P10", "P11", "T quiet", "P3 small")
+        step for key in ("P1", "P2", "P4", "P5", "P8", "P10", "P11", "P12", "T quiet", "P3 small")
         for step in ("pause", key, "resume")
     ]  # fmt: skip
     assert log == [
@@ -222,3 +227,40 @@ def test_the_pretest_rows_of_make_bench(monkeypatch, tmp_path: Path) -> None:  #
     assert all("10 runs" in row.note for row in rows[:4])
     timed = rows[4]
     assert timed.ratio is not None and timed.ratio > 1 and "ttest_rel" in timed.note
+
+
+def test_the_shared_vectors_bench_measures_both_servers_at_a_tiny_size(tmp_path: Path) -> None:
+    """P12 at 300 passages with random query vectors: a real `chroma run` and, where `make
+    pgvector` installed it, a real PostgreSQL with pgvector; figures are not judged."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    queries = rng.standard_normal((8, retrieval.DIM)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    results = vectors.compare(tmp_path, 300, queries)
+    chroma, pg = results
+    assert isinstance(chroma, vectors.Result) and chroma.name == "Chroma server"
+    assert len(chroma.filtered_ms) == len(chroma.unfiltered_ms) == 8
+    assert chroma.recall_filtered >= 0.9 and chroma.recall_unfiltered >= 0.9
+    assert chroma.memory_mb > 0 and chroma.disk_mb > 0
+    if vectors.pg_binaries() is None:
+        assert pg == vectors.NO_PGVECTOR
+    else:
+        assert isinstance(pg, vectors.Result) and "pgvector 0." in pg.detail
+        assert pg.recall_filtered >= 0.9 and pg.recall_unfiltered >= 0.9
+        assert pg.memory_mb > 0 and pg.disk_mb > 0
+    table = format_table(vectors.rows(results))
+    assert table.count("| P12 |") == (5 if isinstance(pg, vectors.Result) else 6)
+    assert "300 passages, Chroma server vs pgvector: ingest" in table
+
+
+def test_exact_search_respects_the_filter() -> None:
+    import numpy as np
+
+    unit = np.eye(4, dtype=np.float32)
+    work = vectors.Workload(
+        ["a", "b", "c", "d"], [""] * 4, [{}] * 4, unit, np.array([False, True, True, False]), unit
+    )
+    assert vectors.exact(work, unit[0], 1, filtered=False) == {"a"}
+    assert vectors.exact(work, unit[0] + 0.5 * unit[2], 1, filtered=True) == {"c"}
+    assert work.unfiltered_k == 4  # half pass: 20 / 0.5 × 2 = 80, at most the 4 there are

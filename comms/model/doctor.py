@@ -281,7 +281,15 @@ def _knowledge_findings(settings: Settings) -> list[Finding]:
         out.append(Finding(name="embedder", value=value if bundled else str(folder)))
     except ClarionError as exc:
         out.append(Finding(name="embedder", value="not found", status="fail", note=str(exc)))
-    out.append(Finding(name="store", value=settings.store_label()))
+    from knowledge.retrieval.store import shared_store_error
+
+    refused = shared_store_error(settings)
+    if refused is not None:
+        out.append(
+            Finding(name="store", value=settings.store_label(), status="fail", note=str(refused))
+        )
+    else:
+        out.append(Finding(name="store", value=settings.store_label()))
     return out
 
 

@@ -58,7 +58,29 @@ def tag_metadata(meta: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
+def shared_store_error(settings: Settings) -> ConfigError | None:
+    """The refusal of the embedded store when several processes share Clarion's state.
+
+    Chroma's embedded store is one process's files: a second process that opens them (another
+    app replica, a worker on another machine, a CLI run) corrupts them or never sees the first
+    one's writes. With CLARION_DATABASE_URL (PostgreSQL) the knowledge must be a Chroma server.
+    """
+    if not settings.shared_database or settings.chroma_url:
+        return None
+    return ConfigError(
+        "CLARION_DATABASE_URL is set, so several Clarion processes share one PostgreSQL "
+        f"database, but the knowledge store is the embedded Chroma in {settings.chroma_dir}, "
+        "which only one process may open. Run a Chroma server on it (`chroma run --path "
+        f"{settings.chroma_dir} --host 127.0.0.1 --port 8000`) and set "
+        "CLARION_CHROMA_URL=http://127.0.0.1:8000 for every process (docs/deployment.md, "
+        '"Knowledge for several processes").'
+    )
+
+
 def _client(settings: Settings) -> Any:
+    refused = shared_store_error(settings)
+    if refused is not None:  # before chromadb is imported: the setting alone decides
+        raise refused
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
