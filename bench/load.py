@@ -10,7 +10,9 @@ Streamlit replicas (`CLARION_AUTH=local`, `CLARION_MIGRATE=off`, one cookie secr
 HAProxy with the shipped deploy/haproxy.cfg. Each simulated person is a Streamlit session over
 the proxy's websocket (bench/streamlit_session.py): signs in, then per round loads the write
 page, composes a message (the form's button, a question in the concern field), and loads the
-Packs and Knowledge pages. Meanwhile this process runs a 48-cell pack over the stand-ins with
+Packs and Knowledge pages, reading for 3–10 s (uniform, seeded) before each action, as a load
+test's simulated users do (locust's `between`); the first action starts within 10 s.
+Meanwhile this process runs a 48-cell pack over the stand-ins with
 the model asked, then approves every cell and exports the pack (the library, on the same
 database). Times are from the request to the script run's end.
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import re
 import secrets
 import shutil
@@ -51,6 +54,7 @@ PASSWORD = "load-test-Passw0rd"
 CONCERNS = ["Ist die Impfung sicher?", "Was kostet das?", "Wo kann ich mich impfen lassen?",
             "Muss ich jedes Jahr?", "Hat die Impfung Nebenwirkungen?"]  # fmt: skip
 PAGES = ("write", "packs", "knowledge")
+THINK = (3.0, 10.0)  # seconds a person reads before the next action, uniform (locust's between)
 
 
 @dataclass
@@ -155,10 +159,18 @@ def deployment(folder: Path, staff: int) -> Iterator[Deployment]:
         yield Deployment(f"http://127.0.0.1:{proxy_port}", env, folder, proxy_log, standins)
 
 
-async def person(base: str, name: str, rounds: int, timings: Timings) -> None:
-    """One member of staff: sign in, then write, compose, look at packs and knowledge."""
+async def person(base: str, name: str, rounds: int, timings: Timings, think: bool) -> None:
+    """One member of staff: sign in, then write, compose, look at packs and knowledge, reading
+    what came for a few seconds between actions (`think`; seeded by the name)."""
     session = Session(base)
+    pause = random.Random(name)
+
+    async def read() -> None:
+        if think:
+            await asyncio.sleep(pause.uniform(*THINK))
+
     try:
+        await asyncio.sleep(pause.uniform(0, THINK[1]) if think else 0)  # not all at once
         await session.open()
         page = await session.run("")
         form = [typed(page.widget("text_input", label), value) for label, value in
@@ -166,14 +178,17 @@ async def person(base: str, name: str, rounds: int, timings: Timings) -> None:
         signed = await session.run(None, [*form, press(page.widget("button", "Anmelden"))])
         timings.login.append(signed.seconds)
         for n in range(rounds):
+            await read()
             write = await session.run("write")
             timings.page.append(write.seconds)
+            await read()
             concern = typed(write.widget("text_area", "Anliegen"), CONCERNS[n % len(CONCERNS)])
             made = await session.run(None, [concern, press(write.widget("button", "Nachricht"))])
             if made.exception:
                 timings.errors.append(f"{name}: {made.exception}")
             timings.compose.append(made.seconds)
             for other in PAGES[1:]:
+                await read()
                 shown = await session.run(other)
                 if shown.exception:
                     timings.errors.append(f"{name} {other}: {shown.exception}")
@@ -184,12 +199,12 @@ async def person(base: str, name: str, rounds: int, timings: Timings) -> None:
         await session.close()
 
 
-def staff_at_once(base: str, count: int, rounds: int) -> Timings:
+def staff_at_once(base: str, count: int, rounds: int, think: bool = True) -> Timings:
     """`count` people at once, each `rounds` rounds."""
     timings = Timings()
 
     async def everyone() -> None:
-        await asyncio.gather(*(person(base, f"staff{n + 1}", rounds, timings)
+        await asyncio.gather(*(person(base, f"staff{n + 1}", rounds, timings, think)
                                for n in range(count)))  # fmt: skip
 
     asyncio.run(everyone())
@@ -248,8 +263,8 @@ def rows(staff: int = 20, rounds: int = 3) -> list[Row]:
         return [skipped("P13", "load", "haproxy is missing: `make haproxy` installs it")]
     with tempfile.TemporaryDirectory(prefix="clarion-load-") as tmp, \
             deployment(Path(tmp), staff) as deployed:  # fmt: skip
-        staff_at_once(deployed.proxy, 2, 1)  # warm both replicas (round robin): store, words, pages
-        alone = staff_at_once(deployed.proxy, 1, rounds)
+        staff_at_once(deployed.proxy, 2, 1, think=False)  # warm both replicas (round robin)
+        alone = staff_at_once(deployed.proxy, 1, rounds, think=False)
         result: dict[str, float | int] = {}
         pack = pack_meanwhile(deployed, result)
         started = time.perf_counter()
