@@ -21,6 +21,7 @@ from typing import Any
 from bench import (
     evidence,
     ingestion,
+    load,
     memory,
     message,
     pack,
@@ -45,6 +46,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[Rig], list[Row]]]] = {
     "P10": ("pretest statistics: simulated checks and analyse's time", pretest_stats.run),
     "P11": ("pack fan-out over a pool of model servers", pack_fanout.run),
     "P12": ("vectors several processes share: Chroma server and pgvector", vectors.run),
+    "P13": ("load: staff on two replicas behind HAProxy and PostgreSQL", load.run),
     "T": ("threads and OpenMP wait policy", threads.run),
 }
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"

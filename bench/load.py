@@ -1,6 +1,6 @@
 """P13 load: simulated staff on two app replicas behind HAProxy and PostgreSQL, while a pack runs.
 
-    python -m bench.load [--staff 20] [--rounds 3] [--out FILE]
+    python -m bench.load [--staff 20] [--rounds 3] [--no-think]
     python -m bench --only P13
 
 The deployment of docs/deployment.md, on loopback: a PostgreSQL cluster from Debian's packages
@@ -43,7 +43,7 @@ from pathlib import Path
 from bench.pack_fanout import ANSWER, campaign
 from bench.postgres_rig import start_cluster
 from bench.report import Row, format_table, skipped
-from bench.rig import percentile
+from bench.rig import Rig, percentile
 from bench.standin import StandIn, as_content
 from bench.startup import free_port
 from bench.streamlit_session import Session, press, typed
@@ -257,7 +257,7 @@ def server_errors(log: Path) -> int:
     return sum(1 for line in log.read_text(errors="replace").splitlines() if pattern.search(line))
 
 
-def rows(staff: int = 20, rounds: int = 3) -> list[Row]:
+def rows(staff: int = 20, rounds: int = 3, think: bool = True) -> list[Row]:
     """Alone first (the raw column), then `staff` at once while the pack runs."""
     if shutil.which("haproxy") is None:
         return [skipped("P13", "load", "haproxy is missing: `make haproxy` installs it")]
@@ -268,7 +268,7 @@ def rows(staff: int = 20, rounds: int = 3) -> list[Row]:
         result: dict[str, float | int] = {}
         pack = pack_meanwhile(deployed, result)
         started = time.perf_counter()
-        crowd = staff_at_once(deployed.proxy, staff, rounds)
+        crowd = staff_at_once(deployed.proxy, staff, rounds, think)
         wall = time.perf_counter() - started
         pack.join(timeout=600)
         fives = server_errors(deployed.proxy_log)
@@ -297,17 +297,19 @@ def _row(what: str, crowd: list[float], alone: list[float], target: float | None
     )  # fmt: skip
 
 
-def run(rig: object) -> list[Row]:
-    """For `python -m bench`."""
-    return rows()
+def run(rig: Rig) -> list[Row]:
+    """For `python -m bench`: timed with the background indexing paused."""
+    with rig.measuring():
+        return rows()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--staff", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-think", action="store_true", help="no reading between actions")
     args = parser.parse_args()
-    print(format_table(rows(args.staff, args.rounds)))
+    print(format_table(rows(args.staff, args.rounds, not args.no_think)))
 
 
 if __name__ == "__main__":

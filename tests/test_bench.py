@@ -6,6 +6,7 @@ Benchmarks are scripts (`make bench`), not timed tests: nothing here measures sp
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from bench import __main__ as entry
 from bench import (
     evidence,
     ingestion,
+    load,
     memory,
     message,
     pack,
@@ -48,10 +50,11 @@ def test_every_benchmark_module_has_a_run_function() -> None:
         pack_fanout,
         threads,
         vectors,
+        load,
     ):
         assert callable(module.run), module.__name__
     assert set(entry.BENCHMARKS) == {
-        *("P1", "P2", "P3", "P4", "P5", "P6", "P8", "P10", "P11", "P12", "T")
+        *("P1", "P2", "P3", "P4", "P5", "P6", "P8", "P10", "P11", "P12", "P13", "T")
     }
 
 
@@ -145,7 +148,7 @@ def test_the_large_store_is_built_from_the_start_and_stopped_while_rows_are_time
 
         return run
 
-    for key in ("P1", "P2", "P4", "P5", "P8", "P10", "P11", "P12"):
+    for key in ("P1", "P2", "P4", "P5", "P8", "P10", "P11", "P12", "P13"):
         monkeypatch.setitem(entry.BENCHMARKS, key, (key, timed(key)))
     untimed = lambda rig: log.append("P6") or [Row("P6", "P6", "1", "1", 1.0, "", None)]  # noqa: E731
     monkeypatch.setitem(entry.BENCHMARKS, "P6", ("P6", untimed))
@@ -169,10 +172,12 @@ def test_the_large_store_is_built_from_the_start_and_stopped_while_rows_are_time
         "P10",
         "P11",
         "P12",
+        "P13",
         "T",
     ]
     stopped = [
-        step for key in ("P1", "P2", "P4", "P5", "P8", "P10", "P11", "P12", "T quiet", "P3 small")
+        step for key in ("P1", "P2", "P4", "P5", "P8", "P10", "P11", "P12", "P13", "T quiet",
+                         "P3 small")
         for step in ("pause", key, "resume")
     ]  # fmt: skip
     assert log == [
@@ -264,3 +269,19 @@ def test_exact_search_respects_the_filter() -> None:
     assert vectors.exact(work, unit[0], 1, filtered=False) == {"a"}
     assert vectors.exact(work, unit[0] + 0.5 * unit[2], 1, filtered=True) == {"c"}
     assert work.unfiltered_k == 4  # half pass: 20 / 0.5 × 2 = 80, at most the 4 there are
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="`make haproxy` installs HAProxy")
+def test_the_load_bench_runs_the_whole_deployment_on_loopback() -> None:
+    """P13 small: PostgreSQL, a Chroma server, two stand-ins, two replicas behind HAProxy; two
+    people sign in, load pages and compose over the websocket while a 48-cell pack runs, is
+    approved and exported. Every action answered, no 5xx, every cell stored."""
+    from bench import load
+
+    rows = load.rows(staff=2, rounds=1, think=False)
+    assert [row.id for row in rows] == ["P13"] * 3
+    compose, page, login = rows
+    assert "(n = 2)" in compose.what and "(n = 6)" in page.what and "(n = 2)" in login.what
+    assert "0 HTTP 5xx at the proxy; 0 errors" in compose.note, compose.note
+    assert "48 stored, 0 failed" in compose.note, compose.note
+    assert all(float(row.clarion) > 0 and float(row.raw) > 0 for row in rows)
