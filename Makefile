@@ -28,7 +28,7 @@ WHEELS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/clarion/wheels
 LLAMA_WHEEL_DIR := $(WHEELS)/$(LLAMA_KEY)
 STAMP := $(VENV)/.installed-$(LLAMA_KEY)
 
-.PHONY: setup index run test lint imports deadcode bench browser office llama-build
+.PHONY: setup index run test lint imports deadcode bench browser office haproxy llama-build
 
 $(LLAMA_WHEEL_DIR)/.built:
 	@echo "==> Building $(LLAMA_REQ) for a portable x86-64 target (AVX2, no AVX-512, no AMX)."
@@ -94,7 +94,22 @@ office:
 		echo "    libreoffice-writer-nogui fonts-liberation2"; \
 	fi
 
-test: setup browser office
+# The replica tests put two app processes behind Debian's HAProxy (deploy/haproxy.cfg) and kill
+# one of them (they need the browser too). Measured on the 2-core build machine: one package,
+# 4 MiB installed, 8 s with apt-get update. Debian starts no HAProxy service in a container;
+# the tests run their own on 127.0.0.1.
+haproxy:
+	@if command -v haproxy >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "==> Installing Debian's haproxy for the replica tests."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends haproxy >/dev/null; \
+	else \
+		echo "==> haproxy is missing: the replica tests will be skipped."; \
+		echo "    Install it as root: apt-get install --no-install-recommends haproxy"; \
+	fi
+
+test: setup browser office haproxy
 	$(PY) -m pytest
 
 lint: setup imports
