@@ -205,6 +205,10 @@ def idle(page: Any) -> None:
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden")
 
 
+def session_cookies(context: Any) -> list[dict[str, Any]]:
+    return [c for c in context.cookies() if c["name"] == "clarion_session"]
+
+
 def server_cookie(context: Any) -> str:
     return next(c["value"] for c in context.cookies() if c["name"] == "SERVERID")
 
@@ -240,6 +244,9 @@ def test_a_signed_in_reviewer_continues_on_the_other_replica_when_theirs_dies(
     campaign.click()
     page.get_by_role("option", name="RSV Winter (rsv-winter)").click()
     expect(campaign).to_have_value("RSV Winter (rsv-winter)")
+
+    (cookie,) = session_cookies(context)
+    assert cookie["sameSite"] == "Strict" and PASSWORD not in cookie["value"]
 
     # Sticky: a reload is a new Streamlit session, on the same replica, still signed in.
     first = server_cookie(context)
@@ -281,6 +288,14 @@ def test_a_signed_in_reviewer_continues_on_the_other_replica_when_theirs_dies(
     tab.goto(rig.url)
     tab.get_by_role("heading", name="Nachricht schreiben", exact=True).wait_for()
     expect(tab.locator('[data-testid="stSidebar"]')).to_contain_text("Angemeldet: rita")
+
+    # Signing out deletes the cookie: the next new session asks for the password again.
+    idle(tab)
+    tab.locator('[data-testid="stSidebar"]').get_by_role("button", name="Abmelden").click()
+    tab.get_by_role("heading", name="Anmelden", exact=True).wait_for()
+    assert wait_for(lambda: not session_cookies(context), tab), "the cookie is gone"
+    tab.reload()
+    tab.get_by_role("textbox", name="Passwort").wait_for()
 
     assert wait_status(rig.socket, {first: "DOWN", other: "UP"}) == {first: "DOWN", other: "UP"}
     assert [s for s in statuses if s[0] >= 500] == []
