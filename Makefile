@@ -96,8 +96,8 @@ office:
 
 # The replica tests put two app processes behind Debian's HAProxy (deploy/haproxy.cfg) and kill
 # one of them (they need the browser too). Measured on the 2-core build machine: one package,
-# 4 MiB installed, 8 s with apt-get update. Debian starts no HAProxy service in a container;
-# the tests run their own on 127.0.0.1.
+# 4 MiB installed, 8 s with apt-get update. Debian's own configuration listens on no port; the
+# tests run their own HAProxy on 127.0.0.1 with deploy/haproxy.cfg.
 haproxy:
 	@if command -v haproxy >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
