@@ -91,7 +91,7 @@ def _from_cookie() -> Identity | None:
     """The person the session cookie names: a session this server process did not start (its
     replica died, or the tab was reopened) continues without a second password prompt."""
     token = st.context.cookies.get(sessions.COOKIE)
-    if not token or st.session_state.get(SIGNED_OUT):
+    if not isinstance(token, str) or not token or st.session_state.get(SIGNED_OUT):
         return None
     users = load_users(users_path(resources.settings()))
     return sessions.verify(_secret(), token, users)
