@@ -27,16 +27,18 @@ KEY = "campaign_id = ? AND audience = ? AND channel = ? AND language = ? AND var
 # one UPDATE … RETURNING picks and takes the job. On PostgreSQL the inner SELECT becomes
 # `SELECT … ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED` (keyed by the primary key, not
 # rowid), so that claimers skip each other's rows instead of waiting; the rest stays as it is.
+# `{campaign}` is "campaign_id = ? AND " for one campaign's run, empty for a worker that
+# takes the cells of any campaign (`python -m comms worker`).
 CLAIM = """
 UPDATE pack_jobs
 SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
 WHERE rowid = (
     SELECT rowid FROM pack_jobs
-    WHERE campaign_id = ? AND (state = 'queued' OR (state = 'running' AND lease_until < ?))
+    WHERE {campaign}(state = 'queued' OR (state = 'running' AND lease_until < ?))
     ORDER BY position
     LIMIT 1
 )
-RETURNING audience, channel, language, variant
+RETURNING campaign_id, audience, channel, language, variant
 """
 
 
@@ -58,20 +60,38 @@ def enqueue(store: PackStore, campaign_id: str, order: list[Cell]) -> None:
 
 def claim(store: PackStore, campaign_id: str, worker: str, lease: float) -> Cell | None:
     """The next queued cell (or one whose lease ran out), now held by `worker`; None: none left."""
+    taken = _claim(store, campaign_id, worker, lease)
+    return taken[1] if taken else None
+
+
+def claim_any(store: PackStore, worker: str, lease: float) -> tuple[str, Cell] | None:
+    """The next queued cell of any campaign (or one whose lease ran out), now held by
+    `worker`, with its campaign id; None: none left."""
+    return _claim(store, None, worker, lease)
+
+
+def _claim(
+    store: PackStore, campaign_id: str | None, worker: str, lease: float
+) -> tuple[str, Cell] | None:
     at = time.time()
+    one = campaign_id is not None
+    sql = CLAIM.format(campaign="campaign_id = ? AND " if one else "")
+    args = (worker, at + lease, now(), *([campaign_id] if one else []), at)
     with store.transaction() as tx:
-        row = tx.db.execute(CLAIM, (worker, at + lease, now(), campaign_id, at)).fetchone()
-    return Cell(row[0], row[1], row[2], row[3]) if row else None
+        row = tx.db.execute(sql, args).fetchone()
+    return (row[0], Cell(row[1], row[2], row[3], row[4])) if row else None
 
 
-def heartbeat(store: PackStore, campaign_id: str, workers: list[str], lease: float) -> None:
-    """Move the leases of the cells these workers hold `lease` seconds on from now."""
+def heartbeat(store: PackStore, campaign_id: str | None, workers: list[str], lease: float) -> None:
+    """Move the leases of the cells these workers hold `lease` seconds on from now (of one
+    campaign, or with None of any)."""
     marks = ", ".join("?" * len(workers))
+    one = campaign_id is not None
     with store.transaction() as tx:
         tx.db.execute(
-            f"UPDATE pack_jobs SET lease_until = ? WHERE campaign_id = ? AND state = 'running' "
-            f"AND worker IN ({marks})",
-            (time.time() + lease, campaign_id, *workers),
+            f"UPDATE pack_jobs SET lease_until = ? WHERE {'campaign_id = ? AND ' if one else ''}"
+            f"state = 'running' AND worker IN ({marks})",
+            (time.time() + lease, *([campaign_id] if one else []), *workers),
         )
 
 
@@ -111,6 +131,15 @@ def held_elsewhere(store: PackStore, campaign_id: str, run: str) -> int:
             "SELECT COUNT(*) FROM pack_jobs WHERE campaign_id = ? AND (state = 'queued' OR "
             "(state = 'running' AND substr(worker, 1, ?) != ?))",
             (campaign_id, len(run), run),
+        ).fetchone()
+    return int(row[0])
+
+
+def open_jobs(store: PackStore) -> int:
+    """Cells of any campaign still queued or held by a worker: work left for someone."""
+    with store.transaction(write=False) as tx:
+        row = tx.db.execute(
+            "SELECT COUNT(*) FROM pack_jobs WHERE state IN ('queued', 'running')"
         ).fetchone()
     return int(row[0])
 
