@@ -27,6 +27,8 @@ worker threads (half as many again as slots) claim the next cell in drafting ord
 model runs at most its slots' requests at once, and progress, Stop and failures are reported
 from the calling thread as today. With one slot (the in-process llama.cpp model) and for the
 composed floor alone, a run writes the cells one after the other in order, without jobs.
+Other processes take the same jobs with `python -m comms worker` (comms.packs.worker), each
+cell through `write_job`, as the run's own threads; `queue_pack` queues a campaign for them.
 """
 
 from __future__ import annotations
