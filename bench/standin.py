@@ -262,3 +262,26 @@ def _completion(model_id: str, answer: Answer) -> dict[str, Any]:
         }],
         "usage": {"prompt_tokens": 0, "completion_tokens": tokens, "total_tokens": tokens},
     }  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve as a process of its own until killed, answering every request with one answer:
+    `python -m bench.standin --port 8081 --slots 4 --delay 2 --answer '{"text": "…"}'`
+    (the fault tests kill such a process with SIGKILL, as a crashed server dies)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--slots", type=int, default=4)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds per answer")
+    parser.add_argument("--answer", required=True, help="the content of every answer (JSON)")
+    args = parser.parse_args(argv)
+    server = StandIn(port=args.port, slots=args.slots, delay=args.delay)
+    server.script(lambda body: args.answer)
+    server.start()
+    print(f"serving {server.url}", flush=True)
+    threading.Event().wait()  # until the process is killed
+
+
+if __name__ == "__main__":
+    main()

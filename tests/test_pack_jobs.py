@@ -18,8 +18,16 @@ from bench.standin import StandIn, as_content
 from comms.model.backends import build_chat_model
 from comms.packs import jobs
 from comms.packs.campaign import Campaign, cells
-from comms.packs.generation import Progress, create_campaign, generate_pack
+from comms.packs.generation import (
+    Progress,
+    cell_context,
+    create_campaign,
+    generate_pack,
+    queue_pack,
+    write_job,
+)
 from comms.packs.store import PackStore
+from comms.packs.worker import CellDone, work
 from core.settings import Settings, load_settings
 from knowledge.retrieval.store import Store
 from tests.pack_helpers import answer, small_campaign
@@ -176,3 +184,67 @@ def test_claimers_at_the_same_time_never_take_one_cell_twice(settings) -> None: 
         thread.join()
     assert sorted(taken) == sorted(cells(campaign))  # all 16, each once
     assert jobs.states(packs, campaign.id) == {"running": 16}
+
+
+def queued(settings: Settings, store: Store, campaign: Campaign) -> PackStore:
+    """The campaign created and its cells queued for workers, as `pack --queue` does."""
+    packs = PackStore(settings)
+    create_campaign(packs, campaign, settings=settings, user="Ann")
+    assert queue_pack(packs, campaign.id, settings=settings, knowledge=store, user="Ann") == 8
+    return packs
+
+
+def test_a_worker_writes_the_queued_cells_of_every_campaign(settings, fake_store, servers) -> None:  # type: ignore[no-untyped-def]
+    settings = pool_settings(settings, servers)
+    first, second = small_campaign(), small_campaign(id="flu-other")
+    packs = queued(settings, fake_store, first)
+    queued(settings, fake_store, second)
+    done: list[CellDone] = []
+    tally = work(packs, settings=settings, chat=build_chat_model(settings), knowledge=fake_store,
+                 concurrency=4, until="until-empty", on_cell=done.append)  # fmt: skip
+    assert (tally.stored, tally.elsewhere, tally.failed, tally.released) == (16, 0, 0, 0)
+    assert {d.campaign_id for d in done} == {first.id, second.id} and len(done) == 16
+    for campaign in (first, second):
+        written_once(packs, campaign)
+        assert jobs.states(packs, campaign.id) == {"done": 8}
+    assert max(s.most_at_once for s in servers) == 2  # the pool's slots, never more
+
+
+def test_a_stopped_worker_gives_the_cells_it_holds_back(settings, fake_store, servers) -> None:  # type: ignore[no-untyped-def]
+    settings = pool_settings(settings, servers)
+    campaign = small_campaign()
+    packs = queued(settings, fake_store, campaign)
+    stop = threading.Event()
+
+    def stopping(body: dict[str, Any]) -> str:  # a SIGTERM while the requests are in flight
+        stop.set()
+        return as_content(answer(1))
+
+    for server in servers:
+        server.script(stopping)
+    tally = work(packs, settings=settings, chat=build_chat_model(settings), knowledge=fake_store,
+                 concurrency=4, stop=stop)  # fmt: skip
+    stored = len(packs.messages(campaign.id))
+    assert tally.stored == stored and tally.released >= 1 and stored + tally.released <= 4
+    assert jobs.states(packs, campaign.id) == +Counter(done=stored, queued=8 - stored)
+    assert jobs.claim_any(packs, "next", lease=5) is not None  # they can be taken again
+
+
+def test_a_run_counts_the_cells_a_worker_stored(settings, fake_store, servers) -> None:  # type: ignore[no-untyped-def]
+    settings = pool_settings(settings, servers)
+    campaign = small_campaign()
+    packs = queued(settings, fake_store, campaign)
+    held = jobs.claim_any(packs, "elsewhere:1:w:0", lease=60)
+    assert held is not None and held[0] == campaign.id
+    context = cell_context(packs, campaign.id, settings=settings, chat=build_chat_model(settings),
+                           knowledge=fake_store, user="Ann")  # fmt: skip
+    outcome: list[str | None] = []
+
+    def progress(now: Progress) -> None:  # the run wrote its 7 and waits: the other stores its
+        if now.done == 7 and not outcome:
+            outcome.append(write_job(context, held[1], "elsewhere:1:w:0", lambda: False))
+
+    _, run = run_pack(settings, fake_store, campaign, on_progress=progress)
+    assert outcome == [None] and held[1] not in run.generated
+    assert run.complete and run.skipped == 1 and len(run.generated) == 7
+    written_once(packs, campaign)

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from comms.checks.numbers import find_numbers, normalise_number
 from comms.checks.sentences import split_sentences, split_words
+from comms.checks.similarity import cosine_matrix
 from comms.report import LintItem
 from core.catalog import base_language
 
@@ -48,12 +49,6 @@ def carried_terms(text: str, terms: list[str]) -> list[str]:
     return [t for t in terms if any(w.startswith(_stem(t)) or t in w for w in words)]
 
 
-def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b, strict=True))
-    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
-    return dot / norm if norm else 0.0
-
-
 def kept(key: str, text: str, language: str, closest: float) -> list[str]:
     """What the text lacks of one key message (empty when it keeps it)."""
     problems = []
@@ -81,11 +76,13 @@ def check_fidelity(
         vectors: Sequence[Sequence[float]] = [[1.0]] * (len(key_messages) + len(sentences))
     else:
         vectors = embed([*(k for _, k in key_messages), *sentences])
-    keys, rest = vectors[: len(key_messages)], vectors[len(key_messages) :]
+    count = len(key_messages)
+    # each key message against each sentence, in one matrix product: its closest sentence
+    similar = cosine_matrix(vectors[:count], vectors[count:])
+    closest = similar.max(axis=1).tolist() if similar.size else [0.0] * count
     lost = []
-    for (key_id, key), vector in zip(key_messages, keys, strict=True):
-        closest = max((_cosine(vector, s) for s in rest), default=0.0)
-        problems = kept(key, text, language, closest)
+    for (key_id, key), near in zip(key_messages, closest, strict=True):
+        problems = kept(key, text, language, near)
         if problems:
             lost.append(f"{key_id}: lacks {'; '.join(problems)}")
     if lost:

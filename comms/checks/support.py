@@ -18,12 +18,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from comms.checks.lexicon import base_language, find_terms, normalise_text
 from comms.checks.numbers import find_numbers, normalise_number, spelled_numbers
 from comms.checks.sentences import split_sentences
+from comms.checks.similarity import as_matrix, cosine_matrix
 from comms.checks.sms import to_gsm
 from comms.report import SentenceVerdict
 from core.errors import ConfigError
@@ -326,26 +328,21 @@ def _strip_facts(sentence: str, support: Support, values: tuple[str, ...]) -> st
     return sentence
 
 
-def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b, strict=True))
-    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
-    return dot / norm if norm else 0.0
-
-
-_VECTORS: dict[tuple[int, str], Sequence[float]] = {}
+_VECTORS: dict[tuple[int, str], np.ndarray] = {}
 _VECTOR_CAP = 20000
 
 
-def _vectors(texts: list[str], embed: Embed) -> list[Sequence[float]]:
-    """Embeddings, kept per embedder: a map's statements are embedded once per process, not
-    once per message."""
+def _vectors(texts: list[str], embed: Embed) -> np.ndarray:
+    """Embeddings as the rows of a matrix, kept per embedder: a map's statements are embedded
+    once per process, not once per message."""
     owner = id(getattr(embed, "__self__", embed))
     missing = list(dict.fromkeys(t for t in texts if (owner, t) not in _VECTORS))
     if missing:
         if len(_VECTORS) + len(missing) > _VECTOR_CAP:
             _VECTORS.clear()
-        _VECTORS.update(zip(((owner, t) for t in missing), embed(missing), strict=True))
-    return [_VECTORS[(owner, t)] for t in texts]
+        found = as_matrix(embed(missing))
+        _VECTORS.update(zip(((owner, t) for t in missing), found, strict=True))
+    return np.stack([_VECTORS[(owner, t)] for t in texts])
 
 
 @lru_cache(maxsize=20000)
@@ -395,13 +392,15 @@ class Judge:
         logistics or another topic's (a composed message needs none)."""
         found = [self._plain(s) for s in sentences]
         open_ = [n for n, verdict in enumerate(found) if verdict is None]
-        vectors: list[Sequence[float]] = []
+        similar: list[list[float]] = []
         if open_ and self.embed is not None and self.statements:
             texts = [s.text for s in self.statements] + [sentences[n] for n in open_]
             vectors = _vectors(texts, self.embed)
-        own = vectors[len(self.statements) :]
+            # every open sentence against every statement: one matrix product
+            count = len(self.statements)
+            similar = cosine_matrix(vectors[count:], vectors[:count]).tolist()
         for at, n in enumerate(open_):
-            found[n] = self._matched(sentences[n], own[at] if own else None, vectors)
+            found[n] = self._matched(sentences[n], similar[at] if similar else None)
         return [v for v in found if v is not None]
 
     def _plain(self, sentence: str) -> Verdict | None:
@@ -424,16 +423,16 @@ class Judge:
             return Verdict(True, "", "Logistics from the fact sheet.", origin="logistics")
         return None
 
-    def _matched(
-        self, sentence: str, vector: Sequence[float] | None, vectors: list[Sequence[float]]
-    ) -> Verdict:
-        """The verdict of the closest approved statements by meaning, and their agreement."""
+    def _matched(self, sentence: str, similar: list[float] | None) -> Verdict:
+        """The verdict of the closest approved statements by meaning (`similar`: the
+        sentence's cosine similarity to each statement; None: no embedder), and their
+        agreement."""
         bare = _strip_facts(sentence, self.support, self.values)
         parsed = self.reader.parse(bare)
-        scores = self._scores(bare, vector, vectors)
+        scores = similar if similar is not None else self._lexical_scores(bare)
         ranked = self._distinct(sorted(range(len(scores)), key=lambda n: -scores[n]))
         closest = list(ranked)
-        if vector is not None:  # and the closest by words: an embedder may read a language badly
+        if similar is not None:  # and the closest by words: an embedder may read a language badly
             words = self._overlaps(parsed)
             by_words = self._distinct(sorted(range(len(words)), key=lambda n: -words[n]))
             ranked += [n for n in by_words if words[n] > 0 and n not in ranked]
@@ -565,11 +564,8 @@ class Judge:
                    if not _covered(w, self.shared) and not find_terms(w, logistics)]  # fmt: skip
         return len(unknown) <= (1 if len(parsed.content) > 2 else 0)
 
-    def _scores(
-        self, sentence: str, vector: Sequence[float] | None, vectors: list[Sequence[float]]
-    ) -> list[float]:
-        if vector is not None:
-            return [_cosine(vector, v) for v in vectors[: len(self.statements)]]
+    def _lexical_scores(self, sentence: str) -> list[float]:
+        """Without an embedder: each statement's share of the sentence's words (Jaccard)."""
         mine = set(self.reader.vocab(sentence))
         return [
             len(mine & set(p.content)) / max(1, len(mine | set(p.content))) for p in self.parsed

@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_migrate(args)
         if args.command == "doctor":
             return run_doctor(args)
-        if args.command in ("pack", "stale", "audit", "native-check"):
+        if args.command in ("pack", "stale", "audit", "native-check", "worker"):
             return run_pack(args)
         return generate(args) if args.command == "generate" else list_kind(args)
     except ClarionError as exc:

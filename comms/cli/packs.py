@@ -11,8 +11,9 @@ from comms.packs.audit import audit_csv
 from comms.packs.evidence_flags import ChangedCell
 from comms.packs.generation import PackRun, Progress
 from comms.packs.store import PackStore
+from comms.packs.worker import CellDone, Until
 from core.errors import InputError
-from core.settings import load_settings
+from core.settings import Settings, load_settings
 
 CLI_USER = "cli"
 
@@ -21,7 +22,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     """Add the `pack` and `audit` commands to the CLI."""
     pack = sub.add_parser("pack", help="generate a message pack from a campaign file and export it")
     pack.add_argument("--campaign", required=True, type=Path, help="campaign file (YAML)")
-    pack.add_argument("--out", required=True, type=Path, help="the pack ZIP to write")
+    pack.add_argument("--out", type=Path, help="the pack ZIP to write (not with --queue)")
+    pack.add_argument(
+        "--queue",
+        action="store_true",
+        help="only queue the missing messages for `python -m comms worker` processes, the "
+        "model asked, and exit; export the pack later, when they are done",
+    )
     pack.add_argument("--resume", action="store_true", help="continue a stored campaign")
     pack.add_argument("--draft", action="store_true", help="export every message, marked DRAFT")
     pack.add_argument("--user", default=CLI_USER, help="name recorded in the audit trail")
@@ -51,6 +58,23 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     native.add_argument("--cell", required=True, help="e.g. tr__older-adults__sms__v1")
     native.add_argument("--user", required=True, help="your name in the users file")
     native.add_argument("--revision", type=int, help="the revision you read (default: current)")
+    worker = sub.add_parser(
+        "worker",
+        help="write the queued pack messages of any campaign through the configured model, "
+        "until stopped",
+    )
+    worker.add_argument(
+        "--concurrency", type=int, help="messages at once (default: the model's slots)"
+    )
+    until = worker.add_mutually_exclusive_group()
+    until.add_argument("--once", action="store_true", help="exit when nothing is left to take")
+    until.add_argument(
+        "--until-empty",
+        action="store_true",
+        help="exit when no message is queued or held by a worker (waits for other workers' "
+        "messages, and takes them over when their lease runs out)",
+    )
+    worker.add_argument("--user", default="worker", help="name recorded in the audit trail")
     audit = sub.add_parser("audit", help="a campaign's audit trail as CSV")
     audit.add_argument("--campaign", required=True, help="campaign id")
     audit.add_argument("--csv", type=Path, help="file to write (default: standard output)")
@@ -65,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
             return stale(args)
         case "native-check":
             return native_check(args)
+        case "worker":
+            return worker(args)
     return audit(args)
 
 
@@ -133,9 +159,13 @@ def pack(args: argparse.Namespace) -> int:
     from knowledge import open_store
 
     campaign = load_campaign(args.campaign)
+    if args.out is None and not args.queue:
+        raise InputError("Give --out (the pack ZIP to write), or --queue.")
     settings = load_settings()
     store = PackStore(settings)
     open_campaign(store, campaign, settings=settings, user=args.user, resume=args.resume)
+    if args.queue:
+        return queue(store, campaign.id, settings, args.user)
     ask = should_ask(settings, requested=args.ask_model)
     chat = build_chat_model(settings) if ask else None  # composing needs no model
     knowledge = open_store(settings)
@@ -182,6 +212,53 @@ def pack(args: argparse.Namespace) -> int:
     if run.failed:
         print("Run again with --resume to retry the failed messages.", file=sys.stderr)
     return 1 if run.failed else 0
+
+
+def queue(store: PackStore, campaign_id: str, settings: Settings, user: str) -> int:
+    """Queue a campaign's missing messages for workers."""
+    from comms.packs.generation import queue_pack
+    from knowledge import open_store
+
+    count = queue_pack(store, campaign_id, settings=settings, knowledge=open_store(settings),
+                       user=user)  # fmt: skip
+    print(f"Queued {count} messages of campaign '{campaign_id}' for `python -m comms worker`.",
+          file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def worker(args: argparse.Namespace) -> int:
+    """Write queued pack messages of any campaign until stopped (SIGTERM, Ctrl-C) or done."""
+    import signal
+    import threading
+
+    from comms.model.backends import build_chat_model, concurrency
+    from comms.packs.worker import work
+    from knowledge import open_store
+
+    settings = load_settings()
+    chat = build_chat_model(settings)
+    at_once = args.concurrency or concurrency(chat)
+    if at_once < 1:
+        raise InputError("--concurrency must be 1 or more.")
+    store, knowledge = PackStore(settings), open_store(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    until: Until = "once" if args.once else "until-empty" if args.until_empty else "forever"
+    print(f"worker: {at_once} messages at once, lease {settings.pack_lease:g} s, {store.path}",
+          file=sys.stderr, flush=True)  # fmt: skip
+    tally = work(store, settings=settings, chat=chat, knowledge=knowledge, concurrency=at_once,
+                 until=until, stop=stop, user=args.user, on_cell=print_done)  # fmt: skip
+    print(f"worker: {tally.stored} stored, {tally.elsewhere} stored by another worker, "
+          f"{tally.failed} failed, {tally.released} given back.",
+          file=sys.stderr, flush=True)  # fmt: skip
+    return 1 if tally.failed else 0
+
+
+def print_done(done: CellDone) -> None:
+    """One line per cell a worker finished, on stderr."""
+    print(f"{done.campaign_id} {done.cell.key}: {done.outcome} ({done.seconds:.1f} s)",
+          file=sys.stderr, flush=True)  # fmt: skip
 
 
 def audit(args: argparse.Namespace) -> int:

@@ -27,6 +27,8 @@ worker threads (half as many again as slots) claim the next cell in drafting ord
 model runs at most its slots' requests at once, and progress, Stop and failures are reported
 from the calling thread as today. With one slot (the in-process llama.cpp model) and for the
 composed floor alone, a run writes the cells one after the other in order, without jobs.
+Other processes take the same jobs with `python -m comms worker` (comms.packs.worker), each
+cell through `write_job`, as the run's own threads; `queue_pack` queues a campaign for them.
 """
 
 from __future__ import annotations
@@ -264,6 +266,7 @@ def generate_pack(
     workers = min(slots + slots // 2, len(todo)) if slots > 1 else 1
     if workers > 1:
         _run_jobs(context, todo, workers, run, report, should_stop)
+        _count_others(store, campaign_id, todo, run)
     for cell in todo if workers <= 1 else []:
         if should_stop is not None and should_stop():
             run.stopped = True
@@ -282,6 +285,37 @@ def generate_pack(
         report(cell)
     run.coherence = coherence(record.campaign, store.messages(campaign_id), settings)
     return run
+
+
+def queue_pack(
+    store: PackStore, campaign_id: str, *, settings: Settings, knowledge: Store, user: str
+) -> int:
+    """Queue the campaign's missing cells as jobs for `python -m comms worker` processes, in
+    drafting order, the model asked; records the run's map version. How many were queued."""
+    record = store.campaign(campaign_id)
+    template = parse_template(record.template_text, origin=f"campaign {campaign_id} template")
+    loaded = load_map(record.campaign.topic, settings)
+    stored = {m.cell for m in store.messages(campaign_id)}
+    todo = [c for c in plan_order(record.campaign, template, loaded) if c not in stored]
+    if todo:
+        _start_run(store, record, loaded, person(user), ask=True)
+        pin_map_facts(settings, knowledge, loaded)
+        jobs.enqueue(store, campaign_id, todo)
+    return len(todo)
+
+
+def cell_context(
+    store: PackStore, campaign_id: str, *, settings: Settings, chat: ChatModel,
+    knowledge: Store, user: str,
+) -> CellContext:  # fmt: skip
+    """What a worker writes a campaign's claimed cells with, the model asked: the campaign's
+    template, the map in effect and the pack's shared evidence (comms.packs.worker)."""
+    record = store.campaign(campaign_id)
+    template = parse_template(record.template_text, origin=f"campaign {campaign_id} template")
+    loaded = load_map(record.campaign.topic, settings)
+    pinned = Pinned(template, loaded, True, _evidence(True, knowledge, record.campaign, settings))
+    model_fingerprint(chat)
+    return CellContext(store, record, pinned, settings, chat, knowledge, person(user))
 
 
 def regenerate_cell(
@@ -484,6 +518,15 @@ def _run_jobs(
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
+def _count_others(store: PackStore, campaign_id: str, todo: list[Cell], run: PackRun) -> None:
+    """Cells of this run that other processes (`python -m comms worker`) stored count as
+    skipped, as those stored before it: the run is complete when every cell is stored."""
+    before = run.total - len(todo)
+    mine = set(run.generated) | set(run.failed)
+    stored = {m.cell for m in store.messages(campaign_id)}
+    run.skipped = before + sum(cell in stored and cell not in mine for cell in todo)
+
+
 def _tally(run: PackRun, cell: Cell | None, outcome: object) -> bool:
     """Count one worker's outcome in the run; whether it finished a cell (to report)."""
     if isinstance(outcome, PackStopped) or cell is None:
@@ -522,18 +565,29 @@ def _worker(
             stop.wait(min(1.0, c.settings.pack_lease / 4))
             continue
         try:
-            fresh = _generate_cell(c.store, c.record, cell, c.pinned, c.settings, c.chat,
-                                   c.knowledge, c.user, stopping, job=True)  # fmt: skip
-            outcomes.put((cell, None if fresh else STORED_ELSEWHERE))
-        except (GenerationError, ModelCrashed) as exc:  # this cell failed; the others go on
-            jobs.mark_failed(c.store, c.record.id, cell, str(exc))
-            c.store.record(_failure_event(c.record, cell, c.user, str(exc)))
-            outcomes.put((cell, str(exc)))
+            outcomes.put((cell, write_job(c, cell, name, stopping)))
         except BaseException as exc:  # a stop, or an error the caller raises
-            jobs.release(c.store, c.record.id, cell, name)
             outcomes.put((cell, exc))
             return
     outcomes.put((None, PackStopped("stopped")))
+
+
+def write_job(context: CellContext, cell: Cell, worker: str, should_stop: ShouldStop) -> str | None:
+    """Write a cell `worker` claimed, and mark its job: None when it was stored,
+    STORED_ELSEWHERE when another worker had stored it, or the error that failed it. A stop
+    (PackStopped) or an unexpected error gives the cell back to the queue and is raised."""
+    c = context
+    try:
+        fresh = _generate_cell(c.store, c.record, cell, c.pinned, c.settings, c.chat,
+                               c.knowledge, c.user, should_stop, job=True)  # fmt: skip
+    except (GenerationError, ModelCrashed) as exc:  # this cell failed; the others go on
+        jobs.mark_failed(c.store, c.record.id, cell, str(exc))
+        c.store.record(_failure_event(c.record, cell, c.user, str(exc)))
+        return str(exc)
+    except BaseException:
+        jobs.release(c.store, c.record.id, cell, worker)
+        raise
+    return None if fresh else STORED_ELSEWHERE
 
 
 def _heartbeat(context: CellContext, names: list[str], stop: threading.Event) -> None:

@@ -26,17 +26,19 @@ KEY = "campaign_id = ? AND audience = ? AND channel = ? AND language = ? AND var
 # The claim: one UPDATE … RETURNING picks the next job and takes it. SQLite: BEGIN IMMEDIATE
 # (PackStore.transaction) makes claimers take turns. PostgreSQL: the inner SELECT locks the row
 # it picks and skips rows another claimer holds (FOR UPDATE SKIP LOCKED), so claimers on many
-# machines never wait for each other nor take the same job.
+# machines never wait for each other nor take the same job. `{campaign}` is
+# "campaign_id = ? AND " for one campaign's run, empty for a worker that takes the cells of any
+# campaign (`python -m comms worker`); `{lock}` is PostgreSQL's row lock.
 CLAIM = """
 UPDATE pack_jobs
 SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
 WHERE (campaign_id, audience, channel, language, variant) = (
     SELECT campaign_id, audience, channel, language, variant FROM pack_jobs
-    WHERE campaign_id = ? AND (state = 'queued' OR (state = 'running' AND lease_until < ?))
+    WHERE {campaign}(state = 'queued' OR (state = 'running' AND lease_until < ?))
     ORDER BY position
     LIMIT 1{lock}
 )
-RETURNING audience, channel, language, variant
+RETURNING campaign_id, audience, channel, language, variant
 """
 
 
@@ -58,23 +60,39 @@ def enqueue(store: PackStore, campaign_id: str, order: list[Cell]) -> None:
 
 def claim(store: PackStore, campaign_id: str, worker: str, lease: float) -> Cell | None:
     """The next queued cell (or one whose lease ran out), now held by `worker`; None: none left."""
+    taken = _claim(store, campaign_id, worker, lease)
+    return taken[1] if taken else None
+
+
+def claim_any(store: PackStore, worker: str, lease: float) -> tuple[str, Cell] | None:
+    """The next queued cell of any campaign (or one whose lease ran out), now held by
+    `worker`, with its campaign id; None: none left."""
+    return _claim(store, None, worker, lease)
+
+
+def _claim(
+    store: PackStore, campaign_id: str | None, worker: str, lease: float
+) -> tuple[str, Cell] | None:
     at = time.time()
+    one = campaign_id is not None
+    args = (worker, at + lease, now(), *([campaign_id] if one else []), at)
     with store.transaction(exclusive=False) as tx:
         lock = " FOR UPDATE SKIP LOCKED" if is_postgres(tx.db) else ""
-        row = tx.db.execute(
-            CLAIM.format(lock=lock), (worker, at + lease, now(), campaign_id, at)
-        ).fetchone()
-    return Cell(row[0], row[1], row[2], row[3]) if row else None
+        sql = CLAIM.format(campaign="campaign_id = ? AND " if one else "", lock=lock)
+        row = tx.db.execute(sql, args).fetchone()
+    return (row[0], Cell(row[1], row[2], row[3], row[4])) if row else None
 
 
-def heartbeat(store: PackStore, campaign_id: str, workers: list[str], lease: float) -> None:
-    """Move the leases of the cells these workers hold `lease` seconds on from now."""
+def heartbeat(store: PackStore, campaign_id: str | None, workers: list[str], lease: float) -> None:
+    """Move the leases of the cells these workers hold `lease` seconds on from now (of one
+    campaign, or with None of any)."""
     marks = ", ".join("?" * len(workers))
+    one = campaign_id is not None
     with store.transaction() as tx:
         tx.db.execute(
-            f"UPDATE pack_jobs SET lease_until = ? WHERE campaign_id = ? AND state = 'running' "
-            f"AND worker IN ({marks})",
-            (time.time() + lease, campaign_id, *workers),
+            f"UPDATE pack_jobs SET lease_until = ? WHERE {'campaign_id = ? AND ' if one else ''}"
+            f"state = 'running' AND worker IN ({marks})",
+            (time.time() + lease, *([campaign_id] if one else []), *workers),
         )
 
 
@@ -118,6 +136,15 @@ def held_elsewhere(store: PackStore, campaign_id: str, run: str) -> int:
                 (campaign_id, len(run), run),
             )
         )
+
+
+def open_jobs(store: PackStore) -> int:
+    """Cells of any campaign still queued or held by a worker: work left for someone."""
+    with store.transaction(write=False) as tx:
+        row = tx.db.execute(
+            "SELECT COUNT(*) FROM pack_jobs WHERE state IN ('queued', 'running')"
+        ).fetchone()
+    return int(row[0])
 
 
 def states(store: PackStore, campaign_id: str) -> Counter[str]:
