@@ -141,10 +141,9 @@ def held_elsewhere(store: PackStore, campaign_id: str, run: str) -> int:
 def open_jobs(store: PackStore) -> int:
     """Cells of any campaign still queued or held by a worker: work left for someone."""
     with store.transaction(write=False) as tx:
-        row = tx.db.execute(
-            "SELECT COUNT(*) FROM pack_jobs WHERE state IN ('queued', 'running')"
-        ).fetchone()
-    return int(row[0])
+        return int(
+            scalar(tx.db, "SELECT COUNT(*) FROM pack_jobs WHERE state IN ('queued', 'running')")
+        )
 
 
 def states(store: PackStore, campaign_id: str) -> Counter[str]:
