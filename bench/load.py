@@ -253,7 +253,7 @@ def pack_meanwhile(deployed: Deployment, result: dict[str, float | int]) -> thre
 
 def server_errors(log: Path) -> int:
     """HTTP 5xx answers in HAProxy's log (httplog: the status follows the timers)."""
-    pattern = re.compile(r" \d+/\d+/\d+/\d+/\d+ (5\d\d) ")
+    pattern = re.compile(r" -?\d+/-?\d+/-?\d+/-?\d+/\+?-?\d+ (5\d\d) ")
     return sum(1 for line in log.read_text(errors="replace").splitlines() if pattern.search(line))
 
 
