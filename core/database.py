@@ -404,6 +404,8 @@ def is_postgres(db: Connection) -> bool:
 def exists(where: Location) -> bool:
     """Whether there is a database to read: a SQLite file may not have been made yet (and
     reading must not make it); a PostgreSQL database is made by its administrator."""
+    if isinstance(where, Path) and where.is_dir():  # a data folder, not location(settings)
+        raise TypeError(f"{where} is a folder; pass core.database.location(settings)")
     return not isinstance(where, Path) or where.is_file()
 
 

@@ -13,6 +13,7 @@ from comms.cli.main import main
 from comms.maps.library import shipped_map_ids, shipped_map_text
 from comms.maps.schema import map_hash
 from comms.maps.validation import parse_map
+from core.database import location
 from core.settings import load_settings
 from knowledge.history.pins import fact_owner, pins_of
 from tests.conftest import ROOT
@@ -109,7 +110,7 @@ def test_import_proposes_and_a_second_person_approves(
     assert code == 0 and out.splitlines()[1] == (
         f"{len(facts)} supporting facts pinned to the passages they cite."
     )
-    pinned = pins_of(load_settings().data_dir, fact_owner("measles", facts[0].id))
+    pinned = pins_of(location(load_settings()), fact_owner("measles", facts[0].id))
     assert [p.source_id for p in pinned] == [facts[0].source]
     assert run(capsys, "export", "measles")[1] == FIRM
     history = run(capsys, "history", "measles")[1].splitlines()

@@ -101,6 +101,8 @@ def settings_env(settings: Settings, **more: str) -> dict[str, str]:
             "CLARION_REPAIR_TRIES": "0", "PYTHONUNBUFFERED": "1"}  # fmt: skip
     if settings.database_url:
         env["CLARION_DATABASE_URL"] = settings.database_url
+    if settings.chroma_url:
+        env["CLARION_CHROMA_URL"] = settings.chroma_url
     return env | more
 
 
@@ -121,12 +123,22 @@ def pool_url(servers: list[Proc]) -> str:
     return ",".join(f"{s.url}#slots={SLOTS}" for s in servers)  # type: ignore[attr-defined]
 
 
-@pytest.fixture
-def data(real_store_dir: Path, tmp_path: Path) -> Settings:
-    """Settings on a copy of the indexed shipped corpus."""
+@pytest.fixture(params=["sqlite", "postgres"])
+def data(
+    request: pytest.FixtureRequest, real_store_dir: Path, tmp_path: Path
+) -> Iterator[Settings]:
+    """Settings on a copy of the indexed shipped corpus: on SQLite with the embedded store, or
+    on PostgreSQL with a Chroma server serving the copy, as processes on several machines."""
     copy = tmp_path / "indexed"
     shutil.copytree(real_store_dir, copy)
-    return load_settings(data_dir=copy, repair_tries=0)
+    if request.param == "sqlite":
+        yield load_settings(data_dir=copy, repair_tries=0)
+        return
+    from tests.chroma_helpers import chroma_server
+
+    with chroma_server(copy / "chroma") as url:
+        yield load_settings(data_dir=copy, repair_tries=0, chroma_url=url,
+                            database_url=request.getfixturevalue("postgres_url"))  # fmt: skip
 
 
 def campaign() -> Campaign:
