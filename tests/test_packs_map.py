@@ -53,7 +53,7 @@ def _cli(tmp_path: Path, campaign: Campaign, store: Store, monkeypatch, capsys) 
     monkeypatch.setattr("knowledge.open_store", lambda settings: store)
     args = argparse.Namespace(
         campaign=file, out=tmp_path / "cli.zip", resume=True, draft=True, user="cli",
-        ask_model=False, strict=False,
+        ask_model=False, strict=False, queue=False,
     )  # fmt: skip
     assert pack(args) == 0
     return capsys.readouterr().err  # type: ignore[no-any-return]

@@ -91,7 +91,7 @@ def test_export_warns_and_strict_refuses_an_approved_message_on_changed_evidence
     def run(out: Path, strict: bool) -> int:
         args = argparse.Namespace(
             campaign=file, out=out, resume=True, draft=False, user="cli",
-            ask_model=False, strict=strict,
+            ask_model=False, strict=strict, queue=False,
         )  # fmt: skip
         return pack(args)
 
