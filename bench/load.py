@@ -40,6 +40,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.chroma_server import chroma_server
 from bench.pack_fanout import ANSWER, campaign
 from bench.postgres_rig import start_cluster
 from bench.report import Row, format_table, skipped
@@ -118,23 +119,18 @@ def deployment(folder: Path, staff: int) -> Iterator[Deployment]:
         standins = [stack.enter_context(StandIn(slots=4, delay=2.0)) for _ in range(2)]
         for server in standins:
             server.script(lambda body: as_content(ANSWER))
-        chroma_port = free_port()
+        chroma = stack.enter_context(chroma_server(folder / "chroma", folder / "chroma.log"))
         env = {k: v for k, v in os.environ.items() if not k.startswith("CLARION_")} | {
             "CLARION_DATA_DIR": str(folder / "data"),
             "CLARION_DATABASE_URL": cluster.url,
             "CLARION_MIGRATE": "off",
-            "CLARION_CHROMA_URL": f"http://127.0.0.1:{chroma_port}",
+            "CLARION_CHROMA_URL": chroma,
             "CLARION_AUTH": "local",
             "CLARION_USERS_FILE": str(users),
             "CLARION_LLM_MODE": "openai",
             "CLARION_LLM_URL": ",".join(f"{s.url}#slots=4" for s in standins),
             "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32),
         }
-        chroma = str(Path(sys.executable).parent / "chroma")
-        log = folder / "chroma.log"
-        proc = _spawn(stack, [chroma, "run", "--path", str(folder / "chroma"), "--host",
-                              "127.0.0.1", "--port", str(chroma_port)], env, log)  # fmt: skip
-        _wait_http(f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat", proc, log)
         for module in (["comms", "migrate"], ["knowledge", "index"]):
             subprocess.run([sys.executable, "-m", *module], cwd=ROOT, env=env, check=True,
                            capture_output=True)  # fmt: skip

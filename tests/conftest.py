@@ -187,7 +187,7 @@ def postgres_url(postgres_cluster: Any) -> str:
 @pytest.fixture(scope="session")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One `chroma run` server for the run; each test that uses it takes a collection of its own."""
-    from tests.chroma_helpers import chroma_server
+    from bench.chroma_server import chroma_server
 
     with chroma_server(tmp_path_factory.mktemp("chroma-server")) as url:
         yield url

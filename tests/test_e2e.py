@@ -216,27 +216,11 @@ def test_openai_mode_without_url_names_the_setting() -> None:
 
 def test_chroma_server_mode(tmp_path: Path, real_embedder) -> None:  # type: ignore[no-untyped-def]
     """The same store code against a real `chroma run` server on loopback."""
+    from bench.chroma_server import chroma_server
     from knowledge.ingest import sync_corpus
 
-    port = free_port()
-    chroma = Path(sys.executable).parent / "chroma"
-    proc = subprocess.Popen(
-        [
-            str(chroma),
-            "run",
-            "--path",
-            str(tmp_path / "server"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=60)
-        settings = load_settings(data_dir=tmp_path / "data", chroma_url=f"http://127.0.0.1:{port}")
+    with chroma_server(tmp_path / "server") as url:
+        settings = load_settings(data_dir=tmp_path / "data", chroma_url=url)
         store = Store(settings, real_embedder)
         sync_corpus(store)
         assert store.count() > 20
@@ -244,6 +228,3 @@ def test_chroma_server_mode(tmp_path: Path, real_embedder) -> None:  # type: ign
         assert not (tmp_path / "data" / "chroma").exists(), (
             "server mode must not write a local store"
         )
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)

@@ -134,7 +134,7 @@ def data(
     if request.param == "sqlite":
         yield load_settings(data_dir=copy, repair_tries=0)
         return
-    from tests.chroma_helpers import chroma_server
+    from bench.chroma_server import chroma_server
 
     with chroma_server(copy / "chroma") as url:
         yield load_settings(data_dir=copy, repair_tries=0, chroma_url=url,

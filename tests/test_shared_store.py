@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from bench.chroma_server import chroma_server
 from comms.model.doctor import diagnose
 from core.errors import BackendError, ConfigError
 from core.settings import load_settings
 from knowledge import open_store
 from knowledge.retrieval.store import Store, shared_store_error
 from knowledge.sources.chunks import Chunk
-from tests.chroma_helpers import chroma_server
 from tests.conftest import ROOT, FakeEmbedder, free_port
 from ui import resources
 
