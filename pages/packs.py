@@ -32,7 +32,6 @@ from comms.packs.store import CampaignRecord, PackMessage, PackStore
 from core.catalog import load_catalog
 from core.errors import ClarionError
 from ui import auth, publish, resources
-from ui.pretest import pretest_section
 from ui.text import counted, link, plain, t, ui_language
 from ui.widgets import (
     cell_name,
@@ -504,6 +503,9 @@ if current is not None and current.cell in cells(record.campaign):
     cell_panel(record, current, flagged.get(current.cell))
 with st.expander(t("pk_audit")):
     audit_section(record)
+resources.wait_for_torch()  # scipy and altair fail while torch is still being imported
+from ui.pretest import pretest_section  # noqa: E402  (after the wait above)
+
 pretest_section(packs, record.campaign, user)
 st.header(t("pk_export"))
 export_section(record)
