@@ -126,7 +126,7 @@ with sources_tab:
             for s in sources
         ],
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
     ids = [s.source_id for s in sources]
     chosen = st.selectbox(t("kn_open"), ids, index=None, key="open_source")

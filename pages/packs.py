@@ -213,7 +213,7 @@ def open_button(where: Any, cell: Cell, label: str) -> None:
         key=f"pk_cell:{cell.key}",
         on_click=st.session_state.__setitem__,
         args=("pk_open", cell.key),
-        use_container_width=True,
+        width="stretch",
     )
 
 

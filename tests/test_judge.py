@@ -5,14 +5,12 @@ composed floor when the judge refuses the model's version (one more request, onl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import comms.checks.support as support_module
 from bench.rig import FACTS as RIG_FACTS
 from comms.campaign_facts import load_facts
 from comms.checks.support import Statement, Support, sentence_spans
@@ -37,15 +35,6 @@ SENTENCES = [
     "Auch bei hohem Fieber müssen Sie nicht zum Arzt.",
 ]
 TEXT = " ".join(SENTENCES)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _own_vectors() -> Iterator[None]:
-    """The fake embedder's vectors stay in this module (comms.checks.support keeps vectors in
-    one process-wide dict keyed by the text alone; tests/test_support.py shows why)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(support_module, "_VECTORS", {})
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -6,14 +6,15 @@ in German, English and Turkish; then the same checks as rules of the linter (`su
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import comms.checks.support as support_module
+import comms.checks.similarity as similarity_module
 from comms.campaign_facts import load_facts
 from comms.checks.lint import LintContext, Meaning, lint
 from comms.checks.support import Judge, Support, Verdict, sentence_spans
@@ -195,16 +196,6 @@ class Messages:
         return lint_context(resolved, FACTS, [], 0, True)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _own_vectors() -> Iterator[None]:
-    """comms.checks.support keeps the vectors it embedded in one process-wide dict keyed by the
-    text alone: vectors another module's fake embedder left there would be read as the real
-    model's (see test_vectors_of_another_embedder_are_not_reused). This module starts empty."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(support_module, "_VECTORS", {})
-        yield
-
-
 @pytest.fixture(scope="module")
 def messages(tmp_path_factory: pytest.TempPathFactory) -> Messages:
     return Messages(load_settings(data_dir=tmp_path_factory.mktemp("support-data")))
@@ -326,7 +317,7 @@ def test_vectors_of_another_embedder_are_not_reused(
     fresh = verdict("measles-en", sentence)
     assert fresh.supported
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(support_module, "_VECTORS", {})
+        patch.setattr(similarity_module, "_VECTORS", weakref.WeakKeyDictionary())
         Judge(support, FakeEmbedder().embed).verdicts(["Kind regards, your health office."])
         (again,) = Judge(support, real_embedder.embed).verdicts([sentence])
     assert again == fresh

@@ -7,16 +7,14 @@ whose meaning is close to it (embedding similarity). docs/checks.md gives the ca
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 from comms.checks.numbers import find_numbers, normalise_number
 from comms.checks.sentences import split_sentences, split_words
-from comms.checks.similarity import cosine_matrix
+from comms.checks.similarity import Embed, Vectors, cosine_matrix, embedded
 from comms.report import LintItem
 from core.catalog import base_language
 
-Embed = Callable[[list[str]], Sequence[Sequence[float]]]
 TERM_SHARE = 0.6  # share of a key message's key terms the text must carry
 # Cosine similarity (all-MiniLM-L6-v2) between a key message and the closest sentence of the
 # text; see docs/checks.md for the calibration behind it.
@@ -73,9 +71,9 @@ def check_fidelity(
     embedder, numbers and key terms only)."""
     sentences = split_sentences(text, language) or [text]
     if embed is None:
-        vectors: Sequence[Sequence[float]] = [[1.0]] * (len(key_messages) + len(sentences))
+        vectors: Vectors = [[1.0]] * (len(key_messages) + len(sentences))
     else:
-        vectors = embed([*(k for _, k in key_messages), *sentences])
+        vectors = embedded([*(k for _, k in key_messages), *sentences], embed)
     count = len(key_messages)
     # each key message against each sentence, in one matrix product: its closest sentence
     similar = cosine_matrix(vectors[:count], vectors[count:])

@@ -8,11 +8,34 @@ grid in one product and releases the GIL while it runs (docs/benchmarks.md, P11)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 Vectors = Sequence[Sequence[float]] | np.ndarray
+Embed = Callable[[list[str]], Sequence[Sequence[float]]]
+
+# per embedder (the object behind a bound method), held weakly: vectors of two models do not
+# compare, and a new embedder that happens to get a dead one's address starts empty
+_VECTORS: weakref.WeakKeyDictionary[object, dict[str, np.ndarray]] = weakref.WeakKeyDictionary()
+_VECTOR_CAP = 20000
+
+
+def embedded(texts: list[str], embed: Embed) -> np.ndarray:
+    """The texts' embeddings as the rows of a matrix, kept per embedder and text: a map's
+    statements and key messages are embedded once per process, not once per message, and a
+    sentence the support check embedded is not embedded again by the fidelity check."""
+    owner = getattr(embed, "__self__", embed)
+    known = _VECTORS.setdefault(owner, {})
+    missing = list(dict.fromkeys(t for t in texts if t not in known))
+    if missing:
+        if len(known) + len(missing) > _VECTOR_CAP:
+            known.clear()
+        known.update(zip(missing, as_matrix(embed(missing)), strict=True))
+    if not texts:
+        return np.zeros((0, 0))
+    return np.stack([known[t] for t in texts])
 
 
 def as_matrix(vectors: Vectors) -> np.ndarray:

@@ -14,24 +14,21 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from comms.checks.lexicon import base_language, find_terms, normalise_text
 from comms.checks.numbers import find_numbers, normalise_number, spelled_numbers
 from comms.checks.sentences import split_sentences
-from comms.checks.similarity import as_matrix, cosine_matrix
+from comms.checks.similarity import Embed, cosine_matrix, embedded
 from comms.checks.sms import to_gsm
 from comms.report import SentenceVerdict
 from core.errors import ConfigError
 from core.settings import PROJECT_ROOT
 
-Embed = Callable[[list[str]], Sequence[Sequence[float]]]
 MEANING = PROJECT_ROOT / "catalog" / "meaning.yaml"
 # Cosine similarity (all-MiniLM-L6-v2) from which a sentence may be the statement reworded;
 # from CLOSE on, fewer of its content words need to be the statement's (docs/checks.md).
@@ -328,23 +325,6 @@ def _strip_facts(sentence: str, support: Support, values: tuple[str, ...]) -> st
     return sentence
 
 
-_VECTORS: dict[tuple[int, str], np.ndarray] = {}
-_VECTOR_CAP = 20000
-
-
-def _vectors(texts: list[str], embed: Embed) -> np.ndarray:
-    """Embeddings as the rows of a matrix, kept per embedder: a map's statements are embedded
-    once per process, not once per message."""
-    owner = id(getattr(embed, "__self__", embed))
-    missing = list(dict.fromkeys(t for t in texts if (owner, t) not in _VECTORS))
-    if missing:
-        if len(_VECTORS) + len(missing) > _VECTOR_CAP:
-            _VECTORS.clear()
-        found = as_matrix(embed(missing))
-        _VECTORS.update(zip(((owner, t) for t in missing), found, strict=True))
-    return np.stack([_VECTORS[(owner, t)] for t in texts])
-
-
 @lru_cache(maxsize=20000)
 def _norm(text: str) -> str:
     """Words and numbers, lowercase, one space apart: how wording is compared as text."""
@@ -395,7 +375,7 @@ class Judge:
         similar: list[list[float]] = []
         if open_ and self.embed is not None and self.statements:
             texts = [s.text for s in self.statements] + [sentences[n] for n in open_]
-            vectors = _vectors(texts, self.embed)
+            vectors = embedded(texts, self.embed)
             # every open sentence against every statement: one matrix product
             count = len(self.statements)
             similar = cosine_matrix(vectors[count:], vectors[:count]).tolist()
