@@ -109,13 +109,11 @@ def _spawn(
 def deployment(folder: Path, staff: int) -> Iterator[Deployment]:
     """Start everything on loopback; stop it all at the end."""
     from comms.accounts.auth import add_user
+    from core.settings import load_settings
 
     with ExitStack() as stack:
         cluster = start_cluster(free_port())
         stack.callback(cluster.stop)
-        users = folder / "users.yaml"
-        for n in range(staff):
-            add_user(users, f"staff{n + 1}", "reviewer", PASSWORD)
         standins = [stack.enter_context(StandIn(slots=4, delay=2.0)) for _ in range(2)]
         for server in standins:
             server.script(lambda body: as_content(ANSWER))
@@ -126,7 +124,6 @@ def deployment(folder: Path, staff: int) -> Iterator[Deployment]:
             "CLARION_MIGRATE": "off",
             "CLARION_CHROMA_URL": chroma,
             "CLARION_AUTH": "local",
-            "CLARION_USERS_FILE": str(users),
             "CLARION_LLM_MODE": "openai",
             "CLARION_LLM_URL": ",".join(f"{s.url}#slots=4" for s in standins),
             "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32),
@@ -134,6 +131,9 @@ def deployment(folder: Path, staff: int) -> Iterator[Deployment]:
         for module in (["comms", "migrate"], ["knowledge", "index"]):
             subprocess.run([sys.executable, "-m", *module], cwd=ROOT, env=env, check=True,
                            capture_output=True)  # fmt: skip
+        settings = load_settings(data_dir=folder / "data", database_url=cluster.url)
+        for n in range(staff):  # in the database the replicas share
+            add_user(settings, f"staff{n + 1}", "reviewer", PASSWORD)
         replicas = [free_port() for _ in range(2)]
         for n, port in enumerate(replicas, 1):
             log = folder / f"replica-{n}.log"

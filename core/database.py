@@ -350,6 +350,22 @@ def m011_pack_jobs(db: Connection) -> None:
     )
 
 
+@migration
+def m012_users(db: Connection) -> None:
+    """Who may sign in (comms.accounts.auth), shared by every replica: each name's role, its
+    bcrypt hash (none for OIDC users) and the languages it reads, as a JSON list."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS users (
+    name          TEXT PRIMARY KEY,
+    role          TEXT NOT NULL CHECK (role IN ('editor', 'reviewer', 'admin')),
+    password_hash TEXT,
+    reads         TEXT NOT NULL DEFAULT '[]',
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+)"""
+    )
+
+
 def location(settings: Settings) -> Location:
     """Where the settings keep Clarion's rows: PostgreSQL when CLARION_DATABASE_URL is set,
     otherwise data_dir/clarion.db."""

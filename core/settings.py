@@ -127,9 +127,13 @@ class Settings(BaseSettings):
     auth_mode: Literal["off", "local", "oidc"] = Field(
         default="off",
         validation_alias=AliasChoices("CLARION_AUTH", "auth_mode"),
-        description="Login: off (one user on localhost), local (users file), oidc (st.login).",
+        description="Login: off (one user on localhost), local (users table), oidc (st.login).",
     )
-    users_file: Path | None = Field(default=None, description="Users, roles; data_dir/users.yaml")
+    users_file: Path | None = Field(
+        default=None,
+        description="An old users file to import into the database once (then renamed "
+        "*.imported); data_dir/users.yaml by default. Users are kept in the database.",
+    )
     llm_mode: Literal["llamacpp", "openai"] = "llamacpp"
     model_path: Path | None = Field(default=None, description="GGUF file (first shard if split).")
     llm_url: str | None = Field(

@@ -1,27 +1,25 @@
-"""Users, passwords and roles (comms.accounts.auth) and the `python -m comms users` commands."""
+"""Users, passwords and roles (comms.accounts.auth) and the `python -m comms users` commands:
+the users table on both engines, and the import of an old users file."""
 
 from __future__ import annotations
 
 import io
-import stat
+import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-import yaml
 
 from comms.__main__ import main
 from comms.accounts import auth
 from comms.accounts.auth import Identity, LoginThrottle
+from core.database import DB_FILE, location, scalar, transaction
 from core.errors import ConfigError, InputError
-from core.settings import load_settings
+from core.settings import Settings, load_settings
 
 PASSWORD = "Impfen-2025!"
-
-
-@pytest.fixture
-def users_file(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "users.yaml"
+on_both_engines = pytest.mark.usefixtures("engine")  # the users table on SQLite and PostgreSQL
 
 
 def cli(monkeypatch: pytest.MonkeyPatch, *argv: str, stdin: str = "") -> int:
@@ -74,24 +72,35 @@ def test_settings_read_clarion_auth_and_default_the_users_file(
         load_settings()
 
 
-def test_cli_stores_only_a_bcrypt_hash_in_a_private_file(
-    monkeypatch: pytest.MonkeyPatch, users_file: Path, capsys: pytest.CaptureFixture[str]
+def stored(settings: Settings, name: str) -> tuple[Any, ...]:
+    """A user's row as the database holds it."""
+    with transaction(location(settings), write=False, what="test") as db:
+        return tuple(db.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone())
+
+
+def user_count(settings: Settings) -> int:
+    with transaction(location(settings), write=False, what="test") as db:
+        return int(scalar(db, "SELECT COUNT(*) FROM users"))
+
+
+@on_both_engines
+def test_cli_stores_only_a_bcrypt_hash(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = ["add", "anna", "--role", "editor", "--password-stdin"]
     assert cli(monkeypatch, *argv, stdin=PASSWORD + "\n") == 0
-    raw = users_file.read_text()
-    assert PASSWORD not in raw
-    stored = yaml.safe_load(raw)["users"]["anna"]
-    assert stored["role"] == "editor"
-    assert stored["password_hash"].startswith("$2b$12$")
-    assert stat.S_IMODE(users_file.stat().st_mode) == 0o600
-    assert auth.verify_password(PASSWORD, stored["password_hash"])
-    assert not auth.verify_password(PASSWORD + "x", stored["password_hash"])
+    name, role, password_hash, reads, created, changed = stored(settings, "anna")
+    assert (name, role, reads) == ("anna", "editor", "[]") and created == changed
+    assert password_hash.startswith("$2b$12$") and PASSWORD not in password_hash
+    assert auth.verify_password(PASSWORD, password_hash)
+    assert not auth.verify_password(PASSWORD + "x", password_hash)
     assert PASSWORD not in capsys.readouterr().out
+    assert not auth.users_path(settings).exists(), "no users file is written"
 
 
+@on_both_engines
 def test_cli_add_list_passwd_remove(
-    monkeypatch: pytest.MonkeyPatch, users_file: Path, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cli(monkeypatch, "add", "anna", "--role", "admin", "--password-stdin", stdin=PASSWORD)
     cli(monkeypatch, "add", "bert@amt.example", "--role", "reviewer", "--oidc")
@@ -101,16 +110,17 @@ def test_cli_add_list_passwd_remove(
         "anna\tadmin\tpassword",
         "bert@amt.example\treviewer\toidc",
     ]
-    old_hash = auth.load_users(users_file)["anna"].password_hash
+    old_hash = auth.load_users(settings)["anna"].password_hash
     assert cli(monkeypatch, "passwd", "anna", "--password-stdin", stdin="ein-neues-Passwort") == 0
-    users = auth.load_users(users_file)
+    users = auth.load_users(settings)
     assert users["anna"].password_hash != old_hash
     assert auth.authenticate(users, "anna", "ein-neues-Passwort") == Identity("anna", "admin")
     assert auth.authenticate(users, "anna", PASSWORD) is None
     assert cli(monkeypatch, "remove", "bert@amt.example") == 0
-    assert list(auth.load_users(users_file)) == ["anna"]
+    assert list(auth.load_users(settings)) == ["anna"]
 
 
+@on_both_engines
 @pytest.mark.parametrize(
     ("argv", "stdin", "error"),
     [
@@ -119,22 +129,25 @@ def test_cli_add_list_passwd_remove(
         (["add", "an na", "--role", "editor", "--password-stdin"], PASSWORD, "without spaces"),
         (["add", "taken", "--role", "editor", "--password-stdin"], PASSWORD, "exists already"),
         (["passwd", "nobody", "--password-stdin"], PASSWORD, "No user 'nobody'"),
+        (["passwd", "taken", "--password-stdin"], "kurz", "at least 8"),
         (["remove", "nobody"], "", "No user 'nobody'"),
+        (["languages", "nobody", "tr"], "", "No user 'nobody'"),
     ],
 )
 def test_cli_mistakes_exit_2_with_a_reason(
     monkeypatch: pytest.MonkeyPatch,
-    users_file: Path,
+    settings: Settings,
     capsys: pytest.CaptureFixture[str],
     argv: list[str],
     stdin: str,
     error: str,
 ) -> None:
-    auth.add_user(users_file, "taken", "editor", PASSWORD)
-    before = users_file.read_bytes()
+    auth.add_user(settings, "taken", "editor", PASSWORD)
+    before = stored(settings, "taken")
     assert cli(monkeypatch, *argv, stdin=stdin) == 2
     assert error in capsys.readouterr().err
-    assert users_file.read_bytes() == before, "nothing was changed"
+    assert list(auth.load_users(settings)) == ["taken"], "nothing was changed"
+    assert stored(settings, "taken") == before
 
 
 def test_cli_refuses_an_unknown_role(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -147,6 +160,7 @@ def test_cli_refuses_an_unknown_role(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         ("anna", PASSWORD, Identity("anna", "editor")),
         (" anna ", PASSWORD, Identity("anna", "editor")),
+        ("Anna", PASSWORD, None),  # local names are compared exactly, as before
         ("anna", PASSWORD.upper(), None),
         ("anna", "", None),
         ("anna", PASSWORD + "x" * 80, None),
@@ -156,41 +170,126 @@ def test_cli_refuses_an_unknown_role(monkeypatch: pytest.MonkeyPatch) -> None:
     ],
 )
 def test_authenticate(
-    users_file: Path, name: str, password: str, expected: Identity | None
+    settings: Settings, name: str, password: str, expected: Identity | None
 ) -> None:
-    auth.add_user(users_file, "anna", "editor", PASSWORD)
-    auth.add_user(users_file, "oidc@amt.example", "admin", None)
-    assert auth.authenticate(auth.load_users(users_file), name, password) == expected
+    auth.add_user(settings, "anna", "editor", PASSWORD)
+    auth.add_user(settings, "oidc@amt.example", "admin", None)
+    assert auth.authenticate(auth.load_users(settings), name, password) == expected
 
 
-def test_oidc_roles_come_from_the_e_mail_mapping(users_file: Path) -> None:
-    auth.add_user(users_file, "Anna.Berg@Amt.example", "reviewer", None)
-    users = auth.load_users(users_file)
+@on_both_engines
+def test_oidc_roles_come_from_the_e_mail_mapping(settings: Settings) -> None:
+    auth.add_user(settings, "Anna.Berg@Amt.example", "reviewer", None)
+    users = auth.load_users(settings)
     assert auth.identity_for_email(users, "anna.berg@amt.example") == Identity(
         "Anna.Berg@Amt.example", "reviewer"
     )
     assert auth.identity_for_email(users, "someone@amt.example") is None
     assert auth.identity_for_email(users, None) is None
+    assert auth.identity_named(settings, "Anna.Berg@Amt.example").role == "reviewer"
+    with pytest.raises(InputError, match="No user 'anna.berg@amt.example'"):
+        auth.identity_named(settings, "anna.berg@amt.example")
 
 
+@on_both_engines
+def test_a_missing_database_means_no_users_and_reading_makes_none(settings: Settings) -> None:
+    assert auth.load_users(settings) == {}
+    assert not (settings.data_dir / DB_FILE).exists()
+
+
+OLD_FILE = """users:
+  anna:
+    role: admin
+    password_hash: {hash}
+    reads: [tr, ar]
+  Olga@Amt.example:
+    role: reviewer
+"""
+
+
+def write_old_file(path: Path) -> str:
+    """An office's users.yaml from before the database held users; the hash it holds."""
+    hashed = auth.hash_password(PASSWORD, rounds=4)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(OLD_FILE.format(hash=hashed))
+    return hashed
+
+
+@on_both_engines
+@pytest.mark.parametrize("first", ["read", "write"])
+def test_an_old_users_file_is_imported_once_then_renamed(
+    settings: Settings, first: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    old = auth.users_path(settings)
+    hashed = write_old_file(old)
+    with caplog.at_level(logging.INFO, logger="clarion.accounts"):
+        if first == "read":
+            auth.load_users(settings)
+        else:
+            auth.set_languages(settings, "anna", ["tr"])
+    assert f"Imported 2 user(s) from {old}" in caplog.text
+    assert not old.exists() and old.with_name("users.yaml.imported").is_file()
+    users = auth.load_users(settings)
+    assert users == {
+        "Olga@Amt.example": auth.User(role="reviewer"),
+        "anna": auth.User(
+            role="admin", password_hash=hashed, reads=["tr"] if first == "write" else ["tr", "ar"]
+        ),
+    }
+    assert auth.authenticate(users, "anna", PASSWORD) == auth.identity_named(settings, "anna")
+    assert auth.identity_for_email(users, "olga@amt.example") == Identity(
+        "Olga@Amt.example", "reviewer"
+    )
+
+
+@on_both_engines
+def test_clarion_users_file_names_the_file_to_import(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "shared" / "staff.yaml"
+    write_old_file(elsewhere)
+    monkeypatch.setenv("CLARION_USERS_FILE", str(elsewhere))
+    settings = load_settings()
+    assert sorted(auth.load_users(settings)) == ["Olga@Amt.example", "anna"]
+    assert elsewhere.with_name("staff.yaml.imported").is_file() and not elsewhere.exists()
+
+
+@on_both_engines
+def test_users_in_the_database_win_over_a_users_file_that_appears_later(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    auth.add_user(settings, "erika", "editor", PASSWORD)
+    write_old_file(auth.users_path(settings))
+    assert list(auth.load_users(settings)) == ["erika"]
+    assert auth.users_path(settings).is_file(), "left where it is, and said in the log"
+    assert "is not read: the database holds the users" in caplog.text
+
+
+@on_both_engines
 @pytest.mark.parametrize(
     "content",
     [
         "users:\n  anna:\n    role: superuser\n",
-        "users:\n  anna:\n    role: editor\n    password: klartext\n",  # a typo'd key is an error
+        "users:\n  anna:\n    role: editor\n    password: klartext\n",  # a typo'd key
         "users: [anna]\n",
         "users: {anna: {role: editor}\n",
+        "users:\n  anna:\n    role: editor\n  bert:\n    role: chief\n",  # one good, one bad
     ],
 )
-def test_an_invalid_users_file_is_a_config_error(users_file: Path, content: str) -> None:
-    users_file.parent.mkdir(parents=True)
-    users_file.write_text(content)
-    with pytest.raises(ConfigError, match="users file"):
-        auth.load_users(users_file)
-
-
-def test_a_missing_users_file_means_no_users(users_file: Path) -> None:
-    assert auth.load_users(users_file) == {}
+def test_an_invalid_users_file_is_refused_and_nothing_imported(
+    settings: Settings, content: str
+) -> None:
+    old = auth.users_path(settings)
+    old.parent.mkdir(parents=True)
+    old.write_text(content)
+    for attempt in (
+        lambda: auth.load_users(settings),
+        lambda: auth.add_user(settings, "erika", "editor", PASSWORD),
+    ):
+        with pytest.raises(ConfigError, match=f"The users file {old} is invalid"):
+            attempt()
+    assert old.read_text() == content, "the file stays, to be corrected"
+    assert user_count(settings) == 0
 
 
 def test_a_malformed_hash_never_matches() -> None:

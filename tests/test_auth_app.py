@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from comms.accounts import auth
 from comms.templates.store import TemplateStore
-from core.settings import load_settings
+from core.settings import Settings, load_settings
 from tests.conftest import ROOT
 from ui import auth as ui_auth
 from ui import resources
@@ -20,18 +19,17 @@ PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
 
 
 @pytest.fixture
-def users(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+def users(monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     """Local sign-in with an editor, a reviewer and an admin; fresh settings and throttle."""
-    path = tmp_path / "users.yaml"
-    auth.add_user(path, "erika", "editor", PASSWORD)
-    auth.add_user(path, "rita", "reviewer", PASSWORD)
-    auth.add_user(path, "adam", "admin", PASSWORD)
+    settings = load_settings()
+    auth.add_user(settings, "erika", "editor", PASSWORD)
+    auth.add_user(settings, "rita", "reviewer", PASSWORD)
+    auth.add_user(settings, "adam", "admin", PASSWORD)
     monkeypatch.setenv("CLARION_AUTH", "local")
-    monkeypatch.setenv("CLARION_USERS_FILE", str(path))
     monkeypatch.chdir(ROOT)
     for cached in (resources.settings, resources.store, ui_auth._throttle):
         cached.clear()
-    yield path
+    yield settings
     for cached in (resources.settings, resources.store, ui_auth._throttle):
         cached.clear()
 
@@ -58,7 +56,7 @@ def shows_only_login(at: AppTest) -> bool:
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_shows_only_the_login_form_until_signed_in(users: Path, page: str) -> None:
+def test_every_page_shows_only_the_login_form_until_signed_in(users: Settings, page: str) -> None:
     at = start()
     assert shows_only_login(at)
     with pytest.raises(ValueError, match=r"Known pages: \[.Anmelden.\]"):  # only login
@@ -70,7 +68,7 @@ def test_every_page_shows_only_the_login_form_until_signed_in(users: Path, page:
     assert shows_only_login(direct), f"{page} was reached without signing in"
 
 
-def test_a_wrong_password_or_unknown_name_is_refused(users: Path) -> None:
+def test_a_wrong_password_or_unknown_name_is_refused(users: Settings) -> None:
     at = start()
     for name, password in [("erika", "falsches-Passwort"), ("nobody", PASSWORD), ("erika", "")]:
         sign_in(at, name, password)
@@ -78,7 +76,7 @@ def test_a_wrong_password_or_unknown_name_is_refused(users: Path) -> None:
         assert shows_only_login(at)
 
 
-def test_five_failures_lock_the_name_even_for_the_right_password(users: Path) -> None:
+def test_five_failures_lock_the_name_even_for_the_right_password(users: Settings) -> None:
     at = start()
     for _ in range(5):
         sign_in(at, "erika", "falsches-Passwort")
@@ -87,7 +85,7 @@ def test_five_failures_lock_the_name_even_for_the_right_password(users: Path) ->
     assert shows_only_login(at)
 
 
-def test_signing_in_opens_the_app(users: Path) -> None:
+def test_signing_in_opens_the_app(users: Settings) -> None:
     at = sign_in(start(), "erika")
     assert not at.exception
     assert at.title[0].value == "Nachricht schreiben"
@@ -96,7 +94,7 @@ def test_signing_in_opens_the_app(users: Path) -> None:
     assert "Chroma" in captions, "what is active is shown only after signing in"
 
 
-def test_signing_out_forgets_the_identity(users: Path) -> None:
+def test_signing_out_forgets_the_identity(users: Settings) -> None:
     # AppTest runs a pages/ file directly (without app.py) on every run after the first, so
     # the sidebar's sign-out button is tested on its own; the browser test clicks it in the app.
     def script() -> None:
@@ -119,14 +117,14 @@ def test_signing_out_forgets_the_identity(users: Path) -> None:
     assert not at.sidebar.button
 
 
-def test_a_removed_user_is_signed_out_at_the_next_click(users: Path) -> None:
+def test_a_removed_user_is_signed_out_at_the_next_click(users: Settings) -> None:
     at = sign_in(start(), "erika")
     auth.remove_user(users, "erika")
     at.run()
     assert shows_only_login(at)
 
 
-def test_editor_may_write_but_not_edit_templates_or_knowledge(users: Path) -> None:
+def test_editor_may_write_but_not_edit_templates_or_knowledge(users: Settings) -> None:
     at = sign_in(start(), "erika")
     at.switch_page("pages/templates.py").run()
     assert not at.exception
@@ -138,13 +136,13 @@ def test_editor_may_write_but_not_edit_templates_or_knowledge(users: Path) -> No
     assert not [b for b in at.button if b.key in ("add_files", "delete_source")]
 
 
-def test_reviewer_may_not_edit_templates(users: Path) -> None:
+def test_reviewer_may_not_edit_templates(users: Settings) -> None:
     at = sign_in(start(), "rita")
     at.switch_page("pages/templates.py").run()
     assert "Ihre Rolle (reviewer)" in at.error[0].value
 
 
-def test_admin_may_edit_templates(users: Path) -> None:
+def test_admin_may_edit_templates(users: Settings) -> None:
     at = sign_in(start(), "adam")
     at.switch_page("pages/templates.py").run()
     assert not at.exception
@@ -153,7 +151,7 @@ def test_admin_may_edit_templates(users: Path) -> None:
     assert at.text_area(key="tpl_text:draft_message").value
 
 
-def test_a_template_saved_while_signed_in_is_signed_by_that_person(users: Path) -> None:
+def test_a_template_saved_while_signed_in_is_signed_by_that_person(users: Settings) -> None:
     at = sign_in(start(), "adam")
     at.switch_page("pages/templates.py").run()
     editor = at.text_area(key="tpl_text:draft_message")
@@ -180,7 +178,7 @@ def test_auth_off_is_the_local_admin(monkeypatch: pytest.MonkeyPatch) -> None:
     resources.settings.clear()
 
 
-def test_current_user_names_the_signed_in_person(users: Path) -> None:
+def test_current_user_names_the_signed_in_person(users: Settings) -> None:
     def script() -> None:
         import streamlit as st
 
@@ -191,19 +189,25 @@ def test_current_user_names_the_signed_in_person(users: Path) -> None:
         st.text(f"{auth.current_user()} {auth.identity()}")
 
     at = AppTest.from_function(script).run()
-    # The role comes from the users file, not from what the session remembered.
+    # The role comes from the users table, not from what the session remembered.
     assert at.text[0].value == "rita Identity(name='rita', role='reviewer', reads=frozenset())"
 
 
-def test_no_users_yet_says_how_to_add_one(users: Path) -> None:
-    users.unlink()
+def nobody(settings: Settings) -> None:
+    for name in auth.load_users(settings):
+        auth.remove_user(settings, name)
+
+
+def test_no_users_yet_says_how_to_add_one(users: Settings) -> None:
+    nobody(users)
     at = start()
     assert "python -m comms users add" in at.warning[0].value
     assert shows_only_login(at)
 
 
-def test_a_broken_users_file_lets_nobody_in(users: Path) -> None:
-    users.write_text("users:\n  erika:\n    role: chief\n")
+def test_a_broken_users_file_to_import_lets_nobody_in(users: Settings) -> None:
+    nobody(users)  # an office upgrading: no users in the database yet, an old file to import
+    auth.users_path(users).write_text("users:\n  erika:\n    role: chief\n")
     at = start()
     assert not at.exception
     assert "users file" in at.error[0].value and "chief" in at.error[0].value
@@ -211,14 +215,14 @@ def test_a_broken_users_file_lets_nobody_in(users: Path) -> None:
 
 
 @pytest.fixture
-def oidc(users: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def oidc(users: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     auth.add_user(users, "Olga@Amt.example", "admin", None)
     monkeypatch.setenv("CLARION_AUTH", "oidc")
     resources.settings.clear()
     return users
 
 
-def test_oidc_shows_only_the_sign_in_button_until_signed_in(oidc: Path) -> None:
+def test_oidc_shows_only_the_sign_in_button_until_signed_in(oidc: Settings) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.user = {"is_logged_in": False}
     at.run()
@@ -228,7 +232,7 @@ def test_oidc_shows_only_the_sign_in_button_until_signed_in(oidc: Path) -> None:
     assert not at.text_input and not at.selectbox
 
 
-def test_oidc_without_provider_settings_says_what_is_missing(oidc: Path) -> None:
+def test_oidc_without_provider_settings_says_what_is_missing(oidc: Settings) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.user = {"is_logged_in": False}
     at.run().button(key="login_oidc").click().run()
@@ -237,7 +241,7 @@ def test_oidc_without_provider_settings_says_what_is_missing(oidc: Path) -> None
     assert [t.value for t in at.title] == ["Anmelden"]
 
 
-def test_oidc_user_gets_the_role_mapped_to_their_e_mail(oidc: Path) -> None:
+def test_oidc_user_gets_the_role_mapped_to_their_e_mail(oidc: Settings) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.user = {"is_logged_in": True, "email": "olga@amt.example", "name": "Olga"}
     at.run()
@@ -247,7 +251,7 @@ def test_oidc_user_gets_the_role_mapped_to_their_e_mail(oidc: Path) -> None:
     assert at.title[0].value == "Vorlagen" and not at.error
 
 
-def test_oidc_user_without_a_role_is_refused(oidc: Path) -> None:
+def test_oidc_user_without_a_role_is_refused(oidc: Settings) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.user = {"is_logged_in": True, "email": "stranger@example.org"}
     at.run()

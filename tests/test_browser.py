@@ -333,10 +333,12 @@ def test_generate_and_download_a_pack(page: Any, app_url: str, tmp_path: Path) -
 def auth_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second server with CLARION_AUTH=local and one admin; nobody has opened it yet."""
     from comms.accounts.auth import add_user
+    from core.settings import load_settings
 
     data = tmp_path_factory.mktemp("browser-auth") / "data"
-    data.mkdir()
-    add_user(data / "users.yaml", "adam", "admin", PASSWORD)
+    data.mkdir()  # the server's database, as it will see it (no CLARION_* of this process)
+    add_user(load_settings(data_dir=data, database_url=None, users_file=None), "adam", "admin",
+             PASSWORD)  # fmt: skip
     with serve(data, CLARION_AUTH="local") as url:
         yield url
 

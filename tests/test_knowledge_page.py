@@ -93,9 +93,8 @@ def fast_page(
     ingest(
         fake_store, tmp_path / "in", CHANGED.replace("health office.", f"health office. {MARKUP}")
     )
-    users = tmp_path / "users.yaml"
-    add_user(users, "adam", "admin", "Impfen-2025!")
-    current = load_settings(data_dir=settings.data_dir, auth_mode="local", users_file=users)
+    add_user(settings, "adam", "admin", "Impfen-2025!")
+    current = load_settings(data_dir=settings.data_dir, auth_mode="local")
     monkeypatch.setattr(resources, "settings", lambda: current)
     monkeypatch.setattr(resources, "store", lambda: fake_store)
     monkeypatch.chdir(ROOT)

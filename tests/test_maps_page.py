@@ -13,7 +13,7 @@ from comms.maps.evidence_flags import changed_facts
 from comms.maps.library import shipped_map_text
 from comms.maps.store import MapStore
 from core.database import location
-from core.settings import Settings
+from core.settings import Settings, load_settings
 from knowledge.history.pins import fact_owner, flags, pins_of
 from knowledge.retrieval.store import Store
 from tests.conftest import ROOT, ScriptedChat
@@ -154,10 +154,8 @@ def test_drafting_a_concern_shows_a_labelled_draft(
 def test_an_editor_sees_the_map_but_cannot_change_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fresh_settings: None
 ) -> None:
-    users = tmp_path / "users.yaml"
-    add_user(users, "erika", "editor", "Impfen-2025!")
+    add_user(load_settings(), "erika", "editor", "Impfen-2025!")
     monkeypatch.setenv("CLARION_AUTH", "local")
-    monkeypatch.setenv("CLARION_USERS_FILE", str(users))
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     at.text_input(key="login_name").input("erika")
@@ -234,10 +232,8 @@ def test_an_editor_sees_a_changed_fact_but_cannot_confirm_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fresh_settings: None, fake_store: Store
 ) -> None:
     change_evidence(fake_store, tmp_path / "in", [fact_owner("measles", FACT)])
-    users = tmp_path / "users.yaml"
-    add_user(users, "erika", "editor", "Impfen-2025!")
+    add_user(load_settings(), "erika", "editor", "Impfen-2025!")
     monkeypatch.setenv("CLARION_AUTH", "local")
-    monkeypatch.setenv("CLARION_USERS_FILE", str(users))
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     at.text_input(key="login_name").input("erika")

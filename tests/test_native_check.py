@@ -54,25 +54,25 @@ def packs(settings: Settings, fake_store) -> PackStore:  # type: ignore[no-untyp
 # The profile: which languages a person reads
 
 
-def test_a_user_records_the_languages_they_read_and_signs_in_with_them(tmp_path: Path) -> None:
-    path = tmp_path / "users.yaml"
-    add_user(path, "ayse", "reviewer", PASSWORD)
-    assert set_languages(path, "ayse", ["TR", " ar", "tr"]) == ["tr", "ar"]
-    who = authenticate(load_users(path), "ayse", PASSWORD)
+def test_a_user_records_the_languages_they_read_and_signs_in_with_them(
+    settings: Settings,
+) -> None:
+    add_user(settings, "ayse", "reviewer", PASSWORD)
+    assert set_languages(settings, "ayse", ["TR", " ar", "tr"]) == ["tr", "ar"]
+    who = authenticate(load_users(settings), "ayse", PASSWORD)
     assert who is not None and who.reads == {"tr", "ar"}
     assert who.reads_language("ar") and not who.reads_language("uk")
 
 
-def test_an_unknown_language_is_refused_and_the_profile_stays(tmp_path: Path) -> None:
-    path = tmp_path / "users.yaml"
-    add_user(path, "ayse", "reviewer", PASSWORD)
-    set_languages(path, "ayse", ["tr"])
-    before = path.read_bytes()
+def test_an_unknown_language_is_refused_and_the_profile_stays(settings: Settings) -> None:
+    add_user(settings, "ayse", "reviewer", PASSWORD)
+    set_languages(settings, "ayse", ["tr"])
+    before = load_users(settings)
     with pytest.raises(InputError, match="Unknown language xx"):
-        set_languages(path, "ayse", ["tr", "xx"])
+        set_languages(settings, "ayse", ["tr", "xx"])
     with pytest.raises(InputError, match="No user 'nobody'"):
-        set_languages(path, "nobody", ["tr"])
-    assert path.read_bytes() == before
+        set_languages(settings, "nobody", ["tr"])
+    assert load_users(settings) == before
 
 
 # Item 1: the advice is there, and survives an edit
@@ -251,8 +251,7 @@ def test_a_map_check_by_someone_who_does_not_read_it_is_refused(settings: Settin
 def test_the_cli_records_languages_and_a_native_check(packs, capsys) -> None:  # type: ignore[no-untyped-def]
     from comms.cli.main import main
 
-    path = packs.settings.data_dir / "users.yaml"
-    add_user(path, "ayse", "reviewer", None)
+    add_user(packs.settings, "ayse", "reviewer", None)
     assert main(["users", "languages", "ayse", "tr"]) == 0
     assert main(["users", "list"]) == 0
     assert "ayse\treviewer\toidc\treads: tr" in capsys.readouterr().out

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from comms.accounts.auth import add_user, set_languages, users_path
+from comms.accounts.auth import add_user, set_languages
 from comms.maps.originals import key_message_originals
 from comms.message import Message
 from comms.packs.campaign import Cell
@@ -103,9 +103,8 @@ def test_a_reader_of_turkish_marks_the_message_checked_on_the_page(
     monkeypatch,
     fresh_settings: None,  # type: ignore[no-untyped-def]
 ) -> None:
-    path = users_path(packs.settings)
-    add_user(path, "local", "admin", None)
-    set_languages(path, "local", ["tr"])
+    add_user(packs.settings, "local", "admin", None)
+    set_languages(packs.settings, "local", ["tr"])
     at = open_page(fake_store, monkeypatch, ui="en")
     open_cell(at, TR)
     assert not any(e.label.startswith("What the message is meant") for e in at.expander)
@@ -200,9 +199,8 @@ def test_the_maps_page_proposes_a_language_checked_and_a_second_admin_approves(
     from comms.maps.native import pending_languages
     from comms.maps.store import MapStore
 
-    path = users_path(settings)
-    add_user(path, "local", "admin", None)
-    set_languages(path, "local", ["tr"])
+    add_user(settings, "local", "admin", None)
+    set_languages(settings, "local", ["tr"])
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
     at.switch_page("pages/maps.py").run()

@@ -144,12 +144,10 @@ PASSWORD = "Impfen-2025!"
 @pytest.fixture
 def signed_in(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Settings]:
     """Local sign-in with an editor and an admin, and a fresh data directory."""
-    users = tmp_path / "users.yaml"
-    auth.add_user(users, "erika", "editor", PASSWORD)
-    auth.add_user(users, "adam", "admin", PASSWORD)
-    monkeypatch.setenv("CLARION_AUTH", "local")
-    monkeypatch.setenv("CLARION_USERS_FILE", str(users))
     monkeypatch.setenv("CLARION_DATA_DIR", str(tmp_path / "data"))
+    auth.add_user(load_settings(), "erika", "editor", PASSWORD)
+    auth.add_user(load_settings(), "adam", "admin", PASSWORD)
+    monkeypatch.setenv("CLARION_AUTH", "local")
     monkeypatch.chdir(ROOT)
     for cached in (resources.settings, resources.store, ui_auth._throttle):
         cached.clear()

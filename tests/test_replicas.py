@@ -126,15 +126,16 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def seed(data: Path) -> None:
-    """A reviewer in the users file and two campaigns in the database both replicas share."""
+    """A reviewer and two campaigns in the database both replicas share (as the replicas see
+    it: the variables of this process's environment are not theirs)."""
     from comms.accounts.auth import add_user
     from comms.packs.generation import create_campaign
     from comms.packs.store import PackStore
     from core.settings import load_settings
     from tests.pack_helpers import small_campaign
 
-    add_user(data / "users.yaml", "rita", "reviewer", PASSWORD)
-    settings = load_settings(data_dir=data)
+    settings = load_settings(data_dir=data, database_url=None, users_file=None)
+    add_user(settings, "rita", "reviewer", PASSWORD)
     for campaign_id, name in CAMPAIGNS.items():
         campaign = small_campaign(id=campaign_id, name=name)
         create_campaign(PackStore(settings), campaign, settings=settings, user="rita")

@@ -305,7 +305,7 @@ def knowledge_page(
 
     current = settings
     if role is not None:
-        add_user(settings.data_dir / "users.yaml", "rita", role, PASSWORD)
+        add_user(settings, "rita", role, PASSWORD)
         current = load_settings(data_dir=settings.data_dir, auth_mode="local")
     monkeypatch.setattr(resources, "settings", lambda: current)
     monkeypatch.setattr(resources, "store", lambda: store)

@@ -213,10 +213,8 @@ def test_updates_show_for_reviewers_and_admins_only(
     shown: bool,
 ) -> None:
     change_evidence(fake_store, tmp_path / "in", [CELL_OWNER])
-    users = tmp_path / "users.yaml"
-    add_user(users, user, role, "Impfen-2025!")  # type: ignore[arg-type]
-    at = page(monkeypatch, settings, fake_store, ScriptedChat([]), auth_mode="local",
-              users_file=users)  # fmt: skip
+    add_user(settings, user, role, "Impfen-2025!")  # type: ignore[arg-type]
+    at = page(monkeypatch, settings, fake_store, ScriptedChat([]), auth_mode="local")
     at = signed_in(at, user)
     assert at.title[0].value == "Nachricht schreiben"
     labels = [e.label for e in at.expander]

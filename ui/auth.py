@@ -2,7 +2,7 @@
 
 With CLARION_AUTH=off (the default) everyone is the single local user with every permission.
 With `local` or `oidc`, app.py shows only the login page until someone signs in, and every
-page checks the role it needs. The users file is read on each run, so a removed user is
+page checks the role it needs. The users table is read on each run, so a removed user is
 signed out and a changed role applies at the next click.
 
 Local sign-in also leaves a signed session token in a cookie (comms/accounts/sessions.py): a
@@ -33,7 +33,6 @@ from comms.accounts.auth import (
     identity_for_email,
     identity_of,
     load_users,
-    users_path,
 )
 from core.errors import ClarionError
 from ui import resources
@@ -62,9 +61,9 @@ def identity() -> Identity | None:
     """Who is signed in now (the local user when auth is off), or None."""
     settings = resources.settings()
     match settings.auth_mode:
-        case "off":  # the local user reads what a users-file entry "local" says, if any
+        case "off":  # the local user reads what a user named "local" says, if any
             try:
-                local = load_users(users_path(settings)).get(LOCAL.name)
+                local = load_users(settings).get(LOCAL.name)
             except ClarionError:  # sign-in is off: an unreadable data folder is said where
                 return LOCAL  # it is used, not by hiding the page (tests/test_faults.py)
             return LOCAL if local is None else replace(LOCAL, reads=frozenset(local.reads))
@@ -75,7 +74,7 @@ def identity() -> Identity | None:
                 if signed is None:
                     return None
                 st.session_state[SESSION_KEY] = signed
-            user = load_users(users_path(settings)).get(signed.name)
+            user = load_users(settings).get(signed.name)
             if user is None or user.password_hash is None:  # removed meanwhile: signed out
                 st.session_state.pop(SESSION_KEY, None)
                 return None
@@ -84,7 +83,7 @@ def identity() -> Identity | None:
             if not st.user.is_logged_in:
                 return None
             email = st.user.get("email")
-            return identity_for_email(load_users(users_path(settings)), str(email or ""))
+            return identity_for_email(load_users(settings), str(email or ""))
 
 
 def _from_cookie() -> Identity | None:
@@ -93,7 +92,7 @@ def _from_cookie() -> Identity | None:
     token = st.context.cookies.get(sessions.COOKIE)
     if not isinstance(token, str) or not token or st.session_state.get(SIGNED_OUT):
         return None
-    users = load_users(users_path(resources.settings()))
+    users = load_users(resources.settings())
     return sessions.verify(_secret(), token, users)
 
 
@@ -190,7 +189,7 @@ def pages_for(pages: Sequence[StreamlitPage]) -> list[StreamlitPage]:
     st.session_state[FRAMED] = True  # app.py calls this on every run
     try:
         signed_in = identity() is not None
-    except ClarionError as exc:  # e.g. a broken users file: nobody gets in, and it says why
+    except ClarionError as exc:  # e.g. a broken users file to import: nobody gets in
         error_box(exc)
         st.stop()
     if signed_in:
@@ -226,15 +225,14 @@ def login_page() -> None:
             _oidc_login()
         else:
             _local_login()
-    except ClarionError as exc:  # e.g. a broken users file: nobody gets in, and it says why
+    except ClarionError as exc:  # e.g. a broken users file to import: nobody gets in
         error_box(exc)
 
 
 def _local_login() -> None:
-    path = users_path(resources.settings())
-    users = load_users(path)
+    users = load_users(resources.settings())
     if not users:
-        st.warning(t("login_no_users", path=plain(str(path))))
+        st.warning(t("login_no_users"))
     with st.form("login"):
         name = st.text_input(t("login_name"), max_chars=100, key="login_name")
         password = st.text_input(
@@ -261,7 +259,7 @@ def _local_login() -> None:
 
 
 def _oidc_login() -> None:
-    if st.user.is_logged_in:  # signed in with the provider, but the users file has no role
+    if st.user.is_logged_in:  # signed in with the provider, but no user has that e-mail
         st.error(t("login_no_role", email=plain(str(st.user.get("email") or "?"))))
         st.button(t("logout"), key="logout_oidc", on_click=st.logout)
         return

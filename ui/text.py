@@ -410,10 +410,9 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Too many failed attempts for this name. Try again in {seconds} seconds.",
     },
     "login_no_users": {
-        "de": "Es gibt noch keine Benutzer in {path}. Legen Sie einen an: "
+        "de": "Es gibt noch keine Benutzer. Legen Sie einen an: "
         "`python -m comms users add NAME --role admin`",
-        "en": "There are no users in {path} yet. Add one: "
-        "`python -m comms users add NAME --role admin`",
+        "en": "There are no users yet. Add one: `python -m comms users add NAME --role admin`",
     },
     "login_oidc_intro": {
         "de": "Melden Sie sich mit dem Konto Ihrer Behörde an.",

@@ -1,27 +1,31 @@
-"""Who may use Clarion and what each role may do: the users file, bcrypt passwords, roles.
+"""Who may use Clarion and what each role may do: the users table, bcrypt passwords, roles.
 
-The users file (data_dir/users.yaml by default) maps a name to a role and, for local login, a
-bcrypt hash. With OIDC login the name is the person's e-mail address and there is no hash.
-Passwords are never stored or logged; only their bcrypt hashes are written.
+The `users` table of the database maps a name to a role and, for local login, a bcrypt hash.
+With OIDC login the name is the person's e-mail address and there is no hash. Passwords are
+never stored or logged; only their bcrypt hashes are written. An office's old users file
+(data_dir/users.yaml) is imported into an empty table the first time users are read.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+import json
+import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import bcrypt
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.catalog import base_language, load_catalog
+from core.clock import now
+from core.database import Connection, DatabaseError, Location, exists, location, scalar, transaction
 from core.errors import ConfigError, InputError
 from core.settings import Settings
 
@@ -43,10 +47,13 @@ MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_BYTES = 72  # bcrypt reads at most 72 bytes; longer passwords are refused, not cut
 BCRYPT_ROUNDS = 12
 MAX_NAME_CHARS = 100
+COLUMNS = "name, role, password_hash, reads"
+WHAT = "the users table"
+log = logging.getLogger("clarion.accounts")
 
 
 class User(BaseModel):
-    """One entry of the users file."""
+    """One user: a row of the users table (or an entry of an old users file)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -57,7 +64,7 @@ class User(BaseModel):
 
 
 class UsersFile(BaseModel):
-    """The whole users file: `users: {name: {role, password_hash}}`."""
+    """An old users file, imported once: `users: {name: {role, password_hash, reads}}`."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -79,6 +86,10 @@ class Identity:
     def reads_language(self, language: str) -> bool:
         """Whether this person reads language (de-einfach counts as de) as a native speaker."""
         return base_language(language) in self.reads
+
+
+class UserStoreError(DatabaseError):
+    """The users table cannot be read or written."""
 
 
 LOCAL = Identity("local", "admin")  # auth off: the single user on localhost may do everything
@@ -153,12 +164,13 @@ def can(role: Role, permission: Permission) -> bool:
 
 
 def users_path(settings: Settings) -> Path:
-    """The users file the settings name (data_dir/users.yaml unless CLARION_USERS_FILE is set)."""
+    """The users file of an office from before users were in the database (data_dir/users.yaml
+    unless CLARION_USERS_FILE is set): imported once, then renamed *.imported."""
     return settings.users_file or settings.data_dir / "users.yaml"
 
 
-def load_users(path: Path) -> dict[str, User]:
-    """Every user in the file; a missing file means no users yet."""
+def read_users_file(path: Path) -> dict[str, User]:
+    """Every user in an old users file; a missing file means no users."""
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -171,17 +183,72 @@ def load_users(path: Path) -> dict[str, User]:
         raise ConfigError(f"The users file {path} is invalid: {exc}") from exc
 
 
-def save_users(path: Path, users: dict[str, User]) -> None:
-    """Atomically replace the users file, readable by its owner only (it holds hashes)."""
-    data = UsersFile(users=users).model_dump(exclude_defaults=True)
+def load_users(settings: Settings) -> dict[str, User]:
+    """Every user in the database, by name (a database not made yet has none)."""
+    where = location(settings)
+    if not users_path(settings).is_file() and not exists(where):
+        return {}  # reading must not make the database
+    with _users(settings, write=False) as db:
+        rows = db.execute(f"SELECT {COLUMNS} FROM users ORDER BY name").fetchall()
+    return {row[0]: _user(row) for row in rows}
+
+
+@contextmanager
+def _users(settings: Settings, *, write: bool) -> Iterator[Connection]:
+    """One transaction on the users table, after importing an old users file if there is one."""
+    where = location(settings)
+    _import_users_file(settings, where)
+    with transaction(where, write=write, what=WHAT, error=UserStoreError) as db:
+        yield db
+
+
+def _import_users_file(settings: Settings, where: Location) -> None:
+    """Move the users of an old users file into an empty users table in one transaction, then
+    rename the file so nobody edits one that is no longer read. A broken file imports nothing."""
+    path = users_path(settings)
+    if not path.is_file():
+        return
+    with transaction(where, write=True, what=WHAT, error=UserStoreError) as db:
+        if scalar(db, "SELECT COUNT(*) FROM users"):
+            log.warning("%s is not read: the database holds the users; remove the file.", path)
+            return
+        users = read_users_file(path)  # a ConfigError rolls back: nothing imported
+        for name, user in users.items():
+            _insert(db, name, user)
+    done = path.with_name(path.name + ".imported")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=".users.", dir=path.parent)  # mode 0600
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            yaml.safe_dump(data, out, allow_unicode=True, sort_keys=True)
-        os.replace(temp, path)
+        path.rename(done)
     except OSError as exc:
-        raise ConfigError(f"The users file {path} cannot be written: {exc.strerror}.") from exc
+        raise ConfigError(
+            f"The users of {path} are now in the database, but the file cannot be renamed to "
+            f"{done.name}: {exc.strerror}. Move it away; it is no longer read."
+        ) from exc
+    log.info("Imported %d user(s) from %s into the database; the file is now %s.",
+             len(users), path, done)  # fmt: skip
+
+
+def _insert(db: Connection, name: str, user: User) -> None:
+    stamp = now()
+    db.execute(
+        f"INSERT INTO users ({COLUMNS}, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (name, user.role, user.password_hash, json.dumps(user.reads), stamp, stamp),
+    )
+
+
+def _user(row: Sequence[Any]) -> User:
+    return User(role=row[1], password_hash=row[2], reads=json.loads(row[3]))
+
+
+def _require(db: Connection, name: str) -> None:
+    """An InputError unless the user exists (names match exactly, as they sign in)."""
+    if not db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+        raise InputError(f"No user '{name}'.")
+
+
+def _update(db: Connection, name: str, column: str, value: str | None) -> None:
+    db.execute(
+        f"UPDATE users SET {column} = ?, updated_at = ? WHERE name = ?", (value, now(), name)
+    )
 
 
 def hash_password(password: str, rounds: int = BCRYPT_ROUNDS) -> str:
@@ -219,7 +286,7 @@ def authenticate(users: dict[str, User], name: str, password: str) -> Identity |
 
 
 def identity_for_email(users: dict[str, User], email: str | None) -> Identity | None:
-    """The identity of an OIDC user, by e-mail (case-insensitive), if the file gives a role."""
+    """The identity of an OIDC user, by e-mail (case-insensitive), if users give it a role."""
     if not email:
         return None
     wanted = email.strip().lower()
@@ -230,7 +297,7 @@ def identity_for_email(users: dict[str, User], email: str | None) -> Identity | 
 
 
 def identity_of(name: str, user: User) -> Identity:
-    """The identity of a user of the file: name, role and the languages they read."""
+    """The identity of a user: name, role and the languages they read."""
     return Identity(name, user.role, frozenset(user.reads))
 
 
@@ -252,54 +319,52 @@ def _checked_name(name: str) -> str:
     return name
 
 
-def add_user(path: Path, name: str, role: Role, password: str | None) -> None:
+def add_user(settings: Settings, name: str, role: Role, password: str | None) -> None:
     """Add a user; without a password the user can sign in only through OIDC."""
-    users = load_users(path)
     name = _checked_name(name)
-    if name in users:
-        raise InputError(f"User '{name}' exists already; use `passwd` or remove it first.")
     if role not in ROLES:
         raise InputError(f"Unknown role '{role}'; choose one of: {', '.join(ROLES)}.")
-    users[name] = User(role=role, password_hash=hash_password(password) if password else None)
-    save_users(path, users)
+    hashed = hash_password(password) if password else None  # 0.2 s: not inside the lock
+    with _users(settings, write=True) as db:
+        if db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+            raise InputError(f"User '{name}' exists already; use `passwd` or remove it first.")
+        _insert(db, name, User(role=role, password_hash=hashed))
 
 
-def set_password(path: Path, name: str, password: str) -> None:
+def set_password(settings: Settings, name: str, password: str) -> None:
     """Replace a user's password."""
-    users = load_users(path)
-    if name not in users:
-        raise InputError(f"No user '{name}'.")
-    users[name] = users[name].model_copy(update={"password_hash": hash_password(password)})
-    save_users(path, users)
+    hashed = hash_password(password)  # 0.2 s: not inside the writers' lock
+    with _users(settings, write=True) as db:
+        _require(db, name)
+        _update(db, name, "password_hash", hashed)
 
 
-def remove_user(path: Path, name: str) -> None:
+def remove_user(settings: Settings, name: str) -> None:
     """Remove a user; their next page load signs them out."""
-    users = load_users(path)
-    if users.pop(name, None) is None:
-        raise InputError(f"No user '{name}'.")
-    save_users(path, users)
+    with _users(settings, write=True) as db:
+        _require(db, name)
+        db.execute("DELETE FROM users WHERE name = ?", (name,))
 
 
-def set_languages(path: Path, name: str, languages: list[str]) -> list[str]:
+def set_languages(settings: Settings, name: str, languages: list[str]) -> list[str]:
     """Record the languages a user reads as a native speaker (replacing the old list); each
     must be a catalogue language, written as its base code (tr, ar, not de-einfach)."""
-    users = load_users(path)
-    if name not in users:
-        raise InputError(f"No user '{name}'.")
-    known = sorted({entry.base_language for entry in load_catalog().languages})
-    wanted = list(dict.fromkeys(code.strip().lower() for code in languages if code.strip()))
-    unknown = [code for code in wanted if code not in known]
-    if unknown:
-        raise InputError(f"Unknown language {', '.join(unknown)}; choose from: {', '.join(known)}.")
-    users[name] = users[name].model_copy(update={"reads": wanted})
-    save_users(path, users)
+    with _users(settings, write=True) as db:
+        _require(db, name)
+        known = sorted({entry.base_language for entry in load_catalog().languages})
+        wanted = list(dict.fromkeys(code.strip().lower() for code in languages if code.strip()))
+        unknown = [code for code in wanted if code not in known]
+        if unknown:
+            raise InputError(
+                f"Unknown language {', '.join(unknown)}; choose from: {', '.join(known)}."
+            )
+        _update(db, name, "reads", json.dumps(wanted))
     return wanted
 
 
-def identity_named(path: Path, name: str) -> Identity:
-    """The identity of a user of the file, for a command run on their behalf."""
-    user = load_users(path).get(name)
+def identity_named(settings: Settings, name: str) -> Identity:
+    """The identity of a user in the database, for a command run on their behalf."""
+    user = load_users(settings).get(name)
     if user is None:
-        raise InputError(f"No user '{name}' in {path}; add them with `python -m comms users add`.")
+        raise InputError(f"No user '{name}'; add them with `python -m comms users add`.")
     return identity_of(name, user)

@@ -8,7 +8,7 @@ fingerprint of their password hash, signed (HMAC-SHA1, itsdangerous) with Stream
 server.cookieSecret, which every replica shares. It never holds the password or its hash.
 
 A token stops working when it expires (SESSION_HOURS after sign-in), when the user is removed
-from the users file, when their password changes (the fingerprint no longer matches), or when
+from the database, when their password changes (the fingerprint no longer matches), or when
 the secret changes. Signing out deletes the cookie in that browser. docs/deployment.md,
 "Replicas behind HAProxy", says where each piece of state lives.
 """

@@ -47,7 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     native.add_argument("id")
     native.add_argument("language")
-    native.add_argument("--user", required=True, help="your name in the users file")
+    native.add_argument("--user", required=True, help="your user name (python -m comms users list)")
     add_change_options([revert, imported])
     add_change_options([approve], comment=False)
 
@@ -165,10 +165,10 @@ def _read(path: Path) -> str:
 
 
 def _native_check(store: MapStore, map_id: str, language: str, user: str) -> MapVersion:
-    from comms.accounts.auth import identity_named, users_path
+    from comms.accounts.auth import identity_named
     from comms.maps.native import propose_native_check
 
-    reader = identity_named(users_path(store.settings), user)
+    reader = identity_named(store.settings, user)
     return propose_native_check(store, map_id, language, reader=reader)
 
 

@@ -56,7 +56,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     )
     native.add_argument("--campaign", required=True, help="campaign id")
     native.add_argument("--cell", required=True, help="e.g. tr__older-adults__sms__v1")
-    native.add_argument("--user", required=True, help="your name in the users file")
+    native.add_argument("--user", required=True, help="your user name (python -m comms users list)")
     native.add_argument("--revision", type=int, help="the revision you read (default: current)")
     worker = sub.add_parser(
         "worker",
@@ -96,12 +96,12 @@ def run(args: argparse.Namespace) -> int:
 
 def native_check(args: argparse.Namespace) -> int:
     """Mark one pack message checked by a native speaker (the user must read its language)."""
-    from comms.accounts.auth import identity_named, users_path
+    from comms.accounts.auth import identity_named
     from comms.packs.campaign import Cell
     from comms.packs.native import mark_native_checked
 
     settings = load_settings()
-    reader = identity_named(users_path(settings), args.user)
+    reader = identity_named(settings, args.user)
     cell = Cell.from_key(args.cell)
     marked = mark_native_checked(
         PackStore(settings), args.campaign, cell, reader=reader, revision=args.revision

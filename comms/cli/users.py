@@ -17,7 +17,6 @@ from comms.accounts.auth import (
     remove_user,
     set_languages,
     set_password,
-    users_path,
 )
 from core.errors import InputError
 from core.settings import load_settings
@@ -50,25 +49,25 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def run(args: argparse.Namespace) -> int:
     """Run one `users` subcommand."""
-    path = users_path(load_settings())
+    settings = load_settings()
     match args.action:
         case "list":
-            for name, user in sorted(load_users(path).items()):
+            for name, user in sorted(load_users(settings).items()):
                 kind = "password" if user.password_hash else "oidc"
                 reads = f"\treads: {', '.join(user.reads)}" if user.reads else ""
                 print(f"{name}\t{user.role}\t{kind}{reads}")
         case "add":
             password = None if args.oidc else _password(args.password_stdin)
-            add_user(path, args.name, args.role, password)
-            print(f"Added {args.name} ({args.role}) to {path}.")
+            add_user(settings, args.name, args.role, password)
+            print(f"Added {args.name} ({args.role}).")
         case "passwd":
-            set_password(path, args.name, _password(args.password_stdin))
+            set_password(settings, args.name, _password(args.password_stdin))
             print(f"Changed the password of {args.name}.")
         case "languages":
-            codes = set_languages(path, args.name, args.codes)
+            codes = set_languages(settings, args.name, args.codes)
             print(f"{args.name} reads: {', '.join(codes) or 'no language recorded'}.")
         case "remove":
-            remove_user(path, args.name)
+            remove_user(settings, args.name)
             print(f"Removed {args.name}.")
     return 0
 
