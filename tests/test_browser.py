@@ -259,6 +259,8 @@ def test_edit_validate_propose_and_approve_a_message_map(page: Any, app_url: str
     main = page.get_by_text("Zwei MMR-Impfungen schützen zuverlässig vor Masern.", exact=True)
     expect(main.first).to_be_visible()  # the overarching key messages, in three columns
     editor = page.get_by_role("textbox", name="Botschaftskarte (YAML)")
+    # the run that follows choosing the topic fills the editor: read it once it has the map
+    expect(editor).to_have_value(re.compile("source: rec-measles-stiko-de"))
     text = editor.input_value()
     broken = text.replace("source: rec-measles-stiko-de", "source: rec-measles-nowhere", 1)
     editor.fill(broken)
