@@ -366,6 +366,20 @@ def m012_users(db: Connection) -> None:
     )
 
 
+@migration
+def m013_login_failures(db: Connection) -> None:
+    """Wrong passwords by name (comms.accounts.auth.LoginThrottle), so that the five tries
+    before a wait count across every replica, not per process; rows older than the wait go."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS login_failures (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    name      TEXT NOT NULL,
+    failed_at REAL NOT NULL
+)"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS login_failures_name ON login_failures (name, failed_at)")
+
+
 def location(settings: Settings) -> Location:
     """Where the settings keep Clarion's rows: PostgreSQL when CLARION_DATABASE_URL is set,
     otherwise data_dir/clarion.db."""

@@ -303,9 +303,10 @@ def test_hash_password_rejects_bad_passwords_before_hashing() -> None:
     assert auth.verify_password("12345678", auth.hash_password("12345678", rounds=4))
 
 
+@on_both_engines
 def test_throttle_blocks_a_name_after_five_failures_then_forgives() -> None:
     now = [1000.0]
-    throttle = LoginThrottle(max_failures=5, window=300.0, clock=lambda: now[0])
+    throttle = LoginThrottle(load_settings(), max_failures=5, window=300.0, clock=lambda: now[0])
     for _ in range(4):
         throttle.failed("anna")
     assert throttle.wait("anna") == 0.0
@@ -317,3 +318,19 @@ def test_throttle_blocks_a_name_after_five_failures_then_forgives() -> None:
     throttle.failed("anna")
     throttle.succeeded("anna")
     assert throttle.wait("anna") == 0.0
+
+
+@on_both_engines
+def test_the_throttle_counts_the_tries_of_every_replica_and_forgets_old_ones() -> None:
+    """Two app processes on one database: a guesser who moves between them gets five tries in
+    all, not five on each; tries older than the window are deleted, not kept for ever."""
+    now = [5000.0]
+    replicas = [LoginThrottle(load_settings(), clock=lambda: now[0]) for _ in range(2)]
+    for n in range(5):
+        replicas[n % 2].failed("anna")
+    assert replicas[0].wait("anna") == pytest.approx(300.0)
+    assert replicas[1].wait("anna") == pytest.approx(300.0)
+    now[0] += 301.0
+    replicas[1].failed("bert")  # any new failure clears what is past the window
+    with transaction(location(load_settings()), write=False, what="test") as db:
+        assert [tuple(r) for r in db.execute("SELECT name FROM login_failures")] == [("bert",)]

@@ -48,8 +48,8 @@ OIDC_PROBLEM = "auth_oidc_problem"
 
 @st.cache_resource(show_spinner=False)
 def _throttle() -> LoginThrottle:
-    """Failed logins per name, shared by every session of this server process."""
-    return LoginThrottle()
+    """Failed logins per name, in the database: shared by every session and every replica."""
+    return LoginThrottle(resources.settings())
 
 
 def enabled() -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -118,44 +117,61 @@ def require_reader(who: Identity, language: str) -> str:
 
 
 class LoginThrottle:
-    """Slows password guessing: after max_failures wrong tries for a name, it must wait."""
+    """Slows password guessing: after max_failures wrong tries for a name, it must wait.
+
+    The tries are rows of the database, so every replica behind a proxy counts the same five
+    (a guesser who drops the proxy's cookie lands on another replica); the clock is the wall
+    clock, which the hosts share."""
 
     def __init__(
         self,
+        settings: Settings,
         max_failures: int = 5,
         window: float = 300.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        self.where = location(settings)
         self.max_failures = max_failures
         self.window = window
         self._clock = clock
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()  # one throttle serves every session of the server
 
     def wait(self, name: str) -> float:
         """Seconds before name may try again (0 if it may try now)."""
-        with self._lock:
-            recent = self._recent(name.strip().lower())
-            if len(recent) < self.max_failures:
-                return 0.0
-            return max(0.0, recent[-self.max_failures] + self.window - self._clock())
+        if not exists(self.where):
+            return 0.0  # no database yet: nobody has failed
+        with transaction(self.where, write=False, what=WHAT, error=UserStoreError) as db:
+            recent = [
+                float(row[0])
+                for row in db.execute(
+                    "SELECT failed_at FROM login_failures WHERE name = ? AND failed_at > ? "
+                    "ORDER BY failed_at",
+                    (_key(name), self._clock() - self.window),
+                )
+            ]
+        if len(recent) < self.max_failures:
+            return 0.0
+        return max(0.0, recent[-self.max_failures] + self.window - self._clock())
 
     def failed(self, name: str) -> None:
-        """Record a wrong password (or unknown name)."""
-        with self._lock:
-            key = name.strip().lower()
-            self._failures[key] = [*self._recent(key), self._clock()]
-            if len(self._failures) > 10_000:  # many names guessed: forget the oldest
-                self._failures.pop(next(iter(self._failures)))
+        """Record a wrong password (or unknown name); forget every try older than the window."""
+        at = self._clock()
+        with transaction(self.where, write=True, what=WHAT, error=UserStoreError) as db:
+            db.execute("DELETE FROM login_failures WHERE failed_at <= ?", (at - self.window,))
+            db.execute(
+                "INSERT INTO login_failures (name, failed_at) VALUES (?, ?)", (_key(name), at)
+            )
 
     def succeeded(self, name: str) -> None:
         """Forget the failures of a name that signed in."""
-        with self._lock:
-            self._failures.pop(name.strip().lower(), None)
+        if not exists(self.where):
+            return
+        with transaction(self.where, write=True, what=WHAT, error=UserStoreError) as db:
+            db.execute("DELETE FROM login_failures WHERE name = ?", (_key(name),))
 
-    def _recent(self, key: str) -> list[float]:
-        since = self._clock() - self.window
-        return [when for when in self._failures.get(key, []) if when > since]
+
+def _key(name: str) -> str:
+    """A name as the throttle counts it: "Anna " is anna."""
+    return name.strip().lower()[:MAX_NAME_CHARS]
 
 
 def can(role: Role, permission: Permission) -> bool:
