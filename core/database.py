@@ -380,6 +380,18 @@ def m013_login_failures(db: Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS login_failures_name ON login_failures (name, failed_at)")
 
 
+@migration
+def m014_revoked_sessions(db: Connection) -> None:
+    """Session tokens signed out before they expire (comms.accounts.sessions): a copy of the
+    cookie stops working on every replica; a row goes once its token would have expired."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS revoked_sessions (
+    digest     TEXT PRIMARY KEY,
+    expires_at REAL NOT NULL
+)"""
+    )
+
+
 def location(settings: Settings) -> Location:
     """Where the settings keep Clarion's rows: PostgreSQL when CLARION_DATABASE_URL is set,
     otherwise data_dir/clarion.db."""

@@ -298,6 +298,16 @@ def test_a_signed_in_reviewer_continues_on_the_other_replica_when_theirs_dies(
     tab.reload()
     tab.get_by_role("textbox", name="Passwort").wait_for()
 
+    # A copy of the cookie taken before signing out (another browser) no longer signs in.
+    stolen = browser.new_context(viewport=VIEWPORT, locale="de-DE")
+    stolen.set_default_timeout(45_000)
+    stolen.add_cookies([{k: cookie[k] for k in ("name", "value", "domain", "path")}])
+    thief = stolen.new_page()
+    thief.goto(rig.url)
+    thief.get_by_role("textbox", name="Passwort").wait_for()
+    expect(thief.locator('[data-testid="stSidebar"]')).not_to_contain_text("rita")
+    stolen.close()
+
     assert wait_status(rig.socket, {first: "DOWN", other: "UP"}) == {first: "DOWN", other: "UP"}
     assert [s for s in statuses if s[0] >= 500] == []
     assert [s for s in served_by(rig.log) if s[1] >= 500] == []

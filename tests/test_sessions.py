@@ -8,6 +8,8 @@ import pytest
 
 from comms.accounts import sessions
 from comms.accounts.auth import Identity, User, hash_password
+from core.database import location, transaction
+from core.settings import load_settings
 
 SECRET = "a-shared-cookie-secret-of-every-replica"
 RITA = User(role="reviewer", password_hash=hash_password("Impfen-2025!", rounds=4), reads=["tr"])
@@ -70,3 +72,22 @@ def test_a_token_holds_neither_the_password_nor_its_hash() -> None:
 def test_a_token_needs_a_secret() -> None:
     with pytest.raises(ValueError, match="cookieSecret"):
         sessions.issue("", "rita", RITA)
+
+
+@pytest.mark.usefixtures("engine")
+def test_a_signed_out_token_is_revoked_for_every_replica_until_it_would_expire() -> None:
+    """Sign-out records the token in the database: a copy of the cookie (another browser, a
+    replica that never saw the sign-out) no longer counts; other tokens still do."""
+    settings = load_settings()
+    token, other = sessions.issue(SECRET, "rita", RITA), sessions.issue(SECRET, "anna", RITA)
+    assert not sessions.is_revoked(settings, token)
+    sessions.revoke(settings, token, now=1000.0)
+    sessions.revoke(settings, token, now=1001.0)  # signing out twice is no error
+    assert sessions.is_revoked(settings, token)
+    assert not sessions.is_revoked(settings, other)
+    later = 1000.0 + sessions.SESSION_HOURS * 3600 + 1  # the token has expired by now
+    sessions.revoke(settings, other, now=later)
+    with transaction(location(settings), write=False, what="test") as db:
+        digests = [row[0] for row in db.execute("SELECT digest FROM revoked_sessions")]
+    assert len(digests) == 1 and token not in digests[0], "only a digest, and expired rows go"
+    assert sessions.is_revoked(settings, other) and not sessions.is_revoked(settings, token)

@@ -92,8 +92,10 @@ def _from_cookie() -> Identity | None:
     token = st.context.cookies.get(sessions.COOKIE)
     if not isinstance(token, str) or not token or st.session_state.get(SIGNED_OUT):
         return None
-    users = load_users(resources.settings())
-    return sessions.verify(_secret(), token, users)
+    settings = resources.settings()
+    if sessions.is_revoked(settings, token):  # signed out, perhaps in another browser
+        return None
+    return sessions.verify(_secret(), token, load_users(settings))
 
 
 def _secret() -> str:
@@ -209,6 +211,9 @@ def sidebar() -> None:
     if resources.settings().auth_mode == "oidc":
         st.logout()  # forgets the identity cookie and starts a new session
         return
+    for token in {st.session_state.get(TOKEN_KEY), st.context.cookies.get(sessions.COOKIE)}:
+        if isinstance(token, str) and token:
+            sessions.revoke(resources.settings(), token)  # a copy of the cookie stops working
     st.session_state.pop(SESSION_KEY, None)
     st.session_state.pop(TOKEN_KEY, None)
     st.session_state[SIGNED_OUT] = True  # the login page deletes the cookie

@@ -9,22 +9,27 @@ server.cookieSecret, which every replica shares. It never holds the password or 
 
 A token stops working when it expires (SESSION_HOURS after sign-in), when the user is removed
 from the database, when their password changes (the fingerprint no longer matches), or when
-the secret changes. Signing out deletes the cookie in that browser. docs/deployment.md,
-"Replicas behind HAProxy", says where each piece of state lives.
+the secret changes. Signing out deletes the cookie in that browser and records the token as
+revoked in the database, so a copy of it stops working too, on every replica.
+docs/deployment.md, "Replicas behind HAProxy", says where each piece of state lives.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from comms.accounts.auth import Identity, User, identity_of
+from core.database import DatabaseError, exists, location, transaction
+from core.settings import Settings
 
 SESSION_HOURS = 12  # one working day: a stolen cookie is worth at most that long
 COOKIE = "clarion_session"
 SALT = "clarion-local-session"  # keeps these tokens apart from anything else the secret signs
+WHAT = "the signed-out sessions"
 
 
 def issue(secret: str, name: str, user: User) -> str:
@@ -56,6 +61,37 @@ def verify(
     if not hmac.compare_digest(fingerprint, _fingerprint(secret, user)):
         return None  # the password changed since the token was issued
     return identity_of(name, user)
+
+
+class SessionStoreError(DatabaseError):
+    """The revoked tokens cannot be read or written."""
+
+
+def revoke(settings: Settings, token: str, now: float | None = None) -> None:
+    """Sign-out: the token stops working everywhere, not only in the browser that deleted it.
+    Only a digest of the token is kept, until the token would have expired anyway."""
+    at = time.time() if now is None else now
+    with transaction(location(settings), write=True, what=WHAT, error=SessionStoreError) as db:
+        db.execute("DELETE FROM revoked_sessions WHERE expires_at <= ?", (at,))
+        db.execute(
+            "INSERT INTO revoked_sessions (digest, expires_at) VALUES (?, ?) "
+            "ON CONFLICT (digest) DO NOTHING",
+            (_digest(token), at + SESSION_HOURS * 3600),
+        )
+
+
+def is_revoked(settings: Settings, token: str) -> bool:
+    """Whether someone signed this token out."""
+    where = location(settings)
+    if not exists(where):
+        return False
+    with transaction(where, write=False, what=WHAT, error=SessionStoreError) as db:
+        found = db.execute("SELECT 1 FROM revoked_sessions WHERE digest = ?", (_digest(token),))
+        return found.fetchone() is not None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _serializer(secret: str) -> URLSafeTimedSerializer:
