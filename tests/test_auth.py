@@ -263,6 +263,9 @@ def test_users_in_the_database_win_over_a_users_file_that_appears_later(
     assert list(auth.load_users(settings)) == ["erika"]
     assert auth.users_path(settings).is_file(), "left where it is, and said in the log"
     assert "is not read: the database holds the users" in caplog.text
+    caplog.clear()
+    assert list(auth.load_users(settings)) == ["erika"]  # every click reads the users
+    assert "is not read" not in caplog.text, "said once per process, not on every click"
 
 
 @on_both_engines

@@ -224,10 +224,14 @@ def _import_users_file(settings: Settings, where: Location) -> None:
     path = users_path(settings)
     if not path.is_file():
         return
+    if exists(where) and _has_users(where):  # a read first: this runs on every click
+        if path not in _WARNED:
+            _WARNED.add(path)
+            log.warning("%s is not read: the database holds the users; remove the file.", path)
+        return
     with transaction(where, write=True, what=WHAT, error=UserStoreError) as db:
         if scalar(db, "SELECT COUNT(*) FROM users"):
-            log.warning("%s is not read: the database holds the users; remove the file.", path)
-            return
+            return  # another process imported it a moment ago
         users = read_users_file(path)  # a ConfigError rolls back: nothing imported
         for name, user in users.items():
             _insert(db, name, user)
@@ -241,6 +245,14 @@ def _import_users_file(settings: Settings, where: Location) -> None:
         ) from exc
     log.info("Imported %d user(s) from %s into the database; the file is now %s.",
              len(users), path, done)  # fmt: skip
+
+
+_WARNED: set[Path] = set()  # users files already warned about by this process
+
+
+def _has_users(where: Location) -> bool:
+    with transaction(where, write=False, what=WHAT, error=UserStoreError) as db:
+        return db.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
 
 
 def _insert(db: Connection, name: str, user: User) -> None:
