@@ -205,6 +205,36 @@ def test_one_query_embeds_as_in_a_batch(real_embedder) -> None:  # type: ignore[
 
 
 @pytest.mark.e2e
+def test_embedders_in_several_threads_each_trace_and_agree(real_embedder) -> None:  # type: ignore[no-untyped-def]
+    """Three embedders tracing at the same moment (a page's search beside the app's warm-up):
+    with one lock each, all three traces failed (torch.jit keeps module-level state)."""
+    import threading
+
+    import numpy as np
+
+    from core.settings import bundled_embedder_path
+    from knowledge.retrieval.embedder import Embedder
+
+    text = "Wann sollte ich mich gegen Grippe impfen lassen?"
+    expected = np.array(real_embedder.embed([text, "MMR"])[0])
+    embedders = [Embedder(bundled_embedder_path()) for _ in range(3)]
+    vectors: list[list[float]] = [[] for _ in embedders]
+    start = threading.Barrier(len(embedders))
+
+    def embed(n: int) -> None:
+        start.wait()
+        vectors[n] = embedders[n].embed([text])[0]
+
+    threads = [threading.Thread(target=embed, args=(n,)) for n in range(len(embedders))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [e._trace is not None for e in embedders] == [True, True, True]
+    assert all(np.allclose(v, expected, atol=1e-5) for v in vectors)
+
+
+@pytest.mark.e2e
 def test_a_model_that_cannot_be_traced_embeds_the_eager_way(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Tracing is only for speed: if TorchScript fails, one text still gets the right vector."""
     import numpy as np

@@ -11,6 +11,13 @@ from typing import Any
 
 from core.errors import ConfigError
 
+# One lock for every embedder of the process, not one each. torch.jit.trace keeps state at
+# module level (torch.jit._trace._trace_module_map): two embedders tracing at once in two
+# threads (a page's search and the app's warm-up) both failed to trace. One lock keeps traces
+# and model runs from overlapping at all. A process has one embedder in practice, so this
+# costs nothing there.
+_MODEL_LOCK = threading.Lock()
+
 
 class Embedder:
     """Embeds text with a local sentence-transformers folder; never touches a model hub."""
@@ -29,7 +36,6 @@ class Embedder:
         self.folder = folder
         self.batch_size = batch_size
         self.model_id = folder.name
-        self._lock = threading.Lock()
         # The short path for one text does what encode() does only for a model without a
         # default prompt or a truncated dimension (an office's own model may have either).
         model = self._model
@@ -41,7 +47,7 @@ class Embedder:
         """Normalised embeddings, one per text."""
         if len(texts) == 1 and self._direct:
             return [self._embed_one(texts[0])]
-        with self._lock:
+        with _MODEL_LOCK:
             vectors = self._model.encode(
                 texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
             )
@@ -57,7 +63,7 @@ class Embedder:
         """
         import torch
 
-        with self._lock, torch.inference_mode():
+        with _MODEL_LOCK, torch.inference_mode():
             features = self._model.preprocess([text])
             traced = self._traced(features)
             if traced is None:
