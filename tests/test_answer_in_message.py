@@ -226,3 +226,47 @@ def test_the_write_page_warns_staff_naming_both(
     warnings = " ".join(w.value for w in at.warning).replace("\\", "")
     assert "Die beste Zeit für die Impfung ist der Herbst." in warnings
     assert f"die Aktion läuft aber {SPRING.when}" in warnings
+
+
+def _myths() -> list[tuple[str, str, str]]:
+    """Every myth concern of the shipped maps, with the first audience it is for."""
+    return [
+        (topic, concern.id, concern.audiences[0] if concern.audiences else "hesitant")
+        for topic in shipped_map_ids()
+        for concern in load_map(topic).map.concerns
+        if concern.myth
+    ]
+
+
+@pytest.mark.parametrize(("topic", "concern_id", "audience"), _myths())
+@pytest.mark.parametrize("channel", ["sms", "social"])
+@pytest.mark.parametrize("language", ["de", "en", "tr"])
+def test_a_short_message_about_a_myth_gives_its_short_answer(
+    topic: str, concern_id: str, audience: str, channel: str, language: str
+) -> None:
+    """An SMS or a social post has room for one key message: the concern's short answer where
+    the map names one (asked whether MMR causes autism: "Large reviews found no link with
+    autism", not only "MMR protects against measles"), else its first key message."""
+    concern = next(c for c in load_map(topic).map.concerns if c.id == concern_id)
+    message = composed(topic, audience, channel, language, concern_id=concern_id)
+    answer = concern.answering_first()[0]
+    assert answer.text[language] in message.text, message.text
+    assert message.key_messages[0][0] == answer.id
+
+
+def test_the_autism_myth_has_a_short_answer_and_long_channels_keep_the_sandwich() -> None:
+    concern = next(c for c in load_map("measles").map.concerns if c.id == "autism-myth")
+    assert concern.short_answer == "no-link-autism"
+    sms = composed("measles", "hesitant", "sms", "en", concern_id="autism-myth")
+    assert "no link with autism" in sms.text and "MMR vaccine protects" not in sms.text
+    letter = composed("measles", "hesitant", "letter", "en", concern_id="autism-myth")
+    assert letter.text.index("MMR vaccine protects") < letter.text.index("no link with autism")
+
+
+def test_a_short_answer_must_be_one_of_the_concerns_key_messages() -> None:
+    from pydantic import ValidationError
+
+    concern = next(c for c in load_map("measles").map.concerns if c.id == "autism-myth")
+    data = concern.model_dump() | {"short_answer": "two-doses-protect"}
+    with pytest.raises(ValidationError, match="short_answer 'two-doses-protect' is none of"):
+        type(concern).model_validate(data)

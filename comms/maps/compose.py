@@ -170,6 +170,7 @@ def compose(
                typical, asked, office=office)  # fmt: skip
     job, notes = _off_campaign(job, loaded)
     job = _given(job)
+    job = _answer_first(job)
     keys = job.keys
     parts = LAYOUTS.get(channel.id, _letter)(job)
     text, dropped = _fit(parts, job)
@@ -237,6 +238,21 @@ def _given(job: _Job) -> _Job:
     own = {given[k.id] for k in job.keys if k.id in given}  # a typical concern's: its answer
     asked = tuple(slot for slot in SLOTS if slot in {*job.asked, *own})
     return replace(job, keys=kept, asked=asked, left_out=job.left_out | frozenset(given))
+
+
+ONE_KEY = ("sms", "social")  # layouts with room for the main key message alone
+
+
+def _answer_first(job: _Job) -> _Job:
+    """In a channel with room for one key message, the concern's short answer leads (the map
+    names it where its first key message does not answer the question); longer channels keep
+    the map's order, a myth's fact sandwich included."""
+    concern = job.concern
+    if job.channel.id not in ONE_KEY or concern is None or concern.short_answer is None:
+        return job
+    order = [k.id for k in concern.answering_first()]
+    ranked = sorted(job.keys, key=lambda k: order.index(k.id) if k.id in order else len(order))
+    return replace(job, keys=tuple(ranked))
 
 
 def _unanswered(text: str, job: _Job) -> list[Note]:

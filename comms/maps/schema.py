@@ -81,12 +81,27 @@ class Concern(_Strict):
     speaks_to: tuple[str, ...] = ()
     myth: Texts | None = None  # a myth concern states the myth once, inside a fact sandwich
     key_messages: tuple[KeyMessage, ...] = Field(min_length=KEY_MESSAGES, max_length=KEY_MESSAGES)
+    # The key message that answers the question where a channel has room for one (an SMS, a
+    # social post), when the first one does not: a myth's sandwich may open with a truth that
+    # says nothing about the myth ("MMR protects against measles" to "Does MMR cause autism?").
+    short_answer: str | None = None
 
     @model_validator(mode="after")
     def _myth_has_statement(self) -> Concern:
         if (self.kind == "myth") != (self.myth is not None):
             raise ValueError("a concern of kind 'myth' needs `myth`, and only such a concern")
+        ids = [key.id for key in self.key_messages]
+        if self.short_answer is not None and self.short_answer not in ids:
+            raise ValueError(
+                f"short_answer '{self.short_answer}' is none of this concern's key messages "
+                f"({', '.join(ids)})"
+            )
         return self
+
+    def answering_first(self) -> tuple[KeyMessage, ...]:
+        """Its key messages with the short answer first (the map's order without one)."""
+        short = [k for k in self.key_messages if k.id == self.short_answer]
+        return (*short, *(k for k in self.key_messages if k.id != self.short_answer))
 
     def addressed_to(self) -> tuple[str, ...]:
         """The audiences its key messages are written for; empty: anyone."""
