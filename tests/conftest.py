@@ -76,6 +76,20 @@ def fresh_settings() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _warm_up_ends_with_its_test(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The app's warm-up thread (ui/resources.py) uses the resources a page test patched.
+    Left running past its test, it built and cached a store from the next test's settings
+    once the patches were gone (an empty one: "The knowledge store is empty" in test_app).
+    Asking for monkeypatch first makes this end before the patches are undone."""
+    import threading
+
+    yield
+    for thread in threading.enumerate():
+        if thread.name == "clarion-warm-up":
+            thread.join(timeout=300)
+
+
+@pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test sees the developer's CLARION_* variables or writes outside tmp_path."""
     import os
