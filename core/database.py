@@ -355,7 +355,7 @@ def m012_users(db: Connection) -> None:
     """Who may sign in (comms.accounts.auth), shared by every replica: each name's role, its
     bcrypt hash (none for OIDC users) and the languages it reads, as a JSON list."""
     db.execute(
-        """CREATE TABLE IF NOT EXISTS users (
+        """CREATE TABLE IF NOT EXISTS account_users (
     name          TEXT PRIMARY KEY,
     role          TEXT NOT NULL CHECK (role IN ('editor', 'reviewer', 'admin')),
     password_hash TEXT,
@@ -371,13 +371,16 @@ def m013_login_failures(db: Connection) -> None:
     """Wrong passwords by name (comms.accounts.auth.LoginThrottle), so that the five tries
     before a wait count across every replica, not per process; rows older than the wait go."""
     db.execute(
-        """CREATE TABLE IF NOT EXISTS login_failures (
+        """CREATE TABLE IF NOT EXISTS account_login_failures (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
     name      TEXT NOT NULL,
     failed_at REAL NOT NULL
 )"""
     )
-    db.execute("CREATE INDEX IF NOT EXISTS login_failures_name ON login_failures (name, failed_at)")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS account_login_failures_name "
+        "ON account_login_failures (name, failed_at)"
+    )
 
 
 @migration
@@ -385,7 +388,7 @@ def m014_revoked_sessions(db: Connection) -> None:
     """Session tokens signed out before they expire (comms.accounts.sessions): a copy of the
     cookie stops working on every replica; a row goes once its token would have expired."""
     db.execute(
-        """CREATE TABLE IF NOT EXISTS revoked_sessions (
+        """CREATE TABLE IF NOT EXISTS account_revoked_sessions (
     digest     TEXT PRIMARY KEY,
     expires_at REAL NOT NULL
 )"""

@@ -75,12 +75,12 @@ def test_settings_read_clarion_auth_and_default_the_users_file(
 def stored(settings: Settings, name: str) -> tuple[Any, ...]:
     """A user's row as the database holds it."""
     with transaction(location(settings), write=False, what="test") as db:
-        return tuple(db.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone())
+        return tuple(db.execute("SELECT * FROM account_users WHERE name = ?", (name,)).fetchone())
 
 
 def user_count(settings: Settings) -> int:
     with transaction(location(settings), write=False, what="test") as db:
-        return int(scalar(db, "SELECT COUNT(*) FROM users"))
+        return int(scalar(db, "SELECT COUNT(*) FROM account_users"))
 
 
 @on_both_engines
@@ -336,4 +336,6 @@ def test_the_throttle_counts_the_tries_of_every_replica_and_forgets_old_ones() -
     now[0] += 301.0
     replicas[1].failed("bert")  # any new failure clears what is past the window
     with transaction(location(load_settings()), write=False, what="test") as db:
-        assert [tuple(r) for r in db.execute("SELECT name FROM login_failures")] == [("bert",)]
+        assert [tuple(r) for r in db.execute("SELECT name FROM account_login_failures")] == [
+            ("bert",)
+        ]

@@ -88,6 +88,6 @@ def test_a_signed_out_token_is_revoked_for_every_replica_until_it_would_expire()
     later = 1000.0 + sessions.SESSION_HOURS * 3600 + 1  # the token has expired by now
     sessions.revoke(settings, other, now=later)
     with transaction(location(settings), write=False, what="test") as db:
-        digests = [row[0] for row in db.execute("SELECT digest FROM revoked_sessions")]
+        digests = [row[0] for row in db.execute("SELECT digest FROM account_revoked_sessions")]
     assert len(digests) == 1 and token not in digests[0], "only a digest, and expired rows go"
     assert sessions.is_revoked(settings, other) and not sessions.is_revoked(settings, token)

@@ -193,7 +193,7 @@ def test_database_uses_wal_and_prefixed_tables(store: TemplateStore) -> None:
         tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
     # One migration list makes every store's tables; each table's prefix names its owner.
     owners = ("template_", "map_", "pack_", "pretest", "audit_", "source_", "evidence_",
-              "clarion_migrations", "sqlite_")  # fmt: skip
+              "account_", "clarion_migrations", "sqlite_")  # fmt: skip
     assert "template_versions" in tables and all(name.startswith(owners) for name in tables)
 
 

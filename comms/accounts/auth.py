@@ -1,6 +1,6 @@
 """Who may use Clarion and what each role may do: the users table, bcrypt passwords, roles.
 
-The `users` table of the database maps a name to a role and, for local login, a bcrypt hash.
+The `account_users` table of the database maps a name to a role and, for local login, a bcrypt hash.
 With OIDC login the name is the person's e-mail address and there is no hash. Passwords are
 never stored or logged; only their bcrypt hashes are written. An office's old users file
 (data_dir/users.yaml) is imported into an empty table the first time users are read.
@@ -143,7 +143,7 @@ class LoginThrottle:
             recent = [
                 float(row[0])
                 for row in db.execute(
-                    "SELECT failed_at FROM login_failures WHERE name = ? AND failed_at > ? "
+                    "SELECT failed_at FROM account_login_failures WHERE name = ? AND failed_at > ? "
                     "ORDER BY failed_at",
                     (_key(name), self._clock() - self.window),
                 )
@@ -156,17 +156,17 @@ class LoginThrottle:
         """Record a wrong password (or unknown name); forget every try older than the window."""
         at = self._clock()
         with transaction(self.where, write=True, what=WHAT, error=UserStoreError) as db:
-            db.execute("DELETE FROM login_failures WHERE failed_at <= ?", (at - self.window,))
-            db.execute(
-                "INSERT INTO login_failures (name, failed_at) VALUES (?, ?)", (_key(name), at)
-            )
+            past = at - self.window
+            db.execute("DELETE FROM account_login_failures WHERE failed_at <= ?", (past,))
+            insert = "INSERT INTO account_login_failures (name, failed_at) VALUES (?, ?)"
+            db.execute(insert, (_key(name), at))
 
     def succeeded(self, name: str) -> None:
         """Forget the failures of a name that signed in."""
         if not exists(self.where):
             return
         with transaction(self.where, write=True, what=WHAT, error=UserStoreError) as db:
-            db.execute("DELETE FROM login_failures WHERE name = ?", (_key(name),))
+            db.execute("DELETE FROM account_login_failures WHERE name = ?", (_key(name),))
 
 
 def _key(name: str) -> str:
@@ -205,7 +205,7 @@ def load_users(settings: Settings) -> dict[str, User]:
     if not users_path(settings).is_file() and not exists(where):
         return {}  # reading must not make the database
     with _users(settings, write=False) as db:
-        rows = db.execute(f"SELECT {COLUMNS} FROM users ORDER BY name").fetchall()
+        rows = db.execute(f"SELECT {COLUMNS} FROM account_users ORDER BY name").fetchall()
     return {row[0]: _user(row) for row in rows}
 
 
@@ -230,7 +230,7 @@ def _import_users_file(settings: Settings, where: Location) -> None:
             log.warning("%s is not read: the database holds the users; remove the file.", path)
         return
     with transaction(where, write=True, what=WHAT, error=UserStoreError) as db:
-        if scalar(db, "SELECT COUNT(*) FROM users"):
+        if scalar(db, "SELECT COUNT(*) FROM account_users"):
             return  # another process imported it a moment ago
         users = read_users_file(path)  # a ConfigError rolls back: nothing imported
         for name, user in users.items():
@@ -252,13 +252,13 @@ _WARNED: set[Path] = set()  # users files already warned about by this process
 
 def _has_users(where: Location) -> bool:
     with transaction(where, write=False, what=WHAT, error=UserStoreError) as db:
-        return db.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
+        return db.execute("SELECT 1 FROM account_users LIMIT 1").fetchone() is not None
 
 
 def _insert(db: Connection, name: str, user: User) -> None:
     stamp = now()
     db.execute(
-        f"INSERT INTO users ({COLUMNS}, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO account_users ({COLUMNS}, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
         (name, user.role, user.password_hash, json.dumps(user.reads), stamp, stamp),
     )
 
@@ -269,14 +269,13 @@ def _user(row: Sequence[Any]) -> User:
 
 def _require(db: Connection, name: str) -> None:
     """An InputError unless the user exists (names match exactly, as they sign in)."""
-    if not db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+    if not db.execute("SELECT 1 FROM account_users WHERE name = ?", (name,)).fetchone():
         raise InputError(f"No user '{name}'.")
 
 
 def _update(db: Connection, name: str, column: str, value: str | None) -> None:
-    db.execute(
-        f"UPDATE users SET {column} = ?, updated_at = ? WHERE name = ?", (value, now(), name)
-    )
+    sql = f"UPDATE account_users SET {column} = ?, updated_at = ? WHERE name = ?"
+    db.execute(sql, (value, now(), name))
 
 
 def hash_password(password: str, rounds: int = BCRYPT_ROUNDS) -> str:
@@ -354,7 +353,7 @@ def add_user(settings: Settings, name: str, role: Role, password: str | None) ->
         raise InputError(f"Unknown role '{role}'; choose one of: {', '.join(ROLES)}.")
     hashed = hash_password(password) if password else None  # 0.2 s: not inside the lock
     with _users(settings, write=True) as db:
-        if db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+        if db.execute("SELECT 1 FROM account_users WHERE name = ?", (name,)).fetchone():
             raise InputError(f"User '{name}' exists already; use `passwd` or remove it first.")
         _insert(db, name, User(role=role, password_hash=hashed))
 
@@ -371,7 +370,7 @@ def remove_user(settings: Settings, name: str) -> None:
     """Remove a user; their next page load signs them out."""
     with _users(settings, write=True) as db:
         _require(db, name)
-        db.execute("DELETE FROM users WHERE name = ?", (name,))
+        db.execute("DELETE FROM account_users WHERE name = ?", (name,))
 
 
 def set_languages(settings: Settings, name: str, languages: list[str]) -> list[str]:

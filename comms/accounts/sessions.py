@@ -72,9 +72,9 @@ def revoke(settings: Settings, token: str, now: float | None = None) -> None:
     Only a digest of the token is kept, until the token would have expired anyway."""
     at = time.time() if now is None else now
     with transaction(location(settings), write=True, what=WHAT, error=SessionStoreError) as db:
-        db.execute("DELETE FROM revoked_sessions WHERE expires_at <= ?", (at,))
+        db.execute("DELETE FROM account_revoked_sessions WHERE expires_at <= ?", (at,))
         db.execute(
-            "INSERT INTO revoked_sessions (digest, expires_at) VALUES (?, ?) "
+            "INSERT INTO account_revoked_sessions (digest, expires_at) VALUES (?, ?) "
             "ON CONFLICT (digest) DO NOTHING",
             (_digest(token), at + SESSION_HOURS * 3600),
         )
@@ -86,8 +86,8 @@ def is_revoked(settings: Settings, token: str) -> bool:
     if not exists(where):
         return False
     with transaction(where, write=False, what=WHAT, error=SessionStoreError) as db:
-        found = db.execute("SELECT 1 FROM revoked_sessions WHERE digest = ?", (_digest(token),))
-        return found.fetchone() is not None
+        sql = "SELECT 1 FROM account_revoked_sessions WHERE digest = ?"
+        return db.execute(sql, (_digest(token),)).fetchone() is not None
 
 
 def _digest(token: str) -> str:
