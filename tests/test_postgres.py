@@ -190,7 +190,10 @@ def test_from_sqlite_copies_every_row_of_every_table(
             assert copied[table] == sorted(lite.execute(f'SELECT * FROM "{table}"')), table
     assert source.read_bytes() == before, "the office's file is left as it was"
     refused = comms_migrate(postgres_url, "--from-sqlite", str(source))
-    assert refused.returncode == 2 and "already holds rows (account_login_failures 3," in refused.stderr
+    assert (
+        refused.returncode == 2
+        and "already holds rows (account_login_failures 3," in refused.stderr
+    )
 
 
 def test_an_old_office_database_copies_and_its_ids_continue(
